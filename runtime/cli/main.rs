@@ -1,1 +1,30 @@
-fn main() {}
+//! The `plinth` command: runs the server, and talks to a running one.
+
+mod cli;
+mod client;
+mod commands;
+mod failure;
+mod logging;
+
+use clap::Parser;
+
+fn main() {
+    let cli = cli::Cli::parse();
+    logging::init(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("plinth-io")
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => failure::Failure::other(format!("cannot start the async runtime: {err}")).exit(),
+    };
+    let result = runtime.block_on(commands::run(cli));
+    // Don't wait for detached tasks (an idle event stream): the command's work is done.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(failure) => failure.exit(),
+    }
+}

@@ -1,0 +1,82 @@
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Run AI coding agents in sandboxes, supervised, with their work brought back as git
+/// branches. Run `plinth` inside a git repository to register it and open the UI.
+#[derive(Parser, Debug)]
+#[command(name = "plinth", version, propagate_version = true)]
+pub struct Cli {
+    /// Where plinth keeps its state (default: ~/.local/share/plinth).
+    #[arg(long, global = true, env = "PLINTH_HOME", value_name = "DIR")]
+    pub home: Option<PathBuf>,
+
+    /// More log output (-vv for everything); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(flatten)]
+    pub listen: Listen,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Start the server (without registering a project).
+    Serve,
+    /// The actor tree: state, mailbox, messages handled, restarts, uptime.
+    Ps(Json),
+    /// Everything the registry knows about one actor (by id or name, e.g. root/projects).
+    Inspect {
+        actor: String,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// The event log; `--follow` keeps streaming new events.
+    Events(EventsArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Listen {
+    /// Address to listen on.
+    #[arg(long, global = true, default_value = "127.0.0.1", env = "PLINTH_BIND")]
+    pub bind: IpAddr,
+    /// Port to listen on; 0 picks a free one.
+    #[arg(long, global = true, default_value_t = 7433, env = "PLINTH_PORT")]
+    pub port: u16,
+    /// Another host name the server answers to (checked against Host and Origin).
+    #[arg(long, global = true, env = "PLINTH_PUBLIC_NAME", value_name = "NAME")]
+    pub public_name: Option<String>,
+    /// Don't open the browser.
+    #[arg(long, global = true)]
+    pub no_open: bool,
+}
+
+#[derive(Args, Debug, Clone, Copy)]
+pub struct Json {
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct EventsArgs {
+    /// Keep streaming new events until interrupted.
+    #[arg(short, long)]
+    pub follow: bool,
+    /// Only events of this kind (`task.*` matches a prefix).
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Only events of this task.
+    #[arg(long)]
+    pub task: Option<String>,
+    /// Start after this sequence number.
+    #[arg(long, default_value_t = 0)]
+    pub after: u64,
+    /// One JSON object per line: seq, kind, task, at, data.
+    #[arg(long)]
+    pub json: bool,
+}

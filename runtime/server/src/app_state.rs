@@ -1,0 +1,21 @@
+//! What every handler can reach.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use plinth_actors::projects::ProjectService;
+use plinth_kernel::{ChildRef, Registry};
+use plinth_store::Store;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub registry: Arc<Registry>,
+    pub projects: ChildRef<ProjectService>,
+    pub guard: Arc<crate::guard::Guard>,
+    pub started: Instant,
+    /// Cancelled when the server stops: long-lived responses (event streams) end with it,
+    /// so a graceful shutdown never waits on a browser tab.
+    pub shutdown: CancellationToken,
+}

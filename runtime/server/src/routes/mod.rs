@@ -1,0 +1,49 @@
+//! The HTTP API. Every route sits behind [`crate::guard`].
+
+mod actors;
+mod events;
+mod health;
+mod projects;
+mod session;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::middleware;
+use axum::routing::{get, post};
+
+use crate::api_error::ApiError;
+use crate::app_state::AppState;
+use crate::guard;
+
+/// Method and path of every route, with a concrete example path; the auth tests walk this
+/// list, and `docs/architecture.md` mirrors it.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/api/health"),
+    ("POST", "/api/session"),
+    ("GET", "/api/actors"),
+    ("GET", "/api/actors/root"),
+    ("GET", "/api/events"),
+    ("POST", "/api/events"),
+    ("GET", "/api/projects"),
+    ("POST", "/api/projects"),
+];
+
+pub fn router(state: AppState) -> Router {
+    let guard = Arc::clone(&state.guard);
+    Router::new()
+        .route("/api/health", get(health::show))
+        .route("/api/session", post(session::create))
+        .route("/api/actors", get(actors::list))
+        .route("/api/actors/{id}", get(actors::show))
+        .route("/api/events", get(events::list_or_stream).post(events::append))
+        .route("/api/projects", get(projects::list).post(projects::register))
+        .fallback(not_found)
+        .with_state(state)
+        .layer(middleware::from_fn_with_state(guard, guard::check))
+}
+
+async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!("no route for {}", uri.path()))
+        .with_hint("the API lives under /api; see docs/architecture.md")
+}

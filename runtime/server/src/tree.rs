@@ -1,0 +1,59 @@
+//! The server's supervision tree. Later steps add the task service and environment manager
+//! here; the root's restart intensity decides when the server gives up.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use plinth_actors::projects::ProjectService;
+use plinth_kernel::{
+    ActorState, Backoff, ChildRef, ChildSpec, Intensity, ProbeReading, Registry, Restart,
+    Strategy, SupervisorSpec,
+};
+use plinth_store::Store;
+
+pub struct Tree {
+    pub spec: SupervisorSpec,
+    pub projects: ChildRef<ProjectService>,
+}
+
+pub fn build(store: &Store, registry: &Arc<Registry>) -> Tree {
+    // The store's writer is a thread, not an actor; it still belongs in the inspector.
+    let probe_store = store.clone();
+    registry.register_probe("store", "store-writer", None, move || {
+        let stats = probe_store.writer_stats();
+        ProbeReading {
+            state: if stats.last_error.is_some() {
+                ActorState::Failed
+            } else {
+                ActorState::Running
+            },
+            mailbox: stats.queued,
+            handled: stats.written,
+            last_error: stats.last_error,
+        }
+    });
+
+    let project_store = store.clone();
+    let (projects_spec, projects) = ChildSpec::actor(
+        "projects",
+        "project-service",
+        Restart::Permanent,
+        move || Ok(ProjectService::new(project_store.clone())),
+    );
+    Tree {
+        spec: SupervisorSpec {
+            strategy: Strategy::OneForOne,
+            intensity: Intensity {
+                max_restarts: 5,
+                within: Duration::from_secs(30),
+            },
+            backoff: Backoff {
+                initial: Duration::from_millis(50),
+                max: Duration::from_secs(5),
+                factor: 2,
+            },
+            children: vec![projects_spec],
+        },
+        projects,
+    }
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test of plinth on a fresh Debian 12 machine: installs what the tests need,
+# then the unit and end-to-end suites. Idempotent; safe to run again.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+
+log() { printf '\n==> %s\n' "$*"; }
+
+need_apt=()
+command -v git >/dev/null || need_apt+=(git)
+command -v cc >/dev/null || need_apt+=(gcc libc6-dev)
+if ((${#need_apt[@]})); then
+  log "installing ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+fi
+
+log "cargo test (unit and end-to-end)"
+cargo test --workspace --all-targets --no-fail-fast

@@ -1,0 +1,164 @@
+//! Runs the real `plinth` binary against a private PLINTH_HOME, and talks to it over HTTP.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_plinth");
+
+pub struct Home {
+    pub dir: tempfile::TempDir,
+}
+
+impl Home {
+    pub fn new() -> Home {
+        Home {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn server_file(&self) -> PathBuf {
+        self.path().join("server.json")
+    }
+
+    /// `plinth ARGS` with this home, run to completion.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run plinth")
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
+            .env("PLINTH_HOME", self.path())
+            .env_remove("PLINTH_PORT")
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env("RUST_LOG", "warn");
+        cmd
+    }
+
+    /// Starts `plinth serve` on a free port and waits until it answers.
+    pub fn serve(&self) -> Server {
+        self.serve_with(&["serve"])
+    }
+
+    pub fn serve_with(&self, args: &[&str]) -> Server {
+        let mut full = args.to_vec();
+        full.extend(["--port", "0", "--no-open"]);
+        self.serve_with_command(self.command(&full))
+    }
+
+    /// Runs a prepared command that starts a server, and waits until it answers.
+    pub fn serve_with_command(&self, mut command: Command) -> Server {
+        let _ = std::fs::remove_file(self.server_file());
+        let child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn plinth serve");
+        let mut server = Server {
+            child,
+            url: String::new(),
+            token: String::new(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(text) = std::fs::read_to_string(self.server_file())
+                && let Ok(json) = serde_json::from_str::<serde_json::Value>(&text)
+                && json["pid"].as_u64() == Some(server.child.id() as u64)
+            {
+                server.url = json["url"].as_str().unwrap().to_string();
+                server.token = json["token"].as_str().unwrap().to_string();
+                return server;
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                let out = server.child.wait_with_output().unwrap();
+                panic!(
+                    "plinth serve exited early ({status}): {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            assert!(Instant::now() < deadline, "plinth serve did not start in time");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+    pub token: String,
+}
+
+impl Server {
+    pub fn port(&self) -> u16 {
+        self.url.rsplit(':').next().unwrap().parse().unwrap()
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::new()
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client()
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(&self.token)
+            .header("accept", "application/json")
+    }
+
+    pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client()
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(&self.token)
+    }
+
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: signalling our own child process.
+        unsafe {
+            libc::kill(self.pid(), signal);
+        }
+    }
+
+    /// Waits for the process to end, at most `limit`; `None` if it is still running.
+    pub fn wait_for_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        None
+    }
+
+    pub fn kill9(mut self) {
+        self.signal(libc::SIGKILL);
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
