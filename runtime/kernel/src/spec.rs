@@ -1,0 +1,74 @@
+//! What a supervisor is asked to run: its policy and its children.
+
+use std::sync::Arc;
+
+use crate::child::Child;
+use crate::child_ref::ChildRef;
+use crate::incarnation::{ActorStarter, Starter};
+use crate::policy::{Backoff, Intensity, Restart, Strategy};
+use crate::supervisor::{Supervisor, SupervisorRef, SupervisorStarter};
+
+pub struct SupervisorSpec {
+    pub strategy: Strategy,
+    pub intensity: Intensity,
+    pub backoff: Backoff,
+    /// Started in this order, stopped in the reverse order.
+    pub children: Vec<ChildSpec>,
+}
+
+pub struct ChildSpec {
+    pub(crate) name: String,
+    pub(crate) kind: String,
+    pub(crate) restart: Restart,
+    pub(crate) starter: Box<dyn Starter>,
+}
+
+impl ChildSpec {
+    /// An actor built by `factory` on every start. The factory should read whatever state
+    /// the actor persisted, so a restart continues where the last incarnation left off.
+    pub fn actor<A, F>(
+        name: impl Into<String>,
+        kind: impl Into<String>,
+        restart: Restart,
+        factory: F,
+    ) -> (ChildSpec, ChildRef<A>)
+    where
+        A: Child,
+        F: Fn() -> Result<A, String> + Send + Sync + 'static,
+    {
+        let name = name.into();
+        let (child_ref, shared) = ChildRef::new(name.clone());
+        let spec = ChildSpec {
+            name,
+            kind: kind.into(),
+            restart,
+            starter: Box::new(ActorStarter {
+                factory: Arc::new(factory),
+                shared,
+            }),
+        };
+        (spec, child_ref)
+    }
+
+    /// A nested supervisor. When it gives up, its own supervisor treats that as its failure.
+    pub fn supervisor(
+        name: impl Into<String>,
+        restart: Restart,
+        spec: SupervisorSpec,
+    ) -> (ChildSpec, SupervisorRef) {
+        let name = name.into();
+        let supervisor = Supervisor::new(name.clone(), spec);
+        let handle = supervisor.handle();
+        let spec = ChildSpec {
+            name,
+            kind: "supervisor".into(),
+            restart,
+            starter: Box::new(SupervisorStarter::new(supervisor)),
+        };
+        (spec, handle)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
