@@ -10,6 +10,7 @@ use tokio::sync::watch;
 use crate::child::{Child, Handle};
 use crate::host::Host;
 use crate::registry::Entry;
+use crate::spin::{self, SpinPoll};
 
 /// How long a send waits for an actor that is being restarted before it gives up.
 const RESTART_WAIT: Duration = Duration::from_secs(5);
@@ -107,9 +108,13 @@ impl<A: Child> ChildRef<A> {
         if let Some(entry) = self.shared.entry.get() {
             entry.enqueued();
         }
-        addr.send(msg).await.map_err(|_| SendError::Died {
-            actor: self.name().to_string(),
-        })
+        let request = std::pin::pin!(addr.send(msg));
+        spin::note_message();
+        SpinPoll::new(request, spin::CALLER_SPIN)
+            .await
+            .map_err(|_| SendError::Died {
+                actor: self.name().to_string(),
+            })
     }
 
     /// Sends without waiting for a reply; fails at once when the actor is not running.
@@ -127,6 +132,7 @@ impl<A: Child> ChildRef<A> {
             entry.enqueued();
         }
         addr.do_send(msg);
+        spin::note_message();
         Ok(())
     }
 

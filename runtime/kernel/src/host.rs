@@ -116,6 +116,7 @@ where
     type Result = <A as Handle<M>>::Result;
 
     fn handle(&mut self, msg: M, ctx: &mut Context<Self>) -> Self::Result {
+        crate::spin::caught_up();
         self.entry.begin(std::any::type_name::<M>());
         let (inner, mut ctx) = self.ctx(ctx);
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| inner.handle(msg, &mut ctx)));

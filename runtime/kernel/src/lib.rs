@@ -14,6 +14,7 @@ mod kernel;
 mod policy;
 mod registry;
 mod spec;
+mod spin;
 mod supervisor;
 mod workers;
 

@@ -8,6 +8,8 @@ use std::thread::JoinHandle;
 use actix_rt::{Arbiter, ArbiterHandle, System};
 use parking_lot::Mutex;
 
+use crate::spin;
+
 pub struct Workers {
     arbiters: Vec<ArbiterHandle>,
     next: AtomicUsize,
@@ -23,8 +25,11 @@ impl Workers {
             .name("plinth-kernel".into())
             .spawn(move || {
                 let runner = System::new();
-                let arbiters: std::io::Result<Vec<Arbiter>> =
-                    runner.block_on(async { (0..count).map(|_| Arbiter::try_new()).collect() });
+                let arbiters: std::io::Result<Vec<Arbiter>> = runner.block_on(async {
+                    (0..count)
+                        .map(|_| Arbiter::try_with_tokio_rt(worker_runtime))
+                        .collect()
+                });
                 let arbiters = match arbiters {
                     Ok(a) => a,
                     Err(err) => {
@@ -63,6 +68,13 @@ impl Workers {
             let _ = thread.join();
         }
     }
+}
+
+fn worker_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .on_thread_park(|| spin::before_park(spin::WORKER_SPIN))
+        .build()
 }
 
 impl Drop for Workers {
