@@ -24,7 +24,9 @@ async fn read_all(server: &support::Server, after: u64) -> Vec<Value> {
     let mut after = after;
     loop {
         let page: Vec<Value> = server
-            .get(&format!("/api/events?after={after}&kind=ext.test&limit=500"))
+            .get(&format!(
+                "/api/events?after={after}&kind=ext.test&limit=500"
+            ))
             .send()
             .await
             .unwrap()
@@ -49,7 +51,9 @@ async fn acknowledged_events_survive_kill_dash_9_in_order() {
     let server = home.serve();
     let mut acked = Vec::new();
     // Concurrent appenders, so the writer batches: acknowledgement must still mean durable.
-    let mut pending = futures::stream::iter(0..N).map(|i| append(&server, i)).buffer_unordered(32);
+    let mut pending = futures::stream::iter(0..N)
+        .map(|i| append(&server, i))
+        .buffer_unordered(32);
     while let Some(seq) = pending.next().await {
         acked.push(seq);
     }
@@ -63,7 +67,10 @@ async fn acknowledged_events_survive_kill_dash_9_in_order() {
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "in order");
     acked.sort();
     assert_eq!(seqs, acked, "exactly the acknowledged ones");
-    let mut payloads: Vec<u64> = events.iter().map(|e| e["data"]["i"].as_u64().unwrap()).collect();
+    let mut payloads: Vec<u64> = events
+        .iter()
+        .map(|e| e["data"]["i"].as_u64().unwrap())
+        .collect();
     payloads.sort();
     assert_eq!(payloads, (0..N).collect::<Vec<_>>());
     for e in &events {
@@ -97,7 +104,10 @@ async fn read_sse(server: &support::Server, last_event_id: Option<u64>, n: usize
         buf.push_str(&String::from_utf8_lossy(&chunk));
         while let Some(end) = buf.find("\n\n") {
             let block: String = buf.drain(..end + 2).collect();
-            let id = block.lines().find_map(|l| l.strip_prefix("id:")).map(|v| v.trim().parse::<u64>().unwrap());
+            let id = block
+                .lines()
+                .find_map(|l| l.strip_prefix("id:"))
+                .map(|v| v.trim().parse::<u64>().unwrap());
             let data = block.lines().find_map(|l| l.strip_prefix("data:"));
             if let (Some(id), Some(data)) = (id, data) {
                 let event: Value = serde_json::from_str(data.trim()).unwrap();
@@ -141,6 +151,13 @@ async fn a_reader_resuming_from_its_cursor_gets_exactly_what_it_missed() {
     assert_eq!(got, expected, "no duplicates, no gaps, in order");
 
     // The explicit ?after= cursor works the same way.
-    let page: Vec<Value> = server.get(&format!("/api/events?after={cursor}&kind=ext.test")).send().await.unwrap().json().await.unwrap();
+    let page: Vec<Value> = server
+        .get(&format!("/api/events?after={cursor}&kind=ext.test"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page.len(), 12);
 }

@@ -11,14 +11,25 @@ fn sigterm_and_sigint_stop_the_server_within_a_second_and_remove_the_server_file
     for signal in [libc::SIGTERM, libc::SIGINT] {
         let home = Home::new();
         let mut server = home.serve();
-        let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(home.server_file()).unwrap().permissions());
-        assert_eq!(mode & 0o777, 0o600, "server.json holds the token: owner only");
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(home.server_file()).unwrap().permissions(),
+        );
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "server.json holds the token: owner only"
+        );
         let started = Instant::now();
         server.signal(signal);
-        let status = server.wait_for_exit(Duration::from_secs(1)).expect("stopped within a second");
+        let status = server
+            .wait_for_exit(Duration::from_secs(1))
+            .expect("stopped within a second");
         assert!(status.success(), "clean exit: {status:?}");
         assert!(started.elapsed() < Duration::from_secs(1));
-        assert!(!home.server_file().exists(), "server.json removed on a clean exit");
+        assert!(
+            !home.server_file().exists(),
+            "server.json removed on a clean exit"
+        );
     }
 }
 
@@ -29,7 +40,11 @@ fn a_second_server_on_the_same_home_is_refused() {
     let out = home.run(&["serve", "--port", "0", "--no-open"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("already uses"), "{}", stderr(&out));
-    assert!(stderr(&out).contains(&server.url), "names the running one: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&server.url),
+        "names the running one: {}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -55,6 +70,8 @@ fn a_foreign_sqlite_database_is_a_clear_error() {
     assert!(!stderr(&out).contains("panicked"));
     // And it was not touched.
     let conn = rusqlite::Connection::open(home.path().join("plinth.db")).unwrap();
-    let total: f64 = conn.query_row("SELECT total FROM invoices", [], |r| r.get(0)).unwrap();
+    let total: f64 = conn
+        .query_row("SELECT total FROM invoices", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(total, 9.5);
 }

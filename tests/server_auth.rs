@@ -9,18 +9,33 @@ use support::Home;
 fn request(server: &support::Server, method: &str, path: &str) -> reqwest::RequestBuilder {
     let url = format!("{}{path}", server.url);
     let req = server.client().request(method.parse().unwrap(), url);
-    if method == "POST" { req.json(&serde_json::json!({})) } else { req }
+    if method == "POST" {
+        req.json(&serde_json::json!({}))
+    } else {
+        req
+    }
 }
 
 #[tokio::test]
 async fn every_route_refuses_a_request_without_the_token() {
     let home = Home::new();
     let server = home.serve();
-    for (method, path) in ROUTES.iter().chain(&[("GET", "/no/such/route"), ("GET", "/")]) {
+    for (method, path) in ROUTES
+        .iter()
+        .chain(&[("GET", "/no/such/route"), ("GET", "/")])
+    {
         let res = request(&server, method, path).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{method} {path}");
-        let wrong = request(&server, method, path).bearer_auth("0".repeat(48)).send().await.unwrap();
-        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED, "{method} {path} with a wrong token");
+        let wrong = request(&server, method, path)
+            .bearer_auth("0".repeat(48))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            wrong.status(),
+            StatusCode::UNAUTHORIZED,
+            "{method} {path} with a wrong token"
+        );
     }
 }
 
@@ -88,10 +103,20 @@ async fn a_browser_exchanges_the_token_once_for_a_cookie() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(res.headers()["location"], "/?tab=2", "the token leaves the address bar");
+    assert_eq!(
+        res.headers()["location"],
+        "/?tab=2",
+        "the token leaves the address bar"
+    );
     let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
-    assert!(!cookie.contains(&server.token), "the cookie is not the token");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains(&server.token),
+        "the cookie is not the token"
+    );
     let pair = cookie.split(';').next().unwrap().to_string();
     let res = no_redirects
         .get(format!("{}/api/health", server.url))

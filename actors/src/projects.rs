@@ -64,7 +64,9 @@ impl Versioned for ProjectRecord {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectError {
-    #[error("{path} is not inside a git repository: run `git init` there, or run plinth from your repository")]
+    #[error(
+        "{path} is not inside a git repository: run `git init` there, or run plinth from your repository"
+    )]
     NotARepository { path: String },
     #[error("{path} is a bare repository: plinth needs a repository with a working tree")]
     Bare { path: String },
@@ -140,7 +142,7 @@ impl Handle<ListProjects> for ProjectService {
             .into_iter()
             .map(|(_, p)| p)
             .collect();
-        projects.sort_by(|a, b| a.added_at.cmp(&b.added_at));
+        projects.sort_by_key(|p| p.added_at);
         Ok(projects)
     }
 }
@@ -148,22 +150,30 @@ impl Handle<ListProjects> for ProjectService {
 /// The working tree root of the repository that contains `path`.
 pub fn repository_root(path: &Path) -> Result<PathBuf, ProjectError> {
     let shown = path.display().to_string();
-    let canonical = path.canonicalize().map_err(|err| ProjectError::Unreadable {
-        path: shown.clone(),
-        detail: err.to_string(),
-    })?;
+    let canonical = path
+        .canonicalize()
+        .map_err(|err| ProjectError::Unreadable {
+            path: shown.clone(),
+            detail: err.to_string(),
+        })?;
     let repo = git2::Repository::discover(&canonical).map_err(|err| match err.code() {
-        git2::ErrorCode::NotFound => ProjectError::NotARepository { path: shown.clone() },
+        git2::ErrorCode::NotFound => ProjectError::NotARepository {
+            path: shown.clone(),
+        },
         _ => ProjectError::Unreadable {
             path: shown.clone(),
             detail: err.message().to_string(),
         },
     })?;
-    let workdir = repo.workdir().ok_or(ProjectError::Bare { path: shown.clone() })?;
-    workdir.canonicalize().map_err(|err| ProjectError::Unreadable {
-        path: shown,
-        detail: err.to_string(),
-    })
+    let workdir = repo.workdir().ok_or(ProjectError::Bare {
+        path: shown.clone(),
+    })?;
+    workdir
+        .canonicalize()
+        .map_err(|err| ProjectError::Unreadable {
+            path: shown,
+            detail: err.to_string(),
+        })
 }
 
 fn directory_name(root: &Path) -> String {
@@ -176,7 +186,13 @@ fn project_id(root: &Path) -> String {
     let digest = Sha256::digest(root.as_os_str().as_encoded_bytes());
     let slug: String = directory_name(root)
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .take(32)
         .collect();
     format!("{}-{}", slug.trim_matches('-'), &hex_prefix(&digest, 3))

@@ -37,24 +37,40 @@ impl Client {
     }
 
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Failure> {
-        let response = self.send(self.request(reqwest::Method::GET, path).header("accept", "application/json")).await?;
+        let response = self
+            .send(
+                self.request(reqwest::Method::GET, path)
+                    .header("accept", "application/json"),
+            )
+            .await?;
         decode(response).await
     }
 
-    pub async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, Failure> {
-        let response = self.send(self.request(reqwest::Method::POST, path).json(body)).await?;
+    pub async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, Failure> {
+        let response = self
+            .send(self.request(reqwest::Method::POST, path).json(body))
+            .await?;
         decode(response).await
     }
 
     /// Sends, and maps transport failures and error statuses to a [`Failure`].
-    pub async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, Failure> {
+    pub async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, Failure> {
         let response = request.send().await.map_err(|err| self.unreachable(err))?;
         if response.status().is_success() {
             return Ok(response);
         }
         let status = response.status();
         let body: serde_json::Value = response.json().await.unwrap_or_default();
-        let error = body["error"].as_str().unwrap_or(status.canonical_reason().unwrap_or("error"));
+        let error = body["error"]
+            .as_str()
+            .unwrap_or(status.canonical_reason().unwrap_or("error"));
         let message = match body["hint"].as_str() {
             Some(hint) => format!("{error} ({hint})"),
             None => error.to_string(),
@@ -90,7 +106,11 @@ pub fn query(pairs: &[(&str, Option<String>)]) -> String {
         .iter()
         .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", encode(v))))
         .collect();
-    if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
 }
 
 /// Percent-encodes everything but unreserved characters (so `/` in an actor name stays
@@ -99,7 +119,9 @@ pub fn encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'*' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'*' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -109,7 +131,11 @@ pub fn encode(value: &str) -> String {
 mod tests {
     #[test]
     fn query_skips_absent_values_and_encodes() {
-        let q = super::query(&[("after", Some("3".into())), ("task", None), ("kind", Some("a b&c".into()))]);
+        let q = super::query(&[
+            ("after", Some("3".into())),
+            ("task", None),
+            ("kind", Some("a b&c".into())),
+        ]);
         assert_eq!(q, "?after=3&kind=a%20b%26c");
         assert_eq!(super::query(&[("x", None)]), "");
     }

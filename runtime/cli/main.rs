@@ -18,7 +18,9 @@ fn main() {
         .build()
     {
         Ok(rt) => rt,
-        Err(err) => failure::Failure::other(format!("cannot start the async runtime: {err}")).exit(),
+        Err(err) => {
+            failure::Failure::other(format!("cannot start the async runtime: {err}")).exit()
+        }
     };
     let result = runtime.block_on(commands::run(cli));
     // Don't wait for detached tasks (an idle event stream): the command's work is done.

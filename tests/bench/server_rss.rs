@@ -22,7 +22,10 @@ pub fn run() {
             .spawn()
             .unwrap();
         while !server_file.exists() {
-            assert!(began.elapsed() < Duration::from_secs(20), "server did not start");
+            assert!(
+                began.elapsed() < Duration::from_secs(20),
+                "server did not start"
+            );
             std::thread::sleep(Duration::from_millis(1));
         }
         starts.push(began.elapsed());

@@ -77,13 +77,17 @@ impl Home {
                 return server;
             }
             if let Ok(Some(status)) = server.child.try_wait() {
-                let out = server.child.wait_with_output().unwrap();
-                panic!(
-                    "plinth serve exited early ({status}): {}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
+                let mut err = String::new();
+                if let Some(mut pipe) = server.child.stderr.take() {
+                    use std::io::Read;
+                    let _ = pipe.read_to_string(&mut err);
+                }
+                panic!("plinth serve exited early ({status}): {err}");
             }
-            assert!(Instant::now() < deadline, "plinth serve did not start in time");
+            assert!(
+                Instant::now() < deadline,
+                "plinth serve did not start in time"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }

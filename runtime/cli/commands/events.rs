@@ -19,7 +19,12 @@ pub async fn run(client: &Client, args: EventsArgs) -> Result<i32, Failure> {
     let mut after = args.after;
     if !args.follow {
         loop {
-            let page: Vec<Event> = client.get(&format!("/api/events{}", events_query(&args, after, Some(PAGE)))).await?;
+            let page: Vec<Event> = client
+                .get(&format!(
+                    "/api/events{}",
+                    events_query(&args, after, Some(PAGE))
+                ))
+                .await?;
             for event in &page {
                 print_event(event, args.json);
                 after = event.seq;
@@ -48,7 +53,10 @@ pub async fn run(client: &Client, args: EventsArgs) -> Result<i32, Failure> {
 /// Streams until the connection ends; `after` advances with every event printed.
 async fn follow_once(client: &Client, args: &EventsArgs, after: &mut u64) -> Result<(), Failure> {
     let request = client
-        .request(reqwest::Method::GET, &format!("/api/events{}", events_query(args, *after, None)))
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/events{}", events_query(args, *after, None)),
+        )
         .header("accept", "text/event-stream");
     let response = client.send(request).await?;
     let mut stream = response.bytes_stream().eventsource();
@@ -79,7 +87,10 @@ fn events_query(args: &EventsArgs, after: u64, limit: Option<usize>) -> String {
 
 fn print_event(event: &Event, json: bool) {
     if json {
-        println!("{}", serde_json::to_string(event).expect("events serialize"));
+        println!(
+            "{}",
+            serde_json::to_string(event).expect("events serialize")
+        );
     } else {
         println!(
             "{:>6}  {}  {:<24} {:<12} {}",

@@ -11,12 +11,18 @@ use crate::failure::Failure;
 
 /// Runs the command; `Ok(code)` is the exit code of a command that did its job.
 pub async fn run(cli: Cli) -> Result<i32, Failure> {
-    let home = cli.home.clone().map(Home::new).unwrap_or_else(Home::from_env);
+    let home = cli
+        .home
+        .clone()
+        .map(Home::new)
+        .unwrap_or_else(Home::from_env);
     match cli.command {
         None => onboard::run(&home, &cli.listen).await,
         Some(Command::Serve) => serve::run(&home, &cli.listen, None).await,
         Some(Command::Ps(json)) => ps::list(&Client::connect(&home)?, json.json).await,
-        Some(Command::Inspect { actor, json }) => ps::inspect(&Client::connect(&home)?, &actor, json.json).await,
+        Some(Command::Inspect { actor, json }) => {
+            ps::inspect(&Client::connect(&home)?, &actor, json.json).await
+        }
         Some(Command::Events(args)) => events::run(&Client::connect(&home)?, args).await,
     }
 }

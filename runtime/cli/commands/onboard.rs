@@ -10,15 +10,25 @@ use crate::client::Client;
 use crate::failure::{Failure, code};
 
 pub async fn run(home: &Home, listen: &Listen) -> Result<i32, Failure> {
-    let cwd = std::env::current_dir().map_err(|err| Failure::other(format!("cannot read the current directory: {err}")))?;
+    let cwd = std::env::current_dir()
+        .map_err(|err| Failure::other(format!("cannot read the current directory: {err}")))?;
     let root = repository_root(&cwd).map_err(|err| {
-        Failure::new(code::USAGE, format!("{err}; or start the server alone with `plinth serve`"))
+        Failure::new(
+            code::USAGE,
+            format!("{err}; or start the server alone with `plinth serve`"),
+        )
     })?;
     if let Ok(server) = ServerFile::find(home) {
         let client = Client::for_server(server);
-        let project: Project = client.post("/api/projects", &json!({ "path": root })).await?;
+        let project: Project = client
+            .post("/api/projects", &json!({ "path": root }))
+            .await?;
         let link = format!("{}/?token={}", client.server().url, client.server().token);
-        println!("plinth: project {} ({}) added to the running server", project.name, project.path.display());
+        println!(
+            "plinth: project {} ({}) added to the running server",
+            project.name,
+            project.path.display()
+        );
         println!("plinth is running at {link}");
         if !listen.no_open {
             open_browser(&link);

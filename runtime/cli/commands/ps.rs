@@ -10,7 +10,10 @@ use crate::failure::Failure;
 pub async fn list(client: &Client, json: bool) -> Result<i32, Failure> {
     let actors: Vec<ActorInfo> = client.get("/api/actors").await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&actors).expect("actors serialize"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&actors).expect("actors serialize")
+        );
     } else {
         print!("{}", render_tree(&actors));
     }
@@ -21,14 +24,19 @@ pub async fn inspect(client: &Client, actor: &str, json: bool) -> Result<i32, Fa
     let path = format!("/api/actors/{}", crate::client::encode(actor));
     let info: ActorInfo = client.get(&path).await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&info).expect("actor serializes"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&info).expect("actor serializes")
+        );
     } else {
         print!("{}", render_one(&info));
     }
     Ok(0)
 }
 
-const HEADER: [&str; 8] = ["ID", "NAME", "KIND", "STATE", "MAILBOX", "HANDLED", "RESTARTS", "UPTIME"];
+const HEADER: [&str; 8] = [
+    "ID", "NAME", "KIND", "STATE", "MAILBOX", "HANDLED", "RESTARTS", "UPTIME",
+];
 
 /// Rows in tree order (parents before children, siblings by id), names indented by depth.
 pub fn render_tree(actors: &[ActorInfo]) -> String {
@@ -44,10 +52,17 @@ pub fn render_tree(actors: &[ActorInfo]) -> String {
     }
     let mut rows = vec![HEADER.map(String::from).to_vec()];
     let mut errors = Vec::new();
-    let mut stack: Vec<(&ActorInfo, usize)> = children.get(&None).map(|l| l.iter().rev().map(|a| (*a, 0)).collect()).unwrap_or_default();
+    let mut stack: Vec<(&ActorInfo, usize)> = children
+        .get(&None)
+        .map(|l| l.iter().rev().map(|a| (*a, 0)).collect())
+        .unwrap_or_default();
     while let Some((actor, depth)) = stack.pop() {
         let short = actor.name.rsplit('/').next().unwrap_or(&actor.name);
-        let name = if depth == 0 { short.to_string() } else { format!("{}└ {short}", "  ".repeat(depth - 1)) };
+        let name = if depth == 0 {
+            short.to_string()
+        } else {
+            format!("{}└ {short}", "  ".repeat(depth - 1))
+        };
         rows.push(vec![
             actor.id.to_string(),
             name,
@@ -81,14 +96,25 @@ fn render_one(a: &ActorInfo) -> String {
     line("id", a.id.to_string());
     line("name", a.name.clone());
     line("kind", a.kind.clone());
-    line("parent", a.parent.map(|p| p.to_string()).unwrap_or_else(|| "-".into()));
+    line(
+        "parent",
+        a.parent
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| "-".into()),
+    );
     line("state", state_name(a.state).into());
     line("mailbox", a.mailbox.to_string());
     line("handled", a.handled.to_string());
     line("restarts", restarts(a));
     line("uptime", uptime(a));
-    line("in flight", a.in_flight.clone().unwrap_or_else(|| "-".into()));
-    line("last error", a.last_error.clone().unwrap_or_else(|| "-".into()));
+    line(
+        "in flight",
+        a.in_flight.clone().unwrap_or_else(|| "-".into()),
+    );
+    line(
+        "last error",
+        a.last_error.clone().unwrap_or_else(|| "-".into()),
+    );
     out
 }
 
@@ -104,7 +130,12 @@ fn state_name(state: ActorState) -> &'static str {
 
 fn restarts(a: &ActorInfo) -> String {
     match &a.restart_limit {
-        Some(limit) => format!("{} (max {} in {})", a.restarts, limit.max_restarts, duration(limit.within_ms)),
+        Some(limit) => format!(
+            "{} (max {} in {})",
+            a.restarts,
+            limit.max_restarts,
+            duration(limit.within_ms)
+        ),
         None => a.restarts.to_string(),
     }
 }
@@ -129,11 +160,20 @@ fn duration(ms: u64) -> String {
 fn table(rows: &[Vec<String>]) -> String {
     let cols = rows.iter().map(|r| r.len()).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
-        .map(|c| rows.iter().map(|r| r.get(c).map_or(0, |s| s.chars().count())).max().unwrap_or(0))
+        .map(|c| {
+            rows.iter()
+                .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let mut out = String::new();
     for row in rows {
-        let cells: Vec<String> = row.iter().enumerate().map(|(i, cell)| format!("{cell:<w$}", w = widths[i])).collect();
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(i, cell)| format!("{cell:<w$}", w = widths[i]))
+            .collect();
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');
     }
@@ -155,10 +195,23 @@ mod tests {
 
     #[test]
     fn children_are_listed_under_their_parent() {
-        let out = render_tree(&[actor(3, "root/b", Some(1)), actor(1, "root", None), actor(2, "root/a", Some(1)), actor(4, "root/a/x", Some(2))]);
-        let names: Vec<&str> = out.lines().skip(1).map(|l| l.split_whitespace().nth(1).unwrap()).collect();
+        let out = render_tree(&[
+            actor(3, "root/b", Some(1)),
+            actor(1, "root", None),
+            actor(2, "root/a", Some(1)),
+            actor(4, "root/a/x", Some(2)),
+        ]);
+        let names: Vec<&str> = out
+            .lines()
+            .skip(1)
+            .map(|l| l.split_whitespace().nth(1).unwrap())
+            .collect();
         assert_eq!(names, ["root", "└", "└", "└"]);
-        let order: Vec<&str> = out.lines().skip(1).map(|l| l.split_whitespace().next().unwrap()).collect();
+        let order: Vec<&str> = out
+            .lines()
+            .skip(1)
+            .map(|l| l.split_whitespace().next().unwrap())
+            .collect();
         assert_eq!(order, ["1", "2", "4", "3"]);
         assert!(out.contains("1m01s"));
     }

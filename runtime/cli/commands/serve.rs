@@ -17,14 +17,20 @@ pub async fn run(home: &Home, listen: &Listen, register: Option<PathBuf>) -> Res
     let stopped = serve(options, |ready| announce(ready, open)).await?;
     match stopped {
         Stopped::Signal => Ok(0),
-        Stopped::RootFailed(reason) => Err(Failure::new(code::FAILED, format!("stopped: {reason}"))),
+        Stopped::RootFailed(reason) => {
+            Err(Failure::new(code::FAILED, format!("stopped: {reason}")))
+        }
     }
 }
 
 fn announce(ready: Ready<'_>, open: bool) {
     let link = format!("{}/?token={}", ready.server.url, ready.server.token);
     if let Some(project) = ready.project {
-        println!("plinth: project {} ({})", project.name, project.path.display());
+        println!(
+            "plinth: project {} ({})",
+            project.name,
+            project.path.display()
+        );
     }
     println!("plinth is running at {link}");
     println!("Stop it with Ctrl-C. The token is also in the server file for the CLI.");

@@ -60,6 +60,8 @@ impl From<plinth_store::StoreError> for ApiError {
 
 impl From<plinth_kernel::SendError> for ApiError {
     fn from(err: plinth_kernel::SendError) -> Self {
-        ApiError::unavailable(err).with_hint("the actor is being restarted by its supervisor; retry in a moment, or see `plinth ps`")
+        ApiError::unavailable(err).with_hint(
+            "the actor is being restarted by its supervisor; retry in a moment, or see `plinth ps`",
+        )
     }
 }

@@ -32,13 +32,9 @@ impl Guard {
         }
     }
 
-    pub fn cookie_name(&self) -> &str {
-        &self.cookie_name
-    }
-
     fn host_allowed(&self, host: &str) -> bool {
         let host = host.to_ascii_lowercase();
-        self.hosts.iter().any(|h| *h == host)
+        self.hosts.contains(&host)
     }
 
     fn origin_allowed(&self, origin: &str) -> bool {
@@ -55,7 +51,8 @@ impl Guard {
         if bearer.is_some_and(|t| self.token.matches_token(t.trim())) {
             return true;
         }
-        cookies(headers).any(|(name, value)| name == self.cookie_name && self.token.matches_cookie(value))
+        cookies(headers)
+            .any(|(name, value)| name == self.cookie_name && self.token.matches_cookie(value))
     }
 
     pub fn session_cookie(&self) -> HeaderValue {
@@ -83,7 +80,10 @@ pub async fn check(State(guard): State<Arc<Guard>>, req: Request, next: Next) ->
     match host {
         Some(host) if guard.host_allowed(host) => {}
         Some(host) => {
-            return forbidden(format!("requests for host {host:?} are refused"), "use the URL `plinth` printed (127.0.0.1 or localhost), or start the server with --public-name");
+            return forbidden(
+                format!("requests for host {host:?} are refused"),
+                "use the URL `plinth` printed (127.0.0.1 or localhost), or start the server with --public-name",
+            );
         }
         None => return forbidden("a Host header is required".into(), "use an HTTP/1.1 client"),
     }

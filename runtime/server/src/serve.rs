@@ -91,7 +91,8 @@ pub async fn serve(
     let token = AccessToken::load_or_create(&home).map_err(home_error)?;
     let store = Store::open(&home.database())?;
 
-    let kernel = Kernel::start(KernelConfig::default()).map_err(|e| ServeError::Kernel(e.to_string()))?;
+    let kernel =
+        Kernel::start(KernelConfig::default()).map_err(|e| ServeError::Kernel(e.to_string()))?;
     let registry = kernel.registry();
     let tree = tree::build(&store, &registry);
     kernel
@@ -114,7 +115,9 @@ pub async fn serve(
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServeError::Bind { addr, source })?;
-    let local = listener.local_addr().map_err(|source| ServeError::Bind { addr, source })?;
+    let local = listener
+        .local_addr()
+        .map_err(|source| ServeError::Bind { addr, source })?;
     let guard = Arc::new(Guard::new(
         token.clone(),
         allowed_hosts(local, options.public_name.as_deref()),
@@ -182,13 +185,20 @@ pub async fn serve(
         tracing::error!(%err, "flushing the store failed");
     }
     ServerFile::remove_if_ours(&home);
-    tracing::info!(?reason, stop_ms = stop_started.elapsed().as_millis() as u64, "plinth stopped");
+    tracing::info!(
+        ?reason,
+        stop_ms = stop_started.elapsed().as_millis() as u64,
+        "plinth stopped"
+    );
     Ok(reason)
 }
 
 async fn stop_signal() {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
         // Without signal handlers the process can still be stopped by default actions.
         return std::future::pending().await;
     };
@@ -233,7 +243,13 @@ mod tests {
     fn loopback_names_and_the_public_name_are_allowed() {
         let addr: SocketAddr = "127.0.0.1:4000".parse().unwrap();
         let hosts = allowed_hosts(addr, Some("box.example"));
-        for h in ["127.0.0.1:4000", "localhost:4000", "[::1]:4000", "box.example", "box.example:4000"] {
+        for h in [
+            "127.0.0.1:4000",
+            "localhost:4000",
+            "[::1]:4000",
+            "box.example",
+            "box.example:4000",
+        ] {
             assert!(hosts.contains(&h.to_string()), "{h}");
         }
         assert!(!hosts.iter().any(|h| h.starts_with("0.0.0.0")));

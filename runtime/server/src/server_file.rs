@@ -15,9 +15,13 @@ pub struct ServerFile {
 
 #[derive(Debug, thiserror::Error)]
 pub enum FindError {
-    #[error("no plinth server is running (no {0}); start one with `plinth serve`, or run `plinth` in your repository")]
+    #[error(
+        "no plinth server is running (no {0}); start one with `plinth serve`, or run `plinth` in your repository"
+    )]
     Missing(String),
-    #[error("no plinth server is running (pid {pid} from {path} is gone); start one with `plinth serve`")]
+    #[error(
+        "no plinth server is running (pid {pid} from {path} is gone); start one with `plinth serve`"
+    )]
     Stale { pid: u32, path: String },
     #[error("{path} is unreadable ({detail}); remove it and start the server with `plinth serve`")]
     Unreadable { path: String, detail: String },
@@ -93,7 +97,10 @@ mod tests {
         file.write(&home).unwrap();
         assert_eq!(ServerFile::find(&home).unwrap(), file);
         ServerFile::remove_if_ours(&home);
-        assert!(matches!(ServerFile::find(&home), Err(FindError::Missing(_))));
+        assert!(matches!(
+            ServerFile::find(&home),
+            Err(FindError::Missing(_))
+        ));
     }
 
     #[test]
@@ -106,6 +113,9 @@ mod tests {
             pid: i32::MAX as u32,
         };
         file.write(&home).unwrap();
-        assert!(matches!(ServerFile::find(&home), Err(FindError::Stale { .. })));
+        assert!(matches!(
+            ServerFile::find(&home),
+            Err(FindError::Stale { .. })
+        ));
     }
 }

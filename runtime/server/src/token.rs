@@ -40,7 +40,10 @@ impl AccessToken {
         rand::rng().fill_bytes(&mut bytes);
         let token = hex::encode(bytes);
         secret_file::write(&path, token.as_bytes()).map_err(|err| {
-            std::io::Error::other(format!("cannot write the token to {}: {err}", path.display()))
+            std::io::Error::other(format!(
+                "cannot write the token to {}: {err}",
+                path.display()
+            ))
         })?;
         Ok(AccessToken::new(token))
     }
@@ -102,6 +105,6 @@ mod tests {
     fn cookie_is_not_the_token() {
         let t = AccessToken::new("ab".repeat(24));
         assert_ne!(t.cookie_value(), t.token());
-        assert!(t.matches_cookie(&t.cookie_value().to_string()));
+        assert!(t.matches_cookie(t.cookie_value()));
     }
 }

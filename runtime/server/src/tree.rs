@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use plinth_actors::projects::ProjectService;
 use plinth_kernel::{
-    ActorState, Backoff, ChildRef, ChildSpec, Intensity, ProbeReading, Registry, Restart,
-    Strategy, SupervisorSpec,
+    ActorState, Backoff, ChildRef, ChildSpec, Intensity, ProbeReading, Registry, Restart, Strategy,
+    SupervisorSpec,
 };
 use plinth_store::Store;
 

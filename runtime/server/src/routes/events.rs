@@ -148,7 +148,10 @@ mod tests {
         assert!(!wants_json(&h));
         h.insert(header::ACCEPT, "application/json".parse().unwrap());
         assert!(wants_json(&h));
-        h.insert(header::ACCEPT, "text/event-stream, application/json".parse().unwrap());
+        h.insert(
+            header::ACCEPT,
+            "text/event-stream, application/json".parse().unwrap(),
+        );
         assert!(!wants_json(&h));
     }
 }

@@ -36,8 +36,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/session", post(session::create))
         .route("/api/actors", get(actors::list))
         .route("/api/actors/{id}", get(actors::show))
-        .route("/api/events", get(events::list_or_stream).post(events::append))
-        .route("/api/projects", get(projects::list).post(projects::register))
+        .route(
+            "/api/events",
+            get(events::list_or_stream).post(events::append),
+        )
+        .route(
+            "/api/projects",
+            get(projects::list).post(projects::register),
+        )
         .fallback(not_found)
         .with_state(state)
         .layer(middleware::from_fn_with_state(guard, guard::check))

@@ -1,0 +1,41 @@
+//! Stored shapes are frozen: each version's JSON Schema and a sample of its stored form live
+//! in `tests/frozen/`. Editing a stored struct without adding a new version fails here; a new
+//! version's files are written by running once with `PLINTH_BLESS=1` (existing files are
+//! never rewritten), then committed.
+
+use std::path::PathBuf;
+
+use plinth_actors::projects::ProjectRecord;
+use plinth_actors::task_inputs::TaskInputsRecord;
+use plinth_store::frozen::check_frozen;
+use serde_json::json;
+
+fn frozen_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/frozen")
+}
+
+#[test]
+fn project_records_keep_their_stored_shape() {
+    let v1 = json!({
+        "version": "1",
+        "id": "shop-a1b2c3",
+        "name": "shop",
+        "path": "/home/ada/src/shop",
+        "added_at": "2026-11-24T10:00:00Z"
+    });
+    check_frozen::<ProjectRecord>(&frozen_dir(), &[(1, v1)]).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn task_inputs_keep_their_stored_shape() {
+    let v1 = json!({
+        "version": "1",
+        "prompt": "Add a --json flag to `shop list`",
+        "agent": "claude-code",
+        "project": "shop-a1b2c3",
+        "base_branch": "main",
+        "sandbox": "docker",
+        "include_uncommitted": false
+    });
+    check_frozen::<TaskInputsRecord>(&frozen_dir(), &[(1, v1)]).unwrap_or_else(|e| panic!("{e}"));
+}
