@@ -1,0 +1,28 @@
+//! plinth's scripted agent: the task's prompt is a script (`#!scripted`, then one step a
+//! line) that it follows through the capability imports. It stands in for a real agent in
+//! plinth's tests, so it can also misbehave on purpose: trap, spin, grow without end.
+//!
+//! - [`script`]: the prompt parsed into steps.
+//! - [`runner`]: runs the steps, blocking steps waiting on signals.
+//! - [`progress`]: what is saved through `state` so a restart resumes.
+//! - [`caps`] and [`host`]: the capabilities as a trait, and over the WIT imports.
+//! - [`halt`]: the misbehaviours, carried out.
+
+wit_bindgen::generate!({ path: "../../../wit", world: "adapter" });
+
+pub mod caps;
+pub mod guest;
+pub mod halt;
+pub mod host;
+pub mod output;
+pub mod progress;
+pub mod runner;
+pub mod script;
+
+#[cfg(test)]
+mod fake;
+#[cfg(test)]
+mod runner_tests;
+
+use guest::Scripted;
+export!(Scripted);
