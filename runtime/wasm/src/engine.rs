@@ -1,0 +1,147 @@
+//! The one wasmtime `Engine` per process: its configuration (pooling allocator sized for
+//! `max_instances`, epoch interruption, optional fuel) and the thread that ticks its epoch.
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+use crate::errors::HostError;
+
+/// How often the epoch advances. A guest overrunning its deadline is stopped within about
+/// one tick of it; a shorter tick costs more wake-ups of an otherwise idle thread.
+pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+const WASM_PAGE: usize = 64 * 1024;
+/// wit-bindgen components hold a handful of core instances (the program, shims, a WASI
+/// adapter); this leaves room for bigger toolchains without letting one component take the
+/// pool.
+const CORE_INSTANCES_PER_COMPONENT: u32 = 16;
+const MEMORIES_PER_COMPONENT: u32 = 2;
+const TABLES_PER_COMPONENT: u32 = 4;
+/// Bounds checks are explicit (a memory reserves only its cap, not 4 GiB), so the guard
+/// only lets the compiler fold small constant offsets; it need not be large.
+const MEMORY_GUARD: u64 = 2 << 20;
+
+/// How the host runs adapters. One per process.
+#[derive(Debug, Clone)]
+pub struct HostConfig {
+    /// Where compiled adapters are kept between runs; `None` compiles on every load.
+    pub cache_dir: Option<PathBuf>,
+    /// Largest any one linear memory of an instance may grow to, in bytes.
+    pub memory_limit: usize,
+    /// Guest CPU time allowed per export call; time inside host calls does not count.
+    pub call_deadline: Duration,
+    /// Fuel per export call; `None` turns fuel metering off (it slows guests down).
+    pub fuel: Option<u64>,
+    /// Instances that can be alive at once (the pooling allocator's size).
+    pub max_instances: u32,
+}
+
+impl Default for HostConfig {
+    fn default() -> Self {
+        HostConfig {
+            cache_dir: None,
+            memory_limit: 64 << 20,
+            call_deadline: Duration::from_secs(5),
+            fuel: None,
+            max_instances: 128,
+        }
+    }
+}
+
+impl HostConfig {
+    pub(crate) fn validate(&self) -> Result<(), HostError> {
+        if self.memory_limit < WASM_PAGE {
+            return Err(HostError::Config(format!(
+                "memory_limit is {} bytes; it must be at least one 64 KiB WebAssembly page",
+                self.memory_limit
+            )));
+        }
+        if self.max_instances == 0 {
+            return Err(HostError::Config(
+                "max_instances is 0; at least one instance must fit".to_string(),
+            ));
+        }
+        if self.call_deadline.is_zero() {
+            return Err(HostError::Config(
+                "call_deadline is 0; give guests some time (the default is 5 s)".to_string(),
+            ));
+        }
+        if self.fuel == Some(0) {
+            return Err(HostError::Config(
+                "fuel is Some(0), which traps every call; use None to turn fuel off".to_string(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The memory cap rounded up to whole pages: what a slot of the pool reserves.
+    pub(crate) fn memory_reservation(&self) -> usize {
+        self.memory_limit.div_ceil(WASM_PAGE) * WASM_PAGE
+    }
+}
+
+pub(crate) fn build_engine(config: &HostConfig) -> Result<Engine, HostError> {
+    let n = config.max_instances;
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_component_instances(n)
+        .total_core_instances(n.saturating_mul(CORE_INSTANCES_PER_COMPONENT))
+        .max_core_instances_per_component(CORE_INSTANCES_PER_COMPONENT)
+        .total_memories(n.saturating_mul(MEMORIES_PER_COMPONENT))
+        .max_memories_per_component(MEMORIES_PER_COMPONENT)
+        .total_tables(n.saturating_mul(TABLES_PER_COMPONENT))
+        .max_tables_per_component(TABLES_PER_COMPONENT)
+        .max_memory_size(config.memory_reservation())
+        // Keeps a freed slot's pages committed for reuse up to this much, so instantiating
+        // the same adapter again does not fault every page in afresh.
+        .linear_memory_keep_resident(1 << 20)
+        .table_keep_resident(1 << 16);
+
+    let mut wasm = Config::new();
+    wasm.wasm_component_model(true)
+        .epoch_interruption(true)
+        .consume_fuel(config.fuel.is_some())
+        .memory_reservation(config.memory_reservation() as u64)
+        .memory_guard_size(MEMORY_GUARD)
+        .memory_reservation_for_growth(0)
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    Engine::new(&wasm).map_err(|e| HostError::Engine(format!("{e:#}")))
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] until dropped.
+pub(crate) struct Ticker {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Ticker {
+    pub(crate) fn start(engine: Engine) -> Result<Ticker, HostError> {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("plinth-wasm-epoch".to_string())
+            .spawn(move || {
+                // A disconnected channel (the host dropped) ends the loop as a message would.
+                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(EPOCH_TICK)
+                {
+                    engine.increment_epoch();
+                }
+            })
+            .map_err(HostError::Ticker)?;
+        Ok(Ticker {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! One running adapter: its own `Store`, entered only from its owner's thread, never again
+//! after a trap.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use wasmtime::{Store, Trap};
+
+use crate::errors::GuestError;
+use crate::host::HostInner;
+use crate::limits::DeadlineExceeded;
+use crate::state::HostState;
+use crate::wit::bindings::Adapter;
+use crate::wit::bindings::exports::plinth::agent::agent::Guest;
+use crate::wit::{AdapterInfo, Signal, Task};
+
+/// What an instance has used so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Usage {
+    /// Linear memory the instance holds, in bytes.
+    pub memory_bytes: usize,
+    /// Fuel burnt over all calls (0 when fuel is off).
+    pub fuel_consumed: u64,
+    /// Export calls made, including failed ones.
+    pub calls: u64,
+    /// Time spent running guest code, host calls excluded.
+    pub guest_cpu: Duration,
+}
+
+pub struct AdapterInstance {
+    store: Store<HostState>,
+    adapter: Adapter,
+    poisoned: bool,
+    fuel_consumed: u64,
+    calls: u64,
+    // Keeps the engine's epoch ticking while this instance can still run.
+    host: Arc<HostInner>,
+}
+
+impl AdapterInstance {
+    pub(crate) fn new(store: Store<HostState>, adapter: Adapter, host: Arc<HostInner>) -> Self {
+        AdapterInstance {
+            store,
+            adapter,
+            poisoned: false,
+            fuel_consumed: 0,
+            calls: 0,
+            host,
+        }
+    }
+
+    pub fn info(&mut self) -> Result<AdapterInfo, GuestError> {
+        self.call(|guest, store| guest.call_info(store))
+    }
+
+    /// Starts or resumes the task, with the state the adapter last saved.
+    pub fn start(&mut self, task: &Task, saved: Option<Vec<u8>>) -> Result<(), GuestError> {
+        self.call(|guest, store| guest.call_start(store, task, saved.as_deref()))?
+            .map_err(GuestError::Returned)
+    }
+
+    pub fn on_signal(&mut self, signal: &Signal) -> Result<(), GuestError> {
+        self.call(|guest, store| guest.call_on_signal(store, signal))?
+            .map_err(GuestError::Returned)
+    }
+
+    pub fn stop(&mut self) -> Result<(), GuestError> {
+        self.call(|guest, store| guest.call_stop(store))?
+            .map_err(GuestError::Returned)
+    }
+
+    pub fn usage(&self) -> Usage {
+        let state = self.store.data();
+        Usage {
+            memory_bytes: state.limiter.memory_bytes(),
+            fuel_consumed: self.fuel_consumed,
+            calls: self.calls,
+            guest_cpu: state.clock.guest_total,
+        }
+    }
+
+    /// Whether a trap has made this instance unusable.
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned
+    }
+
+    fn call<R>(
+        &mut self,
+        f: impl FnOnce(&Guest, &mut Store<HostState>) -> wasmtime::Result<R>,
+    ) -> Result<R, GuestError> {
+        if self.poisoned {
+            return Err(GuestError::Poisoned);
+        }
+        let fuel = self.host.config.fuel;
+        arm(&mut self.store, fuel);
+        let result = f(self.adapter.plinth_agent_agent(), &mut self.store);
+        self.store.data_mut().clock.end();
+        self.calls += 1;
+        if let Some(fuel) = fuel {
+            let left = self.store.get_fuel().unwrap_or(0);
+            self.fuel_consumed += fuel.saturating_sub(left);
+        }
+        result.map_err(|e| {
+            // Whatever went wrong, the guest stopped mid-call and its state is unknown.
+            self.poisoned = true;
+            classify(e, &self.store, &self.host)
+        })
+    }
+}
+
+/// Resets the per-call limits before entering the guest.
+pub(crate) fn arm(store: &mut Store<HostState>, fuel: Option<u64>) {
+    let state = store.data_mut();
+    state.limiter.cap_hit = false;
+    let ticks = state.clock.begin();
+    store.set_epoch_deadline(ticks);
+    if let Some(fuel) = fuel {
+        store
+            .set_fuel(fuel)
+            .expect("fuel metering is on whenever a fuel budget is set");
+    }
+}
+
+/// Names what stopped the guest.
+pub(crate) fn classify(err: wasmtime::Error, store: &Store<HostState>, host: &HostInner) -> GuestError {
+    if err.is::<DeadlineExceeded>() || matches!(err.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
+        return GuestError::Deadline {
+            limit: host.config.call_deadline,
+        };
+    }
+    if matches!(err.downcast_ref::<Trap>(), Some(Trap::OutOfFuel)) {
+        return GuestError::OutOfFuel;
+    }
+    if store.data().limiter.cap_hit {
+        return GuestError::MemoryCap {
+            limit: host.config.memory_limit,
+        };
+    }
+    GuestError::Trap {
+        message: format!("{err:#}"),
+    }
+}

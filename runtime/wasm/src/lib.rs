@@ -1,0 +1,39 @@
+//! plinth's WebAssembly host.
+//!
+//! Agent adapters are components of the `adapter` world in `wit/agent.wit`. The host checks
+//! what a component imports against what the user granted, compiles it once (caching the
+//! result on disk), links only the granted capabilities, and runs each task's instance in
+//! its own `Store` under limits: a CPU deadline per call, a memory cap and optional fuel.
+//! A trap ends an instance for good; capability failures never trap.
+//!
+//! Everything here is synchronous: the caller drives each instance from its own thread.
+
+mod cache;
+mod capabilities;
+mod capability;
+mod engine;
+mod errors;
+mod host;
+mod host_calls;
+mod inspect;
+mod instance;
+mod limits;
+mod linker;
+mod state;
+mod wasi;
+pub mod wit;
+
+pub use cache::CacheStats;
+pub use capabilities::*;
+pub use capability::{Capability, UnknownCapability};
+pub use engine::HostConfig;
+pub use errors::*;
+pub use host::{LoadedAdapter, WasmHost};
+pub use inspect::ComponentSummary;
+pub use instance::{AdapterInstance, Usage};
+
+/// Largest blob `state.save` accepts; larger ones are refused with `access-denied` before
+/// the embedder's [`StateCap`] sees them.
+pub const STATE_BLOB_LIMIT: usize = 64 * 1024;
+/// Longest an `exec` may run, whatever timeout the guest asks for.
+pub const EXEC_TIMEOUT_CAP: std::time::Duration = std::time::Duration::from_secs(600);

@@ -1,0 +1,72 @@
+//! Linkers, one per combination of linked capabilities and WASI, built once and shared:
+//! building one (WASI alone defines a hundred-odd functions) is not free, and there are at
+//! most 64 combinations.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use wasmtime::Engine;
+use wasmtime::component::{HasSelf, Linker};
+
+use crate::capability::Capability;
+use crate::errors::LoadError;
+use crate::state::HostState;
+use crate::wit::bindings::plinth::agent::{environment, events, log, state, tmux, types};
+
+pub(crate) struct Linkers {
+    engine: Engine,
+    built: Mutex<HashMap<(u8, bool), Arc<Linker<HostState>>>>,
+}
+
+impl Linkers {
+    pub(crate) fn new(engine: Engine) -> Linkers {
+        Linkers {
+            engine,
+            built: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A linker defining exactly `capabilities` (plus the type-only `types` interface),
+    /// and WASI when `wasi` is set.
+    pub(crate) fn get(
+        &self,
+        capabilities: &[Capability],
+        wasi: bool,
+    ) -> Result<Arc<Linker<HostState>>, LoadError> {
+        let mask = capabilities.iter().fold(0u8, |m, c| m | c.bit());
+        let mut built = self.built.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(linker) = built.get(&(mask, wasi)) {
+            return Ok(linker.clone());
+        }
+        let linker = Arc::new(
+            build(&self.engine, capabilities, wasi)
+                .map_err(|e| LoadError::Link(format!("building the host linker: {e:#}")))?,
+        );
+        built.insert((mask, wasi), linker.clone());
+        Ok(linker)
+    }
+}
+
+fn build(
+    engine: &Engine,
+    capabilities: &[Capability],
+    wasi: bool,
+) -> wasmtime::Result<Linker<HostState>> {
+    let mut linker = Linker::new(engine);
+    types::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    for capability in capabilities {
+        match capability {
+            Capability::Tmux => tmux::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?,
+            Capability::Environment => {
+                environment::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?
+            }
+            Capability::Events => events::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?,
+            Capability::Log => log::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?,
+            Capability::State => state::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?,
+        }
+    }
+    if wasi {
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    }
+    Ok(linker)
+}
