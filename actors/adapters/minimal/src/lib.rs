@@ -47,4 +47,6 @@ impl Guest for Minimal {
     }
 }
 
+// Exported only in the component: its export names are not symbols a host linker takes.
+#[cfg(target_arch = "wasm32")]
 export!(Minimal);

@@ -24,5 +24,9 @@ mod fake;
 #[cfg(test)]
 mod runner_tests;
 
+// Exported only in the component: the export names (`plinth:agent/agent@0.1.0#start`)
+// are not symbols a host linker takes, and host builds exist only for the unit tests.
+#[cfg(target_arch = "wasm32")]
 use guest::Scripted;
+#[cfg(target_arch = "wasm32")]
 export!(Scripted);

@@ -1,0 +1,230 @@
+//! The two files that let Claude Code start unattended and report to plinth:
+//! `~/.claude.json` (onboarding done, the workdir trusted, the key approved) and
+//! `~/.claude/settings.json` (hooks that post every event to the host).
+//!
+//! Both are merged into what is already there, so a user's own settings in an image or a
+//! restart's second write keep everything but the keys set here.
+
+use serde_json::{Map, Value, json};
+
+/// The hooks posted to the host. Claude Code names them; the host's URL path repeats it.
+pub const HOOKS: [&str; 7] = [
+    "SessionStart",
+    "UserPromptSubmit",
+    "PreToolUse",
+    "PostToolUse",
+    "Notification",
+    "Stop",
+    "SessionEnd",
+];
+
+/// Claude Code remembers an approved key by its last 20 characters.
+const KEY_SUFFIX_CHARS: usize = 20;
+/// Seconds Claude Code waits for a hook; curl gives up after 5, this is the backstop.
+const HOOK_TIMEOUT_S: u64 = 10;
+
+/// `~/.claude.json` with `existing`'s contents kept.
+pub fn claude_json(
+    existing: Option<&str>,
+    workdir: &str,
+    api_key: Option<&str>,
+    skip_permissions: bool,
+) -> String {
+    let mut root = object_of(existing);
+    root.insert("hasCompletedOnboarding".into(), Value::Bool(true));
+    let projects = child_object(&mut root, "projects");
+    let project = child_object(projects, workdir);
+    project.insert("hasTrustDialogAccepted".into(), Value::Bool(true));
+    if let Some(key) = api_key.filter(|k| !k.is_empty()) {
+        let responses = child_object(&mut root, "customApiKeyResponses");
+        let suffix = key_suffix(key);
+        let approved = child_array(responses, "approved");
+        if !approved.iter().any(|v| v.as_str() == Some(suffix.as_str())) {
+            approved.push(Value::String(suffix));
+        }
+        child_array(responses, "rejected");
+    }
+    if skip_permissions {
+        // Older versions ask to accept bypass mode once unless this is set.
+        root.insert("bypassPermissionsModeAccepted".into(), Value::Bool(true));
+    }
+    pretty(root)
+}
+
+/// `~/.claude/settings.json` with `existing`'s contents kept but its hooks replaced.
+/// Without a hook URL there is nowhere to post to, so no hooks are written.
+pub fn settings_json(
+    existing: Option<&str>,
+    hook_url_known: bool,
+    skip_permissions: bool,
+) -> String {
+    let mut root = object_of(existing);
+    if hook_url_known {
+        let hooks: Map<String, Value> = HOOKS
+            .iter()
+            .map(|name| {
+                let command = json!({
+                    "type": "command",
+                    "command": hook_command(name),
+                    "timeout": HOOK_TIMEOUT_S,
+                });
+                (name.to_string(), json!([{ "hooks": [command] }]))
+            })
+            .collect();
+        root.insert("hooks".into(), Value::Object(hooks));
+    }
+    if skip_permissions {
+        // Newer versions ask to accept bypass mode once unless this is set.
+        root.insert(
+            "skipDangerousModePermissionPrompt".into(),
+            Value::Bool(true),
+        );
+    }
+    pretty(root)
+}
+
+/// The shell command of hook `name`: post its stdin to the host. The URL and token are
+/// expanded from the session's environment when the hook runs, so the file holds no secret.
+/// Its output goes nowhere: Claude Code would add a hook's stdout to the model's context.
+/// Any failure exits 1, since exit 2 would make Claude Code block the tool call.
+pub fn hook_command(name: &str) -> String {
+    format!(
+        "curl -fsS -m 5 -X POST -H \"Authorization: Bearer $PLINTH_HOOK_TOKEN\" \
+         -H 'Content-Type: application/json' --data-binary @- \"$PLINTH_HOOK_URL/{name}\" \
+         >/dev/null || exit 1"
+    )
+}
+
+fn key_suffix(key: &str) -> String {
+    let count = key.chars().count();
+    key.chars()
+        .skip(count.saturating_sub(KEY_SUFFIX_CHARS))
+        .collect()
+}
+
+/// The JSON object in `text`; anything else (absent, broken, not an object) starts afresh,
+/// since a file Claude Code cannot read either is no loss.
+fn object_of(text: Option<&str>) -> Map<String, Value> {
+    match text.map(serde_json::from_str::<Value>) {
+        Some(Ok(Value::Object(map))) => map,
+        _ => Map::new(),
+    }
+}
+
+fn child_object<'a>(parent: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Value> {
+    let slot = parent
+        .entry(key.to_string())
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !slot.is_object() {
+        *slot = Value::Object(Map::new());
+    }
+    slot.as_object_mut().expect("made an object above")
+}
+
+fn child_array<'a>(parent: &'a mut Map<String, Value>, key: &str) -> &'a mut Vec<Value> {
+    let slot = parent
+        .entry(key.to_string())
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if !slot.is_array() {
+        *slot = Value::Array(Vec::new());
+    }
+    slot.as_array_mut().expect("made an array above")
+}
+
+fn pretty(root: Map<String, Value>) -> String {
+    serde_json::to_string_pretty(&Value::Object(root)).expect("JSON values always serialize")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Value {
+        serde_json::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn claude_json_from_nothing() {
+        let text = claude_json(
+            None,
+            "/work/repo",
+            Some("sk-ant-0123456789abcdefghijKLMNOPQRST"),
+            false,
+        );
+        let v = parse(&text);
+        assert_eq!(v["hasCompletedOnboarding"], true);
+        assert_eq!(v["projects"]["/work/repo"]["hasTrustDialogAccepted"], true);
+        assert_eq!(
+            v["customApiKeyResponses"]["approved"],
+            json!(["abcdefghijKLMNOPQRST"])
+        );
+        assert_eq!(v["customApiKeyResponses"]["rejected"], json!([]));
+        assert!(v.get("bypassPermissionsModeAccepted").is_none());
+    }
+
+    #[test]
+    fn claude_json_keeps_what_is_there_and_does_not_repeat_the_key() {
+        let existing = r#"{"theme":"dark","projects":{"/other":{"x":1},"/work/repo":{"allowedTools":["Bash"]}},
+            "customApiKeyResponses":{"approved":["short"]}}"#;
+        let once = claude_json(Some(existing), "/work/repo", Some("short"), true);
+        let twice = claude_json(Some(&once), "/work/repo", Some("short"), true);
+        let v = parse(&twice);
+        assert_eq!(v["theme"], "dark");
+        assert_eq!(v["projects"]["/other"]["x"], 1);
+        assert_eq!(v["projects"]["/work/repo"]["allowedTools"], json!(["Bash"]));
+        assert_eq!(v["projects"]["/work/repo"]["hasTrustDialogAccepted"], true);
+        assert_eq!(v["customApiKeyResponses"]["approved"], json!(["short"]));
+        assert_eq!(v["bypassPermissionsModeAccepted"], true);
+    }
+
+    #[test]
+    fn claude_json_without_a_key_approves_nothing() {
+        let v = parse(&claude_json(Some("[1,2]"), "/w", None, false));
+        assert!(v.get("customApiKeyResponses").is_none());
+        assert_eq!(v["hasCompletedOnboarding"], true);
+    }
+
+    #[test]
+    fn settings_post_every_hook_with_the_token_from_the_environment() {
+        let v = parse(&settings_json(
+            Some(r#"{"model":"opus","hooks":{"Old":[]}}"#),
+            true,
+            false,
+        ));
+        assert_eq!(v["model"], "opus");
+        let hooks = v["hooks"].as_object().unwrap();
+        assert_eq!(hooks.len(), HOOKS.len());
+        for name in HOOKS {
+            let command = hooks[name][0]["hooks"][0]["command"].as_str().unwrap();
+            assert_eq!(hooks[name][0]["hooks"][0]["type"], "command");
+            assert!(command.starts_with("curl -fsS -m 5 -X POST "), "{command}");
+            assert!(
+                command.contains("-H \"Authorization: Bearer $PLINTH_HOOK_TOKEN\""),
+                "{command}"
+            );
+            assert!(command.contains("--data-binary @-"), "{command}");
+            assert!(
+                command.contains(&format!("\"$PLINTH_HOOK_URL/{name}\"")),
+                "{command}"
+            );
+        }
+        assert!(v.get("skipDangerousModePermissionPrompt").is_none());
+    }
+
+    #[test]
+    fn settings_without_a_hook_url_have_no_hooks() {
+        let v = parse(&settings_json(None, false, true));
+        assert!(v.get("hooks").is_none());
+        assert_eq!(v["skipDangerousModePermissionPrompt"], true);
+    }
+
+    #[test]
+    fn the_key_suffix_is_the_last_twenty_characters() {
+        assert_eq!(key_suffix("abc"), "abc");
+        assert_eq!(key_suffix(&"x".repeat(30)).len(), 20);
+        assert_eq!(
+            key_suffix("0123456789012345678901234"),
+            "5678901234567890123".to_string() + "4"
+        );
+    }
+}

@@ -1,0 +1,262 @@
+//! Signal + current state → new state and what to do about it. Pure: it changes `Saved`
+//! and returns [`Effect`]s; the driver carries them out. Hooks say what Claude Code did,
+//! the proxy's calls say whether the model is busy, the screen covers what neither tells
+//! (an Esc that ends a turn without a `Stop`, a dialog before its notification).
+
+use crate::exports::plinth::agent::agent::Signal;
+use crate::hooks::{Ask, Hook, classify_notification};
+use crate::phase::Phase;
+use crate::plinth::agent::events::{Role, Urgency};
+use crate::plinth::agent::log::Level;
+use crate::saved::Saved;
+use crate::screen;
+use crate::tool_use;
+
+/// Ticks (about 250 ms each) the screen must look idle before a `working` status that no
+/// hook ended is taken back to idle: long enough to span the gap between two model calls.
+pub const IDLE_TICKS: u8 = 3;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Status {
+        phase: Phase,
+        detail: String,
+    },
+    Notify {
+        title: String,
+        body: String,
+        urgency: Urgency,
+    },
+    Transcript {
+        role: Role,
+        text: String,
+        tool: Option<String>,
+        data: Option<String>,
+    },
+    /// Record the last reply found in Claude Code's transcript file at this path.
+    ReadLastReply {
+        path: String,
+    },
+    Log(Level, String),
+}
+
+impl Effect {
+    fn said(role: Role, text: impl Into<String>) -> Effect {
+        Effect::Transcript {
+            role,
+            text: text.into(),
+            tool: None,
+            data: None,
+        }
+    }
+}
+
+pub fn on_signal(saved: &mut Saved, signal: &Signal) -> Vec<Effect> {
+    let mut out = Vec::new();
+    match signal {
+        Signal::Hook(event) => on_hook(saved, Hook::parse(&event.name, &event.body), &mut out),
+        Signal::LlmCallStarted(call) => {
+            if !saved.llm_in_flight.contains(&call.id) {
+                saved.llm_in_flight.push(call.id.clone());
+            }
+            set_phase(saved, Phase::Working, "thinking", &mut out);
+        }
+        Signal::LlmCallFinished(result) => {
+            saved.llm_in_flight.retain(|id| id != &result.id);
+            if let Some(error) = &result.error {
+                let message = format!(
+                    "claude-code: model call {} ({}) failed: {error}",
+                    result.id, result.model
+                );
+                out.push(Effect::Log(Level::Warn, message));
+            }
+            if saved.llm_in_flight.is_empty() && !saved.turn_active && saved.phase == Phase::Working
+            {
+                set_phase(saved, Phase::Idle, "turn finished", &mut out);
+            }
+        }
+        Signal::UserMessage(text) => {
+            out.push(Effect::said(Role::User, text.clone()));
+            if saved.phase.is_final() {
+                out.push(Effect::Log(
+                    Level::Info,
+                    "claude-code: a message after the end; not delivered".into(),
+                ));
+            } else {
+                saved.pending.push_back(text.clone());
+            }
+        }
+        Signal::ProcessExited(code) => {
+            let shown = code.map_or("an unknown code".to_string(), |c| c.to_string());
+            if saved.stop_requested || saved.session_ended {
+                set_phase(saved, Phase::Finished, "Claude Code exited", &mut out);
+            } else {
+                set_phase(
+                    saved,
+                    Phase::Failed,
+                    &format!("Claude Code exited with {shown}"),
+                    &mut out,
+                );
+            }
+            saved.turn_active = false;
+            saved.llm_in_flight.clear();
+            saved.awaiting_enter = false;
+        }
+        Signal::ScreenChanged | Signal::Tick(_) => {}
+    }
+    out
+}
+
+fn on_hook(saved: &mut Saved, hook: Hook, out: &mut Vec<Effect>) {
+    match hook {
+        Hook::SessionStart => out.push(Effect::Log(
+            Level::Info,
+            "claude-code: session started".into(),
+        )),
+        Hook::UserPromptSubmit { prompt } => {
+            saved.turn_active = true;
+            // A prompt this adapter pasted is already in the transcript (recorded when the
+            // user sent it); one typed in the terminal is not.
+            if !prompt.trim().is_empty() && !saved.take_echo(&prompt) {
+                out.push(Effect::Transcript {
+                    role: Role::User,
+                    text: prompt,
+                    tool: None,
+                    data: Some(r#"{"source":"terminal"}"#.into()),
+                });
+            }
+            set_phase(saved, Phase::Working, "thinking", out);
+        }
+        Hook::PreToolUse { tool, input } => {
+            saved.turn_active = true;
+            out.push(Effect::Transcript {
+                role: Role::Tool,
+                text: tool_use::summary(&tool, &input),
+                tool: Some(tool.clone()),
+                data: Some(tool_use::data(&input)),
+            });
+            set_phase(saved, Phase::Working, &format!("running {tool}"), out);
+        }
+        Hook::PostToolUse { .. } => {
+            saved.turn_active = true;
+            set_phase(saved, Phase::Working, "thinking", out);
+        }
+        Hook::Notification { kind, message } => match classify_notification(&kind, &message) {
+            Ask::Permission => {
+                let detail = if message.is_empty() {
+                    "permission prompt".to_string()
+                } else {
+                    message
+                };
+                wait_for_user(saved, &detail, out);
+            }
+            Ask::Idle => {
+                if saved.llm_in_flight.is_empty() {
+                    saved.turn_active = false;
+                    set_phase(saved, Phase::Idle, "waiting for a message", out);
+                }
+            }
+            Ask::Nothing => out.push(Effect::Log(
+                Level::Info,
+                format!("claude-code: notification: {message}"),
+            )),
+        },
+        Hook::Stop {
+            last_message,
+            transcript_path,
+        } => {
+            saved.turn_active = false;
+            if saved.llm_in_flight.is_empty() {
+                set_phase(saved, Phase::Idle, "turn finished", out);
+            }
+            match (last_message, transcript_path) {
+                (Some(text), _) => out.push(Effect::said(Role::Agent, crate::reply::clip(&text))),
+                (None, Some(path)) => out.push(Effect::ReadLastReply { path }),
+                (None, None) => {}
+            }
+        }
+        Hook::SessionEnd { reason } => {
+            saved.turn_active = false;
+            if reason == "clear" {
+                set_phase(saved, Phase::Idle, "conversation cleared", out);
+            } else {
+                saved.session_ended = true;
+                let detail = format!(
+                    "Claude Code ended its session ({})",
+                    if reason.is_empty() {
+                        "no reason given"
+                    } else {
+                        &reason
+                    }
+                );
+                set_phase(saved, Phase::Finished, &detail, out);
+            }
+        }
+        Hook::Other(name) => out.push(Effect::Log(
+            Level::Debug,
+            format!("claude-code: hook {name}"),
+        )),
+    }
+}
+
+/// Whether a tick should read the screen for [`on_screen`]: the status says working but
+/// no model call is running, the one case where a missed hook leaves it wrong.
+pub fn watches_screen(saved: &Saved) -> bool {
+    saved.phase == Phase::Working && saved.llm_in_flight.is_empty()
+}
+
+/// A tick's look at the screen while [`watches_screen`].
+pub fn on_screen(saved: &mut Saved, text: &str) -> Vec<Effect> {
+    let mut out = Vec::new();
+    if !watches_screen(saved) {
+        saved.idle_ticks = 0;
+        return out;
+    }
+    if screen::permission_dialog(text) {
+        saved.idle_ticks = 0;
+        wait_for_user(saved, "permission prompt", &mut out);
+    } else if screen::input_ready(text) {
+        saved.idle_ticks += 1;
+        if saved.idle_ticks >= IDLE_TICKS {
+            saved.idle_ticks = 0;
+            saved.turn_active = false;
+            set_phase(saved, Phase::Idle, "at its prompt", &mut out);
+        }
+    } else {
+        saved.idle_ticks = 0;
+    }
+    out
+}
+
+/// Blocked on the user: the status says why, and a notification is raised once, when the
+/// wait begins (a later notification for the same wait only updates the detail).
+fn wait_for_user(saved: &mut Saved, detail: &str, out: &mut Vec<Effect>) {
+    let was_waiting = saved.phase == Phase::WaitingForUser;
+    if set_phase(saved, Phase::WaitingForUser, detail, out) && !was_waiting {
+        out.push(Effect::Notify {
+            title: "Claude Code needs you".into(),
+            body: detail.to_string(),
+            urgency: Urgency::NeedsAttention,
+        });
+    }
+}
+
+/// Moves to `phase` unless the task already ended; returns whether a status was set.
+/// Working and idle do not repeat for a new detail (one event per change, not per tool);
+/// waiting for the user does, since the detail says what the user must do.
+pub fn set_phase(saved: &mut Saved, phase: Phase, detail: &str, out: &mut Vec<Effect>) -> bool {
+    if saved.phase.is_final() {
+        return false;
+    }
+    let same = saved.phase == phase && (phase != Phase::WaitingForUser || saved.detail == detail);
+    if same {
+        return false;
+    }
+    saved.phase = phase;
+    saved.detail = detail.to_string();
+    out.push(Effect::Status {
+        phase,
+        detail: detail.to_string(),
+    });
+    true
+}

@@ -1,0 +1,347 @@
+//! The status decisions, signal by signal.
+
+use crate::decide::{Effect, IDLE_TICKS, on_screen, on_signal, watches_screen};
+use crate::exports::plinth::agent::agent::{HookEvent, LlmCall, LlmResult, Signal};
+use crate::phase::Phase;
+use crate::plinth::agent::events::{Role, Urgency};
+use crate::saved::Saved;
+
+fn hook(name: &str, body: &str) -> Signal {
+    Signal::Hook(HookEvent {
+        name: name.into(),
+        body: body.into(),
+    })
+}
+
+fn started(id: &str) -> Signal {
+    Signal::LlmCallStarted(LlmCall {
+        id: id.into(),
+        model: "claude-test".into(),
+    })
+}
+
+fn finished(id: &str, error: Option<&str>) -> Signal {
+    Signal::LlmCallFinished(LlmResult {
+        id: id.into(),
+        model: "claude-test".into(),
+        stop_reason: error.is_none().then(|| "end_turn".to_string()),
+        input_tokens: 10,
+        output_tokens: 5,
+        error: error.map(str::to_string),
+    })
+}
+
+fn statuses(effects: &[Effect]) -> Vec<(Phase, String)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Status { phase, detail } => Some((*phase, detail.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn phase_after(saved: &mut Saved, signal: Signal) -> Phase {
+    on_signal(saved, &signal);
+    saved.phase
+}
+
+fn at(phase: Phase) -> Saved {
+    Saved {
+        phase,
+        launched: true,
+        ..Saved::default()
+    }
+}
+
+#[test]
+fn prompts_tools_and_model_calls_mean_working() {
+    for signal in [
+        hook("UserPromptSubmit", r#"{"prompt":"go"}"#),
+        hook(
+            "PreToolUse",
+            r#"{"tool_name":"Bash","tool_input":{"command":"ls"}}"#,
+        ),
+        hook("PostToolUse", r#"{"tool_name":"Bash"}"#),
+        started("c1"),
+    ] {
+        let mut saved = at(Phase::Idle);
+        let effects = on_signal(&mut saved, &signal);
+        assert_eq!(saved.phase, Phase::Working, "{signal:?}");
+        assert_eq!(statuses(&effects).len(), 1);
+    }
+}
+
+#[test]
+fn working_is_set_once_not_per_tool() {
+    let mut saved = at(Phase::Idle);
+    on_signal(&mut saved, &hook("UserPromptSubmit", r#"{"prompt":"go"}"#));
+    let effects = on_signal(
+        &mut saved,
+        &hook("PreToolUse", r#"{"tool_name":"Read","tool_input":{}}"#),
+    );
+    assert!(statuses(&effects).is_empty());
+}
+
+#[test]
+fn pre_tool_use_records_the_tool_with_its_input() {
+    let mut saved = at(Phase::Working);
+    let effects = on_signal(
+        &mut saved,
+        &hook(
+            "PreToolUse",
+            r#"{"tool_name":"Bash","tool_input":{"command":"cargo test"}}"#,
+        ),
+    );
+    assert_eq!(
+        effects,
+        [Effect::Transcript {
+            role: Role::Tool,
+            text: "Bash: cargo test".into(),
+            tool: Some("Bash".into()),
+            data: Some(r#"{"command":"cargo test"}"#.into()),
+        }]
+    );
+}
+
+#[test]
+fn a_permission_notification_waits_for_the_user_and_notifies_once() {
+    let mut saved = at(Phase::Working);
+    let body = r#"{"message":"Claude needs your permission to use Bash","notification_type":"permission_prompt"}"#;
+    let effects = on_signal(&mut saved, &hook("Notification", body));
+    assert_eq!(saved.phase, Phase::WaitingForUser);
+    assert_eq!(
+        effects,
+        [
+            Effect::Status {
+                phase: Phase::WaitingForUser,
+                detail: "Claude needs your permission to use Bash".into()
+            },
+            Effect::Notify {
+                title: "Claude Code needs you".into(),
+                body: "Claude needs your permission to use Bash".into(),
+                urgency: Urgency::NeedsAttention,
+            },
+        ]
+    );
+    // The same prompt again changes nothing; another one updates the detail, no new alert.
+    assert!(on_signal(&mut saved, &hook("Notification", body)).is_empty());
+    let other = r#"{"message":"Claude needs your permission to use Edit"}"#;
+    let effects = on_signal(&mut saved, &hook("Notification", other));
+    assert_eq!(statuses(&effects).len(), 1);
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Notify { .. })));
+    // Approving it runs the tool.
+    assert_eq!(
+        phase_after(&mut saved, hook("PostToolUse", "{}")),
+        Phase::Working
+    );
+}
+
+#[test]
+fn stop_means_idle_unless_a_model_call_is_still_running() {
+    let mut saved = at(Phase::Working);
+    saved.turn_active = true;
+    assert_eq!(phase_after(&mut saved, hook("Stop", "{}")), Phase::Idle);
+
+    let mut saved = at(Phase::Working);
+    on_signal(&mut saved, &started("c1"));
+    assert_eq!(phase_after(&mut saved, hook("Stop", "{}")), Phase::Working);
+    assert_eq!(phase_after(&mut saved, finished("c1", None)), Phase::Idle);
+}
+
+#[test]
+fn a_model_call_that_ends_mid_turn_stays_working() {
+    let mut saved = at(Phase::Idle);
+    on_signal(&mut saved, &hook("UserPromptSubmit", r#"{"prompt":"go"}"#));
+    on_signal(&mut saved, &started("c1"));
+    assert_eq!(
+        phase_after(&mut saved, finished("c1", None)),
+        Phase::Working
+    );
+}
+
+#[test]
+fn a_model_call_outside_a_turn_returns_to_idle() {
+    let mut saved = at(Phase::Idle);
+    assert_eq!(phase_after(&mut saved, started("side")), Phase::Working);
+    let effects = on_signal(&mut saved, &finished("side", Some("overloaded")));
+    assert_eq!(saved.phase, Phase::Idle);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Log(_, m) if m.contains("overloaded")))
+    );
+}
+
+#[test]
+fn idle_prompt_notification_means_idle_when_no_call_runs() {
+    let mut saved = at(Phase::Working);
+    let body =
+        r#"{"message":"Claude is waiting for your input","notification_type":"idle_prompt"}"#;
+    assert_eq!(
+        phase_after(&mut saved, hook("Notification", body)),
+        Phase::Idle
+    );
+    let mut saved = at(Phase::Working);
+    on_signal(&mut saved, &started("c1"));
+    assert_eq!(
+        phase_after(&mut saved, hook("Notification", body)),
+        Phase::Working
+    );
+}
+
+#[test]
+fn stop_records_the_reply_from_the_body_or_asks_for_the_transcript() {
+    let mut saved = at(Phase::Working);
+    let effects = on_signal(
+        &mut saved,
+        &hook("Stop", r#"{"last_assistant_message":"All done."}"#),
+    );
+    assert!(effects.contains(&Effect::Transcript {
+        role: Role::Agent,
+        text: "All done.".into(),
+        tool: None,
+        data: None
+    }));
+    let mut saved = at(Phase::Working);
+    let effects = on_signal(
+        &mut saved,
+        &hook("Stop", r#"{"transcript_path":"/h/t.jsonl"}"#),
+    );
+    assert!(effects.contains(&Effect::ReadLastReply {
+        path: "/h/t.jsonl".into()
+    }));
+}
+
+#[test]
+fn a_prompt_typed_in_the_terminal_is_recorded_but_a_delivered_one_is_not_again() {
+    let mut saved = at(Phase::Idle);
+    saved.remember_echo("from plinth");
+    let effects = on_signal(
+        &mut saved,
+        &hook("UserPromptSubmit", r#"{"prompt":"from plinth"}"#),
+    );
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::Transcript { .. }))
+    );
+    let effects = on_signal(
+        &mut saved,
+        &hook("UserPromptSubmit", r#"{"prompt":"typed by hand"}"#),
+    );
+    assert!(effects.contains(&Effect::Transcript {
+        role: Role::User,
+        text: "typed by hand".into(),
+        tool: None,
+        data: Some(r#"{"source":"terminal"}"#.into()),
+    }));
+}
+
+#[test]
+fn a_user_message_is_recorded_and_queued() {
+    let mut saved = at(Phase::Idle);
+    let effects = on_signal(&mut saved, &Signal::UserMessage("next please".into()));
+    assert_eq!(
+        effects,
+        [Effect::Transcript {
+            role: Role::User,
+            text: "next please".into(),
+            tool: None,
+            data: None
+        }]
+    );
+    assert_eq!(saved.pending, ["next please"]);
+}
+
+#[test]
+fn an_exit_fails_the_task_unless_stop_was_asked_or_the_session_ended() {
+    let mut saved = at(Phase::Working);
+    let effects = on_signal(&mut saved, &Signal::ProcessExited(Some(137)));
+    assert_eq!(
+        statuses(&effects),
+        [(Phase::Failed, "Claude Code exited with 137".to_string())]
+    );
+    let effects = on_signal(&mut saved, &started("late"));
+    assert!(effects.is_empty(), "a failed task stays failed");
+
+    let mut saved = at(Phase::Idle);
+    saved.stop_requested = true;
+    assert_eq!(
+        phase_after(&mut saved, Signal::ProcessExited(Some(0))),
+        Phase::Finished
+    );
+
+    let mut saved = at(Phase::Idle);
+    assert_eq!(
+        phase_after(
+            &mut saved,
+            hook("SessionEnd", r#"{"reason":"prompt_input_exit"}"#)
+        ),
+        Phase::Finished
+    );
+    assert_eq!(
+        phase_after(&mut saved, Signal::ProcessExited(None)),
+        Phase::Finished
+    );
+}
+
+#[test]
+fn clearing_the_conversation_is_not_an_end() {
+    let mut saved = at(Phase::Working);
+    assert_eq!(
+        phase_after(&mut saved, hook("SessionEnd", r#"{"reason":"clear"}"#)),
+        Phase::Idle
+    );
+    assert!(!saved.session_ended);
+}
+
+#[test]
+fn the_screen_ends_a_turn_no_hook_ended() {
+    const READY: &str = "────\n❯ \n────";
+    let mut saved = at(Phase::Working);
+    assert!(watches_screen(&saved));
+    for _ in 1..IDLE_TICKS {
+        assert!(on_screen(&mut saved, READY).is_empty());
+    }
+    let effects = on_screen(&mut saved, READY);
+    assert_eq!(
+        statuses(&effects),
+        [(Phase::Idle, "at its prompt".to_string())]
+    );
+}
+
+#[test]
+fn a_busy_screen_resets_the_count() {
+    const READY: &str = "────\n❯ \n────";
+    const BUSY: &str = "✻ Working… (esc to interrupt)\n────\n❯ \n────";
+    let mut saved = at(Phase::Working);
+    for _ in 0..10 {
+        on_screen(&mut saved, READY);
+        on_screen(&mut saved, BUSY);
+    }
+    assert_eq!(saved.phase, Phase::Working);
+}
+
+#[test]
+fn the_screen_is_not_watched_while_a_call_runs_or_when_not_working() {
+    let mut saved = at(Phase::Working);
+    saved.llm_in_flight.push("c".into());
+    assert!(!watches_screen(&saved));
+    assert!(!watches_screen(&at(Phase::Idle)));
+}
+
+#[test]
+fn a_permission_dialog_on_screen_waits_for_the_user() {
+    let screen = "● Bash(rm -rf build)\n Do you want to proceed?\n ❯ 1. Yes\n   2. No";
+    let mut saved = at(Phase::Working);
+    let effects = on_screen(&mut saved, screen);
+    assert_eq!(saved.phase, Phase::WaitingForUser);
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Notify {
+            urgency: Urgency::NeedsAttention,
+            ..
+        }
+    )));
+}

@@ -1,0 +1,122 @@
+//! Getting messages into Claude Code: one at a time, as a bracketed paste when its input
+//! prompt is on the screen, then Enter on the next signal, once the TUI has taken the paste.
+//!
+//! The queue lives in the saved state, and a message leaves it (saved) before it is pasted:
+//! a restart mid-delivery loses at most that Enter, never types a message twice.
+
+use crate::saved::Saved;
+use crate::screen;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    Enter,
+    Paste(String),
+}
+
+/// Whether [`next`] needs the screen: there is a message and nothing else in its way.
+pub fn wants_screen(saved: &Saved) -> bool {
+    saved.launched
+        && !saved.phase.is_final()
+        && !saved.awaiting_enter
+        && !saved.pending.is_empty()
+        && saved.llm_in_flight.is_empty()
+}
+
+/// The next thing to type, given the screen when [`wants_screen`] asked for it.
+pub fn next(saved: &mut Saved, screen_text: Option<&str>) -> Option<Delivery> {
+    if saved.phase.is_final() {
+        saved.awaiting_enter = false;
+        return None;
+    }
+    if saved.awaiting_enter {
+        saved.awaiting_enter = false;
+        return Some(Delivery::Enter);
+    }
+    if !wants_screen(saved) || !screen::input_ready(screen_text?) {
+        return None;
+    }
+    let message = saved.pending.pop_front()?;
+    saved.awaiting_enter = true;
+    saved.delivered_any = true;
+    saved.remember_echo(&message);
+    Some(Delivery::Paste(message))
+}
+
+/// A paste the host refused goes back to the front of the queue, for the next try.
+pub fn paste_failed(saved: &mut Saved, message: String) {
+    saved.awaiting_enter = false;
+    saved.take_echo(&message);
+    saved.pending.push_front(message);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::phase::Phase;
+
+    const READY: &str = "────\n❯ \n────\n  ? for shortcuts";
+    const BUSY: &str = "✻ Thinking… (esc to interrupt)\n────\n❯ \n────";
+
+    fn queued(messages: &[&str]) -> Saved {
+        Saved {
+            launched: true,
+            pending: messages.iter().map(|m| m.to_string()).collect(),
+            ..Saved::default()
+        }
+    }
+
+    #[test]
+    fn pastes_when_ready_then_enters_on_the_next_call() {
+        let mut saved = queued(&["one", "two"]);
+        assert!(wants_screen(&saved));
+        assert_eq!(
+            next(&mut saved, Some(READY)),
+            Some(Delivery::Paste("one".into()))
+        );
+        assert!(saved.delivered_any);
+        assert!(!wants_screen(&saved));
+        assert_eq!(next(&mut saved, None), Some(Delivery::Enter));
+        assert_eq!(saved.pending, ["two"]);
+        assert!(saved.take_echo("one"));
+    }
+
+    #[test]
+    fn waits_while_busy_not_ready_or_calling_the_model() {
+        let mut saved = queued(&["one"]);
+        assert_eq!(next(&mut saved, Some(BUSY)), None);
+        assert_eq!(next(&mut saved, Some("Loading…")), None);
+        assert_eq!(next(&mut saved, None), None);
+        saved.llm_in_flight.push("c1".into());
+        assert!(!wants_screen(&saved));
+        assert_eq!(next(&mut saved, Some(READY)), None);
+        assert_eq!(saved.pending, ["one"]);
+    }
+
+    #[test]
+    fn nothing_before_launch_or_after_the_end() {
+        let mut saved = Saved {
+            launched: false,
+            ..queued(&["one"])
+        };
+        assert_eq!(next(&mut saved, Some(READY)), None);
+        let mut saved = Saved {
+            phase: Phase::Failed,
+            awaiting_enter: true,
+            ..queued(&["one"])
+        };
+        assert_eq!(next(&mut saved, Some(READY)), None);
+        assert!(!saved.awaiting_enter);
+    }
+
+    #[test]
+    fn a_failed_paste_is_queued_again_first() {
+        let mut saved = queued(&["one", "two"]);
+        let Some(Delivery::Paste(message)) = next(&mut saved, Some(READY)) else {
+            panic!()
+        };
+        paste_failed(&mut saved, message);
+        assert_eq!(saved.pending, ["one", "two"]);
+        assert!(!saved.awaiting_enter);
+        assert!(saved.echoes.is_empty());
+    }
+}
