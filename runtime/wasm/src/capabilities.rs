@@ -10,8 +10,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::wit::{
-    CapError, ExecOutput, ExecRequest, Level, Screen, SessionSpec, Status, TranscriptEntry,
-    Urgency,
+    CapError, ExecOutput, ExecRequest, Level, Screen, SessionSpec, Status, TranscriptEntry, Urgency,
 };
 
 /// `plinth:agent/tmux`.

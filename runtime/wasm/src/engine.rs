@@ -124,8 +124,7 @@ impl Ticker {
             .name("plinth-wasm-epoch".to_string())
             .spawn(move || {
                 // A disconnected channel (the host dropped) ends the loop as a message would.
-                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(EPOCH_TICK)
-                {
+                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(EPOCH_TICK) {
                     engine.increment_epoch();
                 }
             })

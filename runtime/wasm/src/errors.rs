@@ -141,7 +141,10 @@ mod tests {
         };
         let text = err.to_string();
         assert!(text.contains("`tmux`"), "{text}");
-        assert!(text.contains("plinth agents add PATH --grant tmux"), "{text}");
+        assert!(
+            text.contains("plinth agents add PATH --grant tmux"),
+            "{text}"
+        );
         assert!(text.contains("--grant state"), "{text}");
     }
 

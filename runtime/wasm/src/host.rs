@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use wasmtime::Engine;
-use wasmtime::component::Component;
 use wasmtime::Store;
+use wasmtime::component::Component;
 
 use crate::cache::{self, CacheCounters, CacheStats, DiskCache};
 use crate::capabilities::Capabilities;
@@ -40,12 +40,14 @@ impl WasmHost {
         config.validate()?;
         let engine = build_engine(&config)?;
         let cache = match &config.cache_dir {
-            Some(dir) => Some(DiskCache::open(dir, &engine).map_err(|source| {
-                HostError::CacheDir {
-                    path: dir.clone(),
-                    source,
-                }
-            })?),
+            Some(dir) => {
+                Some(
+                    DiskCache::open(dir, &engine).map_err(|source| HostError::CacheDir {
+                        path: dir.clone(),
+                        source,
+                    })?,
+                )
+            }
             None => None,
         };
         let ticker = Ticker::start(engine.clone())?;
@@ -134,7 +136,10 @@ impl WasmHost {
 
     /// Where `load` keeps the compiled form of a component with this hash, when caching.
     pub fn cache_path(&self, component_hash: &str) -> Option<std::path::PathBuf> {
-        self.inner.cache.as_ref().map(|c| c.path_for(component_hash))
+        self.inner
+            .cache
+            .as_ref()
+            .map(|c| c.path_for(component_hash))
     }
 }
 

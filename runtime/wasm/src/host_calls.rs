@@ -15,8 +15,7 @@ use crate::capability::Capability;
 use crate::state::HostState;
 use crate::wit::bindings::plinth::agent::{environment, events, log, state, tmux, types};
 use crate::wit::{
-    CapError, ExecOutput, ExecRequest, Level, Screen, SessionSpec, Status, TranscriptEntry,
-    Urgency,
+    CapError, ExecOutput, ExecRequest, Level, Screen, SessionSpec, Status, TranscriptEntry, Urgency,
 };
 use crate::{EXEC_TIMEOUT_CAP, STATE_BLOB_LIMIT};
 
@@ -124,7 +123,11 @@ impl tmux::Host for HostState {
 /// "no preference", gets the cap).
 pub(crate) fn capped_timeout_ms(requested: u32) -> u32 {
     let cap = EXEC_TIMEOUT_CAP.as_millis() as u32;
-    if requested == 0 { cap } else { requested.min(cap) }
+    if requested == 0 {
+        cap
+    } else {
+        requested.min(cap)
+    }
 }
 
 impl environment::Host for HostState {
@@ -217,13 +220,9 @@ impl state::Host for HostState {
     }
 
     fn load(&mut self) -> Option<Vec<u8>> {
-        self.cap_call(
-            Capability::State,
-            |c| c.state.as_ref(),
-            |s| Ok(s.load()),
-        )
-        .ok()
-        .flatten()
+        self.cap_call(Capability::State, |c| c.state.as_ref(), |s| Ok(s.load()))
+            .ok()
+            .flatten()
     }
 }
 

@@ -5,9 +5,7 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use wasmparser::{
-    Parser, Payload, Validator, WasmFeatures,
-    component_types::ComponentEntityType,
-    types::TypesRef,
+    Parser, Payload, Validator, WasmFeatures, component_types::ComponentEntityType, types::TypesRef,
 };
 
 use crate::Capability;

@@ -123,7 +123,11 @@ pub(crate) fn arm(store: &mut Store<HostState>, fuel: Option<u64>) {
 }
 
 /// Names what stopped the guest.
-pub(crate) fn classify(err: wasmtime::Error, store: &Store<HostState>, host: &HostInner) -> GuestError {
+pub(crate) fn classify(
+    err: wasmtime::Error,
+    store: &Store<HostState>,
+    host: &HostInner,
+) -> GuestError {
     if err.is::<DeadlineExceeded>() || matches!(err.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
         return GuestError::Deadline {
             limit: host.config.call_deadline,

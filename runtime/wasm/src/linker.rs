@@ -13,9 +13,12 @@ use crate::errors::LoadError;
 use crate::state::HostState;
 use crate::wit::bindings::plinth::agent::{environment, events, log, state, tmux, types};
 
+/// Which capabilities (a bit each) and whether WASI.
+type LinkKey = (u8, bool);
+
 pub(crate) struct Linkers {
     engine: Engine,
-    built: Mutex<HashMap<(u8, bool), Arc<Linker<HostState>>>>,
+    built: Mutex<HashMap<LinkKey, Arc<Linker<HostState>>>>,
 }
 
 impl Linkers {
