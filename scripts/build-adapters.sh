@@ -13,13 +13,26 @@
 #
 # Idempotent and quick when nothing changed: cargo rebuilds only what changed, and a
 # component is copied only when its bytes differ.
+#
+# Usage: scripts/build-adapters.sh [--quiet]   (--quiet: print nothing unless it fails)
 set -euo pipefail
+
+quiet=false
+case "${1:-}" in
+  --quiet) quiet=true ;;
+  "") ;;
+  *)
+    printf 'usage: %s [--quiet]\n' "$0" >&2
+    exit 2
+    ;;
+esac
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 workspace="$root/actors/adapters"
 # Apart from the host-side unit tests' target dir, since another compiler builds here.
 guest_target="$workspace/target/guest"
-out="$root/target/adapters"
+# $PLINTH_ADAPTERS_DIR moves the output, as it moves where actors/build.rs embeds from.
+out="${PLINTH_ADAPTERS_DIR:-$root/target/adapters}"
 builtins=(scripted claude-code)
 test_only=(probe minimal foreign)
 debian_packages=(rustc-web cargo-web rust-web-src)
@@ -126,10 +139,10 @@ install_component() {
     cp "$artifact" "$dest.tmp"
     mv -f "$dest.tmp" "$dest"
   fi
-  printf '  %-34s %7d bytes\n' "${dest#"$root"/}" "$(stat -c %s "$dest")" >&2
+  $quiet || printf '  %-34s %7d bytes\n' "${dest#"$root"/}" "$(stat -c %s "$dest")" >&2
 }
 
-say "built with $route in $((SECONDS - started)) s:"
+$quiet || say "built with $route in $((SECONDS - started)) s:"
 for name in "${builtins[@]}"; do
   install_component "$name" "$out"
 done

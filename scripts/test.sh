@@ -17,5 +17,8 @@ if ((${#need_apt[@]})); then
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
 fi
 
+log "guest adapters (WebAssembly components)"
+scripts/build-adapters.sh
+
 log "cargo test (unit and end-to-end)"
 cargo test --workspace --all-targets --no-fail-fast
