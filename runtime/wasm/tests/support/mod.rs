@@ -390,3 +390,9 @@ impl<F: Fn(&str) -> Result<(), CapError> + Send + Sync> TmuxCap for Tmux<F> {
 pub fn tmux(f: impl Fn(&str) -> Result<(), CapError> + Send + Sync + 'static) -> Arc<dyn TmuxCap> {
     Arc::new(Tmux(f))
 }
+
+impl Memory {
+    pub fn load_blob(&self) -> Option<Vec<u8>> {
+        self.0.lock().unwrap().clone()
+    }
+}

@@ -1,0 +1,325 @@
+//! The host against the real guest adapters, built with wit-bindgen by
+//! `scripts/build-adapters.sh` into `target/adapters/` (or `$PLINTH_ADAPTERS_DIR`). These
+//! tests fail, never skip, when the guests are not built.
+
+mod support;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use plinth_wasm::wit::{CapError, Signal, Status, Task, TranscriptEntry, Urgency};
+use plinth_wasm::{
+    Capabilities, Capability, EventsCap, GuestError, HostConfig, InspectError, LoadError,
+    LoadedAdapter, WasmHost,
+};
+
+fn adapters_dir() -> PathBuf {
+    std::env::var_os("PLINTH_ADAPTERS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../target/adapters"
+            ))
+        })
+}
+
+fn guest(relative: &str) -> Vec<u8> {
+    let path = adapters_dir().join(relative);
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read the guest adapter {}: {e}; build the guests first with scripts/build-adapters.sh (or point PLINTH_ADAPTERS_DIR at them)",
+            path.display()
+        )
+    })
+}
+
+/// Compiling a guest in a debug build takes seconds; the tests share compiled guests
+/// through the cache (which tests concurrent writers of one file on the way).
+fn config() -> HostConfig {
+    HostConfig {
+        cache_dir: Some(PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plinth-wasm-cache")),
+        ..HostConfig::default()
+    }
+}
+
+fn probe(host: &WasmHost) -> LoadedAdapter {
+    host.load(&guest("test/probe.wasm"), &Capability::ALL)
+        .unwrap()
+}
+
+fn task(prompt: &str) -> Task {
+    Task {
+        id: "t1".into(),
+        prompt: prompt.into(),
+        workdir: "/work".into(),
+        branch: "plinth/t1".into(),
+        env: vec![],
+        restarts: 0,
+    }
+}
+
+fn say(text: &str) -> Signal {
+    Signal::UserMessage(text.into())
+}
+
+/// The transcript, which is where the probe reports.
+#[derive(Default)]
+struct Transcript(Mutex<Vec<TranscriptEntry>>);
+
+impl Transcript {
+    fn texts(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|e| e.text.clone())
+            .collect()
+    }
+    fn last(&self) -> String {
+        self.texts().pop().expect("the probe reported something")
+    }
+}
+
+impl EventsCap for Transcript {
+    fn append_transcript(&self, entry: TranscriptEntry) -> Result<u64, CapError> {
+        let mut entries = self.0.lock().unwrap();
+        entries.push(entry);
+        Ok(entries.len() as u64)
+    }
+    fn set_status(&self, _: Status, _: &str) -> Result<(), CapError> {
+        Ok(())
+    }
+    fn notify(&self, _: &str, _: &str, _: Urgency) -> Result<(), CapError> {
+        Ok(())
+    }
+}
+
+fn with_transcript(t: &Arc<Transcript>) -> Capabilities {
+    Capabilities {
+        events: Some(t.clone()),
+        log: Some(Arc::new(support::Lines::default())),
+        ..Capabilities::none("t1")
+    }
+}
+
+#[test]
+fn the_probe_is_an_adapter_importing_every_capability() {
+    let summary = WasmHost::inspect(&guest("test/probe.wasm")).unwrap();
+    assert_eq!(summary.capabilities, Capability::ALL.to_vec());
+    assert!(summary.other_imports.is_empty());
+    let host = WasmHost::new(config()).unwrap();
+    let mut instance = probe(&host).instantiate(Capabilities::none("t1")).unwrap();
+    let info = instance.info().unwrap();
+    assert_eq!(info.name, "probe");
+}
+
+#[test]
+fn a_trap_in_start_is_a_trap_and_then_poisoned() {
+    let host = WasmHost::new(config()).unwrap();
+    let mut instance = probe(&host).instantiate(Capabilities::none("t1")).unwrap();
+    assert!(matches!(
+        instance.start(&task("trap-in-start"), None),
+        Err(GuestError::Trap { .. })
+    ));
+    assert_eq!(
+        instance.on_signal(&say("echo hi")),
+        Err(GuestError::Poisoned)
+    );
+}
+
+#[test]
+fn a_spinning_probe_hits_its_deadline_while_another_keeps_working() {
+    let deadline = Duration::from_millis(200);
+    let host = WasmHost::new(HostConfig {
+        call_deadline: deadline,
+        ..config()
+    })
+    .unwrap();
+    let adapter = probe(&host);
+    let spinner = {
+        let adapter = adapter.clone();
+        thread::spawn(move || {
+            let mut instance = adapter.instantiate(Capabilities::none("spin")).unwrap();
+            instance.on_signal(&say("spin"))
+        })
+    };
+    let transcript = Arc::new(Transcript::default());
+    let mut other = adapter.instantiate(with_transcript(&transcript)).unwrap();
+    for i in 0..10 {
+        other.on_signal(&say(&format!("echo {i}"))).unwrap();
+        thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        spinner.join().unwrap(),
+        Err(GuestError::Deadline { limit: deadline })
+    );
+    other.on_signal(&say("echo after")).unwrap();
+    assert_eq!(transcript.texts().len(), 11);
+
+    let mut instance = adapter.instantiate(Capabilities::none("t1")).unwrap();
+    assert!(matches!(
+        instance.start(&task("spin-in-start"), None),
+        Err(GuestError::Deadline { .. })
+    ));
+}
+
+#[test]
+fn a_growing_probe_hits_the_memory_cap() {
+    let limit = 16 << 20;
+    let host = WasmHost::new(HostConfig {
+        memory_limit: limit,
+        ..config()
+    })
+    .unwrap();
+    let adapter = probe(&host);
+    let mut instance = adapter.instantiate(Capabilities::none("t1")).unwrap();
+    assert_eq!(
+        instance.on_signal(&say("grow")),
+        Err(GuestError::MemoryCap { limit })
+    );
+    let mut instance = adapter.instantiate(Capabilities::none("t1")).unwrap();
+    assert_eq!(
+        instance.start(&task("grow-in-start"), None),
+        Err(GuestError::MemoryCap { limit })
+    );
+}
+
+#[test]
+fn a_denied_capability_is_a_typed_error_in_the_guest() {
+    let host = WasmHost::new(config()).unwrap();
+    let transcript = Arc::new(Transcript::default());
+    let mut instance = probe(&host)
+        .instantiate(with_transcript(&transcript))
+        .unwrap();
+    instance.on_signal(&say("call tmux.kill agent")).unwrap();
+    let report = transcript.last();
+    assert!(
+        report.starts_with("error: access-denied: the `tmux` capability"),
+        "{report}"
+    );
+    instance
+        .on_signal(&say("call environment.exec ls"))
+        .unwrap();
+    assert!(
+        transcript.last().starts_with("error: access-denied"),
+        "{}",
+        transcript.last()
+    );
+    assert!(!instance.is_poisoned());
+}
+
+#[test]
+fn a_panicking_host_capability_is_failed_in_the_guest() {
+    let host = WasmHost::new(config()).unwrap();
+    let transcript = Arc::new(Transcript::default());
+    let mut instance = probe(&host)
+        .instantiate(Capabilities {
+            tmux: Some(support::tmux(|_| panic!("tmux exploded"))),
+            ..with_transcript(&transcript)
+        })
+        .unwrap();
+    instance.on_signal(&say("call tmux.kill agent")).unwrap();
+    let report = transcript.last();
+    assert!(report.starts_with("error: failed: "), "{report}");
+    assert!(report.contains("tmux exploded"), "{report}");
+    instance.on_signal(&say("echo still alive")).unwrap();
+    assert_eq!(transcript.last(), "still alive");
+}
+
+#[test]
+fn state_round_trips_and_comes_back_to_start() {
+    let host = WasmHost::new(config()).unwrap();
+    let transcript = Arc::new(Transcript::default());
+    let store = Arc::new(support::Memory::default());
+    let caps = Capabilities {
+        state: Some(store.clone()),
+        ..with_transcript(&transcript)
+    };
+    let adapter = probe(&host);
+    let mut instance = adapter.instantiate(caps.clone()).unwrap();
+    instance
+        .on_signal(&say("state-roundtrip cursor=7"))
+        .unwrap();
+    assert_eq!(transcript.last(), "state-roundtrip: ok");
+
+    let saved = store.load_blob();
+    assert_eq!(saved.as_deref(), Some(&b"cursor=7"[..]));
+    let lines = Arc::new(support::Lines::default());
+    let mut restarted = adapter
+        .instantiate(Capabilities {
+            log: Some(lines.clone()),
+            ..caps
+        })
+        .unwrap();
+    restarted.start(&task("go"), saved).unwrap();
+    assert!(
+        lines.messages()[0].contains("saved=\"cursor=7\""),
+        "{:?}",
+        lines.messages()
+    );
+}
+
+#[test]
+fn log_loop_makes_that_many_host_calls() {
+    let host = WasmHost::new(config()).unwrap();
+    let lines = Arc::new(support::Lines::default());
+    let mut instance = probe(&host)
+        .instantiate(Capabilities {
+            log: Some(lines.clone()),
+            ..Capabilities::none("t1")
+        })
+        .unwrap();
+    instance.on_signal(&say("log-loop 250")).unwrap();
+    assert_eq!(lines.messages().len(), 250);
+}
+
+#[test]
+fn the_minimal_adapter_runs() {
+    let bytes = guest("test/minimal.wasm");
+    let summary = WasmHost::inspect(&bytes).unwrap();
+    let host = WasmHost::new(config()).unwrap();
+    let adapter = host.load(&bytes, &summary.capabilities).unwrap();
+    let mut instance = adapter.instantiate(Capabilities::none("t1")).unwrap();
+    instance.info().unwrap();
+    instance.start(&task("hello"), None).unwrap();
+    instance.on_signal(&Signal::Tick(1)).unwrap();
+    instance.stop().unwrap();
+}
+
+#[test]
+fn the_foreign_component_is_refused_as_not_an_adapter() {
+    let err = WasmHost::inspect(&guest("test/foreign.wasm")).unwrap_err();
+    assert!(matches!(err, InspectError::NotAnAdapter { .. }), "{err:?}");
+    let host = WasmHost::new(config()).unwrap();
+    assert!(matches!(
+        host.load(&guest("test/foreign.wasm"), &Capability::ALL),
+        Err(LoadError::Inspect(InspectError::NotAnAdapter { .. }))
+    ));
+}
+
+#[test]
+fn the_built_in_adapters_import_only_what_they_declare() {
+    let host = WasmHost::new(config()).unwrap();
+    for name in ["scripted.wasm", "claude-code.wasm"] {
+        let bytes = guest(name);
+        let summary = WasmHost::inspect(&bytes).unwrap();
+        let adapter = host.load(&bytes, &summary.capabilities).unwrap();
+        let mut instance = adapter.instantiate(Capabilities::none("t1")).unwrap();
+        let declared: Vec<Capability> = instance
+            .info()
+            .unwrap()
+            .capabilities
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        for imported in &summary.capabilities {
+            assert!(
+                declared.contains(imported),
+                "{name} imports {imported} but its info() does not declare it"
+            );
+        }
+    }
+}
