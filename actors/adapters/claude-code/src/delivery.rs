@@ -13,11 +13,14 @@ pub enum Delivery {
     Paste(String),
 }
 
-/// Whether [`next`] needs the screen: there is a message and nothing else in its way.
+/// Whether [`next`] needs the screen: there is a message and nothing else in its way. A
+/// turn in progress (hooks between a prompt and its `Stop`) is in the way even when the
+/// screen looks ready: Claude Code would queue the message into the running turn.
 pub fn wants_screen(saved: &Saved) -> bool {
     saved.launched
         && !saved.phase.is_final()
         && !saved.awaiting_enter
+        && !saved.turn_active
         && !saved.pending.is_empty()
         && saved.llm_in_flight.is_empty()
 }
@@ -90,6 +93,20 @@ mod tests {
         assert!(!wants_screen(&saved));
         assert_eq!(next(&mut saved, Some(READY)), None);
         assert_eq!(saved.pending, ["one"]);
+    }
+
+    #[test]
+    fn waits_for_a_turn_to_end_even_on_a_ready_screen() {
+        let mut saved = Saved {
+            turn_active: true,
+            ..queued(&["one"])
+        };
+        assert_eq!(next(&mut saved, Some(READY)), None);
+        saved.turn_active = false;
+        assert_eq!(
+            next(&mut saved, Some(READY)),
+            Some(Delivery::Paste("one".into()))
+        );
     }
 
     #[test]
