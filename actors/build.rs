@@ -13,10 +13,18 @@ const BUILTINS: [&str; 2] = ["scripted", "claude-code"];
 
 fn main() {
     println!("cargo:rerun-if-env-changed=PLINTH_ADAPTERS_DIR");
+    // A relative directory is taken from the repository root, as build-adapters.sh does.
     let dir = match env::var_os("PLINTH_ADAPTERS_DIR") {
-        Some(dir) => PathBuf::from(dir),
+        Some(dir) => repo_root().join(dir),
         None => default_dir(),
     };
+
+    // Said to the crate, so it can tell where built-ins (and test components, in `test/`)
+    // were looked for.
+    println!(
+        "cargo:rustc-env=PLINTH_BUILTIN_ADAPTERS_DIR={}",
+        dir.display()
+    );
 
     let mut found = Vec::new();
     let mut missing = Vec::new();
@@ -67,15 +75,18 @@ fn main() {
     }
 }
 
-/// `<workspace root>/target/adapters`; this crate sits one level below the root.
-fn default_dir() -> PathBuf {
+/// The repository (and workspace) root; this crate sits one level below it.
+fn repo_root() -> PathBuf {
     let manifest =
         PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     manifest
         .parent()
         .expect("actors/ has a parent")
-        .join("target")
-        .join("adapters")
+        .to_path_buf()
+}
+
+fn default_dir() -> PathBuf {
+    repo_root().join("target").join("adapters")
 }
 
 /// Reruns when a missing component appears. Watching the directory does that without

@@ -31,8 +31,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 workspace="$root/actors/adapters"
 # Apart from the host-side unit tests' target dir, since another compiler builds here.
 guest_target="$workspace/target/guest"
-# $PLINTH_ADAPTERS_DIR moves the output, as it moves where actors/build.rs embeds from.
+# $PLINTH_ADAPTERS_DIR moves the output, as it moves where actors/build.rs embeds from;
+# a relative one is taken from the repository root, there as here.
 out="${PLINTH_ADAPTERS_DIR:-$root/target/adapters}"
+[[ "$out" == /* ]] || out="$root/$out"
 builtins=(scripted claude-code)
 test_only=(probe minimal foreign)
 debian_packages=(rustc-web cargo-web rust-web-src)

@@ -32,6 +32,13 @@ pub fn missing_builtins() -> &'static [&'static str] {
     MISSING
 }
 
+/// Where the built-ins were looked for when plinth was built: `$PLINTH_ADAPTERS_DIR`, or
+/// `target/adapters` at the repository root. `scripts/build-adapters.sh` also puts the
+/// test-only components (probe, minimal, foreign) in its `test/` directory.
+pub fn adapters_dir() -> &'static std::path::Path {
+    std::path::Path::new(env!("PLINTH_BUILTIN_ADAPTERS_DIR"))
+}
+
 /// The built-in adapter called `name`, if it was embedded.
 pub fn builtin_adapter(name: &str) -> Option<&'static BuiltinAdapter> {
     FOUND.iter().find(|adapter| adapter.name == name)
@@ -67,5 +74,10 @@ mod tests {
             );
         }
         assert!(builtin_adapter("nosuch").is_none());
+    }
+
+    #[test]
+    fn the_adapters_dir_is_absolute() {
+        assert!(adapters_dir().is_absolute(), "{}", adapters_dir().display());
     }
 }
