@@ -144,3 +144,56 @@ impl Drop for Ticker {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ticker_advances_the_epoch_until_dropped() {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config).unwrap();
+        let ticker = Ticker::start(engine.clone()).unwrap();
+        let mut store = wasmtime::Store::new(&engine, ());
+        // A deadline a few ticks out passes only if the ticker runs.
+        store.set_epoch_deadline(3);
+        let module =
+            wasmtime::Module::new(&engine, "(module (func (export \"spin\") (loop br 0)))")
+                .unwrap();
+        let instance = wasmtime::Instance::new(&mut store, &module, &[]).unwrap();
+        let spin = instance
+            .get_typed_func::<(), ()>(&mut store, "spin")
+            .unwrap();
+        assert!(spin.call(&mut store, ()).is_err());
+        // Dropping joins the thread; a ticker that did not stop would hang here.
+        drop(ticker);
+    }
+
+    #[test]
+    fn configs_that_cannot_work_are_refused_with_the_reason() {
+        let bad = [
+            HostConfig {
+                memory_limit: 1000,
+                ..HostConfig::default()
+            },
+            HostConfig {
+                max_instances: 0,
+                ..HostConfig::default()
+            },
+            HostConfig {
+                call_deadline: Duration::ZERO,
+                ..HostConfig::default()
+            },
+            HostConfig {
+                fuel: Some(0),
+                ..HostConfig::default()
+            },
+        ];
+        for config in bad {
+            let err = config.validate().unwrap_err();
+            assert!(matches!(err, HostError::Config(_)), "{err}");
+        }
+        HostConfig::default().validate().unwrap();
+    }
+}

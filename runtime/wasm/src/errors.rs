@@ -76,7 +76,7 @@ pub enum LoadError {
     #[error("cannot compile the adapter: {0}")]
     Compile(String),
     #[error(
-        "the adapter's exports or imports do not match plinth:agent@0.1.0: {0} (rebuild it against wit/agent.wit)"
+        "cannot link the adapter: {0} (its plinth imports and exports must match wit/agent.wit, and of WASI only the 0.2 interfaces of wasmtime-wasi are provided: rebuild it against the `adapter` world)"
     )]
     Link(String),
 }
