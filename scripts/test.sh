@@ -10,6 +10,8 @@ log() { printf '\n==> %s\n' "$*"; }
 need_apt=()
 command -v git >/dev/null || need_apt+=(git)
 command -v cc >/dev/null || need_apt+=(gcc libc6-dev)
+# Agent hosts drive real tmux sessions.
+command -v tmux >/dev/null || need_apt+=(tmux)
 if ((${#need_apt[@]})); then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

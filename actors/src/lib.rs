@@ -4,7 +4,13 @@
 //! - [`projects`]: the repositories plinth works on.
 //! - [`task_inputs`]: what a task was asked to do, versioned for upgrades.
 //! - [`builtin_adapters`]: the adapters plinth ships, embedded at build time.
+//! - [`agents`]: the agent adapters plinth knows, and their grants.
+//! - [`agent_host`]: the actor that runs a task's adapter component.
+//! - [`sandbox`]: where an agent runs (unsafe local mode, for now).
 
+pub mod agent_host;
+pub mod agents;
 pub mod builtin_adapters;
 pub mod projects;
+pub mod sandbox;
 pub mod task_inputs;

@@ -5,6 +5,8 @@
 
 use std::path::PathBuf;
 
+use plinth_actors::agent_host::AdapterStateRecord;
+use plinth_actors::agents::InstalledAgentRecord;
 use plinth_actors::projects::ProjectRecord;
 use plinth_actors::task_inputs::TaskInputsRecord;
 use plinth_store::frozen::check_frozen;
@@ -38,4 +40,27 @@ fn task_inputs_keep_their_stored_shape() {
         "include_uncommitted": false
     });
     check_frozen::<TaskInputsRecord>(&frozen_dir(), &[(1, v1)]).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn installed_agents_keep_their_stored_shape() {
+    let v1 = json!({
+        "version": "1",
+        "name": "echo-py",
+        "agent_version": "0.1.0",
+        "description": "Echoes what you say",
+        "hash": "9f2c4be1d1a0c3f5e8b7a6d5c4b3a29181706f5e4d3c2b1a09f8e7d6c5b4a392",
+        "imports": ["events", "log", "state"],
+        "wasi_imports": ["wasi:cli/stdout@0.2.0"],
+        "grants": ["events", "log", "state"],
+        "added_at": "2026-11-25T10:00:00Z"
+    });
+    check_frozen::<InstalledAgentRecord>(&frozen_dir(), &[(1, v1)])
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn adapter_state_keeps_its_stored_shape() {
+    let v1 = json!({ "version": "1", "blob": "7b2273746570223a337d" });
+    check_frozen::<AdapterStateRecord>(&frozen_dir(), &[(1, v1)]).unwrap_or_else(|e| panic!("{e}"));
 }

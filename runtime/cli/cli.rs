@@ -37,6 +37,45 @@ pub enum Command {
     },
     /// The event log; `--follow` keeps streaming new events.
     Events(EventsArgs),
+    /// Agent adapters: the built-in ones and those you added, with what they may do.
+    #[command(subcommand)]
+    Agents(AgentsCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AgentsCommand {
+    /// Check a WebAssembly component, show what it asks for, and install it.
+    Add {
+        /// The component (`.wasm`), built against plinth's `adapter` world.
+        path: PathBuf,
+        /// Install it under this name instead of the one it gives itself.
+        #[arg(long)]
+        name: Option<String>,
+        /// Grant this capability (tmux, environment, events, log, state); repeat or
+        /// separate with commas. Without any, everything it imports is granted once you
+        /// confirm.
+        #[arg(long = "grant", value_name = "CAP", value_delimiter = ',')]
+        grants: Vec<String>,
+        /// Don't ask for confirmation.
+        #[arg(short, long)]
+        yes: bool,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Every agent: name, version, built in or added, imports and grants.
+    List(Json),
+    /// One agent in full.
+    Inspect {
+        name: String,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Uninstall an agent you added (built-in ones stay).
+    Remove {
+        name: String,
+        #[command(flatten)]
+        json: Json,
+    },
 }
 
 #[derive(Args, Debug, Clone)]

@@ -5,6 +5,7 @@ mod client;
 mod commands;
 mod failure;
 mod logging;
+mod table;
 
 use clap::Parser;
 

@@ -166,3 +166,29 @@ pub fn stderr(out: &Output) -> String {
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Where `scripts/build-adapters.sh` puts the built components.
+pub fn adapters_dir() -> PathBuf {
+    std::env::var_os("PLINTH_ADAPTERS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/adapters")))
+}
+
+fn component(path: PathBuf) -> PathBuf {
+    assert!(
+        path.exists(),
+        "{} is missing: run scripts/build-adapters.sh first (scripts/test.sh does)",
+        path.display()
+    );
+    path
+}
+
+/// A built-in adapter's component (`scripted`, `claude-code`).
+pub fn adapter_component(name: &str) -> PathBuf {
+    component(adapters_dir().join(format!("{name}.wasm")))
+}
+
+/// A test-only component (`probe`, `minimal`, `foreign`).
+pub fn test_component(name: &str) -> PathBuf {
+    component(adapters_dir().join("test").join(format!("{name}.wasm")))
+}

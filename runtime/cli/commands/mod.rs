@@ -1,3 +1,4 @@
+mod agents;
 mod events;
 mod onboard;
 mod ps;
@@ -24,5 +25,6 @@ pub async fn run(cli: Cli) -> Result<i32, Failure> {
             ps::inspect(&Client::connect(&home)?, &actor, json.json).await
         }
         Some(Command::Events(args)) => events::run(&Client::connect(&home)?, args).await,
+        Some(Command::Agents(command)) => agents::run(&home, command).await,
     }
 }

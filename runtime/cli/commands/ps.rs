@@ -6,6 +6,7 @@ use plinth_kernel::{ActorInfo, ActorState};
 
 use crate::client::Client;
 use crate::failure::Failure;
+use crate::table::table;
 
 pub async fn list(client: &Client, json: bool) -> Result<i32, Failure> {
     let actors: Vec<ActorInfo> = client.get("/api/actors").await?;
@@ -155,29 +156,6 @@ fn duration(ms: u64) -> String {
         3600..86400 => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
         _ => format!("{}d{:02}h", s / 86400, (s % 86400) / 3600),
     }
-}
-
-fn table(rows: &[Vec<String>]) -> String {
-    let cols = rows.iter().map(|r| r.len()).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..cols)
-        .map(|c| {
-            rows.iter()
-                .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for row in rows {
-        let cells: Vec<String> = row
-            .iter()
-            .enumerate()
-            .map(|(i, cell)| format!("{cell:<w$}", w = widths[i]))
-            .collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 #[cfg(test)]

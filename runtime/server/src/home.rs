@@ -50,6 +50,16 @@ impl Home {
     }
 
     /// Held (flock) by the one server that owns this home.
+    /// Agent components the user added, one file per component hash.
+    pub fn agents_dir(&self) -> PathBuf {
+        self.root.join("agents")
+    }
+
+    /// Compiled components, so a second load skips compilation.
+    pub fn wasm_cache_dir(&self) -> PathBuf {
+        self.root.join("cache").join("wasm")
+    }
+
     pub fn lock_file(&self) -> PathBuf {
         self.root.join("server.lock")
     }

@@ -1,0 +1,137 @@
+//! The thread an adapter instance lives on. WASM calls are synchronous and may wait in a
+//! capability (a command that runs for minutes), so they get a thread of their own rather
+//! than block an actor's.
+
+use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use plinth_wasm::wit::{Level, Signal, Task};
+use plinth_wasm::{AdapterInstance, Capabilities, GuestError, LogCap, StateCap};
+
+use super::actor::AgentSpec;
+use super::task_caps::{TaskEvents, TaskState};
+
+pub(super) enum Command {
+    Signal(Signal),
+    Stop(mpsc::Sender<Result<(), String>>),
+}
+
+pub(super) struct GuestThread {
+    tx: mpsc::Sender<Command>,
+}
+
+impl GuestThread {
+    /// `false` when the thread is gone.
+    pub fn send(&self, command: Command) -> bool {
+        self.tx.send(command).is_ok()
+    }
+}
+
+pub(super) fn spawn(
+    spec: AgentSpec,
+    restarts: u32,
+    on_down: impl FnOnce(String) + Send + 'static,
+) -> std::io::Result<GuestThread> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name(format!("guest-{}", spec.task.id))
+        .spawn(move || {
+            if let Err(reason) = run(spec, restarts, rx) {
+                on_down(reason);
+            }
+        })?;
+    Ok(GuestThread { tx })
+}
+
+/// Runs until the channel closes (`Ok`) or the instance dies (`Err` with why).
+fn run(spec: AgentSpec, restarts: u32, rx: mpsc::Receiver<Command>) -> Result<(), String> {
+    let events = TaskEvents::new(spec.store.clone(), &spec.task.id);
+    let state = TaskState::new(spec.store.clone(), &spec.task.id);
+    let caps = capabilities(&spec, &events, &state);
+    let mut instance = spec
+        .adapter
+        .instantiate(caps)
+        .map_err(|e| format!("cannot instantiate the adapter: {e}"))?;
+    let task = Task {
+        id: spec.task.id.clone(),
+        prompt: spec.task.prompt.clone(),
+        workdir: spec.sandbox.workdir(),
+        branch: spec.task.branch.clone(),
+        env: spec.task.env.clone(),
+        restarts,
+    };
+    if restarts > 0 {
+        events.log(
+            Level::Info,
+            &format!("adapter restarted ({restarts}); resuming from its saved state"),
+        );
+    }
+    let saved = state.load();
+    check(&events, "start", instance.start(&task, saved))?;
+    let mut next_tick = Instant::now() + spec.tick;
+    loop {
+        let wait = next_tick.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(wait) {
+            Ok(Command::Signal(signal)) => {
+                check(&events, "on-signal", instance.on_signal(&signal))?;
+            }
+            Ok(Command::Stop(reply)) => {
+                let result = instance.stop().map_err(|e| e.to_string());
+                let _ = reply.send(result);
+                return Ok(());
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                next_tick = Instant::now() + spec.tick;
+                tick(&spec, &events, &mut instance)?;
+            }
+            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+        }
+    }
+}
+
+fn tick(
+    spec: &AgentSpec,
+    events: &TaskEvents,
+    instance: &mut AdapterInstance,
+) -> Result<(), String> {
+    for signal in spec.sandbox.poll() {
+        check(events, "on-signal", instance.on_signal(&signal))?;
+    }
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    check(events, "on-signal", instance.on_signal(&Signal::Tick(now)))
+}
+
+/// An error the adapter returned is its own business (logged, and the task goes on); a
+/// trap, a deadline or the memory cap kills the instance.
+fn check(events: &TaskEvents, call: &str, result: Result<(), GuestError>) -> Result<(), String> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(GuestError::Returned(message)) => {
+            events.log(
+                Level::Warn,
+                &format!("adapter's {call} returned an error: {message}"),
+            );
+            Ok(())
+        }
+        Err(err) => {
+            let reason = format!("adapter's {call}: {err}");
+            events.log(Level::Error, &reason);
+            Err(reason)
+        }
+    }
+}
+
+fn capabilities(spec: &AgentSpec, events: &TaskEvents, state: &TaskState) -> Capabilities {
+    Capabilities {
+        task_id: spec.task.id.clone(),
+        tmux: Some(spec.sandbox.clone().tmux()),
+        environment: Some(spec.sandbox.clone().environment()),
+        events: Some(Arc::new(events.clone())),
+        log: Some(Arc::new(events.clone())),
+        state: Some(Arc::new(state.clone())),
+    }
+}

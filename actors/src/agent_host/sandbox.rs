@@ -1,0 +1,16 @@
+//! What an agent host needs from the task's sandbox: the two capabilities that act inside
+//! it, and what it noticed on its own (a screen that changed, a program that ended).
+
+use std::sync::Arc;
+
+use plinth_wasm::wit::Signal;
+use plinth_wasm::{EnvironmentCap, TmuxCap};
+
+pub trait Sandbox: Send + Sync + 'static {
+    fn tmux(self: Arc<Self>) -> Arc<dyn TmuxCap>;
+    fn environment(self: Arc<Self>) -> Arc<dyn EnvironmentCap>;
+    /// Signals since the last poll, oldest first. Called on every tick.
+    fn poll(&self) -> Vec<Signal>;
+    /// Where the repository's working copy is, as the agent sees it.
+    fn workdir(&self) -> String;
+}
