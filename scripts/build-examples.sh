@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# Builds the two worked examples of docs/adapters.md into WebAssembly components:
+#   target/adapters/examples/echo-rust.wasm   from docs/examples/rust-adapter   (wit-bindgen)
+#   target/adapters/examples/echo-py.wasm     from docs/examples/python-adapter (componentize-py)
+#   target/adapters/examples/echo-py-narrow.wasm  the same app.py for its own narrower world
+# tests/adapter_examples.rs loads both with the real host. $PLINTH_ADAPTERS_DIR moves the
+# output to $PLINTH_ADAPTERS_DIR/examples (relative: from the repository root), as it does
+# for scripts/build-adapters.sh and the tests.
+#
+# Rust takes the route scripts/build-adapters.sh takes (see "Building WASM guests on these
+# machines" in the design notes): rustup's wasm32-wasip2 target where it is already
+# installed, otherwise Debian's Rust (rustc-web, cargo-web, rust-web-src; installed with
+# apt-get if missing) building std for wasm32-unknown-unknown, linked into a component by
+# rustup's wasm-component-ld. Never `rustup target add`.
+# Python installs componentize-py (pinned below) from PyPI into a venv under target/tools/
+# and runs the guide's two commands on a copy of app.py.
+#
+# Idempotent and quick when nothing changed: an example whose inputs (its sources, wit/,
+# the toolchain) match its last build's is skipped without running any compiler.
+#
+# Usage: scripts/build-examples.sh [--quiet]   (--quiet: print nothing unless it fails)
+set -euo pipefail
+
+COMPONENTIZE_PY_VERSION=0.25.1
+
+quiet=false
+case "${1:-}" in
+  --quiet) quiet=true ;;
+  "") ;;
+  *)
+    printf 'usage: %s [--quiet]\n' "$0" >&2
+    exit 2
+    ;;
+esac
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+out="${PLINTH_ADAPTERS_DIR:-$root/target/adapters}"
+[[ "$out" == /* ]] || out="$root/$out"
+out="$out/examples"
+work="$root/target/adapters-examples-build"
+wit="$root/wit"
+debian_packages=(rustc-web cargo-web rust-web-src)
+
+say() { $quiet || printf 'build-examples: %s\n' "$*" >&2; }
+die() {
+  printf 'build-examples: error: %s\n' "$*" >&2
+  exit 1
+}
+
+# Flags meant for the host would override the per-target ones the Rust build relies on.
+unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS CARGO_BUILD_TARGET
+
+# Installs Debian packages when we may (root); otherwise says how.
+apt_install() {
+  local install=(apt-get install -y -qq --no-install-recommends "$@")
+  [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null ||
+    die "$* missing; install them as root: ${install[*]}"
+  say "installing $*"
+  export DEBIAN_FRONTEND=noninteractive
+  if ! "${install[@]}" >/dev/null; then
+    apt-get update -qq || true
+    "${install[@]}" >/dev/null ||
+      die "could not install $*; install them by hand: apt-get update && ${install[*]}"
+  fi
+}
+
+# One hash over everything an example is built from, and the toolchain that builds it.
+fingerprint() {
+  local toolchain="$1"
+  shift
+  {
+    printf '%s\n' "$toolchain"
+    find "$@" -type f ! -path '*/target/*' ! -path '*/__pycache__/*' -print0 |
+      sort -z | xargs -0 sha256sum
+  } | sha256sum | cut -d' ' -f1
+}
+
+# Whether $1 exists and was built from inputs with fingerprint $2.
+up_to_date() {
+  [[ -s "$1" && -f "$1.stamp" && "$(cat "$1.stamp")" == "$2" ]]
+}
+
+# A component starts with the wasm magic and version 0x0d, layer 1 (a core module: 1, 0).
+install_component() {
+  local built="$1" dest="$2" stamp="$3"
+  [[ -s "$built" ]] || die "the build produced no $built"
+  [[ "$(od -An -tx1 -N8 "$built" | tr -d ' \n')" == 0061736d0d000100 ]] ||
+    die "$built is not a WebAssembly component"
+  cp "$built" "$dest.tmp"
+  mv -f "$dest.tmp" "$dest"
+  printf '%s\n' "$stamp" >"$dest.stamp"
+}
+
+report() {
+  local dest="$1" started="$2"
+  say "$(printf '%-40s %9d bytes, %d s' "${dest#"$root"/}" "$(stat -c %s "$dest")" $((SECONDS - started)))"
+}
+
+# --- Rust: docs/examples/rust-adapter ------------------------------------------------
+
+have_wasip2() {
+  command -v rustup >/dev/null && rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2
+}
+
+debian_rust_installed() {
+  local package
+  for package in "${debian_packages[@]}"; do
+    [[ "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null)" == "install ok installed" ]] || return 1
+  done
+  [[ -x /usr/bin/rustc && -x /usr/bin/cargo ]] || return 1
+  # build-std needs the standard library's source of the very same compiler version.
+  [[ -d "$(/usr/bin/rustc --print sysroot)/lib/rustlib/src/rust/library/std" ]]
+}
+
+# rustup's component linker and the wasm-ld it drives; rustup ships both with the host
+# toolchain even when it has no wasm target.
+find_component_linker() {
+  local sysroot candidate
+  if command -v rustup >/dev/null; then
+    sysroot="$(rustup run stable rustc --print sysroot 2>/dev/null || true)"
+    candidate="$sysroot/lib/rustlib/x86_64-unknown-linux-gnu/bin"
+    if [[ -n "$sysroot" && -x "$candidate/wasm-component-ld" && -x "$candidate/gcc-ld/wasm-ld" ]]; then
+      printf '%s\n' "$candidate"
+      return
+    fi
+  fi
+  for candidate in "${RUSTUP_HOME:-$HOME/.rustup}"/toolchains/*/lib/rustlib/x86_64-unknown-linux-gnu/bin; do
+    if [[ -x "$candidate/wasm-component-ld" && -x "$candidate/gcc-ld/wasm-ld" ]]; then
+      printf '%s\n' "$candidate"
+      return
+    fi
+  done
+  return 1
+}
+
+build_rust() {
+  local src="$root/docs/examples/rust-adapter"
+  local dest="$out/echo-rust.wasm"
+  local target_dir="$work/rust"
+  local route linker_dir="" triple toolchain stamp started=$SECONDS
+
+  if have_wasip2; then
+    route="rustup wasm32-wasip2"
+    triple=wasm32-wasip2
+    toolchain="$route $(rustc --version)"
+  else
+    route="Debian rustc-web + build-std, wasm32-unknown-unknown"
+    triple=wasm32-unknown-unknown
+    debian_rust_installed || apt_install "${debian_packages[@]}"
+    debian_rust_installed ||
+      die "${debian_packages[*]} are installed but /usr/bin/rustc has no std source; reinstall them"
+    linker_dir="$(find_component_linker)" ||
+      die "rustup's wasm-component-ld was not found (it comes with rustup's stable x86_64 toolchain: rustup toolchain install stable)"
+    toolchain="$route $(/usr/bin/rustc --version) $linker_dir"
+  fi
+
+  stamp="$(fingerprint "$toolchain" "$src/Cargo.toml" "$src/Cargo.lock" "$src/src" "$wit")"
+  if up_to_date "$dest" "$stamp"; then
+    say "echo-rust.wasm is up to date"
+    return
+  fi
+
+  say "building echo-rust.wasm ($route)"
+  if [[ $triple == wasm32-wasip2 ]]; then
+    # What the guide tells authors to run, with the output kept under target/.
+    cargo build --quiet --release --locked --target "$triple" \
+      --manifest-path "$src/Cargo.toml" --target-dir "$target_dir" ||
+      die "cargo build --target wasm32-wasip2 of docs/examples/rust-adapter failed (see above)"
+  else
+    # Debian's compiler builds Debian's std source (the two must be one version); rustup's
+    # wasm-component-ld turns the core module into a component as it links.
+    RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
+      CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$linker_dir/wasm-component-ld" \
+      CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C link-arg=--wasm-ld-path=$linker_dir/gcc-ld/wasm-ld" \
+      /usr/bin/cargo build --quiet --release --locked \
+      --manifest-path "$src/Cargo.toml" --target-dir "$target_dir" \
+      --target "$triple" -Zbuild-std=std,panic_abort ||
+      die "cargo build of docs/examples/rust-adapter with Debian's Rust failed (see above); it needs: apt-get install ${debian_packages[*]}"
+  fi
+  install_component "$target_dir/$triple/release/echo_rust.wasm" "$dest" "$stamp"
+  report "$dest" "$started"
+}
+
+# --- Python: docs/examples/python-adapter --------------------------------------------
+
+# Sets $cpy to componentize-py, installing the pinned version into a venv first.
+cpy=""
+ensure_componentize_py() {
+  local venv="$root/target/tools/componentize-py-$COMPONENTIZE_PY_VERSION"
+  cpy="$venv/bin/componentize-py"
+  [[ -x "$cpy" ]] && return
+  command -v python3 >/dev/null || apt_install python3 python3-venv
+  python3 -c 'import venv, ensurepip' 2>/dev/null || apt_install python3-venv
+  say "installing componentize-py $COMPONENTIZE_PY_VERSION from PyPI into ${venv#"$root"/}"
+  rm -rf "$venv"
+  python3 -m venv "$venv" || die "python3 -m venv $venv failed"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check \
+    "componentize-py==$COMPONENTIZE_PY_VERSION" || {
+    rm -rf "$venv"
+    die "pip could not install componentize-py==$COMPONENTIZE_PY_VERSION from PyPI"
+  }
+}
+
+# Builds app.py into $1 for the world named by the remaining arguments (componentize-py's
+# -d/-w options), running the guide's two commands on a copy in a scratch directory so the
+# generated bindings stay out of docs/.
+componentize() {
+  local dest="$1" stage="$2"
+  shift 2
+  local src="$root/docs/examples/python-adapter"
+  local stamp started=$SECONDS
+  stamp="$(fingerprint "componentize-py $COMPONENTIZE_PY_VERSION $*" "$src" "$wit")"
+  if up_to_date "$dest" "$stamp"; then
+    say "${dest##*/} is up to date"
+    return
+  fi
+  ensure_componentize_py
+  say "building ${dest##*/} (componentize-py $COMPONENTIZE_PY_VERSION, $*)"
+  rm -rf "$stage"
+  mkdir -p "$stage"
+  cp -r "$src/app.py" "$src/wit" "$stage/"
+  (
+    cd "$stage"
+    "$cpy" --quiet "$@" bindings . &&
+      "$cpy" --quiet "$@" componentize app -o "$stage/out.wasm"
+  ) || die "componentize-py failed on docs/examples/python-adapter (see above)"
+  install_component "$stage/out.wasm" "$dest" "$stamp"
+  report "$dest" "$started"
+}
+
+build_python() {
+  # Against plinth's `adapter` world: imports all five capabilities.
+  componentize "$out/echo-py.wasm" "$work/python" -d "$wit" -w adapter
+  # Against docs/examples/python-adapter/wit/echo.wit: imports only events, log, state.
+  componentize "$out/echo-py-narrow.wasm" "$work/python-narrow" -d "$wit" -d wit -w example:echo/echo
+}
+
+mkdir -p "$out" "$work"
+build_rust
+build_python
