@@ -118,11 +118,19 @@ fn instantiate(host: &WasmHost, scale: &Scale) {
         drop(adapter.instantiate(caps.clone()).unwrap());
     }
     let mut samples = Vec::with_capacity(scale.instantiations);
+    let mut first_calls = Vec::with_capacity(scale.instantiations);
+    let mut teardowns = Vec::with_capacity(scale.instantiations);
     for _ in 0..scale.instantiations {
         let started = Instant::now();
-        let instance = adapter.instantiate(caps.clone()).unwrap();
+        let mut instance = adapter.instantiate(caps.clone()).unwrap();
         samples.push(started.elapsed());
+        // The first call pays for faulting in the pages the guest touches.
+        let started = Instant::now();
+        instance.on_signal(&Signal::Tick(0)).unwrap();
+        first_calls.push(started.elapsed());
+        let started = Instant::now();
         drop(instance);
+        teardowns.push(started.elapsed());
     }
     let med = median(samples.clone());
     let target = Duration::from_micros(25);
@@ -133,6 +141,16 @@ fn instantiate(host: &WasmHost, scale: &Scale) {
         scale.instantiations,
         micros(target),
         verdict(med, target)
+    );
+    println!(
+        "first call into a fresh probe instance: median {} p90 {} [no target]",
+        micros(median(first_calls.clone())),
+        micros(percentile(first_calls, 0.9)),
+    );
+    println!(
+        "drop a probe instance (slot back to the pool): median {} p90 {} [no target]",
+        micros(median(teardowns.clone())),
+        micros(percentile(teardowns, 0.9)),
     );
 }
 

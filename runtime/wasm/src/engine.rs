@@ -94,11 +94,9 @@ pub(crate) fn build_engine(config: &HostConfig) -> Result<Engine, HostError> {
         .max_memories_per_component(MEMORIES_PER_COMPONENT)
         .total_tables(n.saturating_mul(TABLES_PER_COMPONENT))
         .max_tables_per_component(TABLES_PER_COMPONENT)
-        .max_memory_size(config.memory_reservation())
-        // Keeps a freed slot's pages committed for reuse up to this much, so instantiating
-        // the same adapter again does not fault every page in afresh.
-        .linear_memory_keep_resident(1 << 20)
-        .table_keep_resident(1 << 16);
+        // Freed slots are decommitted (keep-resident stays 0): measured on the probe, zeroing
+        // a 1 MiB resident slot on drop costs more than faulting its pages back in.
+        .max_memory_size(config.memory_reservation());
 
     let mut wasm = Config::new();
     wasm.wasm_component_model(true)

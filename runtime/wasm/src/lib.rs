@@ -37,3 +37,20 @@ pub use instance::{AdapterInstance, Usage};
 pub const STATE_BLOB_LIMIT: usize = 64 * 1024;
 /// Longest an `exec` may run, whatever timeout the guest asks for.
 pub const EXEC_TIMEOUT_CAP: std::time::Duration = std::time::Duration::from_secs(600);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send<T: Send>() {}
+    fn send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn handles_cross_threads_as_the_actors_need() {
+        // The host and its adapters are shared; each instance moves to its task's thread.
+        send_sync::<WasmHost>();
+        send_sync::<LoadedAdapter>();
+        send::<AdapterInstance>();
+        send_sync::<Capabilities>();
+    }
+}
