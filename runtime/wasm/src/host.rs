@@ -179,6 +179,12 @@ impl LoadedAdapter {
         store.data_mut().clock.end();
         match adapter {
             Ok(adapter) => Ok(AdapterInstance::new(store, adapter, host.clone())),
+            Err(e) if e.is::<wasmtime::PoolConcurrencyLimitError>() => {
+                Err(GuestError::Instantiate(format!(
+                    "{e:#}: {} adapter instances are already alive (raise HostConfig::max_instances, or stop a task)",
+                    config.max_instances
+                )))
+            }
             Err(e) => Err(match classify(e, &store, host) {
                 GuestError::Trap { message } => GuestError::Instantiate(message),
                 other => other,

@@ -323,3 +323,26 @@ fn the_built_in_adapters_import_only_what_they_declare() {
         }
     }
 }
+
+#[test]
+fn the_default_pool_holds_128_live_probes() {
+    let host = WasmHost::new(config()).unwrap();
+    assert_eq!(host.config().max_instances, 128);
+    let adapter = probe(&host);
+    let mut live: Vec<_> = (0..128)
+        .map(|i| {
+            adapter
+                .instantiate(Capabilities::none(format!("t{i}")))
+                .unwrap_or_else(|e| panic!("instance {i}: {e}"))
+        })
+        .collect();
+    for instance in &mut live {
+        instance.start(&task("hello"), None).unwrap();
+    }
+    match adapter.instantiate(Capabilities::none("one too many")) {
+        Err(GuestError::Instantiate(message)) => {
+            assert!(message.contains("max_instances"), "{message}")
+        }
+        other => panic!("expected the pool to be full, got {:?}", other.err()),
+    }
+}
