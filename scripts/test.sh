@@ -21,6 +21,10 @@ fi
 
 log "guest adapters (WebAssembly components)"
 scripts/build-adapters.sh
+scripts/build-examples.sh
 
 log "cargo test (unit and end-to-end)"
 cargo test --workspace --all-targets --no-fail-fast
+
+log "cargo test (the guest adapters' own logic, on the host)"
+cargo test --manifest-path actors/adapters/Cargo.toml --no-fail-fast
