@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Makes Docker usable by plinth on a Debian 12 machine with no container registry in reach:
+# installs the daemon, starts it when nothing answers (no systemd needed), and makes the
+# base image `plinth-base:bookworm` offline with debootstrap + `docker import`.
+# Idempotent: a rerun on a ready machine only checks and returns.
+#
+# Environment: PLINTH_BASE_IMAGE (a different base: then it is only checked, not built),
+# PLINTH_CACHE_DIR (default /var/cache/plinth), PLINTH_DEBIAN_MIRROR.
+set -euo pipefail
+
+default_base="plinth-base:bookworm"
+base_image="${PLINTH_BASE_IMAGE:-$default_base}"
+cache_dir="${PLINTH_CACHE_DIR:-/var/cache/plinth}"
+mirror="${PLINTH_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+dockerd_log=/var/log/dockerd-plinth.log
+wait_seconds=60
+
+log() { printf '==> docker-setup: %s\n' "$*"; }
+die() {
+  printf 'docker-setup: error: %s\n' "$1" >&2
+  shift
+  for line in "$@"; do printf '  fix: %s\n' "$line" >&2; done
+  exit 1
+}
+
+as_root() {
+  if ((EUID == 0)); then
+    "$@"
+  elif command -v sudo >/dev/null; then
+    sudo "$@"
+  else
+    die "'$*' needs root and sudo is not installed" "run scripts/docker-setup.sh as root"
+  fi
+}
+
+# `docker info` can hang on a half-started daemon; a bounded probe keeps the wait bounded.
+daemon_answers() { timeout 10 docker info >/dev/null 2>&1; }
+
+install_packages() {
+  local missing=()
+  # The docker client may exist alone (a static binary in /usr/local/bin): the daemon is
+  # what matters.
+  command -v dockerd >/dev/null || missing+=(docker.io)
+  command -v docker >/dev/null || missing+=(docker.io)
+  command -v debootstrap >/dev/null || missing+=(debootstrap)
+  ((${#missing[@]})) || return 0
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+  log "installing ${missing[*]} (apt)"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq ||
+    die "apt-get update failed" "check that deb.debian.org is reachable, then rerun"
+  # Recommends stay out (needrestart, apparmor): the daemon needs none of them.
+  as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" ca-certificates >/dev/null ||
+    die "apt-get install ${missing[*]} failed" "see the apt output above, then rerun"
+}
+
+start_daemon() {
+  if daemon_answers; then
+    log "Docker daemon answers ($(docker version --format '{{.Server.Version}}, API {{.Server.APIVersion}}' 2>/dev/null))"
+    return 0
+  fi
+  if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null; then
+    log "starting docker with systemctl"
+    as_root systemctl start docker || true
+  elif pgrep -x dockerd >/dev/null; then
+    log "dockerd is running but not answering yet; waiting"
+  else
+    # A pid file left by a daemon that died makes the next one refuse to start.
+    local pidfile=/var/run/docker.pid
+    if [[ -f $pidfile ]] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+      as_root rm -f "$pidfile"
+    fi
+    log "starting dockerd in the background (log: $dockerd_log)"
+    # setsid: the daemon must outlive this script and the shell's process group.
+    as_root setsid nohup dockerd >>"$dockerd_log" 2>&1 </dev/null &
+  fi
+  local waited=0
+  until daemon_answers; do
+    if ((waited >= wait_seconds)); then
+      tail -n 20 "$dockerd_log" >&2 2>/dev/null || true
+      die "the Docker daemon did not answer within ${wait_seconds}s" \
+        "read $dockerd_log (last lines above)" \
+        "start it by hand with \`dockerd\` or \`systemctl start docker\`, then rerun"
+    fi
+    sleep 1
+    waited=$((waited + 1))
+  done
+  log "Docker daemon answers after ${waited}s ($(docker version --format 'API {{.Server.APIVersion}}' 2>/dev/null))"
+}
+
+image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+
+# The rootfs tarball is cached, so a machine that lost its images re-imports in seconds.
+build_base_image() {
+  if image_exists "$base_image"; then
+    log "base image $base_image is present"
+    return 0
+  fi
+  if [[ $base_image != "$default_base" ]]; then
+    die "base image $base_image (PLINTH_BASE_IMAGE) is not in the local Docker" \
+      "load or build it (no registry can be pulled from here)" \
+      "or unset PLINTH_BASE_IMAGE to use $default_base, which this script builds"
+  fi
+  local tarball="$cache_dir/bookworm-minbase.tar"
+  as_root mkdir -p "$cache_dir"
+  if [[ ! -s $tarball ]]; then
+    local rootfs="$cache_dir/rootfs.tmp"
+    as_root rm -rf "$rootfs"
+    log "debootstrap --variant=minbase bookworm (from $mirror; takes a few minutes)"
+    as_root debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$cache_dir/debootstrap.log" 2>&1 || {
+      tail -n 20 "$cache_dir/debootstrap.log" >&2
+      die "debootstrap failed (log: $cache_dir/debootstrap.log)" \
+        "check that $mirror is reachable, or set PLINTH_DEBIAN_MIRROR, then rerun"
+    }
+    # Security and point-release updates, so images built on top get fixed packages.
+    as_root tee "$rootfs/etc/apt/sources.list" >/dev/null <<EOF
+deb $mirror bookworm main
+deb $mirror bookworm-updates main
+deb http://deb.debian.org/debian-security bookworm-security main
+EOF
+    as_root rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+    as_root tar -C "$rootfs" -cf "$tarball.tmp" .
+    as_root mv "$tarball.tmp" "$tarball"
+    as_root rm -rf "$rootfs"
+  fi
+  log "docker import $tarball as $base_image"
+  docker import \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'ENV LANG=C.UTF-8' \
+    --change 'CMD ["/bin/bash"]' \
+    "$tarball" "$base_image" >/dev/null
+}
+
+main() {
+  local started=$SECONDS
+  install_packages
+  start_daemon
+  build_base_image
+  log "ready in $((SECONDS - started))s"
+}
+
+main "$@"
