@@ -7,10 +7,12 @@
 //! - [`agents`]: the agent adapters plinth knows, and their grants.
 //! - [`agent_host`]: the actor that runs a task's adapter component.
 //! - [`sandbox`]: where an agent runs (unsafe local mode, for now).
+//! - [`environments`]: Docker environments and their images.
 
 pub mod agent_host;
 pub mod agents;
 pub mod builtin_adapters;
+pub mod environments;
 pub mod projects;
 pub mod sandbox;
 pub mod task_inputs;

@@ -1,0 +1,14 @@
+//! Where tasks run: Docker containers made from plinth's agent image or a project's own
+//! Dockerfile.
+//!
+//! - [`docker`]: the negotiated connection to the daemon, and the error when it is down.
+//! - [`image`]: what an image is made from, and the tag its inputs give it.
+//! - [`build`]: building an image once per set of inputs, with progress events.
+
+pub mod build;
+pub mod docker;
+pub mod image;
+
+pub use build::{BuildEvent, ImageError, ImageRef, Images};
+pub use docker::{DEFAULT_DOCKER_HOST, DockerClient, DockerError};
+pub use image::{CLAUDE_CODE_VERSION, DEFAULT_BASE_IMAGE, ImageRecipe};
