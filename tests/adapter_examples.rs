@@ -172,6 +172,8 @@ fn task(restarts: u32) -> Task {
         branch: "plinth/t1".to_string(),
         env: vec![("ANTHROPIC_BASE_URL".to_string(), "http://proxy".to_string())],
         restarts,
+        home: "/home/agent".into(),
+        now_ms: 1_764_000_000_000,
     }
 }
 
@@ -220,7 +222,9 @@ fn the_example_echoes_and_resumes(file: &'static str, name: &str) {
             .on_signal(&Signal::Tick(1_700_000_000_000 + now * 250))
             .unwrap();
     }
-    instance.on_signal(&Signal::ScreenChanged).unwrap();
+    instance
+        .on_signal(&Signal::ScreenChanged("agent".into()))
+        .unwrap();
     assert_eq!(recorder.take(), []);
 
     instance

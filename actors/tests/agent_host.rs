@@ -72,7 +72,8 @@ impl Rig {
         let mut children = Vec::new();
         let mut refs = Vec::new();
         for (id, prompt) in tasks {
-            let sandbox = LocalSandbox::new(*id, self.workdir(id), self.tmux.clone());
+            let home = self.dir.path().join("homes").join(id);
+            let sandbox = LocalSandbox::new(*id, self.workdir(id), home, self.tmux.clone());
             let spec = AgentSpec {
                 task: TaskSpec {
                     id: id.to_string(),
@@ -144,6 +145,7 @@ impl Drop for Rig {
             .arg("-S")
             .arg(self.tmux.socket())
             .arg("kill-server")
+            .stderr(std::process::Stdio::null())
             .status();
     }
 }

@@ -57,9 +57,11 @@ fn run(spec: AgentSpec, restarts: u32, rx: mpsc::Receiver<Command>) -> Result<()
         id: spec.task.id.clone(),
         prompt: spec.task.prompt.clone(),
         workdir: spec.sandbox.workdir(),
+        home: spec.sandbox.home(),
         branch: spec.task.branch.clone(),
         env: spec.task.env.clone(),
         restarts,
+        now_ms: now_ms(),
     };
     if restarts > 0 {
         events.log(
@@ -98,11 +100,18 @@ fn tick(
     for signal in spec.sandbox.poll() {
         check(events, "on-signal", instance.on_signal(&signal))?;
     }
-    let now = SystemTime::now()
+    check(
+        events,
+        "on-signal",
+        instance.on_signal(&Signal::Tick(now_ms())),
+    )
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
-        .unwrap_or(0);
-    check(events, "on-signal", instance.on_signal(&Signal::Tick(now)))
+        .unwrap_or(0)
 }
 
 /// An error the adapter returned is its own business (logged, and the task goes on); a

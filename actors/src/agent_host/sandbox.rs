@@ -13,4 +13,6 @@ pub trait Sandbox: Send + Sync + 'static {
     fn poll(&self) -> Vec<Signal>;
     /// Where the repository's working copy is, as the agent sees it.
     fn workdir(&self) -> String;
+    /// The agent's home directory, as the agent sees it.
+    fn home(&self) -> String;
 }

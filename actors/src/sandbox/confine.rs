@@ -21,10 +21,13 @@ pub fn confine(root: &Path, path: &str) -> Result<PathBuf, CapError> {
     };
     let lexical = normalize(&joined);
     let (existing, rest) = split_existing(&lexical);
-    let resolved = existing
+    let mut resolved = existing
         .canonicalize()
-        .map_err(|e| CapError::Failed(format!("{}: {e}", existing.display())))?
-        .join(rest);
+        .map_err(|e| CapError::Failed(format!("{}: {e}", existing.display())))?;
+    // Joining an empty path would add a trailing slash, which a file does not take.
+    if !rest.as_os_str().is_empty() {
+        resolved.push(rest);
+    }
     if resolved.starts_with(&root) {
         Ok(resolved)
     } else {
@@ -74,6 +77,14 @@ mod tests {
         let root = dir.path().canonicalize().unwrap();
         assert_eq!(confine(&root, "a/b.txt").unwrap(), root.join("a/b.txt"));
         assert_eq!(confine(&root, "./a/../c").unwrap(), root.join("c"));
+    }
+
+    #[test]
+    fn an_existing_file_resolves_to_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::write(root.join("f.txt"), "x").unwrap();
+        assert_eq!(confine(&root, "f.txt").unwrap(), root.join("f.txt"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Unsafe local mode: the agent runs on the host, in a working directory of its own, with
 //! plinth's private tmux server. Nothing isolates it from the rest of the machine; the UI
 //! and the CLI always say so. File access through the `environment` capability is still
-//! kept inside the workdir.
+//! kept inside the task's two directories: the workdir and the agent's home.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -9,7 +9,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use plinth_wasm::wit::{CapError, ExecOutput, ExecRequest, Screen, SessionSpec, Signal};
+use plinth_wasm::wit::{
+    CapError, ExecOutput, ExecRequest, ProcessExit, Screen, SessionSpec, Signal,
+};
 use plinth_wasm::{EnvironmentCap, TmuxCap};
 
 use super::confine::confine;
@@ -23,6 +25,8 @@ const MAX_EXEC: Duration = Duration::from_secs(600);
 pub struct LocalSandbox {
     task: String,
     workdir: PathBuf,
+    /// The agent's home (its config goes there), never the user's own.
+    home: PathBuf,
     tmux: TmuxServer,
     /// Per session: the last screen's hash, and whether its exit was reported.
     seen: Mutex<HashMap<String, (u64, bool)>>,
@@ -32,11 +36,13 @@ impl LocalSandbox {
     pub fn new(
         task: impl Into<String>,
         workdir: impl Into<PathBuf>,
+        home: impl Into<PathBuf>,
         tmux: TmuxServer,
     ) -> Arc<Self> {
         Arc::new(LocalSandbox {
             task: task.into(),
             workdir: workdir.into(),
+            home: home.into(),
             tmux,
             seen: Mutex::default(),
         })
@@ -46,10 +52,26 @@ impl LocalSandbox {
         TmuxServer::session_name(&self.task, session)
     }
 
+    /// A path the adapter named, inside the workdir (relative paths start there) or the
+    /// home.
+    fn file(&self, path: &str) -> Result<PathBuf, CapError> {
+        match confine(&self.workdir, path) {
+            Err(CapError::AccessDenied(_)) if std::path::Path::new(path).is_absolute() => {
+                std::fs::create_dir_all(&self.home).map_err(|e| {
+                    CapError::Failed(format!("cannot create {}: {e}", self.home.display()))
+                })?;
+                confine(&self.home, path).map_err(|_| {
+                    CapError::AccessDenied(format!("{path} is outside the task's workdir and home"))
+                })
+            }
+            other => other,
+        }
+    }
+
     fn dir(&self, workdir: Option<&str>) -> Result<PathBuf, CapError> {
         match workdir {
             None => Ok(self.workdir.clone()),
-            Some(dir) => confine(&self.workdir, dir),
+            Some(dir) => self.file(dir),
         }
     }
 
@@ -123,12 +145,12 @@ impl EnvironmentCap for LocalSandbox {
     }
 
     fn read_file(&self, path: &str) -> Result<Vec<u8>, CapError> {
-        let real = confine(&self.workdir, path)?;
+        let real = self.file(path)?;
         std::fs::read(&real).map_err(|e| io_error(path, e))
     }
 
     fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), CapError> {
-        let real = confine(&self.workdir, path)?;
+        let real = self.file(path)?;
         if let Some(parent) = real.parent() {
             std::fs::create_dir_all(parent).map_err(|e| io_error(path, e))?;
         }
@@ -146,9 +168,10 @@ impl Sandbox for LocalSandbox {
     }
 
     fn poll(&self) -> Vec<Signal> {
+        let prefix = format!("{}--", self.task);
         let mut signals = Vec::new();
-        let mut changed = false;
         for full in self.sessions() {
+            let session = full.strip_prefix(&prefix).unwrap_or(&full).to_owned();
             let Ok(state) = self.tmux.pane_state(&full) else {
                 continue;
             };
@@ -159,18 +182,24 @@ impl Sandbox for LocalSandbox {
             };
             if let Ok(text) = screen {
                 let hash = hash_of(&text);
-                changed |= hash != entry.0;
-                entry.0 = hash;
+                if hash != entry.0 {
+                    entry.0 = hash;
+                    signals.push(Signal::ScreenChanged(session.clone()));
+                }
             }
             if state.dead && !entry.1 {
                 entry.1 = true;
-                signals.push(Signal::ProcessExited(state.exit_status));
+                signals.push(Signal::ProcessExited(ProcessExit {
+                    session,
+                    exit_code: state.exit_status,
+                }));
             }
         }
-        if changed {
-            signals.insert(0, Signal::ScreenChanged);
-        }
         signals
+    }
+
+    fn home(&self) -> String {
+        self.home.display().to_string()
     }
 
     fn workdir(&self) -> String {

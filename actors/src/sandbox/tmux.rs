@@ -8,6 +8,11 @@ use std::process::{Command, Stdio};
 
 use plinth_wasm::wit::{CapError, Screen, SessionSpec};
 
+/// Runs "$@" and stores its exit status in the pane's `@plinth-exit` option (through the
+/// `TMUX` variable tmux gives every pane), then exits with it.
+const EXIT_RECORDER: &str =
+    r#""$@"; s=$?; tmux set-option -p -t "$TMUX_PANE" @plinth-exit "$s" 2>/dev/null; exit $s"#;
+
 #[derive(Clone, Debug)]
 pub struct TmuxServer {
     socket: PathBuf,
@@ -66,6 +71,18 @@ impl TmuxServer {
         std::fs::create_dir_all(workdir)
             .map_err(|e| CapError::Failed(format!("cannot create {}: {e}", workdir.display())))?;
         let mut cmd = self.command();
+        // Panes are kept after their program ends (so its exit status can be read), set
+        // for the whole server before the session exists: a program that exits at once
+        // must not take its pane with it.
+        cmd.args([
+            "start-server",
+            ";",
+            "set-option",
+            "-g",
+            "remain-on-exit",
+            "on",
+            ";",
+        ]);
         cmd.args(["new-session", "-d", "-s", full])
             .args(["-x", &spec.width.max(20).to_string()])
             .args(["-y", &spec.height.max(5).to_string()])
@@ -77,11 +94,14 @@ impl TmuxServer {
             }
             cmd.arg("-e").arg(format!("{key}={value}"));
         }
-        // Run the program itself, not through a shell, so arguments arrive as given.
-        cmd.arg("--").args(&spec.command);
+        // The program gets its arguments exactly as given ("$@"), under a shell that only
+        // records its exit status in a pane option: tmux 3.3's own `pane_dead_status` is
+        // lost when clients query the pane as it dies. Job control (-m) makes the program
+        // the pane's foreground process, so `foreground-command` names it, not the shell.
+        cmd.arg("--")
+            .args(["sh", "-mc", EXIT_RECORDER, "plinth-run"]);
+        cmd.args(&spec.command);
         self.run(cmd, None)?;
-        // Keep a pane whose program ended, so its exit status can be read.
-        self.tmux(&["set-option", "-t", full, "remain-on-exit", "on"])?;
         Ok(())
     }
 
@@ -177,14 +197,15 @@ impl TmuxServer {
             "-p",
             "-t",
             full,
-            "#{pane_dead}\t#{pane_dead_status}\t#{pane_current_command}",
+            "#{pane_dead}\t#{@plinth-exit}\t#{pane_dead_status}\t#{pane_current_command}",
         ])?;
-        let mut parts = out.trim_end_matches('\n').splitn(3, '\t');
+        let mut parts = out.trim_end_matches('\n').splitn(4, '\t');
         let dead = parts.next() == Some("1");
-        let status = parts.next().and_then(|s| s.parse().ok());
+        let recorded = parts.next().and_then(|s| s.parse().ok());
+        let tmux_status = parts.next().and_then(|s| s.parse().ok());
         Ok(PaneState {
             dead,
-            exit_status: if dead { status } else { None },
+            exit_status: if dead { recorded.or(tmux_status) } else { None },
             current_command: parts.next().unwrap_or_default().to_owned(),
         })
     }

@@ -10,7 +10,7 @@ pub(crate) mod bindings {
 }
 
 pub use bindings::exports::plinth::agent::agent::{
-    AdapterInfo, HookEvent, LlmCall, LlmResult, Signal, Task,
+    AdapterInfo, HookEvent, LlmCall, LlmResult, ProcessExit, Signal, Task,
 };
 pub use bindings::plinth::agent::environment::{ExecOutput, ExecRequest};
 pub use bindings::plinth::agent::events::{Role, TranscriptEntry, Urgency};

@@ -58,6 +58,8 @@ fn task(prompt: &str) -> Task {
         branch: "plinth/t1".into(),
         env: vec![],
         restarts: 0,
+        home: "/home/agent".into(),
+        now_ms: 1_764_000_000_000,
     }
 }
 

@@ -18,6 +18,8 @@ fn task(prompt: &str) -> Task {
         branch: "plinth/t1".into(),
         env: vec![("K".into(), "V".into())],
         restarts: 0,
+        home: "/home/agent".into(),
+        now_ms: 1_764_000_000_000,
     }
 }
 

@@ -5,6 +5,7 @@
 
 use crate::exports::plinth::agent::agent::Signal;
 use crate::hooks::{Ask, Hook, classify_notification};
+use crate::launch::SESSION;
 use crate::phase::Phase;
 use crate::plinth::agent::events::{Role, Urgency};
 use crate::plinth::agent::log::Level;
@@ -86,8 +87,12 @@ pub fn on_signal(saved: &mut Saved, signal: &Signal) -> Vec<Effect> {
                 saved.pending.push_back(text.clone());
             }
         }
-        Signal::ProcessExited(code) => {
-            let shown = code.map_or("an unknown code".to_string(), |c| c.to_string());
+        // Only Claude Code's own session matters; another would be the adapter's business.
+        Signal::ProcessExited(exit) if exit.session != SESSION => {}
+        Signal::ProcessExited(exit) => {
+            let shown = exit
+                .exit_code
+                .map_or("an unknown code".to_string(), |c| c.to_string());
             if saved.stop_requested || saved.session_ended {
                 set_phase(saved, Phase::Finished, "Claude Code exited", &mut out);
             } else {
@@ -102,7 +107,7 @@ pub fn on_signal(saved: &mut Saved, signal: &Signal) -> Vec<Effect> {
             saved.llm_in_flight.clear();
             saved.awaiting_enter = false;
         }
-        Signal::ScreenChanged | Signal::Tick(_) => {}
+        Signal::ScreenChanged(_) | Signal::Tick(_) => {}
     }
     out
 }

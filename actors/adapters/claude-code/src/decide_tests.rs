@@ -257,7 +257,7 @@ fn a_user_message_is_recorded_and_queued() {
 #[test]
 fn an_exit_fails_the_task_unless_stop_was_asked_or_the_session_ended() {
     let mut saved = at(Phase::Working);
-    let effects = on_signal(&mut saved, &Signal::ProcessExited(Some(137)));
+    let effects = on_signal(&mut saved, &Signal::ProcessExited(exited(Some(137))));
     assert_eq!(
         statuses(&effects),
         [(Phase::Failed, "Claude Code exited with 137".to_string())]
@@ -268,7 +268,7 @@ fn an_exit_fails_the_task_unless_stop_was_asked_or_the_session_ended() {
     let mut saved = at(Phase::Idle);
     saved.stop_requested = true;
     assert_eq!(
-        phase_after(&mut saved, Signal::ProcessExited(Some(0))),
+        phase_after(&mut saved, Signal::ProcessExited(exited(Some(0)))),
         Phase::Finished
     );
 
@@ -281,9 +281,21 @@ fn an_exit_fails_the_task_unless_stop_was_asked_or_the_session_ended() {
         Phase::Finished
     );
     assert_eq!(
-        phase_after(&mut saved, Signal::ProcessExited(None)),
+        phase_after(&mut saved, Signal::ProcessExited(exited(None))),
         Phase::Finished
     );
+}
+
+#[test]
+fn the_exit_of_another_session_is_not_claude_code_exiting() {
+    let mut saved = at(Phase::Working);
+    let other = crate::exports::plinth::agent::agent::ProcessExit {
+        session: "helper".into(),
+        exit_code: Some(1),
+    };
+    let effects = on_signal(&mut saved, &Signal::ProcessExited(other));
+    assert!(statuses(&effects).is_empty(), "{effects:?}");
+    assert_eq!(saved.phase, Phase::Working);
 }
 
 #[test]
@@ -344,4 +356,11 @@ fn a_permission_dialog_on_screen_waits_for_the_user() {
             ..
         }
     )));
+}
+
+fn exited(exit_code: Option<i32>) -> crate::exports::plinth::agent::agent::ProcessExit {
+    crate::exports::plinth::agent::agent::ProcessExit {
+        session: "agent".into(),
+        exit_code,
+    }
 }

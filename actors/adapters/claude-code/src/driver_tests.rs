@@ -117,7 +117,7 @@ fn the_prompt_is_pasted_when_the_tui_is_ready_and_entered_on_the_next_signal() {
     assert!(fake.calls_starting("paste").is_empty());
 
     fake.screen = READY.into();
-    driver.on_signal(&Signal::ScreenChanged, &mut fake);
+    driver.on_signal(&Signal::ScreenChanged("agent".into()), &mut fake);
     assert_eq!(
         fake.calls_starting("paste"),
         ["paste agent Fix the flaky test"]
@@ -320,7 +320,7 @@ fn a_stop_makes_the_exit_a_finish() {
     driver.stop(&mut fake);
     assert!(saved_state(&fake).stop_requested);
     assert_eq!(fake.calls.last().unwrap(), "kill agent");
-    driver.on_signal(&Signal::ProcessExited(Some(129)), &mut fake);
+    driver.on_signal(&Signal::ProcessExited(exited(Some(129))), &mut fake);
     assert_eq!(driver.saved().phase, Phase::Finished);
 }
 
@@ -328,7 +328,7 @@ fn a_stop_makes_the_exit_a_finish() {
 fn an_unexpected_exit_fails_the_task() {
     let mut fake = Fake::default();
     let mut driver = Driver::start(task(&[]), None, &mut fake).unwrap();
-    driver.on_signal(&Signal::ProcessExited(Some(1)), &mut fake);
+    driver.on_signal(&Signal::ProcessExited(exited(Some(1))), &mut fake);
     assert_eq!(
         fake.calls_starting("status").last().unwrap(),
         "status Failed: Claude Code exited with 1"
@@ -354,7 +354,7 @@ fn a_refused_paste_is_tried_again_later() {
     };
     let mut driver = Driver::start(task(&[]), None, &mut fake).unwrap();
     fake.screen = READY.into();
-    driver.on_signal(&Signal::ScreenChanged, &mut fake);
+    driver.on_signal(&Signal::ScreenChanged("agent".into()), &mut fake);
     assert!(fake.calls_starting("paste").is_empty());
     assert_eq!(driver.saved().pending, ["Fix the flaky test"]);
     assert!(!driver.saved().awaiting_enter);
@@ -366,4 +366,11 @@ fn a_refused_paste_is_tried_again_later() {
         fake.calls_starting("paste"),
         ["paste agent Fix the flaky test"]
     );
+}
+
+fn exited(exit_code: Option<i32>) -> crate::exports::plinth::agent::agent::ProcessExit {
+    crate::exports::plinth::agent::agent::ProcessExit {
+        session: "agent".into(),
+        exit_code,
+    }
 }

@@ -44,10 +44,14 @@ impl Guest for ClaudeCode {
                 task.id, task.restarts
             ),
         );
+        // The sandbox's home for the agent, unless the task's env names another.
+        let mut env = vec![("HOME".to_string(), task.home)];
+        env.retain(|(_, home)| !home.is_empty());
+        env.extend(task.env);
         let input = TaskInput {
             prompt: task.prompt,
             workdir: task.workdir,
-            env: task.env,
+            env,
         };
         let driver = Driver::start(input, saved.as_deref(), &mut Host)?;
         DRIVER.with(|slot| *slot.borrow_mut() = Some(driver));

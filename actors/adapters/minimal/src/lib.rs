@@ -32,7 +32,7 @@ impl Guest for Minimal {
             Signal::Hook(_) => "hook",
             Signal::LlmCallStarted(_) => "llm-call-started",
             Signal::LlmCallFinished(_) => "llm-call-finished",
-            Signal::ScreenChanged => "screen-changed",
+            Signal::ScreenChanged(_) => "screen-changed",
             Signal::UserMessage(_) => "user-message",
             Signal::ProcessExited(_) => "process-exited",
             Signal::Tick(_) => "tick",

@@ -113,14 +113,17 @@ impl Runner {
                 }
                 self.advance(None, caps)
             }
-            Signal::ProcessExited(code) => {
+            Signal::ProcessExited(exit) => {
                 caps.log(
                     Level::Info,
-                    &format!("scripted: the terminal's program exited ({code:?})"),
+                    &format!(
+                        "scripted: the program of session {:?} exited ({:?})",
+                        exit.session, exit.exit_code
+                    ),
                 );
                 self.advance(None, caps)
             }
-            Signal::ScreenChanged => self.advance(None, caps),
+            Signal::ScreenChanged(_) => self.advance(None, caps),
             Signal::Hook(_) | Signal::LlmCallStarted(_) | Signal::LlmCallFinished(_) => None,
         }
     }

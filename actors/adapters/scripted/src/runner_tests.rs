@@ -178,7 +178,7 @@ fn wait_message_waits_for_the_user_then_goes_on() {
     );
     assert_eq!(runner.progress().wait, Some(Wait::Message));
     runner.on_signal(&Signal::Tick(5), &mut fake);
-    runner.on_signal(&Signal::ScreenChanged, &mut fake);
+    runner.on_signal(&Signal::ScreenChanged("agent".into()), &mut fake);
     assert!(!fake.calls.iter().any(|c| c.contains("thanks")));
 
     runner.on_signal(&Signal::UserMessage("here you go".into()), &mut fake);
@@ -219,7 +219,7 @@ fn sleep_continues_on_the_first_tick_at_or_past_its_deadline() {
     let (mut runner, _) = start("#!scripted\nsleep 500\nsay awake", &mut fake);
     assert_eq!(runner.progress().wait, Some(Wait::Sleep { deadline: None }));
     // Without a clock the deadline waits for a tick; other signals do not move it.
-    runner.on_signal(&Signal::ScreenChanged, &mut fake);
+    runner.on_signal(&Signal::ScreenChanged("agent".into()), &mut fake);
     runner.on_signal(&Signal::Tick(10_000), &mut fake);
     assert_eq!(
         runner.progress().wait,
@@ -283,7 +283,7 @@ fn term_starts_the_agent_session_and_expect_waits_for_its_screen() {
     runner.on_signal(&Signal::Tick(1), &mut fake);
     assert!(!fake.calls.contains(&"transcript agent: ready".to_string()));
     fake.screen = Some("Python 3\n>>> ".into());
-    runner.on_signal(&Signal::ScreenChanged, &mut fake);
+    runner.on_signal(&Signal::ScreenChanged("agent".into()), &mut fake);
     assert!(fake.calls.contains(&"transcript agent: ready".to_string()));
 }
 

@@ -168,11 +168,12 @@ const COMMON: &str = r#"
     (i32.store (i32.const 284) (i32.const 3))
     (i32.const 256))
 
-  (func (export "plinth:agent/agent@0.1.0#start")
-      (param $id i32) (param $id_len i32) (param $prompt i32) (param $prompt_len i32)
-      (param i32 i32 i32 i32 i32 i32 i32) (param i32 i32 i32) (result i32)
-    (if (local.get $prompt_len)
-      (then (call $misbehave (i32.load8_u (local.get $prompt)))))
+  ;; `start` has more than 16 flat parameters, so the canonical ABI passes them in memory:
+  ;; the task record first (id at 0, prompt at 8, each a pointer and a length).
+  (func (export "plinth:agent/agent@0.1.0#start") (param $args i32) (result i32)
+    (if (i32.load (i32.add (local.get $args) (i32.const 12)))
+      (then (call $misbehave
+        (i32.load8_u (i32.load (i32.add (local.get $args) (i32.const 8)))))))
     (call $ok))
 
   (func (export "plinth:agent/agent@0.1.0#stop") (result i32)

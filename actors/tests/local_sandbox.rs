@@ -1,0 +1,156 @@
+//! The unsafe local sandbox with real tmux: what adapters can reach, and what the host
+//! notices on its own.
+
+use std::time::{Duration, Instant};
+
+use plinth_actors::agent_host::Sandbox;
+use plinth_actors::sandbox::{LocalSandbox, TmuxServer};
+use plinth_wasm::wit::{CapError, ProcessExit, SessionSpec, Signal};
+use plinth_wasm::{EnvironmentCap, TmuxCap};
+
+struct Rig {
+    dir: tempfile::TempDir,
+    tmux: TmuxServer,
+}
+
+impl Rig {
+    fn new() -> Rig {
+        let dir = tempfile::tempdir().unwrap();
+        let tmux = TmuxServer::new(dir.path().join("tmux.sock"));
+        std::fs::create_dir_all(dir.path().join("work")).unwrap();
+        Rig { dir, tmux }
+    }
+
+    fn sandbox(&self, task: &str) -> std::sync::Arc<LocalSandbox> {
+        LocalSandbox::new(
+            task,
+            self.dir.path().join("work"),
+            self.dir.path().join("home"),
+            self.tmux.clone(),
+        )
+    }
+}
+
+impl Drop for Rig {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("tmux")
+            .arg("-S")
+            .arg(self.tmux.socket())
+            .arg("kill-server")
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+}
+
+fn spec(name: &str, script: &str) -> SessionSpec {
+    SessionSpec {
+        name: name.into(),
+        command: vec!["sh".into(), "-c".into(), script.into()],
+        env: vec![("WHO".into(), "plinth".into())],
+        workdir: None,
+        width: 80,
+        height: 24,
+    }
+}
+
+/// The generated `Signal` has no `PartialEq`; its Debug form says all.
+fn contains(signals: &[Signal], want: &Signal) -> bool {
+    let want = format!("{want:?}");
+    signals.iter().any(|s| format!("{s:?}") == want)
+}
+
+/// Polls (at most 10 s) until `want` shows up among the signals.
+fn poll_until(sandbox: &LocalSandbox, want: &Signal) -> Vec<Signal> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut all = Vec::new();
+    while Instant::now() < deadline {
+        all.extend(sandbox.poll());
+        if contains(&all, want) {
+            return all;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("never saw {want:?}; saw {all:?}");
+}
+
+#[test]
+fn files_are_reachable_in_the_workdir_and_the_home_and_nowhere_else() {
+    let rig = Rig::new();
+    let sandbox = rig.sandbox("t1");
+    sandbox
+        .write_file("notes/a.txt", b"in the workdir")
+        .unwrap();
+    assert_eq!(sandbox.read_file("notes/a.txt").unwrap(), b"in the workdir");
+    let in_home = format!("{}/.claude.json", sandbox.home());
+    sandbox.write_file(&in_home, b"{}").unwrap();
+    assert_eq!(sandbox.read_file(&in_home).unwrap(), b"{}");
+    for path in ["/etc/passwd", "../outside.txt"] {
+        let err = sandbox.read_file(path).unwrap_err();
+        assert!(matches!(err, CapError::AccessDenied(_)), "{path}: {err:?}");
+    }
+    let err = sandbox.read_file("missing.txt").unwrap_err();
+    assert!(matches!(err, CapError::NotFound(_)), "{err:?}");
+}
+
+#[test]
+fn a_screen_change_and_an_exit_are_reported_with_the_session_name() {
+    let rig = Rig::new();
+    let sandbox = rig.sandbox("t1");
+    sandbox
+        .create(spec("worker", "echo hello $WHO; sleep 0.3; exit 3"))
+        .unwrap();
+    poll_until(&sandbox, &Signal::ScreenChanged("worker".into()));
+    let exit = Signal::ProcessExited(ProcessExit {
+        session: "worker".into(),
+        exit_code: Some(3),
+    });
+    poll_until(&sandbox, &exit);
+    assert!(
+        !contains(&sandbox.poll(), &exit),
+        "an exit is reported once"
+    );
+    assert!(!sandbox.is_alive("worker").unwrap());
+    let screen = sandbox.capture_screen("worker").unwrap();
+    assert!(screen.text.contains("hello plinth"), "{}", screen.text);
+}
+
+#[test]
+fn one_task_cannot_see_or_touch_another_tasks_sessions() {
+    let rig = Rig::new();
+    let first = rig.sandbox("t1");
+    let second = rig.sandbox("t2");
+    first.create(spec("agent", "sleep 30")).unwrap();
+    let err = second.capture_screen("agent").unwrap_err();
+    assert!(matches!(err, CapError::NotFound(_)), "{err:?}");
+    second.kill("agent").unwrap();
+    assert!(
+        first.is_alive("agent").unwrap(),
+        "t2's kill left t1's session alone"
+    );
+    let err = first.create(spec("agent", "sleep 30")).unwrap_err();
+    assert!(matches!(err, CapError::Invalid(_)), "{err:?}");
+    let err = first.create(spec("../t2--agent", "true")).unwrap_err();
+    assert!(matches!(err, CapError::Invalid(_)), "{err:?}");
+}
+
+#[test]
+fn a_paste_arrives_as_typed_text_and_keys_submit_it() {
+    let rig = Rig::new();
+    let sandbox = rig.sandbox("t1");
+    sandbox
+        .create(spec("agent", "read line; echo \"got:$line\"; sleep 30"))
+        .unwrap();
+    sandbox.paste("agent", "two words").unwrap();
+    sandbox.send_keys("agent", &["Enter".into()]).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = sandbox.capture_screen("agent").unwrap().text;
+        if text.contains("got:two words") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "screen: {text}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let history = sandbox.capture_history("agent", 100).unwrap();
+    assert!(history.contains("got:two words"), "{history}");
+}
