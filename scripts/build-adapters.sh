@@ -4,12 +4,8 @@
 #   target/adapters/scripted.wasm, target/adapters/claude-code.wasm   built-ins, embedded in plinth
 #   target/adapters/test/{probe,minimal,foreign}.wasm                 for the host's tests
 #
-# The route (see "Building WASM guests on these machines" in the design notes):
-#   1. rustup's wasm32-wasip2 target, where it is already installed;
-#   2. otherwise Debian's Rust (rustc-web, cargo-web, rust-web-src; installed here with
-#      apt-get if missing) building std for wasm32-unknown-unknown (-Zbuild-std), linked
-#      into a component by rustup's own wasm-component-ld.
-# Never `rustup target add`: rustup's download server is not reachable from every machine.
+# The route is in scripts/lib/wasm-guest.sh (see "Building WASM guests on these machines"
+# in the design notes).
 #
 # Idempotent and quick when nothing changed: cargo rebuilds only what changed, and a
 # component is copied only when its bytes differ.
@@ -37,7 +33,6 @@ out="${PLINTH_ADAPTERS_DIR:-$root/target/adapters}"
 [[ "$out" == /* ]] || out="$root/$out"
 builtins=(scripted claude-code)
 test_only=(probe minimal foreign)
-debian_packages=(rustc-web cargo-web rust-web-src)
 
 say() { printf 'build-adapters: %s\n' "$*" >&2; }
 die() {
@@ -47,94 +42,26 @@ die() {
 
 started=$SECONDS
 
-# Flags meant for the host would override the per-target ones this build relies on.
-unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS CARGO_BUILD_TARGET
+# shellcheck source=lib/wasm-guest.sh
+source "$root/scripts/lib/wasm-guest.sh"
 
 packages=()
 for name in "${builtins[@]}" "${test_only[@]}"; do
   packages+=(-p "$name")
 done
 
-have_wasip2() {
-  command -v rustup >/dev/null && rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2
-}
-
-debian_rust_installed() {
-  local package
-  for package in "${debian_packages[@]}"; do
-    [[ "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null)" == "install ok installed" ]] || return 1
-  done
-  [[ -x /usr/bin/rustc && -x /usr/bin/cargo ]] || return 1
-  # build-std needs the standard library's source of the very same compiler version.
-  [[ -d "$(/usr/bin/rustc --print sysroot)/lib/rustlib/src/rust/library/std" ]]
-}
-
-install_debian_rust() {
-  local install=(apt-get install -y -qq --no-install-recommends "${debian_packages[@]}")
-  [[ $EUID -eq 0 ]] || die "Debian's Rust for WebAssembly is missing; run as root: ${install[*]}"
-  say "installing ${debian_packages[*]} (Debian's Rust, which can build std for wasm32)"
-  export DEBIAN_FRONTEND=noninteractive
-  if ! "${install[@]}" >/dev/null; then
-    apt-get update -qq || true
-    "${install[@]}" >/dev/null ||
-      die "could not install ${debian_packages[*]}; install them by hand: apt-get update && ${install[*]}"
-  fi
-  debian_rust_installed || die "${debian_packages[*]} are installed but /usr/bin/rustc has no std source; reinstall them"
-}
-
-# rustup's linker for components, with the wasm-ld it drives; rustup ships both with the
-# host toolchain even when it has no wasm target.
-find_component_linker() {
-  local sysroot candidate
-  if command -v rustup >/dev/null; then
-    sysroot="$(rustup run stable rustc --print sysroot 2>/dev/null || true)"
-    candidate="$sysroot/lib/rustlib/x86_64-unknown-linux-gnu/bin"
-    if [[ -n "$sysroot" && -x "$candidate/wasm-component-ld" && -x "$candidate/gcc-ld/wasm-ld" ]]; then
-      printf '%s\n' "$candidate"
-      return
-    fi
-  fi
-  for candidate in "${RUSTUP_HOME:-$HOME/.rustup}"/toolchains/*/lib/rustlib/x86_64-unknown-linux-gnu/bin; do
-    if [[ -x "$candidate/wasm-component-ld" && -x "$candidate/gcc-ld/wasm-ld" ]]; then
-      printf '%s\n' "$candidate"
-      return
-    fi
-  done
-  return 1
-}
-
-if have_wasip2; then
-  route="rustup wasm32-wasip2"
-  triple=wasm32-wasip2
-  cargo build --quiet --release --locked \
-    --manifest-path "$workspace/Cargo.toml" --target-dir "$guest_target" \
-    --target "$triple" "${packages[@]}" ||
-    die "cargo build --target wasm32-wasip2 failed (see above)"
-else
-  route="Debian rustc-web + build-std, wasm32-unknown-unknown"
-  triple=wasm32-unknown-unknown
-  debian_rust_installed || install_debian_rust
-  linker_dir="$(find_component_linker)" ||
-    die "rustup's wasm-component-ld was not found (it comes with rustup's stable x86_64 toolchain: rustup toolchain install stable)"
-  RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
-    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$linker_dir/wasm-component-ld" \
-    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C link-arg=--wasm-ld-path=$linker_dir/gcc-ld/wasm-ld" \
-    /usr/bin/cargo build --quiet --release --locked \
-    --manifest-path "$workspace/Cargo.toml" --target-dir "$guest_target" \
-    --target "$triple" -Zbuild-std=std,panic_abort "${packages[@]}" ||
-    die "cargo build with Debian's Rust failed (see above); it needs: apt-get install ${debian_packages[*]}"
-fi
+guest_choose_route
+guest_cargo_build --manifest-path "$workspace/Cargo.toml" --target-dir "$guest_target" "${packages[@]}" ||
+  die "cargo build of the guest adapters ($GUEST_ROUTE) failed (see above)"
+route="$GUEST_ROUTE"
+triple="$GUEST_TRIPLE"
 
 built="$guest_target/$triple/release"
-# A component starts with the wasm magic and version 0x0d, layer 1; a core module with
-# version 1. A core module here means the linker did not run as a component linker.
-component_header=0061736d0d000100
-
 install_component() {
   local name="$1" dest_dir="$2"
   local artifact="$built/${name//-/_}.wasm" dest="$dest_dir/$name.wasm"
   [[ -f "$artifact" ]] || die "cargo built no $artifact"
-  [[ "$(od -An -tx1 -N8 "$artifact" | tr -d ' \n')" == "$component_header" ]] ||
+  guest_is_component "$artifact" ||
     die "$artifact is not a WebAssembly component (was it linked by wasm-component-ld?)"
   mkdir -p "$dest_dir"
   if ! cmp -s "$artifact" "$dest"; then

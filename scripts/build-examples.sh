@@ -7,11 +7,7 @@
 # output to $PLINTH_ADAPTERS_DIR/examples (relative: from the repository root), as it does
 # for scripts/build-adapters.sh and the tests.
 #
-# Rust takes the route scripts/build-adapters.sh takes (see "Building WASM guests on these
-# machines" in the design notes): rustup's wasm32-wasip2 target where it is already
-# installed, otherwise Debian's Rust (rustc-web, cargo-web, rust-web-src; installed with
-# apt-get if missing) building std for wasm32-unknown-unknown, linked into a component by
-# rustup's wasm-component-ld. Never `rustup target add`.
+# Rust takes the route scripts/build-adapters.sh takes (scripts/lib/wasm-guest.sh).
 # Python installs componentize-py (pinned below) from PyPI into a venv under target/tools/
 # and runs the guide's two commands on a copy of app.py.
 #
@@ -39,7 +35,6 @@ out="${PLINTH_ADAPTERS_DIR:-$root/target/adapters}"
 out="$out/examples"
 work="$root/target/adapters-examples-build"
 wit="$root/wit"
-debian_packages=(rustc-web cargo-web rust-web-src)
 
 say() { $quiet || printf 'build-examples: %s\n' "$*" >&2; }
 die() {
@@ -47,8 +42,8 @@ die() {
   exit 1
 }
 
-# Flags meant for the host would override the per-target ones the Rust build relies on.
-unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS CARGO_BUILD_TARGET
+# shellcheck source=lib/wasm-guest.sh
+source "$root/scripts/lib/wasm-guest.sh"
 
 # Installs Debian packages when we may (root); otherwise says how.
 apt_install() {
@@ -84,7 +79,7 @@ up_to_date() {
 install_component() {
   local built="$1" dest="$2" stamp="$3"
   [[ -s "$built" ]] || die "the build produced no $built"
-  [[ "$(od -An -tx1 -N8 "$built" | tr -d ' \n')" == 0061736d0d000100 ]] ||
+  guest_is_component "$built" ||
     die "$built is not a WebAssembly component"
   cp "$built" "$dest.tmp"
   mv -f "$dest.tmp" "$dest"
@@ -98,86 +93,23 @@ report() {
 
 # --- Rust: docs/examples/rust-adapter ------------------------------------------------
 
-have_wasip2() {
-  command -v rustup >/dev/null && rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2
-}
-
-debian_rust_installed() {
-  local package
-  for package in "${debian_packages[@]}"; do
-    [[ "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null)" == "install ok installed" ]] || return 1
-  done
-  [[ -x /usr/bin/rustc && -x /usr/bin/cargo ]] || return 1
-  # build-std needs the standard library's source of the very same compiler version.
-  [[ -d "$(/usr/bin/rustc --print sysroot)/lib/rustlib/src/rust/library/std" ]]
-}
-
-# rustup's component linker and the wasm-ld it drives; rustup ships both with the host
-# toolchain even when it has no wasm target.
-find_component_linker() {
-  local sysroot candidate
-  if command -v rustup >/dev/null; then
-    sysroot="$(rustup run stable rustc --print sysroot 2>/dev/null || true)"
-    candidate="$sysroot/lib/rustlib/x86_64-unknown-linux-gnu/bin"
-    if [[ -n "$sysroot" && -x "$candidate/wasm-component-ld" && -x "$candidate/gcc-ld/wasm-ld" ]]; then
-      printf '%s\n' "$candidate"
-      return
-    fi
-  fi
-  for candidate in "${RUSTUP_HOME:-$HOME/.rustup}"/toolchains/*/lib/rustlib/x86_64-unknown-linux-gnu/bin; do
-    if [[ -x "$candidate/wasm-component-ld" && -x "$candidate/gcc-ld/wasm-ld" ]]; then
-      printf '%s\n' "$candidate"
-      return
-    fi
-  done
-  return 1
-}
-
 build_rust() {
   local src="$root/docs/examples/rust-adapter"
   local dest="$out/echo-rust.wasm"
   local target_dir="$work/rust"
-  local route linker_dir="" triple toolchain stamp started=$SECONDS
+  local stamp started=$SECONDS
 
-  if have_wasip2; then
-    route="rustup wasm32-wasip2"
-    triple=wasm32-wasip2
-    toolchain="$route $(rustc --version)"
-  else
-    route="Debian rustc-web + build-std, wasm32-unknown-unknown"
-    triple=wasm32-unknown-unknown
-    debian_rust_installed || apt_install "${debian_packages[@]}"
-    debian_rust_installed ||
-      die "${debian_packages[*]} are installed but /usr/bin/rustc has no std source; reinstall them"
-    linker_dir="$(find_component_linker)" ||
-      die "rustup's wasm-component-ld was not found (it comes with rustup's stable x86_64 toolchain: rustup toolchain install stable)"
-    toolchain="$route $(/usr/bin/rustc --version) $linker_dir"
-  fi
-
-  stamp="$(fingerprint "$toolchain" "$src/Cargo.toml" "$src/Cargo.lock" "$src/src" "$wit")"
+  guest_choose_route
+  stamp="$(fingerprint "$GUEST_TOOLCHAIN" "$src/Cargo.toml" "$src/Cargo.lock" "$src/src" "$wit")"
   if up_to_date "$dest" "$stamp"; then
     say "echo-rust.wasm is up to date"
     return
   fi
 
-  say "building echo-rust.wasm ($route)"
-  if [[ $triple == wasm32-wasip2 ]]; then
-    # What the guide tells authors to run, with the output kept under target/.
-    cargo build --quiet --release --locked --target "$triple" \
-      --manifest-path "$src/Cargo.toml" --target-dir "$target_dir" ||
-      die "cargo build --target wasm32-wasip2 of docs/examples/rust-adapter failed (see above)"
-  else
-    # Debian's compiler builds Debian's std source (the two must be one version); rustup's
-    # wasm-component-ld turns the core module into a component as it links.
-    RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
-      CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$linker_dir/wasm-component-ld" \
-      CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C link-arg=--wasm-ld-path=$linker_dir/gcc-ld/wasm-ld" \
-      /usr/bin/cargo build --quiet --release --locked \
-      --manifest-path "$src/Cargo.toml" --target-dir "$target_dir" \
-      --target "$triple" -Zbuild-std=std,panic_abort ||
-      die "cargo build of docs/examples/rust-adapter with Debian's Rust failed (see above); it needs: apt-get install ${debian_packages[*]}"
-  fi
-  install_component "$target_dir/$triple/release/echo_rust.wasm" "$dest" "$stamp"
+  say "building echo-rust.wasm ($GUEST_ROUTE)"
+  guest_cargo_build --manifest-path "$src/Cargo.toml" --target-dir "$target_dir" ||
+    die "cargo build of docs/examples/rust-adapter ($GUEST_ROUTE) failed (see above)"
+  install_component "$target_dir/$GUEST_TRIPLE/release/echo_rust.wasm" "$dest" "$stamp"
   report "$dest" "$started"
 }
 
