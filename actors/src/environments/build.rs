@@ -4,7 +4,7 @@
 //! offline, and its "Step n/m" lines are what progress is made of.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use bollard::query_parameters::{BuildImageOptionsBuilder, BuilderVersion};
 use futures::{Stream, StreamExt};
@@ -70,13 +70,16 @@ impl From<bollard::errors::Error> for ImageError {
     }
 }
 
-/// Makes images ready. Cheap to clone; clones share the per-tag locks, so two tasks that
-/// need the same image at once wait for one build instead of running two.
+/// One lock per tag for the whole process, so tasks that need the same image at once wait
+/// for one build instead of each running its own, whichever [`Images`] they hold.
+static BUILDING: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> =
+    LazyLock::new(Mutex::default);
+
+/// Makes images ready. Cheap to clone.
 #[derive(Clone)]
 pub struct Images {
     client: DockerClient,
     labels: BTreeMap<String, String>,
-    building: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 /// A recipe with its inputs resolved: the tag it will have and what to send the daemon.
@@ -91,7 +94,6 @@ impl Images {
         Self {
             client,
             labels: BTreeMap::new(),
-            building: Arc::default(),
         }
     }
 
@@ -147,8 +149,8 @@ impl Images {
     pub fn ensure_stream(
         &self,
         recipe: ImageRecipe,
-    ) -> impl Stream<Item = Result<BuildEvent, ImageError>> + Send + 'static {
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    ) -> impl Stream<Item = Result<BuildEvent, ImageError>> + Send + Unpin + 'static {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let images = self.clone();
         tokio::spawn(async move {
             let events = tx.clone();
@@ -161,21 +163,22 @@ impl Images {
                 .await;
             let _ = tx.send(result.map(BuildEvent::Ready));
         });
-        futures::stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|item| (item, rx))
-        })
+        // poll_fn keeps the stream Unpin, so callers can `.next()` it without pinning.
+        futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
     }
 
     async fn resolve(&self, recipe: &ImageRecipe) -> Result<Resolved, ImageError> {
         let (hash, context) = match recipe {
-            ImageRecipe::Agent { base } => {
+            ImageRecipe::Agent { base, ca_dir } => {
                 let base_id = self
                     .image_id(base)
                     .await?
                     .ok_or_else(|| ImageError::BaseMissing { base: base.clone() })?;
                 let dockerfile = image::agent_dockerfile(base);
-                let hash = image::inputs_hash(&[dockerfile.as_bytes(), base_id.as_bytes()]);
-                let context = image::agent_context(&dockerfile).map_err(ImageError::Context)?;
+                let context = image::agent_context(&dockerfile, ca_dir.as_deref())
+                    .map_err(ImageError::Context)?;
+                // The context holds the Dockerfile and the certificates it copies.
+                let hash = image::inputs_hash(&[&context.tar, base_id.as_bytes()]);
                 (hash, context)
             }
             ImageRecipe::Dockerfile {
@@ -260,7 +263,7 @@ impl Images {
     }
 
     fn lock_for(&self, tag: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut building = self.building.lock().unwrap_or_else(|e| e.into_inner());
+        let mut building = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
         building.entry(tag.to_string()).or_default().clone()
     }
 
@@ -309,6 +312,7 @@ impl BuildLog {
     }
 
     fn line(&mut self, line: &str, on_event: &mut impl FnMut(BuildEvent)) {
+        let line = &strip_colours(line);
         if self.tail.len() == LOG_TAIL_LINES {
             self.tail.pop_front();
         }
@@ -322,6 +326,27 @@ impl BuildLog {
             None => BuildEvent::Output { line: line.into() },
         });
     }
+}
+
+/// The classic builder wraps a step's stderr in red (`ESC[91m` … `ESC[0m`); a progress
+/// bar, an event log and an error message all want the bare text.
+fn strip_colours(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' && chars.peek() == Some(&'[') {
+            chars.next();
+            // Parameters and intermediates run up to the final byte, '@'..='~'.
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// "Step 3/7 : RUN make" → (3, 7, "RUN make").
@@ -344,6 +369,16 @@ mod tests {
         );
         assert_eq!(parse_step(" ---> Running in 0123456789ab"), None);
         assert_eq!(parse_step("Step x/7 : RUN make"), None);
+    }
+
+    #[test]
+    fn colours_are_stripped() {
+        assert_eq!(strip_colours("\x1b[91mboom: 42\x1b[0m"), "boom: 42");
+        assert_eq!(
+            strip_colours("\x1b[0mRemoving intermediate"),
+            "Removing intermediate"
+        );
+        assert_eq!(strip_colours("plain [91m"), "plain [91m");
     }
 
     #[test]

@@ -37,15 +37,27 @@ pub fn base_image(configured: Option<&str>) -> String {
         .unwrap_or_else(|| DEFAULT_BASE_IMAGE.to_string())
 }
 
+/// Where Debian keeps locally added CA certificates. The agent image trusts the host's: on a
+/// network behind a TLS-inspecting proxy, npm in the build and the agent at run time meet
+/// the same proxy as the host does.
+pub const HOST_CA_DIR: &str = "/usr/local/share/ca-certificates";
+
+/// The context directory the host's CA certificates are copied into.
+const CONTEXT_CA_DIR: &str = "ca-certificates";
+
 /// plinth's agent image on top of `base`. Everything comes from Debian and npm, the two
-/// registries a build can reach here.
+/// registries a build can reach here. The apt step comes first and alone, so the daemon's
+/// layer cache keeps it when only the Claude Code version or the certificates change.
 pub fn agent_dockerfile(base: &str) -> String {
     format!(
         r#"FROM {base}
-ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
+ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends git tmux ca-certificates curl nodejs npm \
  && rm -rf /var/lib/apt/lists/*
+COPY {CONTEXT_CA_DIR}/ /usr/local/share/ca-certificates/
+RUN update-ca-certificates
+ENV LANG=C.UTF-8 NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
 RUN npm install -g --no-fund --no-audit --no-update-notifier @anthropic-ai/claude-code@{CLAUDE_CODE_VERSION} \
  && npm cache clean --force \
  && claude --version
@@ -61,8 +73,12 @@ WORKDIR {WORKDIR}
 /// How to make an environment's image.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ImageRecipe {
-    /// plinth's agent image (git, tmux, Claude Code) on top of `base`.
-    Agent { base: String },
+    /// plinth's agent image (git, tmux, Claude Code) on top of `base`, trusting the `*.crt`
+    /// certificates in `ca_dir` (none when it is `None` or missing).
+    Agent {
+        base: String,
+        ca_dir: Option<PathBuf>,
+    },
     /// A project's own Dockerfile, built with `context` as its build context.
     Dockerfile {
         dockerfile: PathBuf,
@@ -71,10 +87,12 @@ pub enum ImageRecipe {
 }
 
 impl ImageRecipe {
-    /// The agent image on the configured base (see [`base_image`]).
+    /// The agent image on the configured base (see [`base_image`]), trusting the host's
+    /// local CA certificates.
     pub fn agent(configured_base: Option<&str>) -> Self {
         Self::Agent {
             base: base_image(configured_base),
+            ca_dir: Some(PathBuf::from(HOST_CA_DIR)),
         }
     }
 
@@ -112,8 +130,9 @@ pub(crate) struct BuildContext {
     pub tar: Vec<u8>,
 }
 
-/// The agent image's context holds only its Dockerfile.
-pub(crate) fn agent_context(dockerfile: &str) -> io::Result<BuildContext> {
+/// The agent image's context: its Dockerfile and the CA certificates to trust. The
+/// directory is there even when empty, since the Dockerfile copies it.
+pub(crate) fn agent_context(dockerfile: &str, ca_dir: Option<&Path>) -> io::Result<BuildContext> {
     let mut builder = tar::Builder::new(Vec::new());
     append_bytes(
         &mut builder,
@@ -121,9 +140,45 @@ pub(crate) fn agent_context(dockerfile: &str) -> io::Result<BuildContext> {
         dockerfile.as_bytes(),
         0o644,
     )?;
+    let mut header = reproducible_header(0o755);
+    header.set_entry_type(tar::EntryType::Directory);
+    header.set_size(0);
+    builder.append_data(&mut header, CONTEXT_CA_DIR, io::empty())?;
+    for (name, pem) in ca_certificates(ca_dir)? {
+        append_bytes(
+            &mut builder,
+            &Path::new(CONTEXT_CA_DIR).join(name),
+            &pem,
+            0o644,
+        )?;
+    }
     Ok(BuildContext {
         tar: builder.into_inner()?,
     })
+}
+
+/// The `*.crt` files directly in `dir`, sorted by name; update-ca-certificates reads no
+/// other names.
+fn ca_certificates(dir: Option<&Path>) -> io::Result<Vec<(std::ffi::OsString, Vec<u8>)>> {
+    let Some(dir) = dir else {
+        return Ok(Vec::new());
+    };
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(with_path(e, dir)),
+    };
+    let mut certificates = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        let path = entry.path();
+        if path.extension().is_some_and(|ext| ext == "crt") && path.is_file() {
+            let pem = std::fs::read(&path).map_err(|e| with_path(e, &path))?;
+            certificates.push((entry.file_name(), pem));
+        }
+    }
+    certificates.sort();
+    Ok(certificates)
 }
 
 /// A project's context directory plus its Dockerfile under [`CONTEXT_DOCKERFILE`]. The
@@ -154,12 +209,7 @@ fn append_dir(builder: &mut tar::Builder<Vec<u8>>, dir: &Path, rel: &Path) -> io
         let path = entry.path();
         let rel_path = rel.join(&name);
         let meta = std::fs::symlink_metadata(&path).map_err(|e| with_path(e, &path))?;
-        let mode = permissions(&meta);
-        let mut header = tar::Header::new_gnu();
-        header.set_mtime(0);
-        header.set_uid(0);
-        header.set_gid(0);
-        header.set_mode(mode);
+        let mut header = reproducible_header(permissions(&meta));
         if meta.file_type().is_symlink() {
             let target = std::fs::read_link(&path)?;
             header.set_entry_type(tar::EntryType::Symlink);
@@ -187,14 +237,20 @@ fn append_bytes(
     bytes: &[u8],
     mode: u32,
 ) -> io::Result<()> {
+    let mut header = reproducible_header(mode);
+    header.set_entry_type(tar::EntryType::Regular);
+    header.set_size(bytes.len() as u64);
+    builder.append_data(&mut header, path, bytes)
+}
+
+/// Times and owners zeroed, so the same files always make the same archive.
+fn reproducible_header(mode: u32) -> tar::Header {
     let mut header = tar::Header::new_gnu();
     header.set_mtime(0);
     header.set_uid(0);
     header.set_gid(0);
     header.set_mode(mode);
-    header.set_entry_type(tar::EntryType::Regular);
-    header.set_size(bytes.len() as u64);
-    builder.append_data(&mut header, path, bytes)
+    header
 }
 
 #[cfg(unix)]
@@ -279,6 +335,34 @@ mod tests {
             ["Dockerfile", "src", "src/main.rs", CONTEXT_DOCKERFILE],
             "{names:?}"
         );
+    }
+
+    #[test]
+    fn the_agent_context_carries_only_the_crt_files_of_the_ca_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("b.crt"), "B").unwrap();
+        std::fs::write(dir.path().join("a.crt"), "A").unwrap();
+        std::fs::write(dir.path().join("README"), "not a certificate").unwrap();
+        let names = |tar: &[u8]| {
+            tar::Archive::new(tar)
+                .entries()
+                .unwrap()
+                .map(|e| e.unwrap().path().unwrap().display().to_string())
+                .collect::<Vec<_>>()
+        };
+        let with = agent_context("FROM x\n", Some(dir.path())).unwrap().tar;
+        assert_eq!(
+            names(&with),
+            [
+                CONTEXT_DOCKERFILE,
+                "ca-certificates",
+                "ca-certificates/a.crt",
+                "ca-certificates/b.crt"
+            ]
+        );
+        let missing = dir.path().join("missing");
+        let without = agent_context("FROM x\n", Some(&missing)).unwrap().tar;
+        assert_eq!(names(&without), [CONTEXT_DOCKERFILE, "ca-certificates"]);
     }
 
     #[test]
