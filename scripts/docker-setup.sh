@@ -4,6 +4,7 @@
 # base image `plinth-base:bookworm` offline with debootstrap + `docker import`.
 # Idempotent: a rerun on a ready machine only checks and returns.
 #
+# Usage: scripts/docker-setup.sh [--quiet]   (--quiet: say nothing unless something fails)
 # Environment: PLINTH_BASE_IMAGE (a different base: then it is only checked, not built),
 # PLINTH_CACHE_DIR (default /var/cache/plinth), PLINTH_DEBIAN_MIRROR.
 set -euo pipefail
@@ -15,7 +16,10 @@ mirror="${PLINTH_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 dockerd_log=/var/log/dockerd-plinth.log
 wait_seconds=60
 
-log() { printf '==> docker-setup: %s\n' "$*"; }
+quiet=0
+[[ ${1:-} == --quiet ]] && quiet=1
+
+log() { ((quiet)) || printf '==> docker-setup: %s\n' "$*"; }
 die() {
   printf 'docker-setup: error: %s\n' "$1" >&2
   shift
@@ -139,4 +143,4 @@ main() {
   log "ready in $((SECONDS - started))s"
 }
 
-main "$@"
+main

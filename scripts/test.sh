@@ -23,6 +23,9 @@ log "guest adapters (WebAssembly components)"
 scripts/build-adapters.sh
 scripts/build-examples.sh
 
+log "Docker (daemon and base image, for the environment tests)"
+scripts/docker-setup.sh
+
 log "cargo test (unit and end-to-end)"
 cargo test --workspace --all-targets --no-fail-fast
 
