@@ -3,6 +3,7 @@
 //!
 //! - [`projects`]: the repositories plinth works on.
 //! - [`task_inputs`]: what a task was asked to do, versioned for upgrades.
+//! - [`config`]: `config.toml` and its `PLINTH_*` overrides, with where each value came from.
 //! - [`builtin_adapters`]: the adapters plinth ships, embedded at build time.
 //! - [`agents`]: the agent adapters plinth knows, and their grants.
 //! - [`agent_host`]: the actor that runs a task's adapter component.
@@ -12,6 +13,7 @@
 pub mod agent_host;
 pub mod agents;
 pub mod builtin_adapters;
+pub mod config;
 pub mod environments;
 pub mod projects;
 pub mod sandbox;
