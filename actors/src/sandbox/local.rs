@@ -3,20 +3,17 @@
 //! and the CLI always say so. File access through the `environment` capability is still
 //! kept inside the task's two directories: the workdir and the agent's home.
 
-use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use plinth_wasm::wit::{
-    CapError, ExecOutput, ExecRequest, ProcessExit, Screen, SessionSpec, Signal,
-};
+use plinth_wasm::wit::{CapError, ExecOutput, ExecRequest, Screen, SessionSpec, Signal};
 use plinth_wasm::{EnvironmentCap, TmuxCap};
 
 use super::confine::confine;
 use super::local_exec::{ExecSpec, exec};
 use super::tmux::TmuxServer;
+use super::watch::SessionWatch;
 use crate::agent_host::Sandbox;
 
 /// The longest a command may run, whatever the adapter asks.
@@ -28,8 +25,7 @@ pub struct LocalSandbox {
     /// The agent's home (its config goes there), never the user's own.
     home: PathBuf,
     tmux: TmuxServer,
-    /// Per session: the last screen's hash, and whether its exit was reported.
-    seen: Mutex<HashMap<String, (u64, bool)>>,
+    watch: SessionWatch,
 }
 
 impl LocalSandbox {
@@ -44,7 +40,7 @@ impl LocalSandbox {
             workdir: workdir.into(),
             home: home.into(),
             tmux,
-            seen: Mutex::default(),
+            watch: SessionWatch::default(),
         })
     }
 
@@ -74,29 +70,16 @@ impl LocalSandbox {
             Some(dir) => self.file(dir),
         }
     }
-
-    /// The task's sessions, as tmux lists them: after a restart of plinth this sandbox is
-    /// new, but the sessions it had are still there and still watched.
-    fn sessions(&self) -> Vec<String> {
-        let live = self.tmux.task_sessions(&self.task);
-        let mut seen = self.seen.lock().expect("seen lock");
-        seen.retain(|name, _| live.contains(name));
-        for name in &live {
-            seen.entry(name.clone()).or_insert((0, false));
-        }
-        live
-    }
 }
 
 impl TmuxCap for LocalSandbox {
     fn create(&self, spec: SessionSpec) -> Result<(), CapError> {
         let full = self.full(&spec.name)?;
         let dir = self.dir(spec.workdir.as_deref())?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| CapError::Failed(format!("cannot create {}: {e}", dir.display())))?;
         self.tmux.create(&full, &spec, &dir)?;
-        self.seen
-            .lock()
-            .expect("seen lock")
-            .insert(full, (0, false));
+        self.watch.started(&full);
         Ok(())
     }
 
@@ -127,7 +110,7 @@ impl TmuxCap for LocalSandbox {
     fn kill(&self, session: &str) -> Result<(), CapError> {
         let full = self.full(session)?;
         self.tmux.kill(&full)?;
-        self.seen.lock().expect("seen lock").remove(&full);
+        self.watch.forget(&full);
         Ok(())
     }
 }
@@ -168,34 +151,8 @@ impl Sandbox for LocalSandbox {
     }
 
     fn poll(&self) -> Vec<Signal> {
-        let prefix = format!("{}--", self.task);
-        let mut signals = Vec::new();
-        for full in self.sessions() {
-            let session = full.strip_prefix(&prefix).unwrap_or(&full).to_owned();
-            let Ok(state) = self.tmux.pane_state(&full) else {
-                continue;
-            };
-            let screen = self.tmux.capture_screen(&full).map(|s| s.text);
-            let mut seen = self.seen.lock().expect("seen lock");
-            let Some(entry) = seen.get_mut(&full) else {
-                continue;
-            };
-            if let Ok(text) = screen {
-                let hash = hash_of(&text);
-                if hash != entry.0 {
-                    entry.0 = hash;
-                    signals.push(Signal::ScreenChanged(session.clone()));
-                }
-            }
-            if state.dead && !entry.1 {
-                entry.1 = true;
-                signals.push(Signal::ProcessExited(ProcessExit {
-                    session,
-                    exit_code: state.exit_status,
-                }));
-            }
-        }
-        signals
+        // A host tmux that cannot be run has no sessions to report on.
+        self.watch.poll(&self.tmux, &self.task).unwrap_or_default()
     }
 
     fn home(&self) -> String {
@@ -205,12 +162,6 @@ impl Sandbox for LocalSandbox {
     fn workdir(&self) -> String {
         self.workdir.display().to_string()
     }
-}
-
-fn hash_of(text: &str) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    text.hash(&mut h);
-    h.finish()
 }
 
 fn io_error(path: &str, err: std::io::Error) -> CapError {

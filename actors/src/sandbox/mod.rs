@@ -1,11 +1,14 @@
-//! Where an agent runs. This step has the unsafe local mode (a directory on the host and
-//! plinth's own tmux server); Docker sandboxes come with the environment manager.
+//! Where an agent runs: the unsafe local mode (a directory on the host and plinth's own
+//! tmux server) here; Docker sandboxes in [`crate::environments`], which share the tmux
+//! driving and session watching below.
 
 mod confine;
 mod local;
 mod local_exec;
 mod tmux;
+mod watch;
 
 pub use confine::confine;
 pub use local::LocalSandbox;
-pub use tmux::{PaneState, TmuxServer};
+pub use tmux::{HISTORY_LIMIT, HostTmux, PaneState, TmuxOutput, TmuxRunner, TmuxServer};
+pub use watch::SessionWatch;

@@ -1,10 +1,16 @@
 //! A tmux server of plinth's own (its own socket, so the user's tmux is never touched),
 //! driven through the `tmux` command. Sessions are named `<task>--<name>`: an adapter only
 //! ever names its own, and cannot reach another task's.
+//!
+//! The command lines are the same whether tmux runs on the host (unsafe local mode) or
+//! inside a container; only how one `tmux` invocation is carried out differs, which is what
+//! a [`TmuxRunner`] does.
 
+use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 
 use plinth_wasm::wit::{CapError, Screen, SessionSpec};
 
@@ -13,9 +19,44 @@ use plinth_wasm::wit::{CapError, Screen, SessionSpec};
 const EXIT_RECORDER: &str =
     r#""$@"; s=$?; tmux set-option -p -t "$TMUX_PANE" @plinth-exit "$s" 2>/dev/null; exit $s"#;
 
-#[derive(Clone, Debug)]
+/// Scrollback kept per pane, in lines.
+pub const HISTORY_LIMIT: u32 = 50_000;
+
+/// What one `tmux` invocation gave back.
+#[derive(Clone, Debug, Default)]
+pub struct TmuxOutput {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Carries out `tmux -S <socket> <args>`, wherever that tmux lives. An `Err` means tmux
+/// could not be run at all; tmux's own failures come back as `success: false`.
+pub trait TmuxRunner: Send + Sync {
+    fn run(
+        &self,
+        socket: &Path,
+        args: &[String],
+        stdin: Option<&[u8]>,
+    ) -> Result<TmuxOutput, CapError>;
+}
+
+/// Runs tmux as a process on the host.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HostTmux;
+
+#[derive(Clone)]
 pub struct TmuxServer {
     socket: PathBuf,
+    runner: Arc<dyn TmuxRunner>,
+}
+
+impl fmt::Debug for TmuxServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TmuxServer")
+            .field("socket", &self.socket)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What tmux reports about a pane, read in one call.
@@ -28,9 +69,16 @@ pub struct PaneState {
 }
 
 impl TmuxServer {
+    /// plinth's tmux server on the host, listening on `socket`.
     pub fn new(socket: impl Into<PathBuf>) -> Self {
+        Self::with_runner(socket, Arc::new(HostTmux))
+    }
+
+    /// A tmux server listening on `socket` wherever `runner` runs tmux.
+    pub fn with_runner(socket: impl Into<PathBuf>, runner: Arc<dyn TmuxRunner>) -> Self {
         TmuxServer {
             socket: socket.into(),
+            runner,
         }
     }
 
@@ -68,40 +116,54 @@ impl TmuxServer {
             // A dead pane kept for its exit status: make room for the new one.
             self.kill(full)?;
         }
-        std::fs::create_dir_all(workdir)
-            .map_err(|e| CapError::Failed(format!("cannot create {}: {e}", workdir.display())))?;
-        let mut cmd = self.command();
+        let mut cmd: Vec<String> = vec!["start-server".into(), ";".into()];
         // Panes are kept after their program ends (so its exit status can be read), set
         // for the whole server before the session exists: a program that exits at once
         // must not take its pane with it.
-        cmd.args([
-            "start-server",
-            ";",
-            "set-option",
-            "-g",
-            "remain-on-exit",
-            "on",
-            ";",
-        ]);
-        cmd.args(["new-session", "-d", "-s", full])
-            .args(["-x", &spec.width.max(20).to_string()])
-            .args(["-y", &spec.height.max(5).to_string()])
-            .arg("-c")
-            .arg(workdir);
+        let history = HISTORY_LIMIT.to_string();
+        for option in [
+            ["remain-on-exit", "on"],
+            ["history-limit", history.as_str()],
+        ] {
+            cmd.extend(["set-option", "-g", option[0], option[1], ";"].map(String::from));
+        }
+        cmd.extend(["new-session", "-d", "-s", full].map(String::from));
+        let (width, height) = (
+            spec.width.max(20).to_string(),
+            spec.height.max(5).to_string(),
+        );
+        cmd.extend(["-x".into(), width.clone(), "-y".into(), height.clone()]);
+        cmd.extend(["-c".into(), workdir.display().to_string()]);
         for (key, value) in &spec.env {
             if key.is_empty() || key.contains('=') {
                 return Err(CapError::Invalid(format!("bad environment name {key:?}")));
             }
-            cmd.arg("-e").arg(format!("{key}={value}"));
+            cmd.extend(["-e".into(), literal(&format!("{key}={value}"))]);
         }
         // The program gets its arguments exactly as given ("$@"), under a shell that only
         // records its exit status in a pane option: tmux 3.3's own `pane_dead_status` is
         // lost when clients query the pane as it dies. Job control (-m) makes the program
         // the pane's foreground process, so `foreground-command` names it, not the shell.
-        cmd.arg("--")
-            .args(["sh", "-mc", EXIT_RECORDER, "plinth-run"]);
-        cmd.args(&spec.command);
-        self.run(cmd, None)?;
+        cmd.extend(["--", "sh", "-mc", EXIT_RECORDER, "plinth-run"].map(String::from));
+        cmd.extend(spec.command.iter().map(|a| literal(a)));
+        // Resizing sets the window's size to manual, so the agent's screen stays as
+        // created however small a viewer that attaches later is. (Setting `window-size`
+        // globally instead resizes every window to `default-size`, and tmux 3.3 drops a
+        // server without sessions when it is set before the first one.)
+        cmd.extend(
+            [
+                ";",
+                "resize-window",
+                "-t",
+                full,
+                "-x",
+                &width,
+                "-y",
+                &height,
+            ]
+            .map(String::from),
+        );
+        self.run(&cmd, None)?;
         Ok(())
     }
 
@@ -110,9 +172,10 @@ impl TmuxServer {
     pub fn paste(&self, full: &str, text: &str) -> Result<(), CapError> {
         self.require(full)?;
         let buffer = format!("plinth-{full}");
-        let mut load = self.command();
-        load.args(["load-buffer", "-b", &buffer, "-"]);
-        self.run(load, Some(text.as_bytes()))?;
+        self.run(
+            &["load-buffer", "-b", &buffer, "-"].map(String::from),
+            Some(text.as_bytes()),
+        )?;
         self.tmux(&["paste-buffer", "-p", "-d", "-b", &buffer, "-t", full])?;
         Ok(())
     }
@@ -122,8 +185,7 @@ impl TmuxServer {
         if keys.is_empty() {
             return Ok(());
         }
-        let mut cmd = self.command();
-        cmd.args(["send-keys", "-t", full]);
+        let mut cmd: Vec<String> = ["send-keys", "-t", full].map(String::from).to_vec();
         for key in keys {
             // A key that looks like a flag would be read as one.
             if key.is_empty() || key.starts_with('-') {
@@ -131,9 +193,9 @@ impl TmuxServer {
                     "key {key:?}: send '-' characters with paste"
                 )));
             }
-            cmd.arg(key);
+            cmd.push(literal(key));
         }
-        self.run(cmd, None).map(|_| ())
+        self.run(&cmd, None).map(|_| ())
     }
 
     pub fn capture_screen(&self, full: &str) -> Result<Screen, CapError> {
@@ -212,29 +274,31 @@ impl TmuxServer {
 
     /// Whether the session exists (alive or kept dead for its status).
     pub fn has_session(&self, full: &str) -> Result<bool, CapError> {
-        let mut cmd = self.command();
         // `=` makes tmux match the name exactly instead of by prefix.
-        cmd.args(["has-session", "-t", &format!("={full}")]);
-        let out = cmd
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .map_err(spawn_error)?;
-        Ok(out.success())
+        let args = ["has-session".to_string(), "-t".into(), format!("={full}")];
+        Ok(self.runner.run(&self.socket, &args, None)?.success)
     }
 
     /// The full names of `task`'s sessions.
     pub fn task_sessions(&self, task: &str) -> Vec<String> {
+        self.list_task_sessions(task).unwrap_or_default()
+    }
+
+    /// The full names of `task`'s sessions, or why tmux could not be asked.
+    pub fn list_task_sessions(&self, task: &str) -> Result<Vec<String>, CapError> {
         let prefix = format!("{task}--");
-        match self.tmux(&["list-sessions", "-F", "#{session_name}"]) {
-            Ok(list) => list
-                .lines()
-                .filter(|n| n.starts_with(&prefix))
-                .map(str::to_owned)
-                .collect(),
-            // No tmux server running means no sessions.
-            Err(_) => Vec::new(),
+        let args = ["list-sessions", "-F", "#{session_name}"].map(String::from);
+        let out = self.runner.run(&self.socket, &args, None)?;
+        if !out.success {
+            // No tmux server running (yet, or any more) means no sessions.
+            return Ok(Vec::new());
         }
+        Ok(out
+            .stdout
+            .lines()
+            .filter(|n| n.starts_with(&prefix))
+            .map(str::to_owned)
+            .collect())
     }
 
     /// Kills every session of `task` (when the task is stopped for good).
@@ -256,40 +320,59 @@ impl TmuxServer {
         }
     }
 
-    fn command(&self) -> Command {
-        let mut cmd = Command::new("tmux");
-        cmd.arg("-S").arg(&self.socket);
-        cmd
-    }
-
     fn tmux(&self, args: &[&str]) -> Result<String, CapError> {
-        let mut cmd = self.command();
-        cmd.args(args);
-        self.run(cmd, None)
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        self.run(&args, None)
     }
 
-    fn run(&self, mut cmd: Command, stdin: Option<&[u8]>) -> Result<String, CapError> {
-        cmd.stdin(if stdin.is_some() {
-            Stdio::piped()
+    fn run(&self, args: &[String], stdin: Option<&[u8]>) -> Result<String, CapError> {
+        let out = self.runner.run(&self.socket, args, stdin)?;
+        if out.success {
+            Ok(out.stdout)
         } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+            Err(CapError::Failed(format!("tmux: {}", out.stderr.trim())))
+        }
+    }
+}
+
+impl TmuxRunner for HostTmux {
+    fn run(
+        &self,
+        socket: &Path,
+        args: &[String],
+        stdin: Option<&[u8]>,
+    ) -> Result<TmuxOutput, CapError> {
+        let mut cmd = Command::new("tmux");
+        cmd.arg("-S")
+            .arg(socket)
+            .args(args)
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = cmd.spawn().map_err(spawn_error)?;
         if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
             pipe.write_all(input)
                 .map_err(|e| CapError::Failed(format!("cannot write to tmux: {e}")))?;
         }
         let out = child.wait_with_output().map_err(spawn_error)?;
-        if out.status.success() {
-            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-        } else {
-            Err(CapError::Failed(format!(
-                "tmux: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            )))
-        }
+        Ok(TmuxOutput {
+            success: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        })
+    }
+}
+
+/// `arg` as tmux passes it on. tmux reads any argument that ends in ';' as the end of a
+/// command; `\;` at the end stands for a literal ';'.
+fn literal(arg: &str) -> String {
+    match arg.strip_suffix(';') {
+        Some(head) => format!("{head}\\;"),
+        None => arg.to_owned(),
     }
 }
 
