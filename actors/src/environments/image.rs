@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::dockerignore::DockerIgnore;
+
 /// The base when nothing is configured: made offline by `scripts/docker-setup.sh`, since no
 /// registry can be pulled from on the machines plinth is tested on.
 pub const DEFAULT_BASE_IMAGE: &str = "plinth-base:bookworm";
@@ -183,20 +185,27 @@ fn ca_certificates(dir: Option<&Path>) -> io::Result<Vec<(std::ffi::OsString, Ve
 
 /// A project's context directory plus its Dockerfile under [`CONTEXT_DOCKERFILE`]. The
 /// archive is byte-for-byte reproducible (sorted, zeroed times and owners), so its hash
-/// names the image. `.git` is left out: the repository reaches the container by another
-/// way, and its history can dwarf everything else.
+/// names the image. What the context's `.dockerignore` excludes is left out, as `docker
+/// build` would; so is `.git` always: the repository reaches the container by another way,
+/// and its history can dwarf everything else.
 pub(crate) fn project_context(dockerfile: &Path, context: &Path) -> io::Result<BuildContext> {
     let text = std::fs::read(dockerfile).map_err(|e| with_path(e, dockerfile))?;
     let mut builder = tar::Builder::new(Vec::new());
     builder.follow_symlinks(false);
-    append_dir(&mut builder, context, Path::new(""))?;
+    let ignore = DockerIgnore::read(context).map_err(|e| with_path(e, context))?;
+    append_dir(&mut builder, context, Path::new(""), &ignore)?;
     append_bytes(&mut builder, Path::new(CONTEXT_DOCKERFILE), &text, 0o644)?;
     Ok(BuildContext {
         tar: builder.into_inner()?,
     })
 }
 
-fn append_dir(builder: &mut tar::Builder<Vec<u8>>, dir: &Path, rel: &Path) -> io::Result<()> {
+fn append_dir(
+    builder: &mut tar::Builder<Vec<u8>>,
+    dir: &Path,
+    rel: &Path,
+    ignore: &DockerIgnore,
+) -> io::Result<()> {
     let mut entries = std::fs::read_dir(dir)
         .map_err(|e| with_path(e, dir))?
         .collect::<Result<Vec<_>, _>>()?;
@@ -209,6 +218,12 @@ fn append_dir(builder: &mut tar::Builder<Vec<u8>>, dir: &Path, rel: &Path) -> io
         let path = entry.path();
         let rel_path = rel.join(&name);
         let meta = std::fs::symlink_metadata(&path).map_err(|e| with_path(e, &path))?;
+        if ignore.excludes(&rel_path) {
+            if meta.is_dir() && ignore.has_exceptions() {
+                append_dir(builder, &path, &rel_path, ignore)?;
+            }
+            continue;
+        }
         let mut header = reproducible_header(permissions(&meta));
         if meta.file_type().is_symlink() {
             let target = std::fs::read_link(&path)?;
@@ -219,7 +234,7 @@ fn append_dir(builder: &mut tar::Builder<Vec<u8>>, dir: &Path, rel: &Path) -> io
             header.set_entry_type(tar::EntryType::Directory);
             header.set_size(0);
             builder.append_data(&mut header, &rel_path, io::empty())?;
-            append_dir(builder, &path, &rel_path)?;
+            append_dir(builder, &path, &rel_path, ignore)?;
         } else if meta.is_file() {
             let file = std::fs::File::open(&path).map_err(|e| with_path(e, &path))?;
             header.set_entry_type(tar::EntryType::Regular);
@@ -363,6 +378,46 @@ mod tests {
         let missing = dir.path().join("missing");
         let without = agent_context("FROM x\n", Some(&missing)).unwrap().tar;
         assert_eq!(names(&without), [CONTEXT_DOCKERFILE, "ca-certificates"]);
+    }
+
+    #[test]
+    fn a_project_context_honours_dockerignore() {
+        let dir = tempfile::tempdir().unwrap();
+        for file in [
+            "target/debug/big",
+            "target/keep.txt",
+            "src/lib.rs",
+            "notes.md",
+        ] {
+            let path = dir.path().join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, file).unwrap();
+        }
+        std::fs::write(
+            dir.path().join(".dockerignore"),
+            "target\n!target/keep.txt\n*.md\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+        let tar = project_context(&dir.path().join("Dockerfile"), dir.path())
+            .unwrap()
+            .tar;
+        let names: Vec<String> = tar::Archive::new(&tar[..])
+            .entries()
+            .unwrap()
+            .map(|e| e.unwrap().path().unwrap().display().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ".dockerignore",
+                "Dockerfile",
+                "src",
+                "src/lib.rs",
+                "target/keep.txt",
+                CONTEXT_DOCKERFILE
+            ]
+        );
     }
 
     #[test]

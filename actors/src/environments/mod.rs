@@ -4,9 +4,11 @@
 //! - [`docker`]: the negotiated connection to the daemon, and the error when it is down.
 //! - [`image`]: what an image is made from, and the tag its inputs give it.
 //! - [`build`]: building an image once per set of inputs, with progress events.
+//! - `dockerignore`: what a project's build context leaves out.
 
 pub mod build;
 pub mod docker;
+mod dockerignore;
 pub mod image;
 
 pub use build::{BuildEvent, ImageError, ImageRef, Images};
