@@ -361,6 +361,31 @@ async fn a_failing_build_step_reports_its_output() {
     assert!(!text.contains('\x1b'), "colour codes left in: {text:?}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dockerfile_the_builder_cannot_parse_is_a_build_failure() {
+    let images = Images::new(docker().await).with_labels(test_labels());
+    let project = tempfile::tempdir().unwrap();
+    let dockerfile = project.path().join("Dockerfile");
+    std::fs::write(
+        &dockerfile,
+        format!(
+            "FROM {}\nFROBNICATE {}\n",
+            image::base_image(None),
+            unique()
+        ),
+    )
+    .unwrap();
+    let recipe = ImageRecipe::dockerfile(&dockerfile);
+    let mut cleanup = Cleanup::default();
+    cleanup.images.push(images.tag_of(&recipe).await.unwrap());
+    let err = images.ensure(&recipe, |_| {}).await.unwrap_err();
+    assert!(matches!(err, ImageError::BuildFailed { .. }), "{err}");
+    assert!(
+        err.to_string().to_lowercase().contains("frobnicate"),
+        "{err}"
+    );
+}
+
 #[tokio::test]
 async fn a_daemon_that_is_not_there_is_a_clear_error() {
     let err = DockerClient::connect_to("unix:///run/plinth-test-no-such-dir/docker.sock")

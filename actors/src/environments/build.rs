@@ -245,6 +245,15 @@ impl Images {
                         log_tail: log.tail.into(),
                     });
                 }
+                // A Dockerfile the builder cannot parse is refused before any step runs.
+                Err(bollard::errors::Error::DockerResponseServerError { message, .. }) => {
+                    log.flush(on_event);
+                    return Err(ImageError::BuildFailed {
+                        tag: tag.to_string(),
+                        message: message.trim().to_string(),
+                        log_tail: log.tail.into(),
+                    });
+                }
                 Err(other) => return Err(other.into()),
             }
         }
