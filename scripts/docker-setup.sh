@@ -63,6 +63,14 @@ start_daemon() {
     log "Docker daemon answers ($(docker version --format '{{.Server.Version}}, API {{.Server.APIVersion}}' 2>/dev/null))"
     return 0
   fi
+  # A daemon that runs but refuses this user is a permission problem, not a start-up one.
+  local probe
+  probe="$(timeout 10 docker info 2>&1 || true)"
+  if [[ ${probe,,} == *"permission denied"* ]]; then
+    die "the Docker daemon runs but $(id -un) may not use its socket" \
+      "add yourself to the docker group: sudo usermod -aG docker $(id -un), then log in again" \
+      "or run plinth as root"
+  fi
   if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null; then
     log "starting docker with systemctl"
     as_root systemctl start docker || true
