@@ -217,7 +217,7 @@ impl FromStr for MemorySize {
 impl fmt::Display for MemorySize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (shift, unit) in [(30, "g"), (20, "m"), (10, "k")] {
-            if self.0 >= 1 << shift && self.0 % (1 << shift) == 0 {
+            if self.0 >= 1 << shift && self.0.is_multiple_of(1 << shift) {
                 return write!(f, "{}{unit}", self.0 >> shift);
             }
         }
@@ -443,7 +443,7 @@ impl Config {
                     "tasks.dockerfile",
                     tasks.dockerfile,
                     defaults.tasks.dockerfile,
-                    non_empty_path,
+                    |v| non_empty_path(v),
                 )?,
             },
         };
@@ -644,7 +644,7 @@ fn with_section(message: &str, text: &str, at: usize) -> String {
     }
 }
 
-fn image_name(name: &String) -> Result<(), String> {
+fn image_name(name: &str) -> Result<(), String> {
     if name.trim().is_empty() || name.chars().any(char::is_whitespace) {
         Err(format!(
             "{name:?} is not an image name: write e.g. `{DEFAULT_BASE_IMAGE}`"
@@ -656,7 +656,7 @@ fn image_name(name: &String) -> Result<(), String> {
 
 /// The forms the Docker connection accepts, so a bad address fails at load, not at the
 /// first task.
-fn docker_address(address: &String) -> Result<(), String> {
+fn docker_address(address: &str) -> Result<(), String> {
     let ok = address.starts_with("unix://")
         || address.starts_with('/')
         || address.starts_with("tcp://")
@@ -670,7 +670,7 @@ fn docker_address(address: &String) -> Result<(), String> {
     }
 }
 
-fn non_empty_path(path: &PathBuf) -> Result<(), String> {
+fn non_empty_path(path: &Path) -> Result<(), String> {
     if path.as_os_str().is_empty() {
         Err("the path is empty".to_string())
     } else {
