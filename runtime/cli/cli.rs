@@ -40,6 +40,11 @@ pub enum Command {
     /// Agent adapters: the built-in ones and those you added, with what they may do.
     #[command(subcommand)]
     Agents(AgentsCommand),
+    /// The effective configuration, each value with where it came from.
+    Config(Json),
+    /// Check what plinth needs (Docker, images, tmux, ttyd, git, disk, store), with fixes;
+    /// exits 1 when tasks cannot run here.
+    Doctor(Json),
 }
 
 #[derive(Subcommand, Debug)]

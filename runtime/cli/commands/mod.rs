@@ -1,4 +1,6 @@
 mod agents;
+mod config;
+mod doctor;
 mod events;
 mod onboard;
 mod ps;
@@ -26,5 +28,7 @@ pub async fn run(cli: Cli) -> Result<i32, Failure> {
         }
         Some(Command::Events(args)) => events::run(&Client::connect(&home)?, args).await,
         Some(Command::Agents(command)) => agents::run(&home, command).await,
+        Some(Command::Config(json)) => config::run(cli.home.as_deref(), json.json),
+        Some(Command::Doctor(json)) => Ok(doctor::run(&home, cli.home.as_deref(), json.json).await),
     }
 }
