@@ -14,6 +14,7 @@ const CHECKS: &[&str] = &[
     "docker",
     "base-image",
     "agent-image",
+    "limits",
     "tmux",
     "ttyd",
     "git",
@@ -143,6 +144,22 @@ fn without_docker_and_tmux_tasks_cannot_run() {
     assert_eq!(check(&checks, "tmux")["status"], "fail");
     assert_eq!(code, 1, "{verdict}");
     assert!(verdict.contains("cannot run tasks"), "{verdict}");
+}
+
+#[test]
+fn a_cpu_limit_above_what_the_daemon_has_fails() {
+    let home = Home::new();
+    let (checks, _, _) = doctor(&home, &[("PLINTH_DOCKER_CPUS", "4096")]);
+    let limits = check(&checks, "limits");
+    if check(&checks, "docker")["status"] != "ok" {
+        assert_eq!(limits["status"], "warn", "{limits}");
+        return;
+    }
+    assert_eq!(limits["status"], "fail", "{limits}");
+    assert!(
+        limits["fix"].as_str().unwrap().contains("docker.cpus"),
+        "{limits}"
+    );
 }
 
 #[test]

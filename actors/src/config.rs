@@ -156,7 +156,9 @@ impl Default for Config {
         Config {
             docker: DockerConfig {
                 base_image: DEFAULT_BASE_IMAGE.to_string(),
-                cpus: 2.0,
+                // Docker refuses a limit above the machine's CPUs, so a small machine gets
+                // all it has rather than a default that fails every task.
+                cpus: std::thread::available_parallelism().map_or(1, |n| n.get().min(2)) as f64,
                 memory: MemorySize(4 << 30),
                 socket: DEFAULT_DOCKER_HOST.to_string(),
             },

@@ -126,6 +126,7 @@ async fn checks(home: &Home, explicit_home: Option<&Path>) -> Vec<Check> {
     let docker = DockerClient::connect_to(&config.docker.socket).await;
     checks.push(docker_check(&docker).await);
     checks.extend(image_checks(docker.as_ref().ok(), &config).await);
+    checks.push(limits_check(docker.as_ref().ok(), &config).await);
     checks.push(tmux_check());
     checks.push(ttyd_check(config.terminal.ttyd.as_deref()));
     checks.push(git_check());
@@ -332,6 +333,58 @@ async fn agent_tags(client: &DockerClient) -> Result<Vec<String>, bollard::error
         .collect();
     tags.sort();
     Ok(tags)
+}
+
+/// The daemon refuses a container whose CPU limit exceeds the CPUs it has, so a limit set
+/// on a bigger machine would fail every task here.
+async fn limits_check(docker: Option<&DockerClient>, config: &Config) -> Check {
+    let Some(client) = docker else {
+        return Check::warn(
+            "limits",
+            "not checked: Docker is not reachable",
+            "see the docker check",
+        );
+    };
+    let wanted = format!(
+        "{} CPUs and {} per task",
+        config.docker.cpus, config.docker.memory
+    );
+    let info = match client.api().info().await {
+        Ok(info) => info,
+        Err(err) => {
+            return Check::warn(
+                "limits",
+                format!("{wanted}; cannot ask the daemon what it has: {err}"),
+                "see the docker check",
+            );
+        }
+    };
+    let cpus = info.ncpu.unwrap_or(0);
+    let memory = info.mem_total.unwrap_or(0).max(0) as u64;
+    if cpus > 0 && config.docker.cpus > cpus as f64 {
+        return Check::fail(
+            "limits",
+            format!("{wanted}, but the daemon has only {cpus} CPUs: containers will be refused"),
+            format!("set docker.cpus (PLINTH_DOCKER_CPUS) to {cpus} or less"),
+        );
+    }
+    if memory > 0 && config.docker.memory.bytes() > memory {
+        return Check::warn(
+            "limits",
+            format!(
+                "{wanted}, but the daemon's machine has {:.1} GiB in all",
+                memory as f64 / GIB as f64
+            ),
+            "lower docker.memory (PLINTH_DOCKER_MEMORY), e.g. \"2g\"",
+        );
+    }
+    Check::ok(
+        "limits",
+        format!(
+            "{wanted}; the daemon has {cpus} CPUs and {:.1} GiB",
+            memory as f64 / GIB as f64
+        ),
+    )
 }
 
 /// The first line `program args` prints, or why it could not run.
