@@ -27,6 +27,12 @@ pub enum DockerError {
     )]
     Unreachable { address: String, reason: String },
     #[error(
+        "Docker at {address} refuses this user: add it to the docker group \
+         (`sudo usermod -aG docker $USER`, then log in again) or run as root, or use \
+         --sandbox local"
+    )]
+    PermissionDenied { address: String },
+    #[error(
         "unsupported Docker address {address:?}: use unix:///path/to/docker.sock or tcp://host:port"
     )]
     BadAddress { address: String },
@@ -76,7 +82,15 @@ impl DockerClient {
         let docker = tokio::time::timeout(CONNECT_TIMEOUT, docker.negotiate_version())
             .await
             .map_err(|_| unreachable(format!("no answer within {}s", CONNECT_TIMEOUT.as_secs())))?
-            .map_err(|e| unreachable(describe(&e)))?;
+            .map_err(|e| {
+                if permission_denied(&e) {
+                    DockerError::PermissionDenied {
+                        address: address.to_string(),
+                    }
+                } else {
+                    unreachable(describe(&e))
+                }
+            })?;
         let api_version = docker.client_version().to_string();
         Ok(Self {
             docker,
@@ -98,6 +112,26 @@ impl DockerClient {
     pub fn api_version(&self) -> &str {
         &self.api_version
     }
+}
+
+/// A socket the daemon listens on but this user may not open: the daemon is up, so
+/// "start it" would be the wrong advice.
+fn permission_denied(error: &bollard::errors::Error) -> bool {
+    // bollard's IOError is transparent: its source() skips the io::Error it holds.
+    if let bollard::errors::Error::IOError { err } = error {
+        return err.kind() == std::io::ErrorKind::PermissionDenied;
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = source {
+        if cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied)
+        {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// bollard's own messages for a missing socket or a refused connection name neither the
@@ -144,6 +178,23 @@ mod tests {
         );
         assert!(text.contains("`dockerd`"), "{text}");
         assert!(text.contains("--sandbox local"), "{text}");
+    }
+
+    #[test]
+    fn a_refused_socket_is_told_apart_from_a_missing_daemon() {
+        let denied = bollard::errors::Error::IOError {
+            err: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        assert!(permission_denied(&denied));
+        let refused = bollard::errors::Error::IOError {
+            err: std::io::Error::from(std::io::ErrorKind::ConnectionRefused),
+        };
+        assert!(!permission_denied(&refused));
+        let text = DockerError::PermissionDenied {
+            address: DEFAULT_DOCKER_HOST.into(),
+        }
+        .to_string();
+        assert!(text.contains("docker group"), "{text}");
     }
 
     #[tokio::test]
