@@ -219,12 +219,20 @@ async fn docker_check(docker: &Result<DockerClient, DockerError>) -> Check {
             format!("cannot reach Docker at {address}: {reason}"),
             DOCKER_FIX,
         ),
-        Err(err) => Check::fail(
+        Err(DockerError::PermissionDenied { address }) => Check::fail(
+            "docker",
+            format!("Docker at {address} refuses this user"),
+            "add the user to the docker group (`sudo usermod -aG docker $USER`, then log in \
+             again) or run as root. Without Docker, tasks can only run with `--sandbox local`, \
+             which is unsafe: the agent runs unconfined on this machine",
+        ),
+        Err(err @ DockerError::BadAddress { .. }) => Check::fail(
             "docker",
             err.to_string(),
             "set docker.socket (or PLINTH_DOCKER_SOCKET / DOCKER_HOST) to the daemon's address, \
              e.g. unix:///var/run/docker.sock",
         ),
+        Err(err) => Check::fail("docker", err.to_string(), DOCKER_FIX),
     }
 }
 
