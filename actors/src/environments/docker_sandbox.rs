@@ -1,0 +1,271 @@
+//! A task's Docker container as an agent's sandbox: the `tmux` and `environment`
+//! capabilities act inside it, through exec, as the agent user. tmux is driven exactly as
+//! in unsafe local mode (the same command lines, through [`TmuxServer`]), on a socket of
+//! plinth's own inside the container, so sessions outlive plinth and are found again by a
+//! new sandbox for the same container.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bollard::Docker;
+use plinth_wasm::wit::{CapError, ExecOutput, ExecRequest, Screen, SessionSpec, Signal};
+use plinth_wasm::{EnvironmentCap, TmuxCap};
+
+use super::docker::{DockerClient, DockerError};
+use super::docker_exec::{ExecSpec, blocking, exec};
+use super::image::{AGENT_USER, WORKDIR};
+use crate::agent_host::Sandbox;
+use crate::sandbox::{SessionWatch, TmuxOutput, TmuxRunner, TmuxServer};
+
+/// The agent's home in plinth's images.
+pub const AGENT_HOME: &str = "/home/agent";
+/// tmux's socket in the container; not the default one, so an agent's own tmux use
+/// cannot collide with plinth's.
+pub const TMUX_SOCKET: &str = "/tmp/plinth-tmux.sock";
+
+/// The longest a command may run, whatever the adapter asks.
+const MAX_EXEC: Duration = Duration::from_secs(600);
+/// A tmux call or a file access that takes longer than this is stuck.
+const QUICK: Duration = Duration::from_secs(30);
+
+/// Resolves a path the way the container sees it (symlinks included) and keeps it inside
+/// the workdir or the home before touching it, in one exec so that nothing can change in
+/// between. Arguments: "read" or "write", the path.
+const FILE_SCRIPT: &str = r#"p=$(realpath -m -- "$2") || exit 90
+case "$p" in /workspace|/workspace/*|/home/agent|/home/agent/*) ;; *) exit 91 ;; esac
+if [ "$1" = read ]; then exec cat -- "$p"; fi
+mkdir -p -- "$(dirname -- "$p")" && exec cat > "$p""#;
+const UNRESOLVABLE: i32 = 90;
+const OUTSIDE: i32 = 91;
+
+pub struct DockerSandbox {
+    task: String,
+    container: String,
+    docker: Docker,
+    tmux: TmuxServer,
+    watch: SessionWatch,
+}
+
+/// Runs tmux in the container as the agent.
+struct ContainerTmux {
+    docker: Docker,
+    container: String,
+}
+
+impl DockerSandbox {
+    /// The sandbox of `task` in `container` (an id or a name), new or re-adopted. It gets
+    /// its own connection to the daemon, made on the runtime its calls run on.
+    pub fn new(
+        client: &DockerClient,
+        container: impl Into<String>,
+        task: impl Into<String>,
+    ) -> Result<Arc<Self>, DockerError> {
+        let address = client.address().to_string();
+        let client = blocking(async move { DockerClient::connect_to(&address).await })?;
+        let docker = client.api().clone();
+        let container = container.into();
+        let runner = ContainerTmux {
+            docker: docker.clone(),
+            container: container.clone(),
+        };
+        Ok(Arc::new(DockerSandbox {
+            task: task.into(),
+            tmux: TmuxServer::with_runner(TMUX_SOCKET, Arc::new(runner)),
+            container,
+            docker,
+            watch: SessionWatch::default(),
+        }))
+    }
+
+    pub fn container(&self) -> &str {
+        &self.container
+    }
+
+    fn full(&self, session: &str) -> Result<String, CapError> {
+        TmuxServer::session_name(&self.task, session)
+    }
+
+    /// Relative directories start at the workdir. Directories are not confined as files
+    /// are: a command can `cd` anywhere in the container anyway.
+    fn dir(workdir: Option<&str>) -> String {
+        match workdir {
+            None => WORKDIR.to_string(),
+            Some(dir) if dir.starts_with('/') => dir.to_string(),
+            Some(dir) => format!("{WORKDIR}/{dir}"),
+        }
+    }
+
+    fn run(&self, spec: ExecSpec) -> Result<ExecOutput, CapError> {
+        let docker = self.docker.clone();
+        let container = self.container.clone();
+        blocking(async move { exec(&docker, &container, spec).await })
+    }
+
+    fn file(&self, mode: &str, path: &str, contents: Option<&[u8]>) -> Result<Vec<u8>, CapError> {
+        if path.is_empty() {
+            return Err(CapError::Invalid("empty path".into()));
+        }
+        let out = self.run(ExecSpec {
+            command: ["sh", "-c", FILE_SCRIPT, "plinth-file", mode, path]
+                .map(String::from)
+                .to_vec(),
+            user: AGENT_USER.into(),
+            workdir: Some(WORKDIR.into()),
+            env: Vec::new(),
+            stdin: contents.map(<[u8]>::to_vec),
+            timeout: QUICK,
+        })?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        match out.exit_code {
+            0 => Ok(out.stdout),
+            OUTSIDE => Err(CapError::AccessDenied(format!(
+                "{path} is outside the task's workdir and home"
+            ))),
+            UNRESOLVABLE => Err(CapError::Invalid(format!("{path}: {}", stderr.trim()))),
+            _ if stderr.contains("No such file") => {
+                Err(CapError::NotFound(format!("{path}: no such file")))
+            }
+            _ if stderr.contains("Permission denied") => {
+                Err(CapError::AccessDenied(format!("{path}: permission denied")))
+            }
+            _ => Err(CapError::Failed(format!("{path}: {}", stderr.trim()))),
+        }
+    }
+
+    /// Whether the container still runs (a failed call says why, this only whether).
+    fn running(&self) -> bool {
+        let docker = self.docker.clone();
+        let container = self.container.clone();
+        blocking(async move {
+            docker
+                .inspect_container(&container, None)
+                .await
+                .ok()
+                .and_then(|info| info.state?.running)
+                .unwrap_or(false)
+        })
+    }
+}
+
+impl TmuxRunner for ContainerTmux {
+    fn run(
+        &self,
+        socket: &Path,
+        args: &[String],
+        stdin: Option<&[u8]>,
+    ) -> Result<TmuxOutput, CapError> {
+        let mut command = vec![
+            "tmux".to_string(),
+            "-S".into(),
+            socket.display().to_string(),
+        ];
+        command.extend(args.iter().cloned());
+        let spec = ExecSpec {
+            command,
+            user: AGENT_USER.into(),
+            workdir: Some(WORKDIR.into()),
+            env: Vec::new(),
+            stdin: stdin.map(<[u8]>::to_vec),
+            timeout: QUICK,
+        };
+        let docker = self.docker.clone();
+        let container = self.container.clone();
+        let out = blocking(async move { exec(&docker, &container, spec).await })?;
+        Ok(TmuxOutput {
+            success: out.exit_code == 0,
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        })
+    }
+}
+
+impl TmuxCap for DockerSandbox {
+    fn create(&self, spec: SessionSpec) -> Result<(), CapError> {
+        let full = self.full(&spec.name)?;
+        let dir = Self::dir(spec.workdir.as_deref());
+        self.tmux.create(&full, &spec, Path::new(&dir))?;
+        self.watch.started(&full);
+        Ok(())
+    }
+
+    fn paste(&self, session: &str, text: &str) -> Result<(), CapError> {
+        self.tmux.paste(&self.full(session)?, text)
+    }
+
+    fn send_keys(&self, session: &str, keys: &[String]) -> Result<(), CapError> {
+        self.tmux.send_keys(&self.full(session)?, keys)
+    }
+
+    fn capture_screen(&self, session: &str) -> Result<Screen, CapError> {
+        self.tmux.capture_screen(&self.full(session)?)
+    }
+
+    fn capture_history(&self, session: &str, max_lines: u32) -> Result<String, CapError> {
+        self.tmux.capture_history(&self.full(session)?, max_lines)
+    }
+
+    fn foreground_command(&self, session: &str) -> Result<String, CapError> {
+        self.tmux.foreground_command(&self.full(session)?)
+    }
+
+    fn is_alive(&self, session: &str) -> Result<bool, CapError> {
+        self.tmux.is_alive(&self.full(session)?)
+    }
+
+    fn kill(&self, session: &str) -> Result<(), CapError> {
+        let full = self.full(session)?;
+        self.tmux.kill(&full)?;
+        self.watch.forget(&full);
+        Ok(())
+    }
+}
+
+impl EnvironmentCap for DockerSandbox {
+    fn exec(&self, request: ExecRequest) -> Result<ExecOutput, CapError> {
+        self.run(ExecSpec {
+            command: request.command,
+            user: AGENT_USER.into(),
+            workdir: Some(Self::dir(request.workdir.as_deref())),
+            env: request.env,
+            stdin: request.stdin,
+            timeout: Duration::from_millis(u64::from(request.timeout_ms.max(1))).min(MAX_EXEC),
+        })
+    }
+
+    fn read_file(&self, path: &str) -> Result<Vec<u8>, CapError> {
+        self.file("read", path, None)
+    }
+
+    fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), CapError> {
+        self.file("write", path, Some(contents)).map(|_| ())
+    }
+}
+
+impl Sandbox for DockerSandbox {
+    fn tmux(self: Arc<Self>) -> Arc<dyn TmuxCap> {
+        self
+    }
+
+    fn environment(self: Arc<Self>) -> Arc<dyn EnvironmentCap> {
+        self
+    }
+
+    fn poll(&self) -> Vec<Signal> {
+        match self.watch.poll(&self.tmux, &self.task) {
+            Ok(signals) => signals,
+            // The container is gone, and every program in it with it.
+            Err(_) if !self.running() => self.watch.all_gone(&self.task),
+            // A passing hiccup: the next tick asks again.
+            Err(_) => Vec::new(),
+        }
+    }
+
+    fn workdir(&self) -> String {
+        WORKDIR.to_string()
+    }
+
+    fn home(&self) -> String {
+        AGENT_HOME.to_string()
+    }
+}
