@@ -140,11 +140,18 @@ EOF
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV LANG=C.UTF-8' \
     --change 'CMD ["/bin/bash"]' \
+    --change 'LABEL plinth.image=base' \
     "$tarball" "$base_image" >/dev/null
 }
 
 main() {
   local started=$SECONDS
+  # test.sh and scripts/plinth may run this at the same time: one debootstrap, one dockerd.
+  # A read-only descriptor is enough for flock, and lets any user share root's lock file.
+  local lockfile=/tmp/plinth-docker-setup.lock
+  : >>"$lockfile" 2>/dev/null || true
+  exec 9<"$lockfile"
+  flock 9
   install_packages
   start_daemon
   build_base_image
