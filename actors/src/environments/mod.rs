@@ -7,9 +7,13 @@
 //! - `dockerignore`: what a project's build context leaves out.
 
 pub mod build;
+pub mod container;
 pub mod docker;
+pub mod docker_exec;
+pub mod docker_sandbox;
 mod dockerignore;
 pub mod image;
+pub mod repo_copy;
 
 pub use build::{BuildEvent, ImageError, ImageRef, Images};
 pub use docker::{DEFAULT_DOCKER_HOST, DockerClient, DockerError};
