@@ -1,7 +1,8 @@
 //! Building images through the daemon's build API, once per set of inputs.
 //!
-//! The classic builder is used: Debian's daemon has no BuildKit front end to talk to
-//! offline, and its "Step n/m" lines are what progress is made of.
+//! The classic builder is used: it needs no BuildKit session (bollard's `buildkit` feature
+//! would add a gRPC stack), Debian's 20.10 daemon runs it as is, and its "Step n/m" lines
+//! are what progress is made of.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, LazyLock, Mutex};
