@@ -11,6 +11,15 @@ use clap::Parser;
 
 fn main() {
     let cli = cli::Cli::parse();
+    // Rust ignores SIGPIPE, which turns `plinth ps | head` into a panic on the next print;
+    // a client command should end quietly instead, as other tools do. The server keeps
+    // ignoring it: a child process that closes its stdin early must not kill the server.
+    if !matches!(cli.command, None | Some(cli::Command::Serve)) {
+        // SAFETY: restoring the default disposition before any thread starts.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     logging::init(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
