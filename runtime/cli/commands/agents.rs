@@ -5,6 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use plinth_actors::agents::{AgentCatalog, AgentError, AgentListing, Examined};
+use plinth_actors::config::Config;
 use plinth_server::Home;
 use plinth_store::Store;
 use plinth_wasm::{Capability, HostConfig, WasmHost};
@@ -13,8 +14,13 @@ use crate::cli::AgentsCommand;
 use crate::failure::{Failure, code};
 use crate::table::table;
 
-pub async fn run(home: &Home, command: AgentsCommand) -> Result<i32, Failure> {
-    let catalog = open_catalog(home)?;
+/// `explicit_home`: the home given by `--home` or `PLINTH_HOME`, where the config file is.
+pub async fn run(
+    home: &Home,
+    explicit_home: Option<&Path>,
+    command: AgentsCommand,
+) -> Result<i32, Failure> {
+    let catalog = open_catalog(home, explicit_home)?;
     match command {
         AgentsCommand::Add {
             path,
@@ -53,7 +59,8 @@ pub async fn run(home: &Home, command: AgentsCommand) -> Result<i32, Failure> {
     }
 }
 
-fn open_catalog(home: &Home) -> Result<AgentCatalog, Failure> {
+fn open_catalog(home: &Home, explicit_home: Option<&Path>) -> Result<AgentCatalog, Failure> {
+    let (config, _) = Config::load(explicit_home).map_err(|err| Failure::other(err.to_string()))?;
     home.ensure().map_err(|err| {
         Failure::new(
             code::STORE,
@@ -64,6 +71,8 @@ fn open_catalog(home: &Home) -> Result<AgentCatalog, Failure> {
         Store::open(&home.database()).map_err(|err| Failure::new(code::STORE, err.to_string()))?;
     let host = WasmHost::new(HostConfig {
         cache_dir: Some(home.wasm_cache_dir()),
+        memory_limit: config.adapters.memory_limit_bytes(),
+        call_deadline: config.adapters.call_deadline(),
         ..HostConfig::default()
     })
     .map_err(|err| Failure::other(err.to_string()))?;

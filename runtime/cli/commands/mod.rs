@@ -27,7 +27,7 @@ pub async fn run(cli: Cli) -> Result<i32, Failure> {
             ps::inspect(&Client::connect(&home)?, &actor, json.json).await
         }
         Some(Command::Events(args)) => events::run(&Client::connect(&home)?, args).await,
-        Some(Command::Agents(command)) => agents::run(&home, command).await,
+        Some(Command::Agents(command)) => agents::run(&home, cli.home.as_deref(), command).await,
         Some(Command::Config(json)) => config::run(cli.home.as_deref(), json.json),
         Some(Command::Doctor(json)) => Ok(doctor::run(&home, cli.home.as_deref(), json.json).await),
     }
