@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use plinth_actors::environments::container::{self, ContainerSpec, Limits, TaskContainer};
 use plinth_actors::environments::docker_exec::blocking;
@@ -33,19 +33,28 @@ fn main() {
     make_repo(repo.path());
 
     let mut times = Vec::new();
+    let mut phases = [Vec::new(), Vec::new(), Vec::new()];
     for run in 0..RUNS {
         let task = format!("bench{}-{run}", std::process::id());
         let started = Instant::now();
-        let container = ready(&client, &image, repo.path(), &task);
+        let (container, split) = ready(&client, &image, repo.path(), &task);
         times.push(started.elapsed());
+        for (all, one) in phases.iter_mut().zip(split) {
+            all.push(one);
+        }
         remove(&client, container);
     }
-    times.sort();
     println!(
         "environment ready (cached image): median {:.3} s over {RUNS} runs (min {:.3}, max {:.3}); target 0.8 s",
-        times[RUNS / 2].as_secs_f64(),
+        median(&mut times),
         times[0].as_secs_f64(),
         times[RUNS - 1].as_secs_f64()
+    );
+    println!(
+        "  medians: container {:.3} s, repository {:.3} s, tmux {:.3} s",
+        median(&mut phases[0]),
+        median(&mut phases[1]),
+        median(&mut phases[2])
     );
 
     let started = Instant::now();
@@ -55,7 +64,7 @@ fn main() {
             let repo = repo.path().to_path_buf();
             std::thread::spawn(move || {
                 let task = format!("bench{}-many{i}", std::process::id());
-                ready(&client, &image, &repo, &task)
+                ready(&client, &image, &repo, &task).0
             })
         })
         .collect();
@@ -69,8 +78,19 @@ fn main() {
     }
 }
 
-/// Container started, repository in, tmux session running.
-fn ready(client: &DockerClient, image: &str, repo: &Path, task: &str) -> TaskContainer {
+fn median(times: &mut [Duration]) -> f64 {
+    times.sort();
+    times[times.len() / 2].as_secs_f64()
+}
+
+/// Container started, repository in, tmux session running; and how long each took.
+fn ready(
+    client: &DockerClient,
+    image: &str,
+    repo: &Path,
+    task: &str,
+) -> (TaskContainer, [Duration; 3]) {
+    let started = Instant::now();
     let spec = ContainerSpec {
         task: task.into(),
         project: "bench".into(),
@@ -81,6 +101,7 @@ fn ready(client: &DockerClient, image: &str, repo: &Path, task: &str) -> TaskCon
     };
     let c = client.clone();
     let container = blocking(async move { container::create(&c, &spec).await }).unwrap();
+    let created = started.elapsed();
     let copy = RepoCopy {
         repo: repo.to_path_buf(),
         base: "main".into(),
@@ -89,6 +110,7 @@ fn ready(client: &DockerClient, image: &str, repo: &Path, task: &str) -> TaskCon
     };
     let (c, id) = (client.clone(), container.id.clone());
     blocking(async move { copy_repo(&c, &id, &copy).await }).unwrap();
+    let copied = started.elapsed();
     let sandbox: Arc<DockerSandbox> = DockerSandbox::new(client, &container.id, task).unwrap();
     sandbox
         .create(SessionSpec {
@@ -101,7 +123,8 @@ fn ready(client: &DockerClient, image: &str, repo: &Path, task: &str) -> TaskCon
         })
         .unwrap();
     assert!(sandbox.is_alive("agent").unwrap());
-    container
+    let all = started.elapsed();
+    (container, [created, copied - created, all - copied])
 }
 
 fn remove(client: &DockerClient, container: TaskContainer) {
