@@ -105,17 +105,30 @@ impl TmuxServer {
         if spec.command.is_empty() {
             return Err(CapError::Invalid("the session's command is empty".into()));
         }
-        if self.has_session(full)? {
-            let state = self.pane_state(full)?;
-            if !state.dead {
-                return Err(CapError::Invalid(format!(
-                    "a session named {:?} is already running",
-                    spec.name
-                )));
+        let cmd = Self::create_command(full, spec, workdir)?;
+        // Asking tmux first would cost a round trip every time (an exec, in a container);
+        // a name that is taken is rare, and tmux says so.
+        match self.run(&cmd, None) {
+            Err(CapError::Failed(message)) if message.contains("duplicate session") => {
+                if !self.pane_state(full)?.dead {
+                    return Err(CapError::Invalid(format!(
+                        "a session named {:?} is already running",
+                        spec.name
+                    )));
+                }
+                // A dead pane kept for its exit status: make room for the new one.
+                self.kill(full)?;
+                self.run(&cmd, None).map(|_| ())
             }
-            // A dead pane kept for its exit status: make room for the new one.
-            self.kill(full)?;
+            other => other.map(|_| ()),
         }
+    }
+
+    fn create_command(
+        full: &str,
+        spec: &SessionSpec,
+        workdir: &Path,
+    ) -> Result<Vec<String>, CapError> {
         let mut cmd: Vec<String> = vec!["start-server".into(), ";".into()];
         // Panes are kept after their program ends (so its exit status can be read), set
         // for the whole server before the session exists: a program that exits at once
@@ -163,8 +176,7 @@ impl TmuxServer {
             ]
             .map(String::from),
         );
-        self.run(&cmd, None)?;
-        Ok(())
+        Ok(cmd)
     }
 
     /// Pastes `text` as one bracketed paste (when the program asked for bracketed pastes,
