@@ -156,3 +156,35 @@ fn a_paste_arrives_as_typed_text_and_keys_submit_it() {
     let history = sandbox.capture_history("agent", 100).unwrap();
     assert!(history.contains("got:two words"), "{history}");
 }
+
+#[test]
+fn a_session_name_never_matches_another_by_prefix_and_semicolons_pass_through() {
+    let rig = Rig::new();
+    let sandbox = rig.sandbox("t1");
+    // An argument ending in ';' would end the command for tmux if it were not escaped.
+    sandbox
+        .create(SessionSpec {
+            command: vec![
+                "sh".into(),
+                "-c".into(),
+                "echo \"$1\"; exec sleep 30".into(),
+                "sh".into(),
+                "semi;".into(),
+            ],
+            ..spec("ab", "")
+        })
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !sandbox.capture_screen("ab").unwrap().text.contains("semi;") {
+        assert!(Instant::now() < deadline, "the argument never arrived");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for err in [
+        sandbox.capture_screen("a").unwrap_err(),
+        sandbox.foreground_command("a").unwrap_err(),
+    ] {
+        assert!(matches!(err, CapError::NotFound(_)), "{err:?}");
+    }
+    assert!(!sandbox.is_alive("a").unwrap());
+    assert!(sandbox.is_alive("ab").unwrap());
+}

@@ -211,33 +211,58 @@ impl TmuxServer {
     }
 
     pub fn capture_screen(&self, full: &str) -> Result<Screen, CapError> {
-        self.require(full)?;
-        let text = self.tmux(&["capture-pane", "-p", "-t", full])?;
-        let geometry = self.tmux(&[
-            "display-message",
-            "-p",
-            "-t",
+        Ok(self.snapshot(full)?.0)
+    }
+
+    /// The screen and the pane's state, in one tmux call: a poll asks for both on every
+    /// tick, and each call is an exec when tmux runs in a container.
+    pub fn snapshot(&self, full: &str) -> Result<(Screen, PaneState), CapError> {
+        let target = exact(full);
+        let format =
+            format!("#{{cursor_x}} #{{cursor_y}} #{{pane_width}} #{{pane_height}}\t{PANE_FORMAT}");
+        // capture-pane first: display-message does not fail on a missing target.
+        let out = self.ask(
             full,
-            "#{cursor_x} #{cursor_y} #{pane_width} #{pane_height}",
-        ])?;
+            &[
+                "capture-pane",
+                "-p",
+                "-t",
+                &target,
+                ";",
+                "display-message",
+                "-p",
+                "-t",
+                &target,
+                &format,
+            ],
+        )?;
+        let (text, first) = out
+            .trim_end_matches('\n')
+            .rsplit_once('\n')
+            .unwrap_or(("", out.trim_end_matches('\n')));
+        let (geometry, state) = first.split_once('\t').unwrap_or((first, ""));
         let nums: Vec<u16> = geometry
             .split_whitespace()
             .map(|n| n.parse().unwrap_or(0))
             .collect();
         let at = |i: usize| nums.get(i).copied().unwrap_or(0);
-        Ok(Screen {
+        let screen = Screen {
             text: text.trim_end_matches('\n').to_owned(),
             cursor_x: at(0),
             cursor_y: at(1),
             width: at(2),
             height: at(3),
-        })
+        };
+        Ok((screen, parse_pane_state(state)))
     }
 
     pub fn capture_history(&self, full: &str, max_lines: u32) -> Result<String, CapError> {
-        self.require(full)?;
         let start = format!("-{}", max_lines.max(1));
-        let text = self.tmux(&["capture-pane", "-p", "-J", "-S", &start, "-t", full])?;
+        let target = exact(full);
+        let text = self.ask(
+            full,
+            &["capture-pane", "-p", "-J", "-S", &start, "-t", &target],
+        )?;
         // tmux counts from the top of the screen; keep exactly the last `max_lines`.
         let lines: Vec<&str> = text.trim_end_matches('\n').lines().collect();
         let skip = lines.len().saturating_sub(max_lines as usize);
@@ -245,12 +270,15 @@ impl TmuxServer {
     }
 
     pub fn foreground_command(&self, full: &str) -> Result<String, CapError> {
-        self.require(full)?;
         Ok(self.pane_state(full)?.current_command)
     }
 
     pub fn is_alive(&self, full: &str) -> Result<bool, CapError> {
-        Ok(self.has_session(full)? && !self.pane_state(full)?.dead)
+        match self.pane_state(full) {
+            Ok(state) => Ok(!state.dead),
+            Err(CapError::NotFound(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     pub fn kill(&self, full: &str) -> Result<(), CapError> {
@@ -265,23 +293,12 @@ impl TmuxServer {
         }
     }
 
+    /// The pane's state; `NotFound` when the session is not there.
     pub fn pane_state(&self, full: &str) -> Result<PaneState, CapError> {
-        let out = self.tmux(&[
-            "display-message",
-            "-p",
-            "-t",
-            full,
-            "#{pane_dead}\t#{@plinth-exit}\t#{pane_dead_status}\t#{pane_current_command}",
-        ])?;
-        let mut parts = out.trim_end_matches('\n').splitn(4, '\t');
-        let dead = parts.next() == Some("1");
-        let recorded = parts.next().and_then(|s| s.parse().ok());
-        let tmux_status = parts.next().and_then(|s| s.parse().ok());
-        Ok(PaneState {
-            dead,
-            exit_status: if dead { recorded.or(tmux_status) } else { None },
-            current_command: parts.next().unwrap_or_default().to_owned(),
-        })
+        let target = exact(full);
+        // list-panes, not display-message, which does not fail on a missing target.
+        let out = self.ask(full, &["list-panes", "-t", &target, "-F", PANE_FORMAT])?;
+        Ok(parse_pane_state(out.lines().next().unwrap_or_default()))
     }
 
     /// Whether the session exists (alive or kept dead for its status).
@@ -332,6 +349,25 @@ impl TmuxServer {
         }
     }
 
+    /// Runs a command about session `full`, which says `NotFound` when tmux cannot find it
+    /// (or has no server, so no sessions at all).
+    fn ask(&self, full: &str, args: &[&str]) -> Result<String, CapError> {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let out = self.runner.run(&self.socket, &args, None)?;
+        if out.success {
+            return Ok(out.stdout);
+        }
+        let missing = ["can't find", "no server running", "error connecting"];
+        if missing.iter().any(|m| out.stderr.contains(m)) {
+            Err(CapError::NotFound(format!(
+                "no session {:?}",
+                full.split_once("--").map_or(full, |(_, n)| n)
+            )))
+        } else {
+            Err(CapError::Failed(format!("tmux: {}", out.stderr.trim())))
+        }
+    }
+
     fn tmux(&self, args: &[&str]) -> Result<String, CapError> {
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
         self.run(&args, None)
@@ -377,6 +413,28 @@ impl TmuxRunner for HostTmux {
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         })
     }
+}
+
+/// What [`PaneState`] is read from.
+const PANE_FORMAT: &str =
+    "#{pane_dead}\t#{@plinth-exit}\t#{pane_dead_status}\t#{pane_current_command}";
+
+fn parse_pane_state(line: &str) -> PaneState {
+    let mut parts = line.splitn(4, '\t');
+    let dead = parts.next() == Some("1");
+    let recorded = parts.next().and_then(|s| s.parse().ok());
+    let tmux_status = parts.next().and_then(|s| s.parse().ok());
+    PaneState {
+        dead,
+        exit_status: if dead { recorded.or(tmux_status) } else { None },
+        current_command: parts.next().unwrap_or_default().to_owned(),
+    }
+}
+
+/// A target that names exactly session `full` (and its current pane): a bare name also
+/// matches other sessions by prefix, so "t1--a" could reach "t1--ab".
+fn exact(full: &str) -> String {
+    format!("={full}:")
 }
 
 /// `arg` as tmux passes it on. tmux reads any argument that ends in ';' as the end of a

@@ -42,20 +42,17 @@ impl SessionWatch {
         let mut signals = Vec::new();
         for full in live {
             let session = full.strip_prefix(&prefix).unwrap_or(&full).to_owned();
-            let Ok(state) = tmux.pane_state(&full) else {
+            let Ok((screen, state)) = tmux.snapshot(&full) else {
                 continue;
             };
-            let screen = tmux.capture_screen(&full).map(|s| s.text);
             let mut seen = self.lock();
             let Some(entry) = seen.get_mut(&full) else {
                 continue;
             };
-            if let Ok(text) = screen {
-                let hash = hash_of(&text);
-                if hash != entry.0 {
-                    entry.0 = hash;
-                    signals.push(Signal::ScreenChanged(session.clone()));
-                }
+            let hash = hash_of(&screen.text);
+            if hash != entry.0 {
+                entry.0 = hash;
+                signals.push(Signal::ScreenChanged(session.clone()));
             }
             if state.dead && !entry.1 {
                 entry.1 = true;
