@@ -453,3 +453,34 @@ fn spawn_error(err: std::io::Error) -> CapError {
         CapError::Failed(format!("cannot run tmux: {err}"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_trailing_semicolon_is_escaped() {
+        assert_eq!(literal("a;"), "a\\;");
+        assert_eq!(literal(";"), "\\;");
+        assert_eq!(literal("a;b"), "a;b");
+        assert_eq!(literal(""), "");
+    }
+
+    #[test]
+    fn a_dead_pane_prefers_the_recorded_exit_status() {
+        let dead = parse_pane_state("1\t3\t0\tsh");
+        assert_eq!(
+            dead,
+            PaneState {
+                dead: true,
+                exit_status: Some(3),
+                current_command: "sh".into()
+            }
+        );
+        assert_eq!(parse_pane_state("1\t\t5\tsh").exit_status, Some(5));
+        let alive = parse_pane_state("0\t\t\tclaude");
+        assert!(!alive.dead);
+        assert_eq!(alive.exit_status, None);
+        assert_eq!(alive.current_command, "claude");
+    }
+}
