@@ -182,7 +182,7 @@ fn directory_name(root: &Path) -> String {
         .unwrap_or_else(|| "repository".into())
 }
 
-fn project_id(root: &Path) -> String {
+pub fn project_id(root: &Path) -> String {
     let digest = Sha256::digest(root.as_os_str().as_encoded_bytes());
     let slug: String = directory_name(root)
         .chars()

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use plinth_actors::agent_host::AdapterStateRecord;
 use plinth_actors::agents::InstalledAgentRecord;
+use plinth_actors::environments::record::EnvironmentRecord;
 use plinth_actors::projects::ProjectRecord;
 use plinth_actors::task_inputs::TaskInputsRecord;
 use plinth_store::frozen::check_frozen;
@@ -63,4 +64,22 @@ fn installed_agents_keep_their_stored_shape() {
 fn adapter_state_keeps_its_stored_shape() {
     let v1 = json!({ "version": "1", "blob": "7b2273746570223a337d" });
     check_frozen::<AdapterStateRecord>(&frozen_dir(), &[(1, v1)]).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn environment_records_keep_their_stored_shape() {
+    let v1 = json!({
+        "version": "1",
+        "task": "t-4f2a",
+        "project": "shop-a1b2c3",
+        "kind": "docker",
+        "container": "0f6c1e2d3b4a59687766554433221100ffeeddccbbaa99887766554433221100",
+        "worktree": null,
+        "home": null,
+        "branch": "plinth/t-4f2a",
+        "base_branch": "main",
+        "status": {"state": "failed", "reason": "its container is exited"},
+        "created_at": "2026-11-26T00:00:00Z"
+    });
+    check_frozen::<EnvironmentRecord>(&frozen_dir(), &[(1, v1)]).unwrap_or_else(|e| panic!("{e}"));
 }

@@ -5,6 +5,8 @@
 //! - [`image`]: what an image is made from, and the tag its inputs give it.
 //! - [`build`]: building an image once per set of inputs, with progress events.
 //! - `dockerignore`: what a project's build context leaves out.
+//! - [`manager`]: the actor that owns every task's environment, Docker or local, and
+//!   re-adopts them after a restart ([`record`] is what it stores).
 
 pub mod build;
 pub mod container;
@@ -13,7 +15,10 @@ pub mod docker_exec;
 pub mod docker_sandbox;
 mod dockerignore;
 pub mod image;
+pub mod manager;
+pub mod record;
 pub mod repo_copy;
+pub mod worktree;
 
 pub use build::{BuildEvent, ImageError, ImageRef, Images};
 pub use docker::{DEFAULT_DOCKER_HOST, DockerClient, DockerError};

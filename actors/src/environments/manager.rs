@@ -1,0 +1,659 @@
+//! The EnvironmentManager: the one actor that owns every task's environment, Docker or
+//! local. Every change is an event in the store and the environment's record is stored
+//! state, so a new manager (after a crash or a server restart) re-adopts what it finds:
+//! containers labelled as ours whose task it knows come back with a sandbox over the
+//! running container (their tmux sessions untouched); labelled containers it does not know
+//! are orphans, reported and left for `plinth gc`.
+//!
+//! Docker work runs on the Docker runtime ([`blocking`]) from a blocking thread, so the
+//! actor's own thread is never held by a build or a copy.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix::{Message, ResponseFuture};
+use chrono::Utc;
+use plinth_kernel::{Child, Ctx, Handle};
+use plinth_store::{NewEvent, Store, StoreError, Versioned};
+use serde_json::json;
+
+use super::container::{self, ContainerError, ContainerSpec, Limits, TaskContainer};
+use super::docker::{DockerClient, DockerError};
+use super::docker_exec::blocking;
+use super::docker_sandbox::DockerSandbox;
+use super::record::{
+    self, EnvironmentInfo, EnvironmentKind, EnvironmentRecord, EnvironmentStatus, EnvironmentV1,
+};
+use super::repo_copy::{RepoCopy, RepoCopyError, copy_repo};
+use super::worktree::{self, WorktreeError};
+use super::{ImageError, ImageRecipe, Images};
+use crate::agent_host::Sandbox;
+use crate::config::{Config, SandboxKind};
+use crate::projects::{ProjectError, project_id, repository_root};
+use crate::sandbox::{LocalSandbox, TmuxServer};
+
+/// How long a stopped container's processes get before they are killed.
+const STOP_GRACE: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum EnvironmentError {
+    #[error("task {0} already has an environment; remove it first")]
+    Exists(String),
+    #[error("task {0} has no environment")]
+    Unknown(String),
+    #[error("task id {0:?} cannot name an environment: use letters, digits, '.', '-' and '_'")]
+    BadTask(String),
+    #[error("{0}")]
+    DockerDown(String),
+    #[error(transparent)]
+    Docker(#[from] DockerError),
+    #[error(transparent)]
+    Container(#[from] ContainerError),
+    #[error(transparent)]
+    Image(#[from] ImageError),
+    #[error(transparent)]
+    Copy(#[from] RepoCopyError),
+    #[error("the worktree: {0}")]
+    Worktree(#[from] WorktreeError),
+    #[error(transparent)]
+    Project(#[from] ProjectError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the environment's worker thread failed: {0}")]
+    Join(String),
+}
+
+/// Where the manager keeps local environments, and what it adds to what it makes.
+#[derive(Clone, Debug)]
+pub struct ManagerSettings {
+    /// `$PLINTH_HOME`: worktrees, homes and the tmux socket of local mode live under it.
+    pub home: PathBuf,
+    pub config: Config,
+    /// Extra labels on containers and images (tests mark theirs with `plinth.test=1`).
+    pub labels: Vec<(String, String)>,
+}
+
+impl ManagerSettings {
+    pub fn worktrees(&self) -> PathBuf {
+        self.home.join("worktrees")
+    }
+
+    fn tmux(&self) -> TmuxServer {
+        TmuxServer::new(self.home.join("tmux.sock"))
+    }
+}
+
+/// A task's environment, as its users get it: what it is and the sandbox to act in it.
+#[derive(Clone)]
+pub struct Environment {
+    pub task: String,
+    pub kind: EnvironmentKind,
+    /// The container's id (Docker).
+    pub container: Option<String>,
+    /// The worktree on the host (local).
+    pub worktree: Option<PathBuf>,
+    pub sandbox: Arc<dyn Sandbox>,
+}
+
+impl std::fmt::Debug for Environment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Environment")
+            .field("task", &self.task)
+            .field("kind", &self.kind)
+            .field("container", &self.container)
+            .field("worktree", &self.worktree)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Message)]
+#[rtype(result = "Result<Environment, EnvironmentError>")]
+pub struct CreateEnvironment {
+    pub task: String,
+    pub project_path: PathBuf,
+    pub base_branch: String,
+    pub sandbox: SandboxKind,
+    pub include_uncommitted: bool,
+}
+
+#[derive(Message)]
+#[rtype(result = "Option<Environment>")]
+pub struct GetEnvironment {
+    pub task: String,
+}
+
+#[derive(Message)]
+#[rtype(result = "Result<(), EnvironmentError>")]
+pub struct StopEnvironment {
+    pub task: String,
+}
+
+#[derive(Message)]
+#[rtype(result = "Result<(), EnvironmentError>")]
+pub struct RemoveEnvironment {
+    pub task: String,
+}
+
+#[derive(Message)]
+#[rtype(result = "Listing")]
+pub struct ListEnvironments;
+
+/// Everything the manager knows of.
+#[derive(Clone, Debug, actix::MessageResponse)]
+pub struct Listing {
+    pub environments: Vec<EnvironmentInfo>,
+    /// Containers labelled as ours whose task no record knows.
+    pub orphans: Vec<TaskContainer>,
+    /// Why Docker could not be reached at start, if it could not.
+    pub docker_error: Option<String>,
+}
+
+struct Entry {
+    info: EnvironmentInfo,
+    /// None while the environment cannot be acted in (stopped, failed, Docker down).
+    sandbox: Option<Arc<dyn Sandbox>>,
+}
+
+#[derive(Default)]
+struct State {
+    entries: HashMap<String, Entry>,
+    orphans: Vec<TaskContainer>,
+}
+
+pub struct EnvironmentManager {
+    store: Store,
+    settings: Arc<ManagerSettings>,
+    docker: Result<DockerClient, String>,
+    /// Shared with the handlers' futures, which finish after the handler returns.
+    state: Arc<Mutex<State>>,
+}
+
+impl Child for EnvironmentManager {}
+
+impl EnvironmentManager {
+    /// Connects to Docker (a daemon that is down is recorded, not fatal: local mode still
+    /// works) and re-adopts what the store and Docker know. Blocks: call it from a
+    /// factory or a blocking thread, not from inside an async task.
+    pub fn start(store: Store, settings: ManagerSettings) -> Result<Self, EnvironmentError> {
+        let address = settings.config.docker.socket.clone();
+        let docker = blocking(async move { DockerClient::connect_to(&address).await })
+            .map_err(|e| e.to_string());
+        let manager = EnvironmentManager {
+            store,
+            settings: Arc::new(settings),
+            docker,
+            state: Arc::default(),
+        };
+        manager.readopt()?;
+        Ok(manager)
+    }
+
+    fn readopt(&self) -> Result<(), EnvironmentError> {
+        let records: HashMap<String, EnvironmentV1> = self
+            .store
+            .list_state::<EnvironmentRecord>(record::KEY_PREFIX)?
+            .into_iter()
+            .map(|(_, r)| (r.task.clone(), r))
+            .collect();
+        let mut state = State::default();
+        let mut events = Vec::new();
+        let mut changed = Vec::new();
+
+        let containers = match &self.docker {
+            Ok(client) => {
+                let c = client.clone();
+                Some(blocking(async move { container::find_ours(&c).await })?)
+            }
+            Err(_) => None,
+        };
+        if let (Some(containers), Ok(client)) = (&containers, &self.docker) {
+            for found in containers {
+                match records.get(&found.task) {
+                    Some(r) if r.kind == EnvironmentKind::Docker => {}
+                    _ => {
+                        events.push(NewEvent::new(
+                            "environment.orphaned",
+                            json!({"task": found.task, "container": found.id,
+                                   "name": found.name, "state": found.state}),
+                        ));
+                        state.orphans.push(found.clone());
+                    }
+                }
+            }
+            let by_task: HashMap<&str, &TaskContainer> =
+                containers.iter().map(|c| (c.task.as_str(), c)).collect();
+            for r in records
+                .values()
+                .filter(|r| r.kind == EnvironmentKind::Docker)
+            {
+                let mut info = r.clone();
+                let mut sandbox: Option<Arc<dyn Sandbox>> = None;
+                match (by_task.get(r.task.as_str()), &r.status) {
+                    (Some(c), EnvironmentStatus::Running) if c.is_running() => {
+                        sandbox = Some(DockerSandbox::new(client, &c.id, &r.task)?);
+                        events.push(NewEvent::new(
+                            "environment.adopted",
+                            json!({"task": r.task, "container": c.id}),
+                        ));
+                    }
+                    (Some(c), EnvironmentStatus::Running) => {
+                        info.status = EnvironmentStatus::Failed {
+                            reason: format!("its container is {}", c.state),
+                        };
+                    }
+                    (None, EnvironmentStatus::Running | EnvironmentStatus::Stopped) => {
+                        info.status = EnvironmentStatus::Failed {
+                            reason: "its container is gone".into(),
+                        };
+                    }
+                    _ => {}
+                }
+                self.note_failure(r, &info, &mut events, &mut changed);
+                state
+                    .entries
+                    .insert(info.task.clone(), Entry { info, sandbox });
+            }
+        }
+        for r in records.values() {
+            match r.kind {
+                EnvironmentKind::Local => {
+                    let mut info = r.clone();
+                    let sandbox = self.local_sandbox(r);
+                    if sandbox.is_none() && r.status == EnvironmentStatus::Running {
+                        info.status = EnvironmentStatus::Failed {
+                            reason: "its worktree is gone".into(),
+                        };
+                    }
+                    self.note_failure(r, &info, &mut events, &mut changed);
+                    state
+                        .entries
+                        .insert(info.task.clone(), Entry { info, sandbox });
+                }
+                // Docker down: the records stay as they were until a manager can look.
+                EnvironmentKind::Docker if containers.is_none() => {
+                    state.entries.insert(
+                        r.task.clone(),
+                        Entry {
+                            info: r.clone(),
+                            sandbox: None,
+                        },
+                    );
+                }
+                EnvironmentKind::Docker => {}
+            }
+        }
+        let store = self.store.clone();
+        blocking(async move {
+            for info in changed {
+                store
+                    .put_state(
+                        &record::key(&info.task),
+                        &EnvironmentRecord::from_latest(info),
+                    )
+                    .await?;
+            }
+            if !events.is_empty() {
+                store.append_all(events).await?;
+            }
+            Ok::<_, StoreError>(())
+        })?;
+        *self.state.lock().expect("environment state poisoned") = state;
+        Ok(())
+    }
+
+    fn note_failure(
+        &self,
+        before: &EnvironmentV1,
+        after: &EnvironmentV1,
+        events: &mut Vec<NewEvent>,
+        changed: &mut Vec<EnvironmentV1>,
+    ) {
+        if before.status == after.status {
+            return;
+        }
+        if let EnvironmentStatus::Failed { reason } = &after.status {
+            events.push(NewEvent::new(
+                "environment.failed",
+                json!({"task": after.task, "reason": reason}),
+            ));
+        }
+        changed.push(after.clone());
+    }
+
+    fn local_sandbox(&self, r: &EnvironmentV1) -> Option<Arc<dyn Sandbox>> {
+        let (Some(worktree), Some(home)) = (&r.worktree, &r.home) else {
+            return None;
+        };
+        if !worktree.is_dir() {
+            return None;
+        }
+        Some(LocalSandbox::new(
+            &r.task,
+            worktree,
+            home,
+            self.settings.tmux(),
+        ))
+    }
+
+    fn docker_client(&self) -> Result<DockerClient, EnvironmentError> {
+        self.docker.clone().map_err(EnvironmentError::DockerDown)
+    }
+}
+
+/// Runs `work` on a thread of its own, where it may block on the Docker runtime.
+async fn off_thread<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, EnvironmentError> + Send + 'static,
+) -> Result<T, EnvironmentError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| EnvironmentError::Join(e.to_string()))?
+}
+
+async fn save(store: &Store, info: &EnvironmentV1, event: &str) -> Result<(), StoreError> {
+    store
+        .put_state(
+            &record::key(&info.task),
+            &EnvironmentRecord::from_latest(info.clone()),
+        )
+        .await?;
+    store
+        .append(
+            NewEvent::new(event, serde_json::to_value(info).unwrap_or_default())
+                .for_task(&info.task),
+        )
+        .await?;
+    Ok(())
+}
+
+fn create_docker(
+    client: DockerClient,
+    settings: &ManagerSettings,
+    msg: &CreateEnvironment,
+    root: PathBuf,
+    project: String,
+) -> Result<(String, Arc<dyn Sandbox>), EnvironmentError> {
+    let recipe = ImageRecipe::agent(Some(&settings.config.docker.base_image));
+    let images = Images::new(client.clone()).with_labels(settings.labels.clone());
+    let mut spec = ContainerSpec {
+        task: msg.task.clone(),
+        project,
+        image: String::new(),
+        limits: Limits {
+            cpus: settings.config.docker.cpus,
+            memory_bytes: settings.config.docker.memory.bytes(),
+            ..Limits::default()
+        },
+        labels: settings.labels.clone(),
+        env: Vec::new(),
+    };
+    let copy = RepoCopy {
+        repo: root,
+        base: msg.base_branch.clone(),
+        task: msg.task.clone(),
+        include_uncommitted: msg.include_uncommitted,
+    };
+    let c = client.clone();
+    let id = blocking(async move {
+        spec.image = images.ensure(&recipe, |_| {}).await?.tag;
+        let made = container::create(&c, &spec).await?;
+        if let Err(e) = copy_repo(&c, &made.id, &copy).await {
+            // A container without the repository is no environment: don't leave it.
+            let _ = container::remove(&c, &made.id).await;
+            return Err(EnvironmentError::from(e));
+        }
+        Ok::<_, EnvironmentError>(made.id)
+    })?;
+    let sandbox: Arc<dyn Sandbox> = DockerSandbox::new(&client, &id, &msg.task)?;
+    Ok((id, sandbox))
+}
+
+impl Handle<CreateEnvironment> for EnvironmentManager {
+    type Result = ResponseFuture<Result<Environment, EnvironmentError>>;
+
+    fn handle(&mut self, msg: CreateEnvironment, _ctx: &mut Ctx<'_, Self>) -> Self::Result {
+        let store = self.store.clone();
+        let settings = self.settings.clone();
+        let state = self.state.clone();
+        let docker = self.docker_client();
+        let known = state
+            .lock()
+            .expect("environment state poisoned")
+            .entries
+            .contains_key(&msg.task);
+        Box::pin(async move {
+            if known {
+                return Err(EnvironmentError::Exists(msg.task));
+            }
+            if container::container_name(&msg.task).is_err() {
+                return Err(EnvironmentError::BadTask(msg.task));
+            }
+            let root = repository_root(&msg.project_path)?;
+            let project = project_id(&root);
+            let mut info = EnvironmentV1 {
+                task: msg.task.clone(),
+                project: project.clone(),
+                kind: match msg.sandbox {
+                    SandboxKind::Docker => EnvironmentKind::Docker,
+                    SandboxKind::Local => EnvironmentKind::Local,
+                },
+                container: None,
+                worktree: None,
+                home: None,
+                branch: super::repo_copy::task_branch(&msg.task),
+                base_branch: msg.base_branch.clone(),
+                status: EnvironmentStatus::Running,
+                created_at: Utc::now(),
+            };
+            let sandbox = match msg.sandbox {
+                SandboxKind::Docker => {
+                    let client = docker?;
+                    let s = settings.clone();
+                    let (id, sandbox) =
+                        off_thread(move || create_docker(client, &s, &msg, root, project)).await?;
+                    info.container = Some(id);
+                    sandbox
+                }
+                SandboxKind::Local => {
+                    let path = settings.worktrees().join(&msg.task);
+                    let home = settings.home.join("homes").join(&msg.task);
+                    let (p, h) = (path.clone(), home.clone());
+                    let s = settings.clone();
+                    off_thread(move || {
+                        worktree::add(
+                            &root,
+                            &p,
+                            &msg.task,
+                            &msg.base_branch,
+                            msg.include_uncommitted,
+                        )?;
+                        std::fs::create_dir_all(&h).map_err(WorktreeError::from)?;
+                        Ok(())
+                    })
+                    .await?;
+                    info.worktree = Some(path.clone());
+                    info.home = Some(home.clone());
+                    let sandbox: Arc<dyn Sandbox> =
+                        LocalSandbox::new(&info.task, path, home, s.tmux());
+                    sandbox
+                }
+            };
+            save(&store, &info, "environment.created").await?;
+            let env = Environment {
+                task: info.task.clone(),
+                kind: info.kind,
+                container: info.container.clone(),
+                worktree: info.worktree.clone(),
+                sandbox: sandbox.clone(),
+            };
+            state
+                .lock()
+                .expect("environment state poisoned")
+                .entries
+                .insert(
+                    info.task.clone(),
+                    Entry {
+                        info,
+                        sandbox: Some(sandbox),
+                    },
+                );
+            Ok(env)
+        })
+    }
+}
+
+impl Handle<GetEnvironment> for EnvironmentManager {
+    type Result = Option<Environment>;
+
+    fn handle(&mut self, msg: GetEnvironment, _ctx: &mut Ctx<'_, Self>) -> Self::Result {
+        let state = self.state.lock().expect("environment state poisoned");
+        let entry = state.entries.get(&msg.task)?;
+        Some(Environment {
+            task: entry.info.task.clone(),
+            kind: entry.info.kind,
+            container: entry.info.container.clone(),
+            worktree: entry.info.worktree.clone(),
+            sandbox: entry.sandbox.clone()?,
+        })
+    }
+}
+
+impl Handle<ListEnvironments> for EnvironmentManager {
+    type Result = Listing;
+
+    fn handle(&mut self, _msg: ListEnvironments, _ctx: &mut Ctx<'_, Self>) -> Self::Result {
+        let state = self.state.lock().expect("environment state poisoned");
+        let mut environments: Vec<EnvironmentInfo> =
+            state.entries.values().map(|e| e.info.clone()).collect();
+        environments.sort_by_key(|e| e.created_at);
+        Listing {
+            environments,
+            orphans: state.orphans.clone(),
+            docker_error: self.docker.as_ref().err().cloned(),
+        }
+    }
+}
+
+impl EnvironmentManager {
+    fn lookup(&self, task: &str) -> Result<EnvironmentInfo, EnvironmentError> {
+        self.state
+            .lock()
+            .expect("environment state poisoned")
+            .entries
+            .get(task)
+            .map(|e| e.info.clone())
+            .ok_or_else(|| EnvironmentError::Unknown(task.to_string()))
+    }
+}
+
+/// Ends the environment's processes: the container stops, or the task's local tmux
+/// sessions are killed. What is on disk stays.
+fn halt(
+    info: &EnvironmentV1,
+    docker: Result<DockerClient, EnvironmentError>,
+    settings: &ManagerSettings,
+    remove: bool,
+) -> Result<(), EnvironmentError> {
+    match info.kind {
+        EnvironmentKind::Docker => {
+            let Some(id) = info.container.clone() else {
+                return Ok(());
+            };
+            let client = docker?;
+            blocking(async move {
+                if remove {
+                    container::remove(&client, &id).await
+                } else {
+                    container::stop(&client, &id, STOP_GRACE).await
+                }
+            })?;
+        }
+        EnvironmentKind::Local => {
+            // No tmux server running means no session to end.
+            let _ = settings.tmux().kill_task(&info.task);
+            if remove {
+                if let Some(path) = &info.worktree {
+                    let repo = worktree::owner_repository(path);
+                    if let Some(repo) = repo {
+                        worktree::remove(&repo, path)?;
+                    } else if path.exists() {
+                        std::fs::remove_dir_all(path).map_err(WorktreeError::from)?;
+                    }
+                }
+                if let Some(home) = info.home.as_deref().filter(|h| h.exists()) {
+                    std::fs::remove_dir_all(home).map_err(WorktreeError::from)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Handle<StopEnvironment> for EnvironmentManager {
+    type Result = ResponseFuture<Result<(), EnvironmentError>>;
+
+    fn handle(&mut self, msg: StopEnvironment, _ctx: &mut Ctx<'_, Self>) -> Self::Result {
+        let found = self.lookup(&msg.task);
+        let docker = self.docker_client();
+        let (store, settings, state) = (
+            self.store.clone(),
+            self.settings.clone(),
+            self.state.clone(),
+        );
+        Box::pin(async move {
+            let mut info = found?;
+            let i = info.clone();
+            off_thread(move || halt(&i, docker, &settings, false)).await?;
+            info.status = EnvironmentStatus::Stopped;
+            save(&store, &info, "environment.stopped").await?;
+            if let Some(entry) = state
+                .lock()
+                .expect("environment state poisoned")
+                .entries
+                .get_mut(&msg.task)
+            {
+                entry.info = info;
+                entry.sandbox = None;
+            }
+            Ok(())
+        })
+    }
+}
+
+impl Handle<RemoveEnvironment> for EnvironmentManager {
+    type Result = ResponseFuture<Result<(), EnvironmentError>>;
+
+    fn handle(&mut self, msg: RemoveEnvironment, _ctx: &mut Ctx<'_, Self>) -> Self::Result {
+        let found = self.lookup(&msg.task);
+        let docker = self.docker_client();
+        let (store, settings, state) = (
+            self.store.clone(),
+            self.settings.clone(),
+            self.state.clone(),
+        );
+        Box::pin(async move {
+            let info = found?;
+            let i = info.clone();
+            off_thread(move || halt(&i, docker, &settings, true)).await?;
+            store.delete_state(&record::key(&info.task)).await?;
+            store
+                .append(NewEvent::new(
+                    "environment.removed",
+                    json!({"task": info.task, "kind": info.kind}),
+                ))
+                .await?;
+            state
+                .lock()
+                .expect("environment state poisoned")
+                .entries
+                .remove(&msg.task);
+            Ok(())
+        })
+    }
+}
+
+/// Whether `path` is a worktree plinth made (under `$PLINTH_HOME/worktrees`).
+pub fn is_ours(settings: &ManagerSettings, path: &Path) -> bool {
+    path.starts_with(settings.worktrees())
+}

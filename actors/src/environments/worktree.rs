@@ -1,0 +1,111 @@
+//! Unsafe local mode's working copy: a git worktree of the project under
+//! `$PLINTH_HOME/worktrees/<task>`, on a new branch `plinth/<task>` from the base. The git
+//! CLI does it, so the user's git config and hooks setup are honoured as in their own
+//! worktrees.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use super::repo_copy::task_branch;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorktreeError {
+    #[error("cannot run git: {0}")]
+    Spawn(#[from] std::io::Error),
+    #[error("git {args}: {stderr}")]
+    Git { args: String, stderr: String },
+}
+
+fn git(repo: &Path, args: &[&str], stdin: Option<&[u8]>) -> Result<Vec<u8>, WorktreeError> {
+    use std::io::Write;
+    let mut child = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        pipe.write_all(input)?;
+    }
+    let out = child.wait_with_output()?;
+    if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        Err(WorktreeError::Git {
+            args: args.join(" "),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        })
+    }
+}
+
+/// Adds the worktree at `path` on `plinth/<task>` from `base`; with `include_uncommitted`,
+/// the project's uncommitted changes to tracked files are applied on top, uncommitted.
+pub fn add(
+    repo: &Path,
+    path: &Path,
+    task: &str,
+    base: &str,
+    include_uncommitted: bool,
+) -> Result<String, WorktreeError> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let branch = task_branch(task);
+    let shown = path.display().to_string();
+    git(
+        repo,
+        &["worktree", "add", "-q", "-b", &branch, &shown, base],
+        None,
+    )?;
+    if include_uncommitted {
+        let diff = git(repo, &["diff", "HEAD", "--binary"], None)?;
+        if !diff.is_empty() {
+            git(path, &["apply", "--whitespace=nowarn", "-"], Some(&diff))?;
+        }
+    }
+    Ok(branch)
+}
+
+/// Removes the worktree, whatever is in it. The branch stays: it holds the agent's work.
+pub fn remove(repo: &Path, path: &Path) -> Result<(), WorktreeError> {
+    if path.exists() {
+        let shown = path.display().to_string();
+        git(repo, &["worktree", "remove", "--force", &shown], None)?;
+    }
+    // A worktree deleted by hand leaves git's bookkeeping behind.
+    git(repo, &["worktree", "prune"], None)?;
+    Ok(())
+}
+
+/// The worktree directories under `root` (`$PLINTH_HOME/worktrees`), by task.
+pub fn list(root: &Path) -> Vec<(String, PathBuf)> {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(String, PathBuf)> = entries
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .collect();
+    found.sort();
+    found
+}
+
+/// The repository a worktree belongs to, read from its `.git` file, so a worktree with no
+/// record can still be removed cleanly.
+pub fn owner_repository(worktree: &Path) -> Option<PathBuf> {
+    let out = git(worktree, &["rev-parse", "--git-common-dir"], None).ok()?;
+    let common = PathBuf::from(String::from_utf8_lossy(&out).trim());
+    let common = if common.is_absolute() {
+        common
+    } else {
+        worktree.join(common)
+    };
+    common.canonicalize().ok()?.parent().map(Path::to_path_buf)
+}

@@ -1,0 +1,326 @@
+//! The EnvironmentManager under a real kernel supervisor, against the real Docker daemon:
+//! a Docker and a local environment made, exec'd in, then the kernel stopped and a new
+//! manager started on the same store, which re-adopts the container (its tmux session
+//! still running) and reports a foreign container labelled as ours as an orphan. Needs
+//! `scripts/docker-setup.sh` to have run; without a daemon the test fails and says so. Its
+//! containers are labelled `plinth.test=1` and removed.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use plinth_actors::agent_host::Sandbox;
+use plinth_actors::config::{Config, SandboxKind};
+use plinth_actors::environments::DockerClient;
+use plinth_actors::environments::container::{self, ContainerSpec, Limits};
+use plinth_actors::environments::docker_exec::blocking;
+use plinth_actors::environments::manager::{
+    CreateEnvironment, EnvironmentManager, GetEnvironment, ListEnvironments, ManagerSettings,
+    RemoveEnvironment,
+};
+use plinth_actors::environments::record::{EnvironmentKind, EnvironmentStatus};
+use plinth_actors::environments::{ImageRecipe, Images};
+use plinth_kernel::{
+    Backoff, ChildRef, ChildSpec, Intensity, Kernel, KernelConfig, Restart, Strategy,
+    SupervisorSpec,
+};
+use plinth_store::{EventFilter, Store};
+use plinth_wasm::wit::{ExecRequest, SessionSpec};
+
+const TEST_LABEL: &str = "plinth.test";
+
+fn client() -> DockerClient {
+    blocking(DockerClient::connect()).unwrap_or_else(|e| {
+        panic!(
+            "{e}\n\nthis test needs a running Docker daemon and the base image: \
+             run scripts/docker-setup.sh (as root) first"
+        )
+    })
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+}
+
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    std::fs::write(dir.path().join("README.md"), "committed\n").unwrap();
+    git(dir.path(), &["add", "README.md"]);
+    git(dir.path(), &["commit", "-q", "-m", "first"]);
+    dir
+}
+
+fn settings(home: &Path, run: &str) -> ManagerSettings {
+    let (config, _) =
+        Config::load_from(&home.join("config.toml"), |name| std::env::var(name).ok()).unwrap();
+    ManagerSettings {
+        home: home.to_path_buf(),
+        config,
+        labels: vec![
+            (TEST_LABEL.into(), "1".into()),
+            ("plinth.test.run".into(), run.into()),
+        ],
+    }
+}
+
+async fn start(
+    store: &Store,
+    settings: &ManagerSettings,
+) -> (Kernel, ChildRef<EnvironmentManager>) {
+    let kernel = Kernel::start(KernelConfig { workers: 2 }).unwrap();
+    let (store, settings) = (store.clone(), settings.clone());
+    let (spec, manager) = ChildSpec::actor(
+        "environments",
+        "environment-manager",
+        Restart::Permanent,
+        move || {
+            EnvironmentManager::start(store.clone(), settings.clone()).map_err(|e| e.to_string())
+        },
+    );
+    kernel
+        .start_root(SupervisorSpec {
+            strategy: Strategy::OneForOne,
+            intensity: Intensity {
+                max_restarts: 1,
+                within: Duration::from_secs(30),
+            },
+            backoff: Backoff {
+                initial: Duration::from_millis(50),
+                max: Duration::from_secs(1),
+                factor: 2,
+            },
+            children: vec![spec],
+        })
+        .await
+        .unwrap();
+    (kernel, manager)
+}
+
+fn sh(script: &str) -> ExecRequest {
+    ExecRequest {
+        command: vec!["sh".into(), "-c".into(), script.into()],
+        workdir: None,
+        env: Vec::new(),
+        stdin: None,
+        timeout_ms: 20_000,
+    }
+}
+
+fn stdout(sandbox: &Arc<dyn Sandbox>, script: &str) -> String {
+    let out = sandbox.clone().environment().exec(sh(script)).unwrap();
+    assert_eq!(out.exit_code, 0, "{script}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn screen_until(sandbox: &Arc<dyn Sandbox>, session: &str, text: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let screen = sandbox.clone().tmux().capture_screen(session).unwrap().text;
+        if screen.contains(text) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "never saw {text:?} in\n{screen}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Removes every container of this run, whatever happened.
+struct Cleanup {
+    client: DockerClient,
+    run: String,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let (c, label) = (self.client.clone(), format!("plinth.test.run={}", self.run));
+        blocking(async move {
+            for found in container::find_labelled(&c, &label)
+                .await
+                .unwrap_or_default()
+            {
+                let _ = container::remove(&c, &found.id).await;
+            }
+        });
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn environments_are_made_used_and_readopted_by_a_new_manager() {
+    let client = client();
+    let run = format!("em{}", std::process::id());
+    let _cleanup = Cleanup {
+        client: client.clone(),
+        run: run.clone(),
+    };
+    let home = tempfile::tempdir().unwrap();
+    let settings = settings(home.path(), &run);
+    // The image once, up front, so its build time does not count against the actor's.
+    let images = Images::new(client.clone());
+    let base = settings.config.docker.base_image.clone();
+    blocking(async move {
+        images
+            .ensure(&ImageRecipe::agent(Some(&base)), |_| {})
+            .await
+    })
+    .unwrap_or_else(|e| panic!("the agent image: {e}"));
+
+    let repo = project();
+    let store = Store::open(&home.path().join("plinth.db")).unwrap();
+    let (kernel, manager) = start(&store, &settings).await;
+    let docker_task = format!("{run}-d");
+    let local_task = format!("{run}-l");
+    let create = |task: &str, sandbox| CreateEnvironment {
+        task: task.into(),
+        project_path: repo.path().to_path_buf(),
+        base_branch: "main".into(),
+        sandbox,
+        include_uncommitted: false,
+    };
+    let docker = manager
+        .send(create(&docker_task, SandboxKind::Docker))
+        .await
+        .unwrap()
+        .unwrap();
+    let local = manager
+        .send(create(&local_task, SandboxKind::Local))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(docker.kind, EnvironmentKind::Docker);
+    assert_eq!(local.kind, EnvironmentKind::Local);
+    let worktree = local.worktree.clone().unwrap();
+    assert!(worktree.starts_with(home.path().join("worktrees")));
+
+    let (d, l) = (docker.sandbox.clone(), local.sandbox.clone());
+    let (dt, lt) = (docker_task.clone(), local_task.clone());
+    tokio::task::spawn_blocking(move || {
+        assert_eq!(
+            stdout(&d, "git branch --show-current"),
+            format!("plinth/{dt}")
+        );
+        assert_eq!(stdout(&d, "cat README.md"), "committed");
+        assert_eq!(stdout(&l, "cat README.md"), "committed");
+        assert_eq!(
+            stdout(&l, "git branch --show-current"),
+            format!("plinth/{lt}")
+        );
+        d.clone()
+            .tmux()
+            .create(SessionSpec {
+                name: "agent".into(),
+                command: vec![
+                    "sh".into(),
+                    "-c".into(),
+                    "echo adopted; exec sleep 600".into(),
+                ],
+                env: Vec::new(),
+                workdir: None,
+                width: 100,
+                height: 30,
+            })
+            .unwrap();
+        screen_until(&d, "agent", "adopted");
+    })
+    .await
+    .unwrap();
+
+    // A container labelled as ours that no record knows: what a lost store leaves.
+    let foreign_task = format!("{run}-foreign");
+    let spec = ContainerSpec {
+        task: foreign_task.clone(),
+        project: "elsewhere".into(),
+        image: docker_image(&client, &docker.container.clone().unwrap()),
+        limits: Limits {
+            cpus: 0.5,
+            memory_bytes: 256 << 20,
+            pids: 64,
+        },
+        labels: settings.labels.clone(),
+        env: Vec::new(),
+    };
+    let c = client.clone();
+    blocking(async move { container::create(&c, &spec).await }).unwrap();
+
+    kernel.shutdown(Duration::from_secs(5)).await;
+    drop((docker, local, manager));
+
+    let (kernel, manager) = start(&store, &settings).await;
+    let listing = manager.send(ListEnvironments).await.unwrap();
+    assert!(listing.docker_error.is_none(), "{:?}", listing.docker_error);
+    assert!(
+        listing.orphans.iter().any(|o| o.task == foreign_task),
+        "{:?}",
+        listing.orphans
+    );
+    assert!(!listing.orphans.iter().any(|o| o.task == docker_task));
+    for e in &listing.environments {
+        if e.task == docker_task || e.task == local_task {
+            assert_eq!(e.status, EnvironmentStatus::Running, "{e:?}");
+        }
+    }
+    let adopted = manager
+        .send(GetEnvironment {
+            task: docker_task.clone(),
+        })
+        .await
+        .unwrap()
+        .expect("the Docker environment is re-adopted");
+    let local = manager
+        .send(GetEnvironment {
+            task: local_task.clone(),
+        })
+        .await
+        .unwrap()
+        .expect("the local environment is back");
+    tokio::task::spawn_blocking(move || {
+        let tmux = adopted.sandbox.clone().tmux();
+        assert!(tmux.is_alive("agent").unwrap());
+        assert_eq!(tmux.foreground_command("agent").unwrap(), "sleep");
+        assert_eq!(stdout(&local.sandbox, "cat README.md"), "committed");
+    })
+    .await
+    .unwrap();
+
+    let events: Vec<String> = store
+        .read(&EventFilter::default(), 0, 10_000)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    for kind in [
+        "environment.created",
+        "environment.adopted",
+        "environment.orphaned",
+    ] {
+        assert!(events.iter().any(|e| e == kind), "{kind} in {events:?}");
+    }
+
+    for task in [&docker_task, &local_task] {
+        manager
+            .send(RemoveEnvironment { task: task.clone() })
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    assert!(!worktree.exists());
+    kernel.shutdown(Duration::from_secs(5)).await;
+}
+
+/// The image `container` runs, so the foreign container needs no build of its own.
+fn docker_image(client: &DockerClient, container: &str) -> String {
+    let (c, id) = (client.clone(), container.to_string());
+    blocking(async move { c.api().inspect_container(&id, None).await })
+        .unwrap()
+        .config
+        .and_then(|c| c.image)
+        .unwrap()
+}
