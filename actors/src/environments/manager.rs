@@ -9,7 +9,7 @@
 //! actor's own thread is never held by a build or a copy.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -651,9 +651,4 @@ impl Handle<RemoveEnvironment> for EnvironmentManager {
             Ok(())
         })
     }
-}
-
-/// Whether `path` is a worktree plinth made (under `$PLINTH_HOME/worktrees`).
-pub fn is_ours(settings: &ManagerSettings, path: &Path) -> bool {
-    path.starts_with(settings.worktrees())
 }

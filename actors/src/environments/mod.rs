@@ -14,6 +14,7 @@ pub mod docker;
 pub mod docker_exec;
 pub mod docker_sandbox;
 mod dockerignore;
+pub mod gc;
 pub mod image;
 pub mod manager;
 pub mod record;

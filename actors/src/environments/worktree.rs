@@ -10,8 +10,8 @@ use super::repo_copy::task_branch;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorktreeError {
-    #[error("cannot run git: {0}")]
-    Spawn(#[from] std::io::Error),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
     #[error("git {args}: {stderr}")]
     Git { args: String, stderr: String },
 }
