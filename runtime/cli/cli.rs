@@ -45,6 +45,9 @@ pub enum Command {
     /// Check what plinth needs (Docker, images, tmux, ttyd, git, disk, store), with fixes;
     /// exits 1 when tasks cannot run here.
     Doctor(Json),
+    /// Remove what tasks left behind: containers labelled as plinth's whose task is
+    /// unknown, and worktrees with no task. Says what it will remove first.
+    Gc(GcArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -123,4 +126,18 @@ pub struct EventsArgs {
     /// One JSON object per line: seq, kind, task, at, data.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct GcArgs {
+    /// Remove without asking.
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+    /// Only containers that also carry this label (`key` or `key=value`); tests use it
+    /// to leave everyone else's containers alone.
+    #[arg(long, hide = true)]
+    pub label: Option<String>,
 }

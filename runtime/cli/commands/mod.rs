@@ -2,6 +2,7 @@ mod agents;
 mod config;
 mod doctor;
 mod events;
+mod gc;
 mod onboard;
 mod ps;
 mod serve;
@@ -30,5 +31,6 @@ pub async fn run(cli: Cli) -> Result<i32, Failure> {
         Some(Command::Agents(command)) => agents::run(&home, cli.home.as_deref(), command).await,
         Some(Command::Config(json)) => config::run(cli.home.as_deref(), json.json),
         Some(Command::Doctor(json)) => Ok(doctor::run(&home, cli.home.as_deref(), json.json).await),
+        Some(Command::Gc(args)) => gc::run(&home, cli.home.as_deref(), args).await,
     }
 }
