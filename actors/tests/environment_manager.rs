@@ -16,8 +16,8 @@ use plinth_actors::environments::DockerClient;
 use plinth_actors::environments::container::{self, ContainerSpec, Limits};
 use plinth_actors::environments::docker_exec::blocking;
 use plinth_actors::environments::manager::{
-    CreateEnvironment, EnvironmentManager, GetEnvironment, ListEnvironments, ManagerSettings,
-    RemoveEnvironment,
+    CreateEnvironment, EnvironmentError, EnvironmentManager, GetEnvironment, ListEnvironments,
+    ManagerSettings, RemoveEnvironment,
 };
 use plinth_actors::environments::record::{EnvironmentKind, EnvironmentStatus};
 use plinth_actors::environments::{ImageRecipe, Images};
@@ -178,6 +178,7 @@ async fn environments_are_made_used_and_readopted_by_a_new_manager() {
     let (kernel, manager) = start(&store, &settings).await;
     let docker_task = format!("{run}-d");
     let local_task = format!("{run}-l");
+    let killed_task = format!("{run}-k");
     let create = |task: &str, sandbox| CreateEnvironment {
         task: task.into(),
         project_path: repo.path().to_path_buf(),
@@ -195,6 +196,17 @@ async fn environments_are_made_used_and_readopted_by_a_new_manager() {
         .await
         .unwrap()
         .unwrap();
+    let killed = manager
+        .send(create(&killed_task, SandboxKind::Docker))
+        .await
+        .unwrap()
+        .unwrap();
+    let again = manager
+        .send(create(&docker_task, SandboxKind::Docker))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(matches!(again, EnvironmentError::Exists(_)), "{again}");
     assert_eq!(docker.kind, EnvironmentKind::Docker);
     assert_eq!(local.kind, EnvironmentKind::Local);
     let worktree = local.worktree.clone().unwrap();
@@ -250,8 +262,12 @@ async fn environments_are_made_used_and_readopted_by_a_new_manager() {
     let c = client.clone();
     blocking(async move { container::create(&c, &spec).await }).unwrap();
 
+    // One container dies while no manager watches: the next one must say so.
+    let (c, id) = (client.clone(), killed.container.clone().unwrap());
+    blocking(async move { container::stop(&c, &id, Duration::ZERO).await }).unwrap();
+
     kernel.shutdown(Duration::from_secs(5)).await;
-    drop((docker, local, manager));
+    drop((docker, local, killed, manager));
 
     let (kernel, manager) = start(&store, &settings).await;
     let listing = manager.send(ListEnvironments).await.unwrap();
@@ -262,11 +278,32 @@ async fn environments_are_made_used_and_readopted_by_a_new_manager() {
         listing.orphans
     );
     assert!(!listing.orphans.iter().any(|o| o.task == docker_task));
-    for e in &listing.environments {
-        if e.task == docker_task || e.task == local_task {
-            assert_eq!(e.status, EnvironmentStatus::Running, "{e:?}");
+    let status = |task: &str| {
+        listing
+            .environments
+            .iter()
+            .find(|e| e.task == task)
+            .map(|e| e.status.clone())
+            .unwrap_or_else(|| panic!("{task} not listed: {:?}", listing.environments))
+    };
+    assert_eq!(status(&docker_task), EnvironmentStatus::Running);
+    assert_eq!(status(&local_task), EnvironmentStatus::Running);
+    assert_eq!(
+        status(&killed_task),
+        EnvironmentStatus::Failed {
+            reason: "its container is exited".into()
         }
-    }
+    );
+    assert!(
+        manager
+            .send(GetEnvironment {
+                task: killed_task.clone()
+            })
+            .await
+            .unwrap()
+            .is_none(),
+        "a dead environment offers no sandbox"
+    );
     let adopted = manager
         .send(GetEnvironment {
             task: docker_task.clone(),
@@ -304,7 +341,7 @@ async fn environments_are_made_used_and_readopted_by_a_new_manager() {
         assert!(events.iter().any(|e| e == kind), "{kind} in {events:?}");
     }
 
-    for task in [&docker_task, &local_task] {
+    for task in [&docker_task, &local_task, &killed_task] {
         manager
             .send(RemoveEnvironment { task: task.clone() })
             .await
@@ -323,4 +360,51 @@ fn docker_image(client: &DockerClient, container: &str) -> String {
         .config
         .and_then(|c| c.image)
         .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_docker_down_the_manager_starts_local_works_and_docker_says_why() {
+    let home = tempfile::tempdir().unwrap();
+    let mut settings = settings(home.path(), "down");
+    settings.config.docker.socket = "unix:///nonexistent/plinth/docker.sock".into();
+    let store = Store::open(&home.path().join("plinth.db")).unwrap();
+    let (kernel, manager) = start(&store, &settings).await;
+    let listing = manager.send(ListEnvironments).await.unwrap();
+    let why = listing.docker_error.expect("the Docker error is recorded");
+    assert!(why.contains("cannot reach Docker"), "{why}");
+
+    let repo = project();
+    let create = |task: &str, sandbox| CreateEnvironment {
+        task: task.into(),
+        project_path: repo.path().to_path_buf(),
+        base_branch: "main".into(),
+        sandbox,
+        include_uncommitted: false,
+    };
+    let err = manager
+        .send(create("down-d", SandboxKind::Docker))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(matches!(err, EnvironmentError::DockerDown(_)), "{err}");
+    assert!(err.to_string().contains("--sandbox local"), "{err}");
+
+    std::fs::write(repo.path().join("README.md"), "committed\ndirty\n").unwrap();
+    let mut local = create("down-l", SandboxKind::Local);
+    local.include_uncommitted = true;
+    let env = manager.send(local).await.unwrap().unwrap();
+    let sandbox = env.sandbox.clone();
+    let readme = tokio::task::spawn_blocking(move || stdout(&sandbox, "cat README.md"))
+        .await
+        .unwrap();
+    assert_eq!(readme, "committed\ndirty");
+    manager
+        .send(RemoveEnvironment {
+            task: "down-l".into(),
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!env.worktree.unwrap().exists());
+    kernel.shutdown(Duration::from_secs(5)).await;
 }

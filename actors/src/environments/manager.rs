@@ -160,6 +160,9 @@ struct Entry {
 struct State {
     entries: HashMap<String, Entry>,
     orphans: Vec<TaskContainer>,
+    /// Tasks whose environment is being made: creates run concurrently, and a second
+    /// create of the same task must fail before it touches Docker or git.
+    creating: std::collections::HashSet<String>,
 }
 
 pub struct EnvironmentManager {
@@ -417,90 +420,108 @@ impl Handle<CreateEnvironment> for EnvironmentManager {
         let settings = self.settings.clone();
         let state = self.state.clone();
         let docker = self.docker_client();
-        let known = state
-            .lock()
-            .expect("environment state poisoned")
-            .entries
-            .contains_key(&msg.task);
+        let taken = {
+            let mut state = state.lock().expect("environment state poisoned");
+            state.entries.contains_key(&msg.task) || !state.creating.insert(msg.task.clone())
+        };
         Box::pin(async move {
-            if known {
+            if taken {
                 return Err(EnvironmentError::Exists(msg.task));
             }
-            if container::container_name(&msg.task).is_err() {
-                return Err(EnvironmentError::BadTask(msg.task));
-            }
-            let root = repository_root(&msg.project_path)?;
-            let project = project_id(&root);
-            let mut info = EnvironmentV1 {
-                task: msg.task.clone(),
-                project: project.clone(),
-                kind: match msg.sandbox {
-                    SandboxKind::Docker => EnvironmentKind::Docker,
-                    SandboxKind::Local => EnvironmentKind::Local,
-                },
-                container: None,
-                worktree: None,
-                home: None,
-                branch: super::repo_copy::task_branch(&msg.task),
-                base_branch: msg.base_branch.clone(),
-                status: EnvironmentStatus::Running,
-                created_at: Utc::now(),
-            };
-            let sandbox = match msg.sandbox {
-                SandboxKind::Docker => {
-                    let client = docker?;
-                    let s = settings.clone();
-                    let (id, sandbox) =
-                        off_thread(move || create_docker(client, &s, &msg, root, project)).await?;
-                    info.container = Some(id);
-                    sandbox
-                }
-                SandboxKind::Local => {
-                    let path = settings.worktrees().join(&msg.task);
-                    let home = settings.home.join("homes").join(&msg.task);
-                    let (p, h) = (path.clone(), home.clone());
-                    let s = settings.clone();
-                    off_thread(move || {
-                        worktree::add(
-                            &root,
-                            &p,
-                            &msg.task,
-                            &msg.base_branch,
-                            msg.include_uncommitted,
-                        )?;
-                        std::fs::create_dir_all(&h).map_err(WorktreeError::from)?;
-                        Ok(())
-                    })
-                    .await?;
-                    info.worktree = Some(path.clone());
-                    info.home = Some(home.clone());
-                    let sandbox: Arc<dyn Sandbox> =
-                        LocalSandbox::new(&info.task, path, home, s.tmux());
-                    sandbox
-                }
-            };
-            save(&store, &info, "environment.created").await?;
-            let env = Environment {
-                task: info.task.clone(),
-                kind: info.kind,
-                container: info.container.clone(),
-                worktree: info.worktree.clone(),
-                sandbox: sandbox.clone(),
-            };
+            let task = msg.task.clone();
+            let made = create(msg, store, settings, docker, state.clone()).await;
             state
                 .lock()
                 .expect("environment state poisoned")
-                .entries
-                .insert(
-                    info.task.clone(),
-                    Entry {
-                        info,
-                        sandbox: Some(sandbox),
-                    },
-                );
-            Ok(env)
+                .creating
+                .remove(&task);
+            made
         })
     }
+}
+
+/// Makes the environment, stores its record and announces it. On a failure nothing is
+/// stored; a container made before the failure is removed where it can be (and is an
+/// orphan for `plinth gc` where it cannot).
+async fn create(
+    msg: CreateEnvironment,
+    store: Store,
+    settings: Arc<ManagerSettings>,
+    docker: Result<DockerClient, EnvironmentError>,
+    state: Arc<Mutex<State>>,
+) -> Result<Environment, EnvironmentError> {
+    if container::container_name(&msg.task).is_err() {
+        return Err(EnvironmentError::BadTask(msg.task));
+    }
+    let root = repository_root(&msg.project_path)?;
+    let project = project_id(&root);
+    let mut info = EnvironmentV1 {
+        task: msg.task.clone(),
+        project: project.clone(),
+        kind: match msg.sandbox {
+            SandboxKind::Docker => EnvironmentKind::Docker,
+            SandboxKind::Local => EnvironmentKind::Local,
+        },
+        container: None,
+        worktree: None,
+        home: None,
+        branch: super::repo_copy::task_branch(&msg.task),
+        base_branch: msg.base_branch.clone(),
+        status: EnvironmentStatus::Running,
+        created_at: Utc::now(),
+    };
+    let sandbox = match msg.sandbox {
+        SandboxKind::Docker => {
+            let client = docker?;
+            let s = settings.clone();
+            let (id, sandbox) =
+                off_thread(move || create_docker(client, &s, &msg, root, project)).await?;
+            info.container = Some(id);
+            sandbox
+        }
+        SandboxKind::Local => {
+            let path = settings.worktrees().join(&msg.task);
+            let home = settings.home.join("homes").join(&msg.task);
+            let (p, h) = (path.clone(), home.clone());
+            let s = settings.clone();
+            off_thread(move || {
+                worktree::add(
+                    &root,
+                    &p,
+                    &msg.task,
+                    &msg.base_branch,
+                    msg.include_uncommitted,
+                )?;
+                std::fs::create_dir_all(&h).map_err(WorktreeError::from)?;
+                Ok(())
+            })
+            .await?;
+            info.worktree = Some(path.clone());
+            info.home = Some(home.clone());
+            let sandbox: Arc<dyn Sandbox> = LocalSandbox::new(&info.task, path, home, s.tmux());
+            sandbox
+        }
+    };
+    save(&store, &info, "environment.created").await?;
+    let env = Environment {
+        task: info.task.clone(),
+        kind: info.kind,
+        container: info.container.clone(),
+        worktree: info.worktree.clone(),
+        sandbox: sandbox.clone(),
+    };
+    state
+        .lock()
+        .expect("environment state poisoned")
+        .entries
+        .insert(
+            info.task.clone(),
+            Entry {
+                info,
+                sandbox: Some(sandbox),
+            },
+        );
+    Ok(env)
 }
 
 impl Handle<GetEnvironment> for EnvironmentManager {
