@@ -216,6 +216,7 @@ impl EnvironmentManager {
                 match records.get(&found.task) {
                     Some(r) if r.kind == EnvironmentKind::Docker => {}
                     _ => {
+                        // No task id on the event: plinth knows no such task.
                         events.push(NewEvent::new(
                             "environment.orphaned",
                             json!({"task": found.task, "container": found.id,
@@ -236,10 +237,13 @@ impl EnvironmentManager {
                 match (by_task.get(r.task.as_str()), &r.status) {
                     (Some(c), EnvironmentStatus::Running) if c.is_running() => {
                         sandbox = Some(DockerSandbox::new(client, &c.id, &r.task)?);
-                        events.push(NewEvent::new(
-                            "environment.adopted",
-                            json!({"task": r.task, "container": c.id}),
-                        ));
+                        events.push(
+                            NewEvent::new(
+                                "environment.adopted",
+                                json!({"task": r.task, "container": c.id}),
+                            )
+                            .for_task(&r.task),
+                        );
                     }
                     (Some(c), EnvironmentStatus::Running) => {
                         info.status = EnvironmentStatus::Failed {
@@ -317,10 +321,13 @@ impl EnvironmentManager {
             return;
         }
         if let EnvironmentStatus::Failed { reason } = &after.status {
-            events.push(NewEvent::new(
-                "environment.failed",
-                json!({"task": after.task, "reason": reason}),
-            ));
+            events.push(
+                NewEvent::new(
+                    "environment.failed",
+                    json!({"task": after.task, "reason": reason}),
+                )
+                .for_task(&after.task),
+            );
         }
         changed.push(after.clone());
     }
@@ -659,10 +666,13 @@ impl Handle<RemoveEnvironment> for EnvironmentManager {
             off_thread(move || halt(&i, docker, &settings, true)).await?;
             store.delete_state(&record::key(&info.task)).await?;
             store
-                .append(NewEvent::new(
-                    "environment.removed",
-                    json!({"task": info.task, "kind": info.kind}),
-                ))
+                .append(
+                    NewEvent::new(
+                        "environment.removed",
+                        json!({"task": info.task, "kind": info.kind}),
+                    )
+                    .for_task(&info.task),
+                )
                 .await?;
             state
                 .lock()

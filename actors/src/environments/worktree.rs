@@ -109,3 +109,73 @@ pub fn owner_repository(worktree: &Path) -> Option<PathBuf> {
     };
     common.canonicalize().ok()?.parent().map(Path::to_path_buf)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn git_ok(dir: &Path, args: &[&str]) {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+    }
+
+    fn repo() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        git_ok(dir.path(), &["init", "-q", "-b", "main"]);
+        std::fs::write(dir.path().join("a.txt"), "one\n").unwrap();
+        git_ok(dir.path(), &["add", "a.txt"]);
+        git_ok(dir.path(), &["commit", "-q", "-m", "first"]);
+        std::fs::write(dir.path().join("a.txt"), "one\ntwo\n").unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_worktree_is_on_the_task_branch_and_leaves_uncommitted_changes_unless_asked() {
+        let repo = repo();
+        let home = tempfile::tempdir().unwrap();
+        let clean = home.path().join("worktrees/t1");
+        let dirty = home.path().join("worktrees/t2");
+        assert_eq!(
+            add(repo.path(), &clean, "t1", "main", false).unwrap(),
+            "plinth/t1"
+        );
+        add(repo.path(), &dirty, "t2", "main", true).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(clean.join("a.txt")).unwrap(),
+            "one\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dirty.join("a.txt")).unwrap(),
+            "one\ntwo\n"
+        );
+        let tasks: Vec<String> = list(&home.path().join("worktrees"))
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect();
+        assert_eq!(tasks, ["t1", "t2"]);
+        assert_eq!(
+            owner_repository(&clean).unwrap(),
+            repo.path().canonicalize().unwrap()
+        );
+
+        remove(repo.path(), &clean).unwrap();
+        assert!(!clean.exists());
+        // The branch stays: it holds the agent's work.
+        git_ok(repo.path(), &["rev-parse", "--verify", "plinth/t1"]);
+    }
+
+    #[test]
+    fn a_missing_base_is_a_git_error_that_names_it() {
+        let repo = repo();
+        let home = tempfile::tempdir().unwrap();
+        let err = add(repo.path(), &home.path().join("t"), "t", "nope", false).unwrap_err();
+        assert!(matches!(err, WorktreeError::Git { .. }), "{err}");
+        assert!(err.to_string().contains("nope"), "{err}");
+    }
+}
