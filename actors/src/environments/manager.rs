@@ -168,7 +168,7 @@ struct State {
 pub struct EnvironmentManager {
     store: Store,
     settings: Arc<ManagerSettings>,
-    docker: Result<DockerClient, String>,
+    docker: DockerLink,
     /// Shared with the handlers' futures, which finish after the handler returns.
     state: Arc<Mutex<State>>,
 }
@@ -181,8 +181,13 @@ impl EnvironmentManager {
     /// factory or a blocking thread, not from inside an async task.
     pub fn start(store: Store, settings: ManagerSettings) -> Result<Self, EnvironmentError> {
         let address = settings.config.docker.socket.clone();
-        let docker = blocking(async move { DockerClient::connect_to(&address).await })
-            .map_err(|e| e.to_string());
+        let docker = DockerLink {
+            address: address.clone(),
+            client: Arc::new(Mutex::new(
+                blocking(async move { DockerClient::connect_to(&address).await })
+                    .map_err(|e| e.to_string()),
+            )),
+        };
         let manager = EnvironmentManager {
             store,
             settings: Arc::new(settings),
@@ -204,14 +209,23 @@ impl EnvironmentManager {
         let mut events = Vec::new();
         let mut changed = Vec::new();
 
-        let containers = match &self.docker {
+        let docker = self.docker.current();
+        let containers = match &docker {
             Ok(client) => {
                 let c = client.clone();
-                Some(blocking(async move { container::find_ours(&c).await })?)
+                match blocking(async move { container::find_ours(&c).await }) {
+                    Ok(found) => Some(found),
+                    // Treated as Docker down: the records stay as they were, and the next
+                    // manager looks again, rather than a failing start taking the tree down.
+                    Err(err) => {
+                        tracing::warn!(%err, "cannot list plinth's containers");
+                        None
+                    }
+                }
             }
             Err(_) => None,
         };
-        if let (Some(containers), Ok(client)) = (&containers, &self.docker) {
+        if let (Some(containers), Ok(client)) = (&containers, &docker) {
             for found in containers {
                 match records.get(&found.task) {
                     Some(r) if r.kind == EnvironmentKind::Docker => {}
@@ -346,9 +360,33 @@ impl EnvironmentManager {
             self.settings.tmux(),
         ))
     }
+}
 
-    fn docker_client(&self) -> Result<DockerClient, EnvironmentError> {
-        self.docker.clone().map_err(EnvironmentError::DockerDown)
+/// The manager's connection to Docker, shared with its handlers' work. A daemon that was
+/// down is asked again on the next use, so Docker environments work once it is back
+/// without restarting plinth.
+#[derive(Clone)]
+struct DockerLink {
+    address: String,
+    client: Arc<Mutex<Result<DockerClient, String>>>,
+}
+
+impl DockerLink {
+    fn current(&self) -> Result<DockerClient, String> {
+        self.client.lock().expect("docker link poisoned").clone()
+    }
+
+    /// The client, reconnecting first if the daemon was down. Blocks: call it off the
+    /// actor's thread.
+    fn get(&self) -> Result<DockerClient, EnvironmentError> {
+        if let Ok(client) = self.current() {
+            return Ok(client);
+        }
+        let address = self.address.clone();
+        let fresh = blocking(async move { DockerClient::connect_to(&address).await })
+            .map_err(|e| e.to_string());
+        *self.client.lock().expect("docker link poisoned") = fresh.clone();
+        fresh.map_err(EnvironmentError::DockerDown)
     }
 }
 
@@ -426,7 +464,7 @@ impl Handle<CreateEnvironment> for EnvironmentManager {
         let store = self.store.clone();
         let settings = self.settings.clone();
         let state = self.state.clone();
-        let docker = self.docker_client();
+        let docker = self.docker.clone();
         let taken = {
             let mut state = state.lock().expect("environment state poisoned");
             state.entries.contains_key(&msg.task) || !state.creating.insert(msg.task.clone())
@@ -454,7 +492,7 @@ async fn create(
     msg: CreateEnvironment,
     store: Store,
     settings: Arc<ManagerSettings>,
-    docker: Result<DockerClient, EnvironmentError>,
+    docker: DockerLink,
     state: Arc<Mutex<State>>,
 ) -> Result<Environment, EnvironmentError> {
     if container::container_name(&msg.task).is_err() {
@@ -479,10 +517,9 @@ async fn create(
     };
     let sandbox = match msg.sandbox {
         SandboxKind::Docker => {
-            let client = docker?;
             let s = settings.clone();
             let (id, sandbox) =
-                off_thread(move || create_docker(client, &s, &msg, root, project)).await?;
+                off_thread(move || create_docker(docker.get()?, &s, &msg, root, project)).await?;
             info.container = Some(id);
             sandbox
         }
@@ -558,7 +595,7 @@ impl Handle<ListEnvironments> for EnvironmentManager {
         Listing {
             environments,
             orphans: state.orphans.clone(),
-            docker_error: self.docker.as_ref().err().cloned(),
+            docker_error: self.docker.current().err(),
         }
     }
 }
@@ -579,7 +616,7 @@ impl EnvironmentManager {
 /// sessions are killed. What is on disk stays.
 fn halt(
     info: &EnvironmentV1,
-    docker: Result<DockerClient, EnvironmentError>,
+    docker: DockerLink,
     settings: &ManagerSettings,
     remove: bool,
 ) -> Result<(), EnvironmentError> {
@@ -588,7 +625,7 @@ fn halt(
             let Some(id) = info.container.clone() else {
                 return Ok(());
             };
-            let client = docker?;
+            let client = docker.get()?;
             blocking(async move {
                 if remove {
                     container::remove(&client, &id).await
@@ -623,7 +660,7 @@ impl Handle<StopEnvironment> for EnvironmentManager {
 
     fn handle(&mut self, msg: StopEnvironment, _ctx: &mut Ctx<'_, Self>) -> Self::Result {
         let found = self.lookup(&msg.task);
-        let docker = self.docker_client();
+        let docker = self.docker.clone();
         let (store, settings, state) = (
             self.store.clone(),
             self.settings.clone(),
@@ -654,7 +691,7 @@ impl Handle<RemoveEnvironment> for EnvironmentManager {
 
     fn handle(&mut self, msg: RemoveEnvironment, _ctx: &mut Ctx<'_, Self>) -> Self::Result {
         let found = self.lookup(&msg.task);
-        let docker = self.docker_client();
+        let docker = self.docker.clone();
         let (store, settings, state) = (
             self.store.clone(),
             self.settings.clone(),
