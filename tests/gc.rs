@@ -1,7 +1,8 @@
 //! `plinth gc` as the real binary, against the real Docker daemon and a private home: a
 //! container labelled as plinth's whose task the store knows stays; one whose task is
 //! unknown, and a worktree with no record, are removed on `--yes`. Without a terminal and
-//! without `--yes` it asks for `--yes` (exit 2) and removes nothing. Needs
+//! without `--yes` it asks for `--yes` (exit 2) and removes nothing. A container of another
+//! plinth home on the same daemon is not its business. Needs
 //! `scripts/docker-setup.sh` to have run. Its containers carry `plinth.test=1` and a label
 //! of this run, which `--label` narrows gc to, so other runs' containers are left alone.
 
@@ -56,7 +57,7 @@ fn gc_removes_orphans_and_leaves_known_environments() {
     let image = blocking(async move { images.ensure(&ImageRecipe::agent(None), |_| {}).await })
         .unwrap_or_else(|e| panic!("the agent image: {e}"))
         .tag;
-    let make = |task: &str| {
+    let make = |task: &str, home: Option<&str>| {
         let spec = ContainerSpec {
             task: task.into(),
             project: "gc-test".into(),
@@ -66,17 +67,22 @@ fn gc_removes_orphans_and_leaves_known_environments() {
                 memory_bytes: 256 << 20,
                 pids: 64,
             },
-            labels: vec![
-                ("plinth.test".into(), "1".into()),
+            labels: [
+                ("plinth.test".to_string(), "1".to_string()),
                 ("plinth.test.run".into(), run.clone()),
-            ],
+            ]
+            .into_iter()
+            .chain(home.map(|h| ("plinth.home".to_string(), h.to_string())))
+            .collect(),
             env: Vec::new(),
         };
         let c = client.clone();
         blocking(async move { container::create(&c, &spec).await }).unwrap()
     };
-    let known = make(&format!("{run}-known"));
-    let orphan = make(&format!("{run}-orphan"));
+    let known = make(&format!("{run}-known"), None);
+    let orphan = make(&format!("{run}-orphan"), None);
+    // Unknown here too, but made for another plinth home on the same daemon: not ours.
+    let other = make(&format!("{run}-other"), Some("/elsewhere/plinth-home"));
 
     let home = Home::new();
     let store = Store::open(&home.path().join("plinth.db")).unwrap();
@@ -114,6 +120,7 @@ fn gc_removes_orphans_and_leaves_known_environments() {
     assert!(stderr(&out).contains("--yes"), "{}", stderr(&out));
     assert!(stdout(&out).contains(&orphan.name), "{}", stdout(&out));
     assert!(!stdout(&out).contains(&known.name), "{}", stdout(&out));
+    assert!(!stdout(&out).contains(&other.name), "{}", stdout(&out));
     assert!(stray.exists());
 
     let out = home.run(&["gc", "--yes", "--json", "--label", &label]);
@@ -132,6 +139,7 @@ fn gc_removes_orphans_and_leaves_known_environments() {
 
     let c = client.clone();
     let left = blocking(async move { container::find_labelled(&c, &label).await }).unwrap();
-    let left: Vec<&str> = left.iter().map(|c| c.task.as_str()).collect();
-    assert_eq!(left, vec![known.task.as_str()]);
+    let mut left: Vec<&str> = left.iter().map(|c| c.task.as_str()).collect();
+    left.sort();
+    assert_eq!(left, vec![known.task.as_str(), other.task.as_str()]);
 }

@@ -210,6 +210,12 @@ async fn environments_are_made_used_and_readopted_by_a_new_manager() {
     assert_eq!(docker.kind, EnvironmentKind::Docker);
     assert_eq!(local.kind, EnvironmentKind::Local);
     let worktree = local.worktree.clone().unwrap();
+    let labels = container_labels(&client, docker.container.as_deref().unwrap());
+    assert_eq!(
+        labels.get("plinth.home").map(String::as_str),
+        Some(home.path().canonicalize().unwrap().to_str().unwrap()),
+        "the container says which plinth home it belongs to"
+    );
     assert!(worktree.starts_with(home.path().join("worktrees")));
 
     let (d, l) = (docker.sandbox.clone(), local.sandbox.clone());
@@ -407,4 +413,16 @@ async fn with_docker_down_the_manager_starts_local_works_and_docker_says_why() {
         .unwrap();
     assert!(!env.worktree.unwrap().exists());
     kernel.shutdown(Duration::from_secs(5)).await;
+}
+
+fn container_labels(
+    client: &DockerClient,
+    container: &str,
+) -> std::collections::HashMap<String, String> {
+    let (c, id) = (client.clone(), container.to_string());
+    blocking(async move { c.api().inspect_container(&id, None).await })
+        .unwrap()
+        .config
+        .and_then(|c| c.labels)
+        .unwrap_or_default()
 }

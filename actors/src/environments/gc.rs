@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::container::{self, ContainerError, TaskContainer};
 use super::docker::DockerClient;
+use super::ownership::find_mine;
 use super::record::{self, EnvironmentRecord};
 use super::worktree::{self, WorktreeError};
 
@@ -67,12 +68,13 @@ impl Garbage {
     }
 }
 
-/// Finds the leftovers. `docker` is None when the daemon is down (only worktrees are
-/// looked at then); `label` narrows the containers looked at (`key` or `key=value`).
+/// Finds the leftovers of the plinth home `home`. `docker` is None when the daemon is down
+/// (only worktrees are looked at then); `label` narrows the containers looked at (`key` or
+/// `key=value`). Containers of another home are never looked at ([`find_mine`]).
 pub async fn find(
     store: &Store,
     docker: Option<&DockerClient>,
-    worktrees: &Path,
+    home: &Path,
     label: Option<&str>,
 ) -> Result<Garbage, GcError> {
     let known: HashSet<String> = store
@@ -82,17 +84,14 @@ pub async fn find(
         .collect();
     let mut garbage = Garbage::default();
     if let Some(client) = docker {
-        let found = match label {
-            Some(label) => container::find_labelled(client, label).await?,
-            None => container::find_ours(client).await?,
-        };
+        let found = find_mine(client, home, label).await?;
         garbage.containers = found
             .iter()
             .filter(|c| !known.contains(&c.task))
             .map(OrphanContainer::from)
             .collect();
     }
-    garbage.worktrees = worktree::list(worktrees)
+    garbage.worktrees = worktree::list(&home.join("worktrees"))
         .into_iter()
         .filter(|(task, _)| !known.contains(task))
         .map(|(task, path)| OrphanWorktree { task, path })

@@ -23,6 +23,7 @@ use super::container::{self, ContainerError, ContainerSpec, Limits, TaskContaine
 use super::docker::{DockerClient, DockerError};
 use super::docker_exec::blocking;
 use super::docker_sandbox::DockerSandbox;
+use super::ownership::{LABEL_HOME, find_mine, home_label};
 use super::record::{
     self, EnvironmentInfo, EnvironmentKind, EnvironmentRecord, EnvironmentStatus, EnvironmentV1,
 };
@@ -213,7 +214,8 @@ impl EnvironmentManager {
         let containers = match &docker {
             Ok(client) => {
                 let c = client.clone();
-                match blocking(async move { container::find_ours(&c).await }) {
+                let home = self.settings.home.clone();
+                match blocking(async move { find_mine(&c, &home, None).await }) {
                     Ok(found) => Some(found),
                     // Treated as Docker down: the records stay as they were, and the next
                     // manager looks again, rather than a failing start taking the tree down.
@@ -433,7 +435,12 @@ fn create_docker(
             memory_bytes: settings.config.docker.memory.bytes(),
             ..Limits::default()
         },
-        labels: settings.labels.clone(),
+        labels: settings
+            .labels
+            .iter()
+            .cloned()
+            .chain([(LABEL_HOME.to_string(), home_label(&settings.home))])
+            .collect(),
         env: Vec::new(),
     };
     let copy = RepoCopy {

@@ -17,6 +17,7 @@ mod dockerignore;
 pub mod gc;
 pub mod image;
 pub mod manager;
+pub mod ownership;
 pub mod record;
 pub mod repo_copy;
 pub mod worktree;

@@ -31,8 +31,7 @@ pub async fn run(home: &Home, explicit_home: Option<&Path>, args: GcArgs) -> Res
         Ok(client) => (Some(client), None),
         Err(err) => (None, Some(err.to_string())),
     };
-    let worktrees = home.root().join("worktrees");
-    let garbage = gc::find(&store, docker.as_ref(), &worktrees, args.label.as_deref())
+    let garbage = gc::find(&store, docker.as_ref(), home.root(), args.label.as_deref())
         .await
         .map_err(|err| Failure::other(err.to_string()))?;
 
