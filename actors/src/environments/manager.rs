@@ -252,14 +252,25 @@ impl EnvironmentManager {
                 let mut sandbox: Option<Arc<dyn Sandbox>> = None;
                 match (by_task.get(r.task.as_str()), &r.status) {
                     (Some(c), EnvironmentStatus::Running) if c.is_running() => {
-                        sandbox = Some(DockerSandbox::new(client, &c.id, &r.task)?);
-                        events.push(
-                            NewEvent::new(
-                                "environment.adopted",
-                                json!({"task": r.task, "container": c.id}),
-                            )
-                            .for_task(&r.task),
-                        );
+                        // One container that cannot be reached must not keep the manager,
+                        // and every other environment, from starting.
+                        match DockerSandbox::new(client, &c.id, &r.task) {
+                            Ok(adopted) => {
+                                sandbox = Some(adopted as Arc<dyn Sandbox>);
+                                events.push(
+                                    NewEvent::new(
+                                        "environment.adopted",
+                                        json!({"task": r.task, "container": c.id}),
+                                    )
+                                    .for_task(&r.task),
+                                );
+                            }
+                            Err(err) => {
+                                info.status = EnvironmentStatus::Failed {
+                                    reason: format!("cannot re-adopt its container: {err}"),
+                                };
+                            }
+                        }
                     }
                     (Some(c), EnvironmentStatus::Running) => {
                         info.status = EnvironmentStatus::Failed {
