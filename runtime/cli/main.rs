@@ -3,6 +3,7 @@
 mod cli;
 mod client;
 mod commands;
+mod confirm;
 mod failure;
 mod logging;
 mod table;

@@ -1,7 +1,6 @@
 //! `plinth agents`: add, list, inspect and remove agent adapters. Works on the store
 //! directly, so it needs no running server.
 
-use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use plinth_actors::agents::{AgentCatalog, AgentError, AgentListing, Examined};
@@ -11,6 +10,7 @@ use plinth_store::Store;
 use plinth_wasm::{Capability, HostConfig, WasmHost};
 
 use crate::cli::AgentsCommand;
+use crate::confirm::confirm;
 use crate::failure::{Failure, code};
 use crate::table::table;
 
@@ -100,7 +100,7 @@ async fn add(
     } else {
         print!("{report}");
     }
-    if !yes && !confirm()? {
+    if !yes && !confirm("Add it with these grants?")? {
         println!("not added");
         return Ok(1);
     }
@@ -135,24 +135,6 @@ fn parse_grants(grants: &[String]) -> Result<Option<Vec<Capability>>, Failure> {
         })
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
-}
-
-fn confirm() -> Result<bool, Failure> {
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
-        return Err(Failure::new(
-            code::USAGE,
-            "confirm with --yes: standard input is not a terminal, so plinth cannot ask",
-        ));
-    }
-    print!("Add it with these grants? [y/N] ");
-    let _ = std::io::stdout().flush();
-    let mut answer = String::new();
-    stdin
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|err| Failure::other(format!("cannot read the answer: {err}")))?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
 }
 
 /// What the component is and asks for, shown before anything is stored.

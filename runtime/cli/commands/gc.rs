@@ -3,7 +3,6 @@
 //! without a server (it reads the store and asks Docker itself), and always says what it
 //! will remove before it does.
 
-use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use plinth_actors::config::Config;
@@ -14,6 +13,7 @@ use plinth_store::Store;
 use serde_json::json;
 
 use crate::cli::GcArgs;
+use crate::confirm::confirm;
 use crate::failure::{Failure, code};
 
 pub async fn run(home: &Home, explicit_home: Option<&Path>, args: GcArgs) -> Result<i32, Failure> {
@@ -46,7 +46,7 @@ pub async fn run(home: &Home, explicit_home: Option<&Path>, args: GcArgs) -> Res
     } else if args.yes {
         true
     } else {
-        confirm()?
+        confirm("Remove them?")?
     };
     if remove {
         gc::remove(&garbage, docker.as_ref())
@@ -97,22 +97,4 @@ fn render(garbage: &Garbage) -> String {
         ));
     }
     text
-}
-
-fn confirm() -> Result<bool, Failure> {
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
-        return Err(Failure::new(
-            code::USAGE,
-            "confirm with --yes: standard input is not a terminal, so plinth cannot ask",
-        ));
-    }
-    print!("Remove them? [y/N] ");
-    let _ = std::io::stdout().flush();
-    let mut answer = String::new();
-    stdin
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|err| Failure::other(format!("cannot read the answer: {err}")))?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
 }
