@@ -113,6 +113,7 @@ fn ready(
     let copied = started.elapsed();
     let sandbox: Arc<DockerSandbox> = DockerSandbox::new(client, &container.id, task).unwrap();
     sandbox
+        .sessions()
         .create(SessionSpec {
             name: "agent".into(),
             command: vec!["sh".into()],
@@ -124,7 +125,7 @@ fn ready(
         .unwrap();
     // new-session has returned: the session runs. The check below is not timed.
     let all = started.elapsed();
-    assert!(sandbox.is_alive("agent").unwrap());
+    assert!(sandbox.sessions().is_alive("agent").unwrap());
     (container, [created, copied - created, all - copied])
 }
 

@@ -172,7 +172,7 @@ fn poll_until(sandbox: &DockerSandbox, want: &Signal) -> Vec<Signal> {
 fn screen_until(sandbox: &DockerSandbox, session: &str, text: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let screen = sandbox.capture_screen(session).unwrap().text;
+        let screen = sandbox.sessions().capture_screen(session).unwrap().text;
         if screen.contains(text) {
             return screen;
         }
@@ -261,19 +261,23 @@ fn create_copy_exec_tmux_files_and_remove() {
 
     // tmux: a session, its screen, a paste and Enter, the exit code through poll.
     sandbox
+        .sessions()
         .create(session(
             "worker",
             "echo hello $WHO; read line; echo got $line; exit 4",
         ))
         .unwrap();
     poll_until(&sandbox, &Signal::ScreenChanged("worker".into()));
-    let screen = sandbox.capture_screen("worker").unwrap();
+    let screen = sandbox.sessions().capture_screen("worker").unwrap();
     assert!(screen.text.contains("hello plinth"), "{}", screen.text);
     assert_eq!((screen.width, screen.height), (100, 30));
-    assert!(sandbox.is_alive("worker").unwrap());
-    sandbox.paste("worker", "typed text").unwrap();
+    assert!(sandbox.sessions().is_alive("worker").unwrap());
+    sandbox.sessions().paste("worker", "typed text").unwrap();
     screen_until(&sandbox, "worker", "typed text");
-    sandbox.send_keys("worker", &["Enter".into()]).unwrap();
+    sandbox
+        .sessions()
+        .send_keys("worker", &["Enter".into()])
+        .unwrap();
     let exit = Signal::ProcessExited(ProcessExit {
         session: "worker".into(),
         exit_code: Some(4),
@@ -283,10 +287,10 @@ fn create_copy_exec_tmux_files_and_remove() {
         !contains(&sandbox.poll(), &exit),
         "an exit is reported once"
     );
-    assert!(!sandbox.is_alive("worker").unwrap());
-    let history = sandbox.capture_history("worker", 100).unwrap();
+    assert!(!sandbox.sessions().is_alive("worker").unwrap());
+    let history = sandbox.sessions().capture_history("worker", 100).unwrap();
     assert!(history.contains("got typed text"), "{history}");
-    let err = sandbox.paste("nobody", "x").unwrap_err();
+    let err = sandbox.sessions().paste("nobody", "x").unwrap_err();
     assert!(matches!(err, CapError::NotFound(_)), "{err:?}");
 
     // Files: inside the workdir and the home; `..`, elsewhere and symlinks out are denied.
@@ -357,6 +361,7 @@ fn a_restarted_plinth_finds_its_container_and_the_session_still_running() {
     {
         let sandbox = env.sandbox();
         sandbox
+            .sessions()
             .create(session("agent", "echo adopted; exec sleep 600"))
             .unwrap();
         screen_until(&sandbox, "agent", "adopted");
@@ -367,8 +372,11 @@ fn a_restarted_plinth_finds_its_container_and_the_session_still_running() {
     let found = ours.iter().find(|c| c.task == env.task).unwrap();
     assert!(found.is_running());
     let sandbox = DockerSandbox::new(&client, &found.id, &found.task).unwrap();
-    assert!(sandbox.is_alive("agent").unwrap());
-    assert_eq!(sandbox.foreground_command("agent").unwrap(), "sleep");
+    assert!(sandbox.sessions().is_alive("agent").unwrap());
+    assert_eq!(
+        sandbox.sessions().foreground_command("agent").unwrap(),
+        "sleep"
+    );
     let signals = sandbox.poll();
     assert!(
         contains(&signals, &Signal::ScreenChanged("agent".into())),
@@ -382,7 +390,10 @@ fn a_container_killed_from_outside_fails_calls_and_ends_its_sessions() {
     let image = agent_image(&client);
     let env = Env::new(&client, &image);
     let sandbox = env.sandbox();
-    sandbox.create(session("agent", "sleep 600")).unwrap();
+    sandbox
+        .sessions()
+        .create(session("agent", "sleep 600"))
+        .unwrap();
     sandbox.poll();
     let killed = Command::new("docker")
         .args(["kill", &env.container.id])
@@ -396,7 +407,7 @@ fn a_container_killed_from_outside_fails_calls_and_ends_its_sessions() {
     };
     assert!(text.contains(&env.container.id), "{text}");
     assert!(text.contains("is exited"), "{text}");
-    let err = sandbox.capture_screen("agent").unwrap_err();
+    let err = sandbox.sessions().capture_screen("agent").unwrap_err();
     assert!(
         matches!(&err, CapError::Failed(t) if t.contains("is exited")),
         "{err:?}"

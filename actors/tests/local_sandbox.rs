@@ -97,6 +97,7 @@ fn a_screen_change_and_an_exit_are_reported_with_the_session_name() {
     let rig = Rig::new();
     let sandbox = rig.sandbox("t1");
     sandbox
+        .sessions()
         .create(spec("worker", "echo hello $WHO; sleep 0.3; exit 3"))
         .unwrap();
     poll_until(&sandbox, &Signal::ScreenChanged("worker".into()));
@@ -109,10 +110,10 @@ fn a_screen_change_and_an_exit_are_reported_with_the_session_name() {
         !contains(&sandbox.poll(), &exit),
         "an exit is reported once"
     );
-    assert!(!sandbox.is_alive("worker").unwrap());
+    assert!(!sandbox.sessions().is_alive("worker").unwrap());
     // tmux writes "Pane is dead" below the last line, scrolling the top line (ours) into
     // the history.
-    let history = sandbox.capture_history("worker", 100).unwrap();
+    let history = sandbox.sessions().capture_history("worker", 100).unwrap();
     assert!(history.contains("hello plinth"), "{history}");
 }
 
@@ -121,17 +122,23 @@ fn one_task_cannot_see_or_touch_another_tasks_sessions() {
     let rig = Rig::new();
     let first = rig.sandbox("t1");
     let second = rig.sandbox("t2");
-    first.create(spec("agent", "sleep 30")).unwrap();
-    let err = second.capture_screen("agent").unwrap_err();
+    first.sessions().create(spec("agent", "sleep 30")).unwrap();
+    let err = second.sessions().capture_screen("agent").unwrap_err();
     assert!(matches!(err, CapError::NotFound(_)), "{err:?}");
-    second.kill("agent").unwrap();
+    second.sessions().kill("agent").unwrap();
     assert!(
-        first.is_alive("agent").unwrap(),
+        first.sessions().is_alive("agent").unwrap(),
         "t2's kill left t1's session alone"
     );
-    let err = first.create(spec("agent", "sleep 30")).unwrap_err();
+    let err = first
+        .sessions()
+        .create(spec("agent", "sleep 30"))
+        .unwrap_err();
     assert!(matches!(err, CapError::Invalid(_)), "{err:?}");
-    let err = first.create(spec("../t2--agent", "true")).unwrap_err();
+    let err = first
+        .sessions()
+        .create(spec("../t2--agent", "true"))
+        .unwrap_err();
     assert!(matches!(err, CapError::Invalid(_)), "{err:?}");
 }
 
@@ -140,20 +147,24 @@ fn a_paste_arrives_as_typed_text_and_keys_submit_it() {
     let rig = Rig::new();
     let sandbox = rig.sandbox("t1");
     sandbox
+        .sessions()
         .create(spec("agent", "read line; echo \"got:$line\"; sleep 30"))
         .unwrap();
-    sandbox.paste("agent", "two words").unwrap();
-    sandbox.send_keys("agent", &["Enter".into()]).unwrap();
+    sandbox.sessions().paste("agent", "two words").unwrap();
+    sandbox
+        .sessions()
+        .send_keys("agent", &["Enter".into()])
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let text = sandbox.capture_screen("agent").unwrap().text;
+        let text = sandbox.sessions().capture_screen("agent").unwrap().text;
         if text.contains("got:two words") {
             break;
         }
         assert!(Instant::now() < deadline, "screen: {text}");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let history = sandbox.capture_history("agent", 100).unwrap();
+    let history = sandbox.sessions().capture_history("agent", 100).unwrap();
     assert!(history.contains("got:two words"), "{history}");
 }
 
@@ -163,6 +174,7 @@ fn a_session_name_never_matches_another_by_prefix_and_semicolons_pass_through() 
     let sandbox = rig.sandbox("t1");
     // An argument ending in ';' would end the command for tmux if it were not escaped.
     sandbox
+        .sessions()
         .create(SessionSpec {
             command: vec![
                 "sh".into(),
@@ -175,16 +187,22 @@ fn a_session_name_never_matches_another_by_prefix_and_semicolons_pass_through() 
         })
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !sandbox.capture_screen("ab").unwrap().text.contains("semi;") {
+    while !sandbox
+        .sessions()
+        .capture_screen("ab")
+        .unwrap()
+        .text
+        .contains("semi;")
+    {
         assert!(Instant::now() < deadline, "the argument never arrived");
         std::thread::sleep(Duration::from_millis(50));
     }
     for err in [
-        sandbox.capture_screen("a").unwrap_err(),
-        sandbox.foreground_command("a").unwrap_err(),
+        sandbox.sessions().capture_screen("a").unwrap_err(),
+        sandbox.sessions().foreground_command("a").unwrap_err(),
     ] {
         assert!(matches!(err, CapError::NotFound(_)), "{err:?}");
     }
-    assert!(!sandbox.is_alive("a").unwrap());
-    assert!(sandbox.is_alive("ab").unwrap());
+    assert!(!sandbox.sessions().is_alive("a").unwrap());
+    assert!(sandbox.sessions().is_alive("ab").unwrap());
 }

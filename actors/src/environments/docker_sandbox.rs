@@ -4,19 +4,19 @@
 //! plinth's own inside the container, so sessions outlive plinth and are found again by a
 //! new sandbox for the same container.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use bollard::Docker;
-use plinth_wasm::wit::{CapError, ExecOutput, ExecRequest, Screen, SessionSpec, Signal};
+use plinth_wasm::wit::{CapError, ExecOutput, ExecRequest, Signal};
 use plinth_wasm::{EnvironmentCap, TmuxCap};
 
 use super::docker::{DockerClient, DockerError};
 use super::docker_exec::{ExecSpec, blocking, exec};
 use super::image::{AGENT_USER, WORKDIR};
 use crate::agent_host::Sandbox;
-use crate::sandbox::{SessionWatch, TmuxOutput, TmuxRunner, TmuxServer};
+use crate::sandbox::{DirResolver, TaskSessions, TmuxOutput, TmuxRunner, TmuxServer};
 
 /// The agent's home in plinth's images.
 pub const AGENT_HOME: &str = "/home/agent";
@@ -40,11 +40,9 @@ const UNRESOLVABLE: i32 = 90;
 const OUTSIDE: i32 = 91;
 
 pub struct DockerSandbox {
-    task: String,
     container: String,
     docker: Docker,
-    tmux: TmuxServer,
-    watch: SessionWatch,
+    sessions: Arc<TaskSessions>,
 }
 
 /// Runs tmux in the container as the agent.
@@ -69,12 +67,12 @@ impl DockerSandbox {
             docker: docker.clone(),
             container: container.clone(),
         };
+        let tmux = TmuxServer::with_runner(TMUX_SOCKET, Arc::new(runner));
+        let dir: DirResolver = Box::new(|workdir| Ok(PathBuf::from(Self::dir(workdir))));
         Ok(Arc::new(DockerSandbox {
-            task: task.into(),
-            tmux: TmuxServer::with_runner(TMUX_SOCKET, Arc::new(runner)),
+            sessions: Arc::new(TaskSessions::new(task, tmux, dir)),
             container,
             docker,
-            watch: SessionWatch::default(),
         }))
     }
 
@@ -82,8 +80,9 @@ impl DockerSandbox {
         &self.container
     }
 
-    fn full(&self, session: &str) -> Result<String, CapError> {
-        TmuxServer::session_name(&self.task, session)
+    /// The task's tmux sessions (the `tmux` capability).
+    pub fn sessions(&self) -> &TaskSessions {
+        &self.sessions
     }
 
     /// Relative directories start at the workdir. Directories are not confined as files
@@ -180,47 +179,6 @@ impl TmuxRunner for ContainerTmux {
     }
 }
 
-impl TmuxCap for DockerSandbox {
-    fn create(&self, spec: SessionSpec) -> Result<(), CapError> {
-        let full = self.full(&spec.name)?;
-        let dir = Self::dir(spec.workdir.as_deref());
-        self.tmux.create(&full, &spec, Path::new(&dir))?;
-        self.watch.started(&full);
-        Ok(())
-    }
-
-    fn paste(&self, session: &str, text: &str) -> Result<(), CapError> {
-        self.tmux.paste(&self.full(session)?, text)
-    }
-
-    fn send_keys(&self, session: &str, keys: &[String]) -> Result<(), CapError> {
-        self.tmux.send_keys(&self.full(session)?, keys)
-    }
-
-    fn capture_screen(&self, session: &str) -> Result<Screen, CapError> {
-        self.tmux.capture_screen(&self.full(session)?)
-    }
-
-    fn capture_history(&self, session: &str, max_lines: u32) -> Result<String, CapError> {
-        self.tmux.capture_history(&self.full(session)?, max_lines)
-    }
-
-    fn foreground_command(&self, session: &str) -> Result<String, CapError> {
-        self.tmux.foreground_command(&self.full(session)?)
-    }
-
-    fn is_alive(&self, session: &str) -> Result<bool, CapError> {
-        self.tmux.is_alive(&self.full(session)?)
-    }
-
-    fn kill(&self, session: &str) -> Result<(), CapError> {
-        let full = self.full(session)?;
-        self.tmux.kill(&full)?;
-        self.watch.forget(&full);
-        Ok(())
-    }
-}
-
 impl EnvironmentCap for DockerSandbox {
     fn exec(&self, request: ExecRequest) -> Result<ExecOutput, CapError> {
         self.run(ExecSpec {
@@ -244,7 +202,7 @@ impl EnvironmentCap for DockerSandbox {
 
 impl Sandbox for DockerSandbox {
     fn tmux(self: Arc<Self>) -> Arc<dyn TmuxCap> {
-        self
+        self.sessions.clone()
     }
 
     fn environment(self: Arc<Self>) -> Arc<dyn EnvironmentCap> {
@@ -252,10 +210,10 @@ impl Sandbox for DockerSandbox {
     }
 
     fn poll(&self) -> Vec<Signal> {
-        match self.watch.poll(&self.tmux, &self.task) {
+        match self.sessions.poll() {
             Ok(signals) => signals,
             // The container is gone, and every program in it with it.
-            Err(_) if !self.running() => self.watch.all_gone(&self.task),
+            Err(_) if !self.running() => self.sessions.all_gone(),
             // A passing hiccup: the next tick asks again.
             Err(_) => Vec::new(),
         }

@@ -7,25 +7,21 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use plinth_wasm::wit::{CapError, ExecOutput, ExecRequest, Screen, SessionSpec, Signal};
+use plinth_wasm::wit::{CapError, ExecOutput, ExecRequest, Signal};
 use plinth_wasm::{EnvironmentCap, TmuxCap};
 
 use super::confine::confine;
 use super::local_exec::{ExecSpec, exec};
+use super::task_sessions::{DirResolver, TaskSessions};
 use super::tmux::TmuxServer;
-use super::watch::SessionWatch;
 use crate::agent_host::Sandbox;
 
 /// The longest a command may run, whatever the adapter asks.
 const MAX_EXEC: Duration = Duration::from_secs(600);
 
 pub struct LocalSandbox {
-    task: String,
-    workdir: PathBuf,
-    /// The agent's home (its config goes there), never the user's own.
-    home: PathBuf,
-    tmux: TmuxServer,
-    watch: SessionWatch,
+    dirs: Arc<Dirs>,
+    sessions: Arc<TaskSessions>,
 }
 
 impl LocalSandbox {
@@ -35,19 +31,37 @@ impl LocalSandbox {
         home: impl Into<PathBuf>,
         tmux: TmuxServer,
     ) -> Arc<Self> {
-        Arc::new(LocalSandbox {
-            task: task.into(),
+        let dirs = Arc::new(Dirs {
             workdir: workdir.into(),
             home: home.into(),
-            tmux,
-            watch: SessionWatch::default(),
+        });
+        let session_dirs = dirs.clone();
+        let dir: DirResolver = Box::new(move |requested| {
+            let dir = session_dirs.dir(requested)?;
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| CapError::Failed(format!("cannot create {}: {e}", dir.display())))?;
+            Ok(dir)
+        });
+        Arc::new(LocalSandbox {
+            dirs,
+            sessions: Arc::new(TaskSessions::new(task, tmux, dir)),
         })
     }
 
-    fn full(&self, session: &str) -> Result<String, CapError> {
-        TmuxServer::session_name(&self.task, session)
+    /// The task's tmux sessions (the `tmux` capability).
+    pub fn sessions(&self) -> &TaskSessions {
+        &self.sessions
     }
+}
 
+/// The task's two directories, where the adapter's paths are resolved.
+struct Dirs {
+    workdir: PathBuf,
+    /// The agent's home (its config goes there), never the user's own.
+    home: PathBuf,
+}
+
+impl Dirs {
     /// A path the adapter named, inside the workdir (relative paths start there) or the
     /// home.
     fn file(&self, path: &str) -> Result<PathBuf, CapError> {
@@ -72,52 +86,9 @@ impl LocalSandbox {
     }
 }
 
-impl TmuxCap for LocalSandbox {
-    fn create(&self, spec: SessionSpec) -> Result<(), CapError> {
-        let full = self.full(&spec.name)?;
-        let dir = self.dir(spec.workdir.as_deref())?;
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| CapError::Failed(format!("cannot create {}: {e}", dir.display())))?;
-        self.tmux.create(&full, &spec, &dir)?;
-        self.watch.started(&full);
-        Ok(())
-    }
-
-    fn paste(&self, session: &str, text: &str) -> Result<(), CapError> {
-        self.tmux.paste(&self.full(session)?, text)
-    }
-
-    fn send_keys(&self, session: &str, keys: &[String]) -> Result<(), CapError> {
-        self.tmux.send_keys(&self.full(session)?, keys)
-    }
-
-    fn capture_screen(&self, session: &str) -> Result<Screen, CapError> {
-        self.tmux.capture_screen(&self.full(session)?)
-    }
-
-    fn capture_history(&self, session: &str, max_lines: u32) -> Result<String, CapError> {
-        self.tmux.capture_history(&self.full(session)?, max_lines)
-    }
-
-    fn foreground_command(&self, session: &str) -> Result<String, CapError> {
-        self.tmux.foreground_command(&self.full(session)?)
-    }
-
-    fn is_alive(&self, session: &str) -> Result<bool, CapError> {
-        self.tmux.is_alive(&self.full(session)?)
-    }
-
-    fn kill(&self, session: &str) -> Result<(), CapError> {
-        let full = self.full(session)?;
-        self.tmux.kill(&full)?;
-        self.watch.forget(&full);
-        Ok(())
-    }
-}
-
 impl EnvironmentCap for LocalSandbox {
     fn exec(&self, request: ExecRequest) -> Result<ExecOutput, CapError> {
-        let dir = self.dir(request.workdir.as_deref())?;
+        let dir = self.dirs.dir(request.workdir.as_deref())?;
         exec(ExecSpec {
             command: &request.command,
             workdir: &dir,
@@ -128,12 +99,12 @@ impl EnvironmentCap for LocalSandbox {
     }
 
     fn read_file(&self, path: &str) -> Result<Vec<u8>, CapError> {
-        let real = self.file(path)?;
+        let real = self.dirs.file(path)?;
         std::fs::read(&real).map_err(|e| io_error(path, e))
     }
 
     fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), CapError> {
-        let real = self.file(path)?;
+        let real = self.dirs.file(path)?;
         if let Some(parent) = real.parent() {
             std::fs::create_dir_all(parent).map_err(|e| io_error(path, e))?;
         }
@@ -143,7 +114,7 @@ impl EnvironmentCap for LocalSandbox {
 
 impl Sandbox for LocalSandbox {
     fn tmux(self: Arc<Self>) -> Arc<dyn TmuxCap> {
-        self
+        self.sessions.clone()
     }
 
     fn environment(self: Arc<Self>) -> Arc<dyn EnvironmentCap> {
@@ -152,15 +123,15 @@ impl Sandbox for LocalSandbox {
 
     fn poll(&self) -> Vec<Signal> {
         // A host tmux that cannot be run has no sessions to report on.
-        self.watch.poll(&self.tmux, &self.task).unwrap_or_default()
+        self.sessions.poll().unwrap_or_default()
     }
 
     fn home(&self) -> String {
-        self.home.display().to_string()
+        self.dirs.home.display().to_string()
     }
 
     fn workdir(&self) -> String {
-        self.workdir.display().to_string()
+        self.dirs.workdir.display().to_string()
     }
 }
 

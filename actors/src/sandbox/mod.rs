@@ -5,10 +5,12 @@
 mod confine;
 mod local;
 mod local_exec;
+mod task_sessions;
 mod tmux;
 mod watch;
 
 pub use confine::confine;
 pub use local::LocalSandbox;
+pub use task_sessions::{DirResolver, TaskSessions};
 pub use tmux::{HISTORY_LIMIT, HostTmux, PaneState, TmuxOutput, TmuxRunner, TmuxServer};
 pub use watch::SessionWatch;
