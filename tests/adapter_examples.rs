@@ -5,7 +5,7 @@
 //! The components are not built here: run `scripts/build-examples.sh` (scripts/test.sh
 //! does) first. A missing component fails the test with that instruction.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -15,18 +15,10 @@ use plinth_wasm::{
     LoadedAdapter, LogCap, StateCap, WasmHost,
 };
 
-/// `$PLINTH_ADAPTERS_DIR` (relative: from the repository root), else `target/adapters`,
-/// as for scripts/build-examples.sh.
-fn adapters_dir() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    match std::env::var_os("PLINTH_ADAPTERS_DIR") {
-        Some(dir) => root.join(dir),
-        None => root.join("target/adapters"),
-    }
-}
-
 fn example_path(file: &str) -> PathBuf {
-    adapters_dir().join("examples").join(file)
+    plinth_actors::builtin_adapters::adapters_dir()
+        .join("examples")
+        .join(file)
 }
 
 fn example(file: &str) -> Vec<u8> {

@@ -3,7 +3,6 @@
 //! (scripts/docker-setup.sh) and the built adapters (scripts/build-adapters.sh); fails
 //! saying so without them.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU32;
 use std::time::{Duration, Instant};
@@ -21,19 +20,14 @@ use plinth_store::{Event, EventFilter, Store};
 use plinth_wasm::wit::ExecRequest;
 use plinth_wasm::{Capability, EnvironmentCap, HostConfig, WasmHost};
 
+/// A built-in adapter, as embedded in plinth (from `scripts/build-adapters.sh`'s output).
 fn component(name: &str) -> Vec<u8> {
-    let dir = std::env::var_os("PLINTH_ADAPTERS_DIR")
-        .map(PathBuf::from)
+    plinth_actors::builtin_adapters::builtin_adapter(name)
         .unwrap_or_else(|| {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/adapters"))
-        });
-    let path = dir.join(format!("{name}.wasm"));
-    std::fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}: run scripts/build-adapters.sh first (scripts/test.sh does)",
-            path.display()
-        )
-    })
+            panic!("{name} was not built in: run scripts/build-adapters.sh first (scripts/test.sh does)")
+        })
+        .bytes
+        .to_vec()
 }
 
 fn last_status(events: &[Event]) -> Option<String> {

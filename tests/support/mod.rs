@@ -169,9 +169,7 @@ pub fn stdout(out: &Output) -> String {
 
 /// Where `scripts/build-adapters.sh` puts the built components.
 pub fn adapters_dir() -> PathBuf {
-    std::env::var_os("PLINTH_ADAPTERS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/adapters")))
+    plinth_actors::builtin_adapters::adapters_dir().to_path_buf()
 }
 
 fn component(path: PathBuf) -> PathBuf {
