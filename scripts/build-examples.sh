@@ -96,7 +96,8 @@ report() {
 build_rust() {
   local src="$root/docs/examples/rust-adapter"
   local dest="$out/echo-rust.wasm"
-  local target_dir="$work/rust"
+  # The guest adapters' target dir: std, built from source for wasm32, is built once for both.
+  local target_dir="$root/actors/adapters/target/guest"
   local stamp started=$SECONDS
 
   guest_choose_route
