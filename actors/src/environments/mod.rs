@@ -25,3 +25,7 @@ pub mod worktree;
 pub use build::{BuildEvent, ImageError, ImageRef, Images};
 pub use docker::{DEFAULT_DOCKER_HOST, DockerClient, DockerError};
 pub use image::{CLAUDE_CODE_VERSION, DEFAULT_BASE_IMAGE, ImageRecipe};
+pub use manager::{
+    CreateEnvironment, Environment, EnvironmentError, EnvironmentManager, GetEnvironment,
+    ListEnvironments, Listing, ManagerSettings, RemoveEnvironment, StopEnvironment,
+};

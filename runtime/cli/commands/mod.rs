@@ -21,8 +21,8 @@ pub async fn run(cli: Cli) -> Result<i32, Failure> {
         .map(Home::new)
         .unwrap_or_else(Home::from_env);
     match cli.command {
-        None => onboard::run(&home, &cli.listen).await,
-        Some(Command::Serve) => serve::run(&home, &cli.listen, None).await,
+        None => onboard::run(&home, cli.home.as_deref(), &cli.listen).await,
+        Some(Command::Serve) => serve::run(&home, cli.home.as_deref(), &cli.listen, None).await,
         Some(Command::Ps(json)) => ps::list(&Client::connect(&home)?, json.json).await,
         Some(Command::Inspect { actor, json }) => {
             ps::inspect(&Client::connect(&home)?, &actor, json.json).await

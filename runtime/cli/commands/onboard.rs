@@ -1,6 +1,8 @@
 //! `plinth` with no command, run inside a repository: register it as a project and serve,
 //! or, when a server already runs, register it there and print its URL.
 
+use std::path::Path;
+
 use plinth_actors::projects::{Project, repository_root};
 use plinth_server::{Home, ServerFile};
 use serde_json::json;
@@ -9,7 +11,11 @@ use crate::cli::Listen;
 use crate::client::Client;
 use crate::failure::{Failure, code};
 
-pub async fn run(home: &Home, listen: &Listen) -> Result<i32, Failure> {
+pub async fn run(
+    home: &Home,
+    explicit_home: Option<&Path>,
+    listen: &Listen,
+) -> Result<i32, Failure> {
     let cwd = std::env::current_dir()
         .map_err(|err| Failure::other(format!("cannot read the current directory: {err}")))?;
     let root = repository_root(&cwd).map_err(|err| {
@@ -35,7 +41,7 @@ pub async fn run(home: &Home, listen: &Listen) -> Result<i32, Failure> {
         }
         return Ok(0);
     }
-    super::serve::run(home, listen, Some(root)).await
+    super::serve::run(home, explicit_home, listen, Some(root)).await
 }
 
 /// Best effort: only where a desktop session exists, and never fatal.

@@ -1,12 +1,22 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use plinth_actors::config::Config;
 
 use plinth_server::{Home, Ready, ServeOptions, Stopped, serve};
 
 use crate::cli::Listen;
 use crate::failure::{Failure, code};
 
-pub async fn run(home: &Home, listen: &Listen, register: Option<PathBuf>) -> Result<i32, Failure> {
+/// `explicit_home`: the home given by `--home` or `PLINTH_HOME`, where the config file is.
+pub async fn run(
+    home: &Home,
+    explicit_home: Option<&Path>,
+    listen: &Listen,
+    register: Option<PathBuf>,
+) -> Result<i32, Failure> {
+    let (config, _) = Config::load(explicit_home).map_err(|err| Failure::other(err.to_string()))?;
     let options = ServeOptions {
+        config,
         home: home.clone(),
         bind: listen.bind,
         port: listen.port,

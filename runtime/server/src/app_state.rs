@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use plinth_actors::config::Config;
+use plinth_actors::environments::EnvironmentManager;
 use plinth_actors::projects::ProjectService;
 use plinth_kernel::{ChildRef, Registry};
 use plinth_store::Store;
@@ -13,6 +15,8 @@ pub struct AppState {
     pub store: Store,
     pub registry: Arc<Registry>,
     pub projects: ChildRef<ProjectService>,
+    pub environments: ChildRef<EnvironmentManager>,
+    pub config: Arc<Config>,
     pub guard: Arc<crate::guard::Guard>,
     pub started: Instant,
     /// Cancelled when the server stops: long-lived responses (event streams) end with it,

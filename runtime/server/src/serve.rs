@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use plinth_actors::config::Config;
 use plinth_actors::projects::{Project, RegisterProject};
 use plinth_kernel::{Exit, Kernel, KernelConfig};
 use plinth_store::{Store, StoreError};
@@ -32,6 +33,8 @@ pub struct ServeOptions {
     pub public_name: Option<String>,
     /// A repository to register as a project before serving.
     pub register: Option<PathBuf>,
+    /// The loaded `config.toml` with its `PLINTH_*` overrides.
+    pub config: Config,
 }
 
 /// What the caller shows the user once the server listens.
@@ -94,7 +97,7 @@ pub async fn serve(
     let kernel =
         Kernel::start(KernelConfig::default()).map_err(|e| ServeError::Kernel(e.to_string()))?;
     let registry = kernel.registry();
-    let tree = tree::build(&store, &registry);
+    let tree = tree::build(&store, &registry, home.root(), &options.config);
     kernel
         .start_root(tree.spec)
         .await
@@ -128,6 +131,8 @@ pub async fn serve(
         store: store.clone(),
         registry,
         projects: tree.projects,
+        environments: tree.environments,
+        config: Arc::new(options.config.clone()),
         guard,
         started,
         shutdown: shutdown.clone(),
