@@ -20,7 +20,7 @@ use plinth_actors::environments::manager::{
     ManagerSettings, RemoveEnvironment,
 };
 use plinth_actors::environments::record::{EnvironmentKind, EnvironmentStatus};
-use plinth_actors::environments::{ImageRecipe, Images};
+use plinth_actors::environments::{ImageRecipe, ImageRef, Images};
 use plinth_kernel::{
     Backoff, ChildRef, ChildSpec, Intensity, Kernel, KernelConfig, Restart, Strategy,
     SupervisorSpec,
@@ -105,6 +105,18 @@ async fn start(
     (kernel, manager)
 }
 
+/// plinth's agent image on the configured base, built if it is not there yet.
+fn agent_image(client: &DockerClient, settings: &ManagerSettings) -> ImageRef {
+    let images = Images::new(client.clone());
+    let base = settings.config.docker.base_image.clone();
+    blocking(async move {
+        images
+            .ensure(&ImageRecipe::agent(Some(&base)), |_| {})
+            .await
+    })
+    .unwrap_or_else(|e| panic!("the agent image: {e}"))
+}
+
 fn sh(script: &str) -> ExecRequest {
     ExecRequest {
         command: vec!["sh".into(), "-c".into(), script.into()],
@@ -164,14 +176,7 @@ async fn environments_are_made_used_and_readopted_by_a_new_manager() {
     let home = tempfile::tempdir().unwrap();
     let settings = settings(home.path(), &run);
     // The image once, up front, so its build time does not count against the actor's.
-    let images = Images::new(client.clone());
-    let base = settings.config.docker.base_image.clone();
-    blocking(async move {
-        images
-            .ensure(&ImageRecipe::agent(Some(&base)), |_| {})
-            .await
-    })
-    .unwrap_or_else(|e| panic!("the agent image: {e}"));
+    agent_image(&client, &settings);
 
     let repo = project();
     let store = Store::open(&home.path().join("plinth.db")).unwrap();
@@ -425,4 +430,85 @@ fn container_labels(
         .config
         .and_then(|c| c.labels)
         .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_project_with_a_dockerfile_runs_in_its_image_with_plinths_layer_on_top() {
+    let client = client();
+    let run = format!("pd{}", std::process::id());
+    let _cleanup = Cleanup {
+        client: client.clone(),
+        run: run.clone(),
+    };
+    let home = tempfile::tempdir().unwrap();
+    let settings = settings(home.path(), &run);
+    let agent = agent_image(&client, &settings);
+
+    // Built on plinth's own image, so the layer finds git, tmux and the user already there
+    // (a from-scratch project image would spend minutes in apt).
+    let repo = project();
+    std::fs::write(
+        repo.path().join("Dockerfile"),
+        format!(
+            "FROM {}\nUSER root\nRUN echo from-the-project > /etc/project-marker\n",
+            agent.tag
+        ),
+    )
+    .unwrap();
+    git(repo.path(), &["add", "Dockerfile"]);
+    git(repo.path(), &["commit", "-q", "-m", "a Dockerfile"]);
+
+    let store = Store::open(&home.path().join("plinth.db")).unwrap();
+    let (kernel, manager) = start(&store, &settings).await;
+    let task = format!("{run}-p");
+    let env = manager
+        .send(CreateEnvironment {
+            task: task.clone(),
+            project_path: repo.path().to_path_buf(),
+            base_branch: "main".into(),
+            sandbox: SandboxKind::Docker,
+            include_uncommitted: false,
+        })
+        .await
+        .unwrap()
+        .unwrap_or_else(|e| panic!("creating the environment: {e}"));
+    let sandbox = env.sandbox.clone();
+    tokio::task::spawn_blocking(move || {
+        assert_eq!(
+            stdout(&sandbox, "cat /etc/project-marker"),
+            "from-the-project"
+        );
+        assert_eq!(stdout(&sandbox, "id -un"), "agent");
+        assert_eq!(stdout(&sandbox, "cat README.md"), "committed");
+        sandbox
+            .clone()
+            .tmux()
+            .create(SessionSpec {
+                name: "sh".into(),
+                command: vec!["sh".into(), "-c".into(), "echo tmux-works; sleep 60".into()],
+                env: Vec::new(),
+                workdir: None,
+                width: 80,
+                height: 24,
+            })
+            .unwrap();
+        screen_until(&sandbox, "sh", "tmux-works");
+    })
+    .await
+    .unwrap();
+
+    let events = store.read(&EventFilter::task(&task), 0, 1000).unwrap();
+    let ready = events
+        .iter()
+        .find(|e| e.kind == "image.build.ready")
+        .unwrap_or_else(|| panic!("no image.build.ready among {events:?}"));
+    let tag = ready.data["tag"].as_str().unwrap();
+    assert!(tag.starts_with("plinth-project-agent:"), "{tag}");
+
+    manager
+        .send(RemoveEnvironment { task: task.clone() })
+        .await
+        .unwrap()
+        .unwrap();
+    kernel.shutdown(Duration::from_secs(2)).await;
 }

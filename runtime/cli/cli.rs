@@ -45,9 +45,24 @@ pub enum Command {
     /// Check what plinth needs (Docker, images, tmux, ttyd, git, disk, store), with fixes;
     /// exits 1 when tasks cannot run here.
     Doctor(Json),
+    /// The image tasks run in: the project's Dockerfile, or plinth's agent image.
+    #[command(subcommand)]
+    Image(ImageCommand),
     /// Remove what tasks left behind: containers labelled as plinth's whose task is
     /// unknown, and worktrees with no task. Says what it will remove first.
     Gc(GcArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImageCommand {
+    /// Build (or find already built) the image tasks of this project will run in, with
+    /// progress. Tasks build it themselves when needed; this does it ahead of time.
+    Build {
+        /// A directory in the project's repository (default: the current one).
+        path: Option<PathBuf>,
+        #[command(flatten)]
+        json: Json,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, LazyLock, Mutex};
 
 use bollard::query_parameters::{BuildImageOptionsBuilder, BuilderVersion};
-use futures::{Stream, StreamExt};
+use futures::StreamExt;
 
 use super::docker::{DockerClient, DockerError};
 use super::image::{self, BuildContext, ImageRecipe};
@@ -144,38 +144,17 @@ impl Images {
         Ok(self.ready(&tag, id, false, &mut on_event))
     }
 
-    /// [`Images::ensure`] as a stream of events ending in [`BuildEvent::Ready`] or an error.
-    /// The build runs on its own task: dropping the stream does not stop it, so the image
-    /// is still cached for the next caller.
-    pub fn ensure_stream(
-        &self,
-        recipe: ImageRecipe,
-    ) -> impl Stream<Item = Result<BuildEvent, ImageError>> + Send + Unpin + 'static {
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let images = self.clone();
-        tokio::spawn(async move {
-            let events = tx.clone();
-            let result = images
-                .ensure(&recipe, move |event| {
-                    if !matches!(event, BuildEvent::Ready(_)) {
-                        let _ = events.send(Ok(event));
-                    }
-                })
-                .await;
-            let _ = tx.send(result.map(BuildEvent::Ready));
-        });
-        // poll_fn keeps the stream Unpin, so callers can `.next()` it without pinning.
-        futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
-    }
-
     async fn resolve(&self, recipe: &ImageRecipe) -> Result<Resolved, ImageError> {
         let (hash, context) = match recipe {
-            ImageRecipe::Agent { base, ca_dir } => {
+            ImageRecipe::Agent { base, ca_dir } | ImageRecipe::ProjectLayer { base, ca_dir } => {
                 let base_id = self
                     .image_id(base)
                     .await?
                     .ok_or_else(|| ImageError::BaseMissing { base: base.clone() })?;
-                let dockerfile = image::agent_dockerfile(base);
+                let dockerfile = match recipe {
+                    ImageRecipe::ProjectLayer { .. } => image::project_layer_dockerfile(base),
+                    _ => image::agent_dockerfile(base),
+                };
                 let context = image::agent_context(&dockerfile, ca_dir.as_deref())
                     .map_err(ImageError::Context)?;
                 // The context holds the Dockerfile and the certificates it copies.

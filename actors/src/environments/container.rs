@@ -73,7 +73,7 @@ pub struct ContainerSpec {
 }
 
 /// A container plinth made for a task.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct TaskContainer {
     pub id: String,
     pub name: String,

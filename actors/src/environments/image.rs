@@ -21,6 +21,8 @@ pub const BASE_IMAGE_ENV: &str = "PLINTH_BASE_IMAGE";
 pub const CLAUDE_CODE_VERSION: &str = "2.1.332";
 pub const AGENT_IMAGE_REPO: &str = "plinth-agent";
 pub const PROJECT_IMAGE_REPO: &str = "plinth-project";
+/// A project's image with what plinth needs layered on top (see [`project_layer_dockerfile`]).
+pub const PROJECT_AGENT_IMAGE_REPO: &str = "plinth-project-agent";
 /// The non-root user agents run as; Claude Code refuses to skip permission prompts as root.
 pub const AGENT_USER: &str = "agent";
 pub const AGENT_UID: u32 = 1000;
@@ -72,6 +74,45 @@ WORKDIR {WORKDIR}
     )
 }
 
+/// What plinth needs in a project's image, added on top of it where missing: git and tmux
+/// (through apt-get when the image has it; otherwise the build fails saying what to add),
+/// Claude Code when npm is there to install it, the host's CA certificates, the `agent`
+/// user with uid 1000 (the repository is copied in owned by that uid; an image whose uid
+/// 1000 has another name gets `agent` as a second name for it) and the workdir. Everything
+/// is conditional, so an image made from plinth's own agent image gains nothing but a layer.
+pub fn project_layer_dockerfile(base: &str) -> String {
+    format!(
+        r#"FROM {base}
+USER root
+COPY {CONTEXT_CA_DIR}/ /usr/local/share/ca-certificates/
+RUN set -e; \
+ missing=""; \
+ command -v git >/dev/null 2>&1 || missing="$missing git"; \
+ command -v tmux >/dev/null 2>&1 || missing="$missing tmux"; \
+ if [ -n "$missing" ]; then \
+   if command -v apt-get >/dev/null 2>&1; then \
+     apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing ca-certificates \
+     && rm -rf /var/lib/apt/lists/*; \
+   else \
+     echo "plinth: this image has no$missing and no apt-get to install it with; install$missing in your Dockerfile" >&2; exit 1; \
+   fi; \
+ fi; \
+ if command -v update-ca-certificates >/dev/null 2>&1; then update-ca-certificates >/dev/null; fi; \
+ if ! command -v claude >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
+   npm install -g --no-fund --no-audit --no-update-notifier @anthropic-ai/claude-code@{CLAUDE_CODE_VERSION} && npm cache clean --force; \
+ fi; \
+ if ! id -u {AGENT_USER} >/dev/null 2>&1; then \
+   if getent group {AGENT_UID} >/dev/null 2>&1; then group="-g {AGENT_UID}"; else group="-U"; fi; \
+   useradd --create-home --non-unique --uid {AGENT_UID} $group --shell /bin/sh {AGENT_USER}; \
+ fi; \
+ mkdir -p {WORKDIR} && chown {AGENT_UID} {WORKDIR}
+ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+USER {AGENT_USER}
+WORKDIR {WORKDIR}
+"#
+    )
+}
+
 /// How to make an environment's image.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ImageRecipe {
@@ -85,6 +126,12 @@ pub enum ImageRecipe {
     Dockerfile {
         dockerfile: PathBuf,
         context: PathBuf,
+    },
+    /// What plinth needs, on top of the project's image `base` (see
+    /// [`project_layer_dockerfile`]).
+    ProjectLayer {
+        base: String,
+        ca_dir: Option<PathBuf>,
     },
 }
 
@@ -116,6 +163,7 @@ impl ImageRecipe {
         match self {
             Self::Agent { .. } => AGENT_IMAGE_REPO,
             Self::Dockerfile { .. } => PROJECT_IMAGE_REPO,
+            Self::ProjectLayer { .. } => PROJECT_AGENT_IMAGE_REPO,
         }
     }
 
@@ -123,6 +171,7 @@ impl ImageRecipe {
         match self {
             Self::Agent { .. } => "agent",
             Self::Dockerfile { .. } => "project",
+            Self::ProjectLayer { .. } => "project-agent",
         }
     }
 }

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use actix::{Message, ResponseFuture};
 use chrono::Utc;
+use futures::StreamExt;
 use plinth_kernel::{Child, Ctx, Handle};
 use plinth_store::{NewEvent, Store, StoreError, Versioned};
 use serde_json::json;
@@ -29,7 +30,7 @@ use super::record::{
 };
 use super::repo_copy::{RepoCopy, RepoCopyError, copy_repo};
 use super::worktree::{self, WorktreeError};
-use super::{ImageError, ImageRecipe, Images};
+use super::{BuildEvent, ImageError, ImagePlan, ImageRef, Images};
 use crate::agent_host::Sandbox;
 use crate::config::{Config, SandboxKind};
 use crate::projects::{ProjectError, project_id, repository_root};
@@ -430,12 +431,13 @@ async fn save(store: &Store, info: &EnvironmentV1, event: &str) -> Result<(), St
 
 fn create_docker(
     client: DockerClient,
+    store: Store,
     settings: &ManagerSettings,
     msg: &CreateEnvironment,
     root: PathBuf,
     project: String,
 ) -> Result<(String, Arc<dyn Sandbox>), EnvironmentError> {
-    let recipe = ImageRecipe::agent(Some(&settings.config.docker.base_image));
+    let plan = ImagePlan::for_project(&root, &settings.config);
     let images = Images::new(client.clone()).with_labels(settings.labels.clone());
     let mut spec = ContainerSpec {
         task: msg.task.clone(),
@@ -461,8 +463,9 @@ fn create_docker(
         include_uncommitted: msg.include_uncommitted,
     };
     let c = client.clone();
+    let task = msg.task.clone();
     let id = blocking(async move {
-        spec.image = images.ensure(&recipe, |_| {}).await?.tag;
+        spec.image = ensure_image(&images, plan, &store, &task).await?.tag;
         let made = container::create(&c, &spec).await?;
         if let Err(e) = copy_repo(&c, &made.id, &copy).await {
             // A container without the repository is no environment: don't leave it.
@@ -473,6 +476,49 @@ fn create_docker(
     })?;
     let sandbox: Arc<dyn Sandbox> = DockerSandbox::new(&client, &id, &msg.task)?;
     Ok((id, sandbox))
+}
+
+/// Makes the task's image ready, publishing the build's progress as the task's events
+/// (`image.build.*`), so a browser can show what a first task is waiting for.
+async fn ensure_image(
+    images: &Images,
+    plan: ImagePlan,
+    store: &Store,
+    task: &str,
+) -> Result<ImageRef, EnvironmentError> {
+    let mut events = images.ensure_stream(plan);
+    while let Some(item) = events.next().await {
+        let (kind, data) = match &item {
+            Ok(BuildEvent::CacheHit { .. }) => continue,
+            Ok(BuildEvent::Started { tag }) => ("image.build.started", json!({"tag": tag})),
+            Ok(BuildEvent::Step {
+                step,
+                total,
+                instruction,
+            }) => (
+                "image.build.step",
+                json!({"step": step, "total": total, "instruction": instruction}),
+            ),
+            Ok(BuildEvent::Output { line }) => ("image.build.output", json!({"line": line})),
+            Ok(BuildEvent::Ready(image)) => (
+                "image.build.ready",
+                json!({"tag": image.tag, "cached": image.cached}),
+            ),
+            Err(err) => ("image.build.failed", json!({"error": err.to_string()})),
+        };
+        // Progress is for watching; a store that cannot take it must not fail the build.
+        if let Err(err) = store.append(NewEvent::new(kind, data).for_task(task)).await {
+            tracing::warn!(%err, task, "cannot record the image build's progress");
+        }
+        match item {
+            Ok(BuildEvent::Ready(image)) => return Ok(image),
+            Err(err) => return Err(err.into()),
+            Ok(_) => {}
+        }
+    }
+    Err(EnvironmentError::Join(
+        "the image build ended without a result".into(),
+    ))
 }
 
 impl Handle<CreateEnvironment> for EnvironmentManager {
@@ -536,8 +582,11 @@ async fn create(
     let sandbox = match msg.sandbox {
         SandboxKind::Docker => {
             let s = settings.clone();
-            let (id, sandbox) =
-                off_thread(move || create_docker(docker.get()?, &s, &msg, root, project)).await?;
+            let (id, sandbox) = {
+                let store = store.clone();
+                off_thread(move || create_docker(docker.get()?, store, &s, &msg, root, project))
+                    .await?
+            };
             info.container = Some(id);
             sandbox
         }

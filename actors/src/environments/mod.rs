@@ -4,6 +4,7 @@
 //! - [`docker`]: the negotiated connection to the daemon, and the error when it is down.
 //! - [`image`]: what an image is made from, and the tag its inputs give it.
 //! - [`build`]: building an image once per set of inputs, with progress events.
+//! - [`image_plan`]: which image a project's environments run in.
 //! - `dockerignore`: what a project's build context leaves out.
 //! - [`manager`]: the actor that owns every task's environment, Docker or local, and
 //!   re-adopts them after a restart ([`record`] is what it stores).
@@ -16,6 +17,7 @@ pub mod docker_sandbox;
 mod dockerignore;
 pub mod gc;
 pub mod image;
+pub mod image_plan;
 pub mod manager;
 pub mod ownership;
 pub mod record;
@@ -25,6 +27,7 @@ pub mod worktree;
 pub use build::{BuildEvent, ImageError, ImageRef, Images};
 pub use docker::{DEFAULT_DOCKER_HOST, DockerClient, DockerError};
 pub use image::{CLAUDE_CODE_VERSION, DEFAULT_BASE_IMAGE, ImageRecipe};
+pub use image_plan::ImagePlan;
 pub use manager::{
     CreateEnvironment, Environment, EnvironmentError, EnvironmentManager, GetEnvironment,
     ListEnvironments, Listing, ManagerSettings, RemoveEnvironment, StopEnvironment,

@@ -3,13 +3,14 @@ mod config;
 mod doctor;
 mod events;
 mod gc;
+mod image;
 mod onboard;
 mod ps;
 mod serve;
 
 use plinth_server::Home;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, ImageCommand};
 use crate::client::Client;
 use crate::failure::Failure;
 
@@ -31,6 +32,9 @@ pub async fn run(cli: Cli) -> Result<i32, Failure> {
         Some(Command::Agents(command)) => agents::run(&home, cli.home.as_deref(), command).await,
         Some(Command::Config(json)) => config::run(cli.home.as_deref(), json.json),
         Some(Command::Doctor(json)) => Ok(doctor::run(&home, cli.home.as_deref(), json.json).await),
+        Some(Command::Image(ImageCommand::Build { path, json })) => {
+            image::build(cli.home.as_deref(), path, json.json).await
+        }
         Some(Command::Gc(args)) => gc::run(&home, cli.home.as_deref(), args).await,
     }
 }

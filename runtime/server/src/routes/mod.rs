@@ -1,6 +1,7 @@
 //! The HTTP API. Every route sits behind [`crate::guard`].
 
 mod actors;
+mod environments;
 mod events;
 mod health;
 mod projects;
@@ -27,6 +28,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/events"),
     ("GET", "/api/projects"),
     ("POST", "/api/projects"),
+    ("GET", "/api/environments"),
 ];
 
 pub fn router(state: AppState) -> Router {
@@ -44,6 +46,7 @@ pub fn router(state: AppState) -> Router {
             "/api/projects",
             get(projects::list).post(projects::register),
         )
+        .route("/api/environments", get(environments::list))
         .fallback(not_found)
         .with_state(state)
         .layer(middleware::from_fn_with_state(guard, guard::check))
