@@ -17,16 +17,7 @@ async fn the_environment_manager_runs_in_the_tree_and_reports_docker_down_withou
         .env("PLINTH_SANDBOX", "local");
     let server = home.serve_with_command(command);
 
-    let view: Value = server
-        .get("/api/environments")
-        .send()
-        .await
-        .unwrap()
-        .error_for_status()
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let view: Value = server.get_json("/api/environments").await;
     assert_eq!(view["environments"], Value::Array(vec![]), "{view}");
     assert_eq!(view["orphans"], Value::Array(vec![]), "{view}");
     assert_eq!(view["default_sandbox"], "local", "{view}");
@@ -36,14 +27,7 @@ async fn the_environment_manager_runs_in_the_tree_and_reports_docker_down_withou
         "the error says where it looked: {view}"
     );
 
-    let actors: Vec<Value> = server
-        .get("/api/actors")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let actors: Vec<Value> = server.get_json("/api/actors").await;
     let manager = actors
         .iter()
         .find(|a| a["name"] == "root/environments")

@@ -18,3 +18,4 @@ pub mod environments;
 pub mod projects;
 pub mod sandbox;
 pub mod task_inputs;
+pub mod tasks;

@@ -10,6 +10,7 @@ use plinth_actors::agents::InstalledAgentRecord;
 use plinth_actors::environments::record::EnvironmentRecord;
 use plinth_actors::projects::ProjectRecord;
 use plinth_actors::task_inputs::TaskInputsRecord;
+use plinth_actors::tasks::TaskRecord;
 use plinth_store::frozen::check_frozen;
 use serde_json::json;
 
@@ -82,4 +83,30 @@ fn environment_records_keep_their_stored_shape() {
         "created_at": "2026-11-26T00:00:00Z"
     });
     check_frozen::<EnvironmentRecord>(&frozen_dir(), &[(1, v1)]).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn task_records_keep_their_stored_shape() {
+    let v1 = json!({
+        "version": "1",
+        "id": "add-a-json-flag-7f3a",
+        "inputs": {
+            "prompt": "Add a --json flag to `shop list`",
+            "agent": "claude-code",
+            "project": "shop-a1b2c3",
+            "base_branch": "main",
+            "sandbox": "docker",
+            "include_uncommitted": false
+        },
+        "project_path": "/home/ada/src/shop",
+        "base_branch": "main",
+        "branch": "plinth/add-a-json-flag-7f3a",
+        "lifecycle": {"state": "failed", "reason": "its container was killed"},
+        "agent_status": "working",
+        "agent_detail": "running cargo test",
+        "archived": false,
+        "created_at": "2026-11-26T10:00:00Z",
+        "updated_at": "2026-11-26T10:05:00Z"
+    });
+    check_frozen::<TaskRecord>(&frozen_dir(), &[(1, v1)]).unwrap_or_else(|e| panic!("{e}"));
 }

@@ -119,6 +119,15 @@ impl Server {
             .header("accept", "application/json")
     }
 
+    /// GET `path` with the token, as JSON; panics unless the answer is a 2xx with JSON.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        let res = self.get(path).send().await.expect("GET");
+        let status = res.status();
+        let text = res.text().await.expect("read the body");
+        assert!(status.is_success(), "GET {path}: {status} {text}");
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {path}: {e}: {text}"))
+    }
+
     pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
         self.client()
             .post(format!("{}{path}", self.url))
@@ -189,4 +198,26 @@ pub fn adapter_component(name: &str) -> PathBuf {
 /// A test-only component (`probe`, `minimal`, `foreign`).
 pub fn test_component(name: &str) -> PathBuf {
     component(adapters_dir().join("test").join(format!("{name}.wasm")))
+}
+
+/// `git ARGS` in `dir`, with an identity of its own; panics with git's output on failure.
+pub fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+        .args(args)
+        .output()
+        .expect("run git");
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+}
+
+/// A new repository on `main` with one commit (a README).
+pub fn repository() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    std::fs::write(dir.path().join("README.md"), "hello\n").expect("write README");
+    git(dir.path(), &["add", "README.md"]);
+    git(dir.path(), &["commit", "-q", "-m", "first"]);
+    dir
 }

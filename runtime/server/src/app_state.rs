@@ -6,6 +6,7 @@ use std::time::Instant;
 use plinth_actors::config::Config;
 use plinth_actors::environments::EnvironmentManager;
 use plinth_actors::projects::ProjectService;
+use plinth_actors::tasks::TaskService;
 use plinth_kernel::{ChildRef, Registry};
 use plinth_store::Store;
 use tokio_util::sync::CancellationToken;
@@ -16,6 +17,7 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     pub projects: ChildRef<ProjectService>,
     pub environments: ChildRef<EnvironmentManager>,
+    pub tasks: ChildRef<TaskService>,
     pub config: Arc<Config>,
     pub guard: Arc<crate::guard::Guard>,
     pub started: Instant,

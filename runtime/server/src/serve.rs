@@ -7,10 +7,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use plinth_actors::agents::AgentCatalog;
 use plinth_actors::config::Config;
 use plinth_actors::projects::{Project, RegisterProject};
 use plinth_kernel::{Exit, Kernel, KernelConfig};
 use plinth_store::{Store, StoreError};
+use plinth_wasm::{HostConfig, WasmHost};
 use tokio_util::sync::CancellationToken;
 
 use crate::app_state::AppState;
@@ -97,7 +99,15 @@ pub async fn serve(
     let kernel =
         Kernel::start(KernelConfig::default()).map_err(|e| ServeError::Kernel(e.to_string()))?;
     let registry = kernel.registry();
-    let tree = tree::build(&store, &registry, home.root(), &options.config);
+    let wasm = WasmHost::new(HostConfig {
+        cache_dir: Some(home.wasm_cache_dir()),
+        memory_limit: options.config.adapters.memory_limit_bytes(),
+        call_deadline: options.config.adapters.call_deadline(),
+        ..HostConfig::default()
+    })
+    .map_err(|e| ServeError::Kernel(format!("the WebAssembly host: {e}")))?;
+    let catalog = AgentCatalog::new(store.clone(), home.agents_dir(), wasm);
+    let tree = tree::build(&store, &registry, &home, &options.config, catalog);
     kernel
         .start_root(tree.spec)
         .await
@@ -132,6 +142,7 @@ pub async fn serve(
         registry,
         projects: tree.projects,
         environments: tree.environments,
+        tasks: tree.tasks,
         config: Arc::new(options.config.clone()),
         guard,
         started,

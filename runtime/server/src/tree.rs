@@ -1,27 +1,37 @@
-//! The server's supervision tree: the project service and the environment manager (the
-//! task service joins them in a later step); the root's restart intensity decides when the
-//! server gives up.
+//! The server's supervision tree: the project service, the environment manager, the
+//! `tasks` supervisor the tasks' agent hosts run under, and the task service; the root's
+//! restart intensity decides when the server gives up.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use plinth_actors::agents::AgentCatalog;
 use plinth_actors::config::Config;
 use plinth_actors::environments::{EnvironmentManager, ManagerSettings};
 use plinth_actors::projects::ProjectService;
+use plinth_actors::tasks::{TaskService, TaskServiceDeps};
 use plinth_kernel::{
     ActorState, Backoff, ChildRef, ChildSpec, Intensity, ProbeReading, Registry, Restart, Strategy,
     SupervisorSpec,
 };
 use plinth_store::Store;
 
+use crate::home::Home;
+
 pub struct Tree {
     pub spec: SupervisorSpec,
     pub projects: ChildRef<ProjectService>,
     pub environments: ChildRef<EnvironmentManager>,
+    pub tasks: ChildRef<TaskService>,
 }
 
-pub fn build(store: &Store, registry: &Arc<Registry>, home: &Path, config: &Config) -> Tree {
+pub fn build(
+    store: &Store,
+    registry: &Arc<Registry>,
+    home: &Home,
+    config: &Config,
+    catalog: AgentCatalog,
+) -> Tree {
     // The store's writer is a thread, not an actor; it still belongs in the inspector.
     let probe_store = store.clone();
     registry.register_probe("store", "store-writer", None, move || {
@@ -47,7 +57,7 @@ pub fn build(store: &Store, registry: &Arc<Registry>, home: &Path, config: &Conf
     );
     let environment_store = store.clone();
     let settings = ManagerSettings {
-        home: home.to_path_buf(),
+        home: home.root().to_path_buf(),
         config: config.clone(),
         labels: Vec::new(),
     };
@@ -62,6 +72,32 @@ pub fn build(store: &Store, registry: &Arc<Registry>, home: &Path, config: &Conf
                 .map_err(|e| e.to_string())
         },
     );
+    // Agent hosts come and go with their tasks; one crashing often is its own business
+    // (it is restarted with its saved state), many at once means something is wrong.
+    let (hosts_spec, hosts) = ChildSpec::supervisor(
+        "tasks",
+        Restart::Permanent,
+        SupervisorSpec {
+            strategy: Strategy::OneForOne,
+            intensity: Intensity {
+                max_restarts: 50,
+                within: Duration::from_secs(60),
+            },
+            backoff: Backoff {
+                initial: Duration::from_millis(100),
+                max: Duration::from_secs(10),
+                factor: 2,
+            },
+            children: Vec::new(),
+        },
+    );
+    let deps = TaskServiceDeps::new(store.clone(), environments.clone(), catalog, hosts);
+    let (tasks_spec, tasks) = ChildSpec::actor(
+        "task-service",
+        "task-service",
+        Restart::Permanent,
+        move || TaskService::start(deps.clone()).map_err(|e| e.to_string()),
+    );
     Tree {
         spec: SupervisorSpec {
             strategy: Strategy::OneForOne,
@@ -74,9 +110,10 @@ pub fn build(store: &Store, registry: &Arc<Registry>, home: &Path, config: &Conf
                 max: Duration::from_secs(5),
                 factor: 2,
             },
-            children: vec![projects_spec, environments_spec],
+            children: vec![projects_spec, environments_spec, hosts_spec, tasks_spec],
         },
         projects,
         environments,
+        tasks,
     }
 }

@@ -6,6 +6,7 @@ mod events;
 mod health;
 mod projects;
 mod session;
+mod tasks;
 
 use std::sync::Arc;
 
@@ -29,6 +30,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/projects"),
     ("POST", "/api/projects"),
     ("GET", "/api/environments"),
+    ("GET", "/api/tasks"),
+    ("POST", "/api/tasks"),
+    ("GET", "/api/tasks/t-1"),
+    ("POST", "/api/tasks/t-1/stop"),
+    ("POST", "/api/tasks/t-1/archive"),
 ];
 
 pub fn router(state: AppState) -> Router {
@@ -47,6 +53,10 @@ pub fn router(state: AppState) -> Router {
             get(projects::list).post(projects::register),
         )
         .route("/api/environments", get(environments::list))
+        .route("/api/tasks", get(tasks::list).post(tasks::create))
+        .route("/api/tasks/{id}", get(tasks::show))
+        .route("/api/tasks/{id}/stop", post(tasks::stop))
+        .route("/api/tasks/{id}/archive", post(tasks::archive))
         .fallback(not_found)
         .with_state(state)
         .layer(middleware::from_fn_with_state(guard, guard::check))

@@ -1,0 +1,14 @@
+//! Tasks: a prompt given to an agent in a sandbox, from creation to its branch.
+//!
+//! - [`record`]: what is stored of a task and where it is in its life.
+//! - [`id`]: the readable ids tasks (and their branches and containers) get.
+//! - [`service`]: the actor that makes, follows, stops and resumes tasks.
+
+pub mod id;
+pub mod record;
+pub mod service;
+
+pub use record::{Lifecycle, Task, TaskRecord};
+pub use service::{
+    ArchiveTask, CreateTask, GetTask, ListTasks, StopTask, TaskError, TaskService, TaskServiceDeps,
+};

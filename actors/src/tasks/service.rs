@@ -1,0 +1,592 @@
+//! The TaskService: the one actor that makes, lists, stops and follows tasks. Each task's
+//! agent runs as its own supervised actor (an [`AgentHost`] named `task-<id>` under the
+//! `tasks` supervisor); the service keeps every task's record in the store and follows the
+//! agents' `task.status` events into it, from a named cursor, so a restarted server loses
+//! none and resumes every task that was running.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU32;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix::{AsyncContext, Message, ResponseFuture};
+use chrono::Utc;
+use futures::StreamExt;
+use plinth_kernel::{Child, ChildRef, ChildSpec, Ctx, Handle, Restart, SupervisorRef};
+use plinth_store::{EventFilter, NewEvent, Store, StoreError, Versioned};
+
+use super::id::{random_suffix, task_id};
+use super::record::{self, Lifecycle, Task, TaskRecord};
+use crate::agent_host::{AgentHost, AgentSpec, StopAgent, TaskSpec};
+use crate::agents::AgentCatalog;
+use crate::config::SandboxKind;
+use crate::environments::{CreateEnvironment, EnvironmentManager, GetEnvironment};
+use crate::projects::{ProjectError, project_id, repository_root};
+use crate::task_inputs::{Sandbox, TaskInputsV1};
+
+/// The store cursor of the status follower: the last `task.status` event applied.
+const STATUS_CURSOR: &str = "task-service/status";
+/// How often an agent host ticks its adapter (and polls the sandbox).
+const TICK: Duration = Duration::from_millis(250);
+
+#[derive(Debug, thiserror::Error)]
+pub enum TaskError {
+    #[error("no task {0}")]
+    Unknown(String),
+    #[error("the prompt is empty; say what the agent should do")]
+    EmptyPrompt,
+    #[error("no agent named {0:?}; `plinth agents list` shows the installed ones")]
+    UnknownAgent(String),
+    #[error(transparent)]
+    Project(#[from] ProjectError),
+    #[error(
+        "{path} has no current branch (detached HEAD); check out a branch or pass --base BRANCH"
+    )]
+    NoBranch { path: String },
+    #[error("task {id} is {state}: {action} needs it {needs}")]
+    WrongState {
+        id: String,
+        state: &'static str,
+        action: &'static str,
+        needs: &'static str,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Actor(String),
+}
+
+/// What the service needs from the rest of the tree; cloned into each incarnation.
+#[derive(Clone)]
+pub struct TaskServiceDeps {
+    pub store: Store,
+    pub environments: ChildRef<EnvironmentManager>,
+    pub catalog: AgentCatalog,
+    /// The supervisor the tasks' agent hosts run under.
+    pub hosts: SupervisorRef,
+    /// The agent hosts by task; outlives a restart of the service (the hosts do too).
+    pub running: Arc<Mutex<HashMap<String, ChildRef<AgentHost>>>>,
+}
+
+impl TaskServiceDeps {
+    pub fn new(
+        store: Store,
+        environments: ChildRef<EnvironmentManager>,
+        catalog: AgentCatalog,
+        hosts: SupervisorRef,
+    ) -> Self {
+        TaskServiceDeps {
+            store,
+            environments,
+            catalog,
+            hosts,
+            running: Arc::default(),
+        }
+    }
+}
+
+pub struct TaskService {
+    deps: TaskServiceDeps,
+    tasks: HashMap<String, Task>,
+}
+
+impl Child for TaskService {
+    fn started(&mut self, ctx: &mut Ctx<'_, Self>) {
+        let addr = ctx.actix().address();
+        // Statuses first from where the last incarnation stopped applying them, then live.
+        let after = self
+            .deps
+            .store
+            .get_cursor(STATUS_CURSOR)
+            .ok()
+            .flatten()
+            .unwrap_or(0);
+        let mut statuses = self
+            .deps
+            .store
+            .subscribe(EventFilter::kind("task.status"), after);
+        ctx.actix().spawn(actix::fut::wrap_future(async move {
+            while let Some(event) = statuses.next().await {
+                let event = match event {
+                    Ok(event) => event,
+                    Err(err) => {
+                        // A new incarnation re-subscribes from the cursor: nothing is lost.
+                        addr.do_send(FollowerDown(err.to_string()));
+                        return;
+                    }
+                };
+                let Some(task) = event.task.clone() else {
+                    continue;
+                };
+                let text = |k: &str| event.data[k].as_str().unwrap_or_default().to_string();
+                addr.do_send(StatusSeen {
+                    seq: event.seq,
+                    task,
+                    status: text("status"),
+                    detail: text("detail"),
+                });
+            }
+        }));
+        let active: Vec<Task> = self
+            .tasks
+            .values()
+            .filter(|t| t.lifecycle.is_active())
+            .cloned()
+            .collect();
+        for task in active {
+            self.launch(task, ctx);
+        }
+    }
+}
+
+impl TaskService {
+    /// Reads every task's record. Blocks on SQLite: call it from a factory.
+    pub fn start(deps: TaskServiceDeps) -> Result<Self, TaskError> {
+        let tasks = deps
+            .store
+            .list_state::<TaskRecord>(record::KEY_PREFIX)?
+            .into_iter()
+            .map(|(_, t)| (t.id.clone(), t))
+            .collect();
+        Ok(TaskService { deps, tasks })
+    }
+
+    fn get(&self, id: &str) -> Result<Task, TaskError> {
+        self.tasks
+            .get(id)
+            .cloned()
+            .ok_or_else(|| TaskError::Unknown(id.to_string()))
+    }
+
+    /// Makes the task's environment (or finds it again) and starts its agent host, in the
+    /// background; the outcome comes back as [`Launched`].
+    fn launch(&mut self, task: Task, ctx: &mut Ctx<'_, Self>) {
+        let deps = self.deps.clone();
+        let addr = ctx.actix().address();
+        ctx.actix().spawn(actix::fut::wrap_future(async move {
+            let id = task.id.clone();
+            let result = launch(&deps, &task).await;
+            addr.do_send(Launched { task: id, result });
+        }));
+    }
+
+    /// Stores `task` and appends `kind` for it; the cache follows the store.
+    fn save(&mut self, task: Task, kind: &str) -> ResponseFuture<Result<Task, TaskError>> {
+        self.tasks.insert(task.id.clone(), task.clone());
+        let store = self.deps.store.clone();
+        let kind = kind.to_string();
+        Box::pin(async move {
+            persist(&store, &task, &kind).await?;
+            Ok(task)
+        })
+    }
+}
+
+async fn persist(store: &Store, task: &Task, kind: &str) -> Result<(), StoreError> {
+    store
+        .put_state(
+            &record::key(&task.id),
+            &TaskRecord::from_latest(task.clone()),
+        )
+        .await?;
+    store
+        .append(
+            NewEvent::new(kind, serde_json::to_value(task).unwrap_or_default()).for_task(&task.id),
+        )
+        .await?;
+    Ok(())
+}
+
+fn host_name(task: &str) -> String {
+    format!("task-{task}")
+}
+
+async fn launch(deps: &TaskServiceDeps, task: &Task) -> Result<(), String> {
+    if deps
+        .running
+        .lock()
+        .expect("running hosts poisoned")
+        .contains_key(&task.id)
+    {
+        return Ok(());
+    }
+    let found = deps
+        .environments
+        .send(GetEnvironment {
+            task: task.id.clone(),
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let environment = match found {
+        Some(environment) => environment,
+        None => deps
+            .environments
+            .send(CreateEnvironment {
+                task: task.id.clone(),
+                project_path: task.project_path.clone(),
+                base_branch: task.base_branch.clone(),
+                sandbox: match task.inputs.sandbox {
+                    Sandbox::Docker => SandboxKind::Docker,
+                    Sandbox::Local => SandboxKind::Local,
+                },
+                include_uncommitted: task.inputs.include_uncommitted,
+            })
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?,
+    };
+    let catalog = deps.catalog.clone();
+    let agent = task.inputs.agent.clone();
+    // Compiling a component (or reading it from the cache) is blocking work.
+    let adapter = tokio::task::spawn_blocking(move || catalog.load(&agent))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("cannot load the agent {:?}: {e}", task.inputs.agent))?;
+    let spec = AgentSpec {
+        task: TaskSpec {
+            id: task.id.clone(),
+            prompt: task.inputs.prompt.clone(),
+            branch: task.branch.clone(),
+            env: Vec::new(),
+        },
+        adapter,
+        sandbox: environment.sandbox,
+        store: deps.store.clone(),
+        tick: TICK,
+        starts: Arc::new(AtomicU32::new(0)),
+    };
+    let (child, host) = ChildSpec::actor(
+        host_name(&task.id),
+        "agent-host",
+        Restart::Transient,
+        spec.factory(),
+    );
+    deps.hosts
+        .start_child(child)
+        .await
+        .map_err(|e| e.to_string())?;
+    deps.running
+        .lock()
+        .expect("running hosts poisoned")
+        .insert(task.id.clone(), host);
+    Ok(())
+}
+
+/// Makes a task and starts it. Answers once the task is recorded (`starting`); its
+/// environment and agent come up in the background.
+#[derive(Message)]
+#[rtype(result = "Result<Task, TaskError>")]
+pub struct CreateTask {
+    pub prompt: String,
+    pub agent: String,
+    /// Anywhere in the project's repository.
+    pub project_path: PathBuf,
+    /// The repository's current branch when absent.
+    pub base_branch: Option<String>,
+    pub sandbox: SandboxKind,
+    pub include_uncommitted: bool,
+}
+
+#[derive(Message)]
+#[rtype(result = "Vec<Task>")]
+pub struct ListTasks {
+    pub include_archived: bool,
+}
+
+#[derive(Message)]
+#[rtype(result = "Result<Task, TaskError>")]
+pub struct GetTask {
+    pub id: String,
+}
+
+/// Stops the task's agent (its adapter ends what it started) and its environment's
+/// processes; what is on disk stays.
+#[derive(Message)]
+#[rtype(result = "Result<Task, TaskError>")]
+pub struct StopTask {
+    pub id: String,
+}
+
+#[derive(Message)]
+#[rtype(result = "Result<Task, TaskError>")]
+pub struct ArchiveTask {
+    pub id: String,
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+struct Launched {
+    task: String,
+    result: Result<(), String>,
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+struct FollowerDown(String);
+
+impl Handle<FollowerDown> for TaskService {
+    type Result = ();
+
+    fn handle(&mut self, msg: FollowerDown, ctx: &mut Ctx<'_, Self>) {
+        ctx.fail(format!("following the agents' statuses failed: {}", msg.0));
+    }
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+pub(crate) struct StatusSeen {
+    seq: u64,
+    task: String,
+    status: String,
+    detail: String,
+}
+
+impl Handle<CreateTask> for TaskService {
+    type Result = ResponseFuture<Result<Task, TaskError>>;
+
+    fn handle(&mut self, msg: CreateTask, ctx: &mut Ctx<'_, Self>) -> Self::Result {
+        let made = self.make(msg);
+        let task = match made {
+            Ok(task) => task,
+            Err(err) => return Box::pin(async move { Err(err) }),
+        };
+        let saved = self.save(task.clone(), "task.created");
+        self.launch(task, ctx);
+        saved
+    }
+}
+
+impl TaskService {
+    fn make(&self, msg: CreateTask) -> Result<Task, TaskError> {
+        if msg.prompt.trim().is_empty() {
+            return Err(TaskError::EmptyPrompt);
+        }
+        if self.deps.catalog.get(&msg.agent).is_err() {
+            return Err(TaskError::UnknownAgent(msg.agent));
+        }
+        let root = repository_root(&msg.project_path)?;
+        let base_branch = match msg.base_branch {
+            Some(branch) => branch,
+            None => current_branch(&root)?,
+        };
+        let mut id = task_id(&msg.prompt, random_suffix());
+        while self.tasks.contains_key(&id) {
+            id = task_id(&msg.prompt, random_suffix());
+        }
+        let now = Utc::now();
+        Ok(Task {
+            branch: format!("plinth/{id}"),
+            inputs: TaskInputsV1 {
+                prompt: msg.prompt,
+                agent: msg.agent,
+                project: project_id(&root),
+                base_branch: Some(base_branch.clone()),
+                sandbox: match msg.sandbox {
+                    SandboxKind::Docker => Sandbox::Docker,
+                    SandboxKind::Local => Sandbox::Local,
+                },
+                include_uncommitted: msg.include_uncommitted,
+            },
+            id,
+            project_path: root,
+            base_branch,
+            lifecycle: Lifecycle::Starting,
+            agent_status: None,
+            agent_detail: None,
+            archived: false,
+            created_at: now,
+            updated_at: now,
+        })
+    }
+}
+
+/// The branch HEAD points at, by its short name.
+fn current_branch(root: &std::path::Path) -> Result<String, TaskError> {
+    let no_branch = || TaskError::NoBranch {
+        path: root.display().to_string(),
+    };
+    let repo = git2::Repository::open(root).map_err(|_| no_branch())?;
+    let head = repo.find_reference("HEAD").map_err(|_| no_branch())?;
+    // An unborn branch (no commit yet) has a symbolic HEAD too; its name is still right.
+    head.symbolic_target()
+        .and_then(|target| target.strip_prefix("refs/heads/"))
+        .map(str::to_string)
+        .ok_or_else(no_branch)
+}
+
+impl Handle<ListTasks> for TaskService {
+    type Result = Vec<Task>;
+
+    fn handle(&mut self, msg: ListTasks, _ctx: &mut Ctx<'_, Self>) -> Vec<Task> {
+        let mut tasks: Vec<Task> = self
+            .tasks
+            .values()
+            .filter(|t| msg.include_archived || !t.archived)
+            .cloned()
+            .collect();
+        tasks.sort_by_key(|t| t.created_at);
+        tasks
+    }
+}
+
+impl Handle<GetTask> for TaskService {
+    type Result = Result<Task, TaskError>;
+
+    fn handle(&mut self, msg: GetTask, _ctx: &mut Ctx<'_, Self>) -> Self::Result {
+        self.get(&msg.id)
+    }
+}
+
+impl Handle<Launched> for TaskService {
+    type Result = ();
+
+    fn handle(&mut self, msg: Launched, ctx: &mut Ctx<'_, Self>) {
+        let Ok(mut task) = self.get(&msg.task) else {
+            return;
+        };
+        // Stopped (or failed) while it was starting: the stop wins.
+        if !task.lifecycle.is_active() {
+            return;
+        }
+        let kind = match msg.result {
+            Ok(()) if task.lifecycle == Lifecycle::Running => return,
+            Ok(()) => {
+                task.lifecycle = Lifecycle::Running;
+                "task.running"
+            }
+            Err(reason) => {
+                task.lifecycle = Lifecycle::Failed { reason };
+                "task.failed"
+            }
+        };
+        task.updated_at = Utc::now();
+        let saved = self.save(task, kind);
+        ctx.actix().spawn(actix::fut::wrap_future(async move {
+            if let Err(err) = saved.await {
+                tracing::error!(%err, "cannot record a task's start");
+            }
+        }));
+    }
+}
+
+impl Handle<StatusSeen> for TaskService {
+    type Result = ();
+
+    fn handle(&mut self, msg: StatusSeen, ctx: &mut Ctx<'_, Self>) {
+        let store = self.deps.store.clone();
+        let Ok(mut task) = self.get(&msg.task) else {
+            // Not one of ours (an agent host run outside the service): only the cursor moves.
+            ctx.actix().spawn(actix::fut::wrap_future(async move {
+                let _ = store.set_cursor(STATUS_CURSOR, msg.seq).await;
+            }));
+            return;
+        };
+        task.agent_status = Some(msg.status.clone());
+        task.agent_detail = Some(msg.detail.clone()).filter(|d| !d.is_empty());
+        let mut kind = "task.updated";
+        if task.lifecycle.is_active() {
+            match msg.status.as_str() {
+                "finished" => {
+                    task.lifecycle = Lifecycle::Finished;
+                    kind = "task.finished";
+                }
+                "failed" => {
+                    task.lifecycle = Lifecycle::Failed {
+                        reason: if msg.detail.is_empty() {
+                            "the agent failed".into()
+                        } else {
+                            msg.detail.clone()
+                        },
+                    };
+                    kind = "task.failed";
+                }
+                _ => task.lifecycle = Lifecycle::Running,
+            }
+        }
+        task.updated_at = Utc::now();
+        self.tasks.insert(task.id.clone(), task.clone());
+        ctx.actix().spawn(actix::fut::wrap_future(async move {
+            if let Err(err) = persist(&store, &task, kind).await {
+                tracing::error!(%err, task = %task.id, "cannot record the agent's status");
+                return;
+            }
+            let _ = store.set_cursor(STATUS_CURSOR, msg.seq).await;
+        }));
+    }
+}
+
+impl Handle<StopTask> for TaskService {
+    type Result = ResponseFuture<Result<Task, TaskError>>;
+
+    fn handle(&mut self, msg: StopTask, _ctx: &mut Ctx<'_, Self>) -> Self::Result {
+        let task = match self.get(&msg.id) {
+            Ok(task) => task,
+            Err(err) => return Box::pin(async move { Err(err) }),
+        };
+        if !task.lifecycle.is_active() {
+            let err = TaskError::WrongState {
+                id: task.id.clone(),
+                state: task.lifecycle.name(),
+                action: "stop",
+                needs: "starting or running",
+            };
+            return Box::pin(async move { Err(err) });
+        }
+        let mut stopped = task.clone();
+        stopped.lifecycle = Lifecycle::Stopped;
+        stopped.updated_at = Utc::now();
+        let saved = self.save(stopped, "task.stopped");
+        let deps = self.deps.clone();
+        Box::pin(async move {
+            let host = deps
+                .running
+                .lock()
+                .expect("running hosts poisoned")
+                .remove(&task.id);
+            if let Some(host) = host {
+                // The adapter ends its sessions; one that cannot answer is stopped anyway.
+                if let Ok(Err(err)) | Err(err) = host
+                    .send(StopAgent)
+                    .await
+                    .map_err(|e| e.to_string())
+                    .map(|r| r.map(|_| ()))
+                {
+                    tracing::warn!(task = %task.id, %err, "the adapter's stop failed");
+                }
+                let _ = deps.hosts.terminate_child(&host_name(&task.id)).await;
+            }
+            deps.environments
+                .send(crate::environments::StopEnvironment {
+                    task: task.id.clone(),
+                })
+                .await
+                .map_err(|e| TaskError::Actor(e.to_string()))?
+                .map_err(|e| TaskError::Actor(e.to_string()))?;
+            saved.await
+        })
+    }
+}
+
+impl Handle<ArchiveTask> for TaskService {
+    type Result = ResponseFuture<Result<Task, TaskError>>;
+
+    fn handle(&mut self, msg: ArchiveTask, _ctx: &mut Ctx<'_, Self>) -> Self::Result {
+        let mut task = match self.get(&msg.id) {
+            Ok(task) => task,
+            Err(err) => return Box::pin(async move { Err(err) }),
+        };
+        if task.lifecycle.is_active() {
+            let err = TaskError::WrongState {
+                id: task.id.clone(),
+                state: task.lifecycle.name(),
+                action: "archive",
+                needs: "stopped, finished or failed",
+            };
+            return Box::pin(async move { Err(err) });
+        }
+        task.archived = true;
+        task.updated_at = Utc::now();
+        self.save(task, "task.archived")
+    }
+}

@@ -1,0 +1,207 @@
+//! Tasks through the API of a real server, with the scripted agent (the built-in stand-in
+//! for a real one) in both sandboxes: a task is made, its agent's statuses reach its
+//! record, it finishes; a server killed mid-task resumes it; bad requests say what is wrong.
+
+mod support;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use support::{Home, Server, repository};
+
+async fn create(server: &Server, body: Value) -> (StatusCode, Value) {
+    let res = server.post("/api/tasks").json(&body).send().await.unwrap();
+    (res.status(), res.json().await.unwrap())
+}
+
+/// Makes a task for the scripted agent; asserts it was accepted and returns it.
+async fn scripted(server: &Server, repo: &std::path::Path, script: &str, sandbox: &str) -> Value {
+    let (status, task) = create(
+        server,
+        json!({"prompt": script, "repo": repo, "agent": "scripted", "sandbox": sandbox}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{task}");
+    task
+}
+
+async fn show(server: &Server, id: &str) -> Value {
+    server.get_json(&format!("/api/tasks/{id}")).await
+}
+
+/// Polls the task until `done` holds for it, at most `limit`.
+async fn wait_for(
+    server: &Server,
+    id: &str,
+    limit: Duration,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = Instant::now() + limit;
+    loop {
+        let task = show(server, id).await;
+        if done(&task) {
+            return task;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "gave up waiting; the task is {task:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_scripted_task_in_local_mode_runs_to_finished_and_can_be_archived() {
+    let home = Home::new();
+    let server = home.serve();
+    let repo = repository();
+    let task = scripted(
+        &server,
+        repo.path(),
+        "#!scripted\nsay starting the work\nrun echo done > out.txt\nfinish",
+        "local",
+    )
+    .await;
+    let id = task["id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("scripted-say-starting"), "{id}");
+    assert_eq!(task["branch"], format!("plinth/{id}"));
+    assert_eq!(task["base_branch"], "main");
+    assert_eq!(task["unsafe_sandbox"], true);
+    for key in ["id", "agent", "status", "branch", "created_at"] {
+        assert!(task.get(key).is_some(), "{key} in {task}");
+    }
+
+    let done = wait_for(&server, &id, Duration::from_secs(30), |t| {
+        t["status"] == "finished"
+    })
+    .await;
+    assert_eq!(done["lifecycle"], "finished", "{done}");
+    assert_eq!(done["agent_status"], "finished", "{done}");
+
+    let listed: Vec<Value> = server.get_json("/api/tasks").await;
+    assert!(listed.iter().any(|t| t["id"] == id.as_str()));
+    let stop = server
+        .post(&format!("/api/tasks/{id}/stop"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        stop.status(),
+        StatusCode::CONFLICT,
+        "a finished task cannot be stopped"
+    );
+    let archived = server
+        .post(&format!("/api/tasks/{id}/archive"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(archived.status(), StatusCode::OK);
+    let listed: Vec<Value> = server.get_json("/api/tasks").await;
+    assert!(
+        !listed.iter().any(|t| t["id"] == id.as_str()),
+        "archived tasks are hidden"
+    );
+    let all: Vec<Value> = server.get_json("/api/tasks?archived=true").await;
+    assert!(all.iter().any(|t| t["id"] == id.as_str()));
+}
+
+#[tokio::test]
+async fn a_task_survives_a_killed_server_and_finishes_after_the_restart() {
+    let home = Home::new();
+    let server = home.serve();
+    let repo = repository();
+    let task = scripted(
+        &server,
+        repo.path(),
+        "#!scripted\nsay halfway\nsleep 3000\nsay after the sleep\nfinish",
+        "local",
+    )
+    .await;
+    let id = task["id"].as_str().unwrap().to_string();
+    wait_for(&server, &id, Duration::from_secs(30), |t| {
+        t["lifecycle"] == "running"
+    })
+    .await;
+    server.kill9();
+
+    let server = home.serve();
+    let done = wait_for(&server, &id, Duration::from_secs(30), |t| {
+        t["status"] == "finished"
+    })
+    .await;
+    assert_eq!(done["lifecycle"], "finished", "{done}");
+}
+
+#[tokio::test]
+async fn a_scripted_task_in_docker_runs_to_finished() {
+    let home = Home::new();
+    let server = home.serve();
+    let repo = repository();
+    let task = scripted(
+        &server,
+        repo.path(),
+        "#!scripted\nrun test -f README.md\nfinish",
+        "docker",
+    )
+    .await;
+    let id = task["id"].as_str().unwrap().to_string();
+    assert_eq!(task["unsafe_sandbox"], false);
+    // The first Docker task may build the agent image (minutes on a fresh machine).
+    let done = wait_for(&server, &id, Duration::from_secs(600), |t| {
+        t["status"] == "finished" || t["status"] == "failed"
+    })
+    .await;
+    assert_eq!(done["status"], "finished", "{done}");
+    remove_containers_of(&id);
+}
+
+fn remove_containers_of(task: &str) {
+    let found = Command::new("docker")
+        .args([
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("label=plinth.task={task}"),
+        ])
+        .output()
+        .unwrap();
+    for id in String::from_utf8_lossy(&found.stdout).split_whitespace() {
+        let _ = Command::new("docker").args(["rm", "-f", id]).output();
+    }
+}
+
+#[tokio::test]
+async fn bad_task_requests_say_what_is_wrong() {
+    let home = Home::new();
+    let server = home.serve();
+    let repo = repository();
+    let not_a_repo = tempfile::tempdir().unwrap();
+    for (body, says) in [
+        (
+            json!({"prompt": "  ", "repo": repo.path()}),
+            "prompt is empty",
+        ),
+        (
+            json!({"prompt": "x", "repo": repo.path(), "agent": "nobody"}),
+            "no agent named",
+        ),
+        (
+            json!({"prompt": "x", "repo": not_a_repo.path(), "agent": "scripted"}),
+            "not inside a git repository",
+        ),
+        (json!({"prompt": "x"}), "repo"),
+        (
+            json!({"prompt": "x", "repo": repo.path(), "sandbox": "vm"}),
+            "sandbox",
+        ),
+    ] {
+        let (status, error) = create(&server, body.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body} → {error}");
+        let text = error["error"].as_str().unwrap_or_default();
+        assert!(text.contains(says), "{body} → {text}");
+    }
+    let missing = server.get("/api/tasks/no-such-task").send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
