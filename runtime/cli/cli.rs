@@ -45,12 +45,78 @@ pub enum Command {
     /// Check what plinth needs (Docker, images, tmux, ttyd, git, disk, store), with fixes;
     /// exits 1 when tasks cannot run here.
     Doctor(Json),
+    /// Tasks: an agent works on a prompt in its own sandbox, on branch `plinth/<id>`.
+    #[command(subcommand)]
+    Task(TaskCommand),
     /// The image tasks run in: the project's Dockerfile, or plinth's agent image.
     #[command(subcommand)]
     Image(ImageCommand),
     /// Remove what tasks left behind: containers labelled as plinth's whose task is
     /// unknown, and worktrees with no task. Says what it will remove first.
     Gc(GcArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TaskCommand {
+    /// Start a task: the agent works on PROMPT in a sandbox of its own.
+    New {
+        /// What the agent should do.
+        prompt: String,
+        /// The agent (adapter) to run; `plinth agents list` shows them.
+        #[arg(long, default_value = "claude-code")]
+        agent: String,
+        /// Where it runs: docker, or local (unsafe: on this machine, as you). Default:
+        /// `sandbox.default` from the configuration.
+        #[arg(long, value_parser = ["docker", "local"])]
+        sandbox: Option<String>,
+        /// The branch to start from (default: the repository's current branch).
+        #[arg(long)]
+        base: Option<String>,
+        /// The repository (default: the one around the current directory).
+        #[arg(long)]
+        repo: Option<PathBuf>,
+        /// Carry your uncommitted changes into the sandbox.
+        #[arg(long)]
+        include_uncommitted: bool,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// The tasks, oldest first.
+    List {
+        /// Archived tasks too.
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// One task in full.
+    Show {
+        id: String,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Stop the task's agent and its sandbox's processes (its files stay).
+    Stop {
+        id: String,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Hide a task that no longer runs from `task list`.
+    Archive {
+        id: String,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// What the task did: transcript, statuses, notifications, its log.
+    Logs {
+        id: String,
+        /// Keep streaming until interrupted.
+        #[arg(short, long)]
+        follow: bool,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

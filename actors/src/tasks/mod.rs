@@ -3,12 +3,15 @@
 //! - [`record`]: what is stored of a task and where it is in its life.
 //! - [`id`]: the readable ids tasks (and their branches and containers) get.
 //! - [`service`]: the actor that makes, follows, stops and resumes tasks.
+//! - [`view`]: a task as the API and the CLI show it.
 
 pub mod id;
 pub mod record;
 pub mod service;
+pub mod view;
 
 pub use record::{Lifecycle, Task, TaskRecord};
 pub use service::{
     ArchiveTask, CreateTask, GetTask, ListTasks, StopTask, TaskError, TaskService, TaskServiceDeps,
 };
+pub use view::TaskView;

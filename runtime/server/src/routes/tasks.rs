@@ -1,5 +1,5 @@
 //! Tasks: make one, list them, show, stop and archive one. Every answer is a [`TaskView`],
-//! the task as people see it (the CLI prints the same fields).
+//! the task as people see it.
 
 use std::path::PathBuf;
 
@@ -7,71 +7,17 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use chrono::{DateTime, Utc};
 use plinth_actors::config::SandboxKind;
 use plinth_actors::tasks::{
-    ArchiveTask, CreateTask, GetTask, ListTasks, StopTask, Task, TaskError,
+    ArchiveTask, CreateTask, GetTask, ListTasks, StopTask, TaskError, TaskView,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::api_error::ApiError;
 use crate::app_state::AppState;
 
 /// The agent a task gets when none is asked for.
 const DEFAULT_AGENT: &str = "claude-code";
-
-#[derive(Serialize, Deserialize, Debug, Clone)]
-pub struct TaskView {
-    pub id: String,
-    pub prompt: String,
-    pub agent: String,
-    /// Where the task is: its agent's status while it runs (`working`, `waiting-for-user`,
-    /// `idle`), else `starting`, `stopped`, `finished` or `failed`.
-    pub status: String,
-    /// plinth's side alone: `starting`, `running`, `stopped`, `finished`, `failed`.
-    pub lifecycle: String,
-    pub agent_status: Option<String>,
-    pub detail: Option<String>,
-    pub failure: Option<String>,
-    pub project: String,
-    pub project_path: PathBuf,
-    pub base_branch: String,
-    pub branch: String,
-    pub sandbox: SandboxKind,
-    /// True for `--sandbox local`: the agent runs on this machine, unconfined.
-    pub unsafe_sandbox: bool,
-    pub archived: bool,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<Task> for TaskView {
-    fn from(task: Task) -> Self {
-        let sandbox = match task.inputs.sandbox {
-            plinth_actors::task_inputs::Sandbox::Docker => SandboxKind::Docker,
-            plinth_actors::task_inputs::Sandbox::Local => SandboxKind::Local,
-        };
-        TaskView {
-            status: task.status().to_string(),
-            lifecycle: task.lifecycle.name().to_string(),
-            failure: task.failure().map(str::to_string),
-            id: task.id,
-            prompt: task.inputs.prompt,
-            agent: task.inputs.agent,
-            agent_status: task.agent_status,
-            detail: task.agent_detail,
-            project: task.inputs.project,
-            project_path: task.project_path,
-            base_branch: task.base_branch,
-            branch: task.branch,
-            unsafe_sandbox: sandbox == SandboxKind::Local,
-            sandbox,
-            archived: task.archived,
-            created_at: task.created_at,
-            updated_at: task.updated_at,
-        }
-    }
-}
 
 fn task_error(err: TaskError) -> ApiError {
     match err {

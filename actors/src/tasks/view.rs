@@ -1,0 +1,63 @@
+//! A task as people see it, in the API's answers and the CLI's output.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::record::Task;
+use crate::config::SandboxKind;
+use crate::task_inputs::Sandbox;
+
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct TaskView {
+    pub id: String,
+    pub prompt: String,
+    pub agent: String,
+    /// Where the task is: its agent's status while it runs (`working`, `waiting-for-user`,
+    /// `idle`), else `starting`, `stopped`, `finished` or `failed`.
+    pub status: String,
+    /// plinth's side alone: `starting`, `running`, `stopped`, `finished`, `failed`.
+    pub lifecycle: String,
+    pub agent_status: Option<String>,
+    pub detail: Option<String>,
+    pub failure: Option<String>,
+    pub project: String,
+    pub project_path: PathBuf,
+    pub base_branch: String,
+    pub branch: String,
+    pub sandbox: SandboxKind,
+    /// True for `--sandbox local`: the agent runs on this machine, unconfined.
+    pub unsafe_sandbox: bool,
+    pub archived: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Task> for TaskView {
+    fn from(task: Task) -> Self {
+        let sandbox = match task.inputs.sandbox {
+            Sandbox::Docker => SandboxKind::Docker,
+            Sandbox::Local => SandboxKind::Local,
+        };
+        TaskView {
+            status: task.status().to_string(),
+            lifecycle: task.lifecycle.name().to_string(),
+            failure: task.failure().map(str::to_string),
+            id: task.id,
+            prompt: task.inputs.prompt,
+            agent: task.inputs.agent,
+            agent_status: task.agent_status,
+            detail: task.agent_detail,
+            project: task.inputs.project,
+            project_path: task.project_path,
+            base_branch: task.base_branch,
+            branch: task.branch,
+            unsafe_sandbox: sandbox == SandboxKind::Local,
+            sandbox,
+            archived: task.archived,
+            created_at: task.created_at,
+            updated_at: task.updated_at,
+        }
+    }
+}
