@@ -87,8 +87,9 @@ impl TaskServiceDeps {
 }
 
 pub struct TaskService {
-    deps: TaskServiceDeps,
-    tasks: HashMap<String, Task>,
+    pub(super) deps: TaskServiceDeps,
+    /// Every task's record, as stored (the store is written first).
+    pub(super) tasks: HashMap<String, Task>,
 }
 
 impl Child for TaskService {
@@ -152,7 +153,7 @@ impl TaskService {
         Ok(TaskService { deps, tasks })
     }
 
-    fn get(&self, id: &str) -> Result<Task, TaskError> {
+    pub(super) fn get(&self, id: &str) -> Result<Task, TaskError> {
         self.tasks
             .get(id)
             .cloned()
@@ -172,7 +173,7 @@ impl TaskService {
     }
 
     /// Stores `task` and appends `kind` for it; the cache follows the store.
-    fn save(&mut self, task: Task, kind: &str) -> ResponseFuture<Result<Task, TaskError>> {
+    pub(super) fn save(&mut self, task: Task, kind: &str) -> ResponseFuture<Result<Task, TaskError>> {
         self.tasks.insert(task.id.clone(), task.clone());
         let store = self.deps.store.clone();
         let kind = kind.to_string();
