@@ -101,6 +101,26 @@ pub enum TaskCommand {
         #[command(flatten)]
         json: Json,
     },
+    /// Send the task's agent a message, as if you typed it to the agent.
+    Send {
+        id: String,
+        message: String,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Start a stopped task again, where it was left.
+    Resume {
+        id: String,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// The agent's terminal (its tmux session) in yours; detach with Ctrl-b d.
+    Attach {
+        id: String,
+        /// Which of the task's sessions (default: the first).
+        #[arg(long)]
+        session: Option<String>,
+    },
     /// Hide a task that no longer runs from `task list`.
     Archive {
         id: String,

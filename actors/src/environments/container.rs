@@ -175,6 +175,21 @@ pub async fn create(
     })
 }
 
+/// Starts a stopped container again (its files are as they were; its processes start anew).
+pub async fn start(client: &DockerClient, id: &str) -> Result<(), ContainerError> {
+    match client.api().start_container(id, None).await {
+        // 304: it was running already, which is what was asked.
+        Ok(())
+        | Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 304, ..
+        }) => Ok(()),
+        Err(source) => Err(ContainerError::Docker {
+            id: id.into(),
+            source,
+        }),
+    }
+}
+
 /// Stops the container, giving its processes `grace` to end before they are killed.
 pub async fn stop(client: &DockerClient, id: &str, grace: Duration) -> Result<(), ContainerError> {
     let options = StopContainerOptionsBuilder::new()

@@ -36,6 +36,9 @@ use crate::config::{Config, SandboxKind};
 use crate::projects::{ProjectError, project_id, repository_root};
 use crate::sandbox::{LocalSandbox, TmuxServer};
 
+/// Local mode's tmux socket, under `$PLINTH_HOME` (all local tasks share one tmux server).
+pub const LOCAL_TMUX_SOCKET: &str = "tmux.sock";
+
 /// How long a stopped container's processes get before they are killed.
 const STOP_GRACE: Duration = Duration::from_secs(5);
 
@@ -83,7 +86,7 @@ impl ManagerSettings {
     }
 
     fn tmux(&self) -> TmuxServer {
-        TmuxServer::new(self.home.join("tmux.sock"))
+        TmuxServer::new(self.home.join(LOCAL_TMUX_SOCKET))
     }
 }
 
@@ -129,6 +132,14 @@ pub struct GetEnvironment {
 #[derive(Message)]
 #[rtype(result = "Result<(), EnvironmentError>")]
 pub struct StopEnvironment {
+    pub task: String,
+}
+
+/// Starts a stopped environment again: its container (or, in local mode, nothing: the
+/// worktree is there) comes back with a fresh sandbox; its files are as they were.
+#[derive(Message)]
+#[rtype(result = "Result<Environment, EnvironmentError>")]
+pub struct StartEnvironment {
     pub task: String,
 }
 
@@ -785,5 +796,80 @@ impl Handle<RemoveEnvironment> for EnvironmentManager {
                 .remove(&msg.task);
             Ok(())
         })
+    }
+}
+
+impl Handle<StartEnvironment> for EnvironmentManager {
+    type Result = ResponseFuture<Result<Environment, EnvironmentError>>;
+
+    fn handle(&mut self, msg: StartEnvironment, _ctx: &mut Ctx<'_, Self>) -> Self::Result {
+        let found = self.lookup(&msg.task);
+        let docker = self.docker.clone();
+        let (store, settings, state) = (
+            self.store.clone(),
+            self.settings.clone(),
+            self.state.clone(),
+        );
+        Box::pin(async move {
+            let mut info = found?;
+            let i = info.clone();
+            let s = settings.clone();
+            let sandbox = off_thread(move || resume(&i, docker, &s)).await?;
+            info.status = EnvironmentStatus::Running;
+            save(&store, &info, "environment.started").await?;
+            let env = Environment {
+                task: info.task.clone(),
+                kind: info.kind,
+                container: info.container.clone(),
+                worktree: info.worktree.clone(),
+                sandbox: sandbox.clone(),
+            };
+            if let Some(entry) = state
+                .lock()
+                .expect("environment state poisoned")
+                .entries
+                .get_mut(&msg.task)
+            {
+                entry.info = info;
+                entry.sandbox = Some(sandbox);
+            }
+            Ok(env)
+        })
+    }
+}
+
+/// The environment's processes back, and a sandbox over them.
+fn resume(
+    info: &EnvironmentV1,
+    docker: DockerLink,
+    settings: &ManagerSettings,
+) -> Result<Arc<dyn Sandbox>, EnvironmentError> {
+    match info.kind {
+        EnvironmentKind::Docker => {
+            let id = info
+                .container
+                .clone()
+                .ok_or_else(|| EnvironmentError::Unknown(info.task.clone()))?;
+            let client = docker.get()?;
+            let c = client.clone();
+            let started = id.clone();
+            blocking(async move { container::start(&c, &started).await })?;
+            Ok(DockerSandbox::new(&client, &id, &info.task)? as Arc<dyn Sandbox>)
+        }
+        EnvironmentKind::Local => {
+            let gone = || {
+                EnvironmentError::Worktree(WorktreeError::from(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!("the worktree of task {} is gone", info.task),
+                )))
+            };
+            let (Some(worktree), Some(home)) = (&info.worktree, &info.home) else {
+                return Err(gone());
+            };
+            if !worktree.is_dir() {
+                return Err(gone());
+            }
+            Ok(LocalSandbox::new(&info.task, worktree, home, settings.tmux()) as Arc<dyn Sandbox>)
+        }
     }
 }

@@ -30,5 +30,6 @@ pub use image::{CLAUDE_CODE_VERSION, DEFAULT_BASE_IMAGE, ImageRecipe};
 pub use image_plan::ImagePlan;
 pub use manager::{
     CreateEnvironment, Environment, EnvironmentError, EnvironmentManager, GetEnvironment,
-    ListEnvironments, Listing, ManagerSettings, RemoveEnvironment, StopEnvironment,
+    ListEnvironments, Listing, ManagerSettings, RemoveEnvironment, StartEnvironment,
+    StopEnvironment,
 };

@@ -2,14 +2,17 @@
 //!
 //! - [`record`]: what is stored of a task and where it is in its life.
 //! - [`id`]: the readable ids tasks (and their branches and containers) get.
+//! - [`control`]: messages to a task's agent, and resuming a stopped task.
 //! - [`service`]: the actor that makes, follows, stops and resumes tasks.
 //! - [`view`]: a task as the API and the CLI show it.
 
+pub mod control;
 pub mod id;
 pub mod record;
 pub mod service;
 pub mod view;
 
+pub use control::{ResumeTask, SendMessage};
 pub use record::{Lifecycle, Task, TaskRecord};
 pub use service::{
     ArchiveTask, CreateTask, GetTask, ListTasks, StopTask, TaskError, TaskService, TaskServiceDeps,

@@ -36,6 +36,8 @@ pub enum TaskError {
     Unknown(String),
     #[error("the prompt is empty; say what the agent should do")]
     EmptyPrompt,
+    #[error("the message is empty")]
+    EmptyMessage,
     #[error("no agent named {0:?}; `plinth agents list` shows the installed ones")]
     UnknownAgent(String),
     #[error(transparent)]
@@ -173,7 +175,11 @@ impl TaskService {
     }
 
     /// Stores `task` and appends `kind` for it; the cache follows the store.
-    pub(super) fn save(&mut self, task: Task, kind: &str) -> ResponseFuture<Result<Task, TaskError>> {
+    pub(super) fn save(
+        &mut self,
+        task: Task,
+        kind: &str,
+    ) -> ResponseFuture<Result<Task, TaskError>> {
         self.tasks.insert(task.id.clone(), task.clone());
         let store = self.deps.store.clone();
         let kind = kind.to_string();
@@ -313,6 +319,32 @@ pub struct StopTask {
 #[rtype(result = "Result<Task, TaskError>")]
 pub struct ArchiveTask {
     pub id: String,
+}
+
+/// Launches a task from a future (a resume, once its environment is back); `refused`
+/// is why its environment could not come back, which fails the task instead.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub(super) struct Launch {
+    pub task: Task,
+    pub refused: Option<String>,
+}
+
+impl Handle<Launch> for TaskService {
+    type Result = ();
+
+    fn handle(&mut self, msg: Launch, ctx: &mut Ctx<'_, Self>) {
+        match msg.refused {
+            None => self.launch(msg.task, ctx),
+            Some(reason) => {
+                let addr = ctx.actix().address();
+                addr.do_send(Launched {
+                    task: msg.task.id,
+                    result: Err(reason),
+                });
+            }
+        }
+    }
 }
 
 #[derive(Message)]

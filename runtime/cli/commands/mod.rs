@@ -1,4 +1,5 @@
 mod agents;
+mod attach;
 mod config;
 mod doctor;
 mod events;
@@ -33,7 +34,7 @@ pub async fn run(cli: Cli) -> Result<i32, Failure> {
         Some(Command::Agents(command)) => agents::run(&home, cli.home.as_deref(), command).await,
         Some(Command::Config(json)) => config::run(cli.home.as_deref(), json.json),
         Some(Command::Doctor(json)) => Ok(doctor::run(&home, cli.home.as_deref(), json.json).await),
-        Some(Command::Task(command)) => task::run(&Client::connect(&home)?, command).await,
+        Some(Command::Task(command)) => task::run(&Client::connect(&home)?, &home, command).await,
         Some(Command::Image(ImageCommand::Build { path, json })) => {
             image::build(cli.home.as_deref(), path, json.json).await
         }

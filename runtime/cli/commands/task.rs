@@ -6,6 +6,8 @@ use chrono::Utc;
 use plinth_actors::tasks::TaskView;
 use serde_json::json;
 
+use plinth_server::Home;
+
 use crate::cli::{EventsArgs, TaskCommand};
 use crate::client::{Client, encode};
 use crate::failure::Failure;
@@ -18,7 +20,7 @@ to confine it";
 /// How much of a prompt `task list` shows.
 const PROMPT_WIDTH: usize = 48;
 
-pub async fn run(client: &Client, command: TaskCommand) -> Result<i32, Failure> {
+pub async fn run(client: &Client, home: &Home, command: TaskCommand) -> Result<i32, Failure> {
     match command {
         TaskCommand::New {
             prompt,
@@ -85,6 +87,30 @@ pub async fn run(client: &Client, command: TaskCommand) -> Result<i32, Failure> 
             let task: TaskView = client.post(&task_path(&id, "/stop"), &json!({})).await?;
             show(&task, json.json);
             Ok(0)
+        }
+        TaskCommand::Send { id, message, json } => {
+            let task: TaskView = client
+                .post(&task_path(&id, "/messages"), &json!({ "text": message }))
+                .await?;
+            if json.json {
+                print_json(&task);
+            } else {
+                println!("sent to {} ({})", task.id, task.status);
+            }
+            Ok(0)
+        }
+        TaskCommand::Resume { id, json } => {
+            let task: TaskView = client.post(&task_path(&id, "/resume"), &json!({})).await?;
+            if task.unsafe_sandbox {
+                eprintln!("{UNSAFE_WARNING}");
+            }
+            show(&task, json.json);
+            Ok(0)
+        }
+        TaskCommand::Attach { id, session } => {
+            let task: TaskView = client.get(&task_path(&id, "")).await?;
+            let environments: serde_json::Value = client.get("/api/environments").await?;
+            super::attach::attach(home.root(), &task, &environments, session.as_deref())
         }
         TaskCommand::Archive { id, json } => {
             let task: TaskView = client.post(&task_path(&id, "/archive"), &json!({})).await?;

@@ -33,7 +33,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/tasks"),
     ("POST", "/api/tasks"),
     ("GET", "/api/tasks/t-1"),
+    ("POST", "/api/tasks/t-1/messages"),
     ("POST", "/api/tasks/t-1/stop"),
+    ("POST", "/api/tasks/t-1/resume"),
     ("POST", "/api/tasks/t-1/archive"),
 ];
 
@@ -55,7 +57,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/environments", get(environments::list))
         .route("/api/tasks", get(tasks::list).post(tasks::create))
         .route("/api/tasks/{id}", get(tasks::show))
+        .route("/api/tasks/{id}/messages", post(tasks::message))
         .route("/api/tasks/{id}/stop", post(tasks::stop))
+        .route("/api/tasks/{id}/resume", post(tasks::resume))
         .route("/api/tasks/{id}/archive", post(tasks::archive))
         .fallback(not_found)
         .with_state(state)

@@ -1,4 +1,4 @@
-//! Tasks: make one, list them, show, stop and archive one. Every answer is a [`TaskView`],
+//! Tasks: make one, list them, show one, send it a message, stop, resume and archive it. Every answer is a [`TaskView`],
 //! the task as people see it.
 
 use std::path::PathBuf;
@@ -9,7 +9,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use plinth_actors::config::SandboxKind;
 use plinth_actors::tasks::{
-    ArchiveTask, CreateTask, GetTask, ListTasks, StopTask, TaskError, TaskView,
+    ArchiveTask, CreateTask, GetTask, ListTasks, ResumeTask, SendMessage, StopTask, TaskError,
+    TaskView,
 };
 use serde::Deserialize;
 
@@ -115,6 +116,43 @@ pub async fn archive(
     let task = state
         .tasks
         .send(ArchiveTask { id })
+        .await?
+        .map_err(task_error)?;
+    Ok(Json(task.into()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageBody {
+    text: String,
+}
+
+pub async fn message(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<MessageBody>, JsonRejection>,
+) -> Result<Json<TaskView>, ApiError> {
+    let Json(body) = body.map_err(|err| {
+        ApiError::bad_request(err.body_text()).with_hint("send {\"text\": \"...\"}")
+    })?;
+    let task = state
+        .tasks
+        .send(SendMessage {
+            id,
+            text: body.text,
+        })
+        .await?
+        .map_err(task_error)?;
+    Ok(Json(task.into()))
+}
+
+pub async fn resume(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<TaskView>, ApiError> {
+    let task = state
+        .tasks
+        .send(ResumeTask { id })
         .await?
         .map_err(task_error)?;
     Ok(Json(task.into()))

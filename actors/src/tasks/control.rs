@@ -1,0 +1,103 @@
+//! What a person does to a running task besides stopping it: send it a message, and resume
+//! it after a stop. Handlers of the [`TaskService`], kept apart from its life cycle.
+
+use actix::{AsyncContext, Message, ResponseFuture};
+use chrono::Utc;
+use plinth_kernel::{Ctx, Handle};
+use plinth_wasm::wit::Signal;
+
+use super::record::{Lifecycle, Task};
+use super::service::{Launch, TaskError, TaskService};
+use crate::agent_host::Deliver;
+use crate::environments::StartEnvironment;
+
+/// A message for the task's agent, as if the user typed it.
+#[derive(Message)]
+#[rtype(result = "Result<Task, TaskError>")]
+pub struct SendMessage {
+    pub id: String,
+    pub text: String,
+}
+
+/// Starts a stopped task again: its environment comes back as it was left, and its agent
+/// starts with its saved state.
+#[derive(Message)]
+#[rtype(result = "Result<Task, TaskError>")]
+pub struct ResumeTask {
+    pub id: String,
+}
+
+impl Handle<SendMessage> for TaskService {
+    type Result = ResponseFuture<Result<Task, TaskError>>;
+
+    fn handle(&mut self, msg: SendMessage, _ctx: &mut Ctx<'_, Self>) -> Self::Result {
+        let task = match self.get(&msg.id) {
+            Ok(task) => task,
+            Err(err) => return Box::pin(async move { Err(err) }),
+        };
+        if msg.text.trim().is_empty() {
+            return Box::pin(async move { Err(TaskError::EmptyMessage) });
+        }
+        let host = self
+            .deps
+            .running
+            .lock()
+            .expect("running hosts poisoned")
+            .get(&task.id)
+            .cloned();
+        let Some(host) = host else {
+            let err = TaskError::WrongState {
+                id: task.id.clone(),
+                state: task.lifecycle.name(),
+                action: "a message",
+                needs: "running (resume it first)",
+            };
+            return Box::pin(async move { Err(err) });
+        };
+        Box::pin(async move {
+            host.send(Deliver(Signal::UserMessage(msg.text)))
+                .await
+                .map_err(|e| TaskError::Actor(e.to_string()))?;
+            Ok(task)
+        })
+    }
+}
+
+impl Handle<ResumeTask> for TaskService {
+    type Result = ResponseFuture<Result<Task, TaskError>>;
+
+    fn handle(&mut self, msg: ResumeTask, ctx: &mut Ctx<'_, Self>) -> Self::Result {
+        let mut task = match self.get(&msg.id) {
+            Ok(task) => task,
+            Err(err) => return Box::pin(async move { Err(err) }),
+        };
+        if task.lifecycle != Lifecycle::Stopped {
+            let err = TaskError::WrongState {
+                id: task.id.clone(),
+                state: task.lifecycle.name(),
+                action: "resume",
+                needs: "stopped",
+            };
+            return Box::pin(async move { Err(err) });
+        }
+        task.lifecycle = Lifecycle::Starting;
+        task.updated_at = Utc::now();
+        let saved = self.save(task.clone(), "task.resumed");
+        let environments = self.deps.environments.clone();
+        let id = task.id.clone();
+        let addr = ctx.actix().address();
+        Box::pin(async move {
+            let task = saved.await?;
+            // The environment first, so the launch finds it running rather than making one.
+            let started = environments
+                .send(StartEnvironment { task: id.clone() })
+                .await
+                .map_err(|e| TaskError::Actor(e.to_string()))?;
+            addr.do_send(Launch {
+                task: task.clone(),
+                refused: started.err().map(|e| e.to_string()),
+            });
+            Ok(task)
+        })
+    }
+}
