@@ -7,6 +7,8 @@
 //! - `dockerignore`: what a project's build context leaves out.
 //! - [`manager`]: the actor that owns every task's environment, Docker or local, and
 //!   re-adopts them after a restart ([`record`] is what it stores).
+//! - [`scrollback`]: what the manager does to keep each task's terminal scrollback in the
+//!   store past the life of its container.
 
 pub mod build;
 pub mod container;
@@ -20,12 +22,13 @@ pub mod manager;
 pub mod ownership;
 pub mod record;
 pub mod repo_copy;
+pub mod scrollback;
 pub mod worktree;
 
 pub use build::{BuildEvent, ImageError, ImageRef, Images};
 pub use docker::{DEFAULT_DOCKER_HOST, DockerClient, DockerError};
 pub use image::{CLAUDE_CODE_VERSION, DEFAULT_BASE_IMAGE, ImageRecipe};
 pub use manager::{
-    CreateEnvironment, Environment, EnvironmentError, EnvironmentManager, GetEnvironment,
-    ListEnvironments, Listing, ManagerSettings, RemoveEnvironment, StopEnvironment,
+    CaptureScrollback, CreateEnvironment, Environment, EnvironmentError, EnvironmentManager,
+    GetEnvironment, ListEnvironments, Listing, ManagerSettings, RemoveEnvironment, StopEnvironment,
 };
