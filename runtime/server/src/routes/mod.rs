@@ -4,6 +4,7 @@ mod actors;
 mod events;
 mod health;
 mod projects;
+mod scrollback;
 mod session;
 
 use std::sync::Arc;
@@ -27,6 +28,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/events"),
     ("GET", "/api/projects"),
     ("POST", "/api/projects"),
+    ("GET", "/api/tasks/t1/scrollback"),
 ];
 
 pub fn router(state: AppState) -> Router {
@@ -44,6 +46,7 @@ pub fn router(state: AppState) -> Router {
             "/api/projects",
             get(projects::list).post(projects::register),
         )
+        .route("/api/tasks/{id}/scrollback", get(scrollback::show))
         .fallback(not_found)
         .with_state(state)
         .layer(middleware::from_fn_with_state(guard, guard::check))
