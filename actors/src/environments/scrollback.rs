@@ -36,15 +36,19 @@ pub enum ScrollbackError {
     Store { task: String, source: StoreError },
 }
 
+/// Stream name to the hash of its text last written.
+type Written = HashMap<String, u64>;
+
 /// Captures tasks' scrollback into the store. Cheap to clone; clones share what was last
 /// written, so the timer, the status events and the stop hooks never write the same text
 /// twice.
 #[derive(Clone)]
 pub struct ScrollbackCapture {
     store: Store,
-    /// The hash of the text last written per (task, stream). Held for the whole capture of
-    /// a task, so two captures of one task cannot interleave and leave the older text last.
-    written: Arc<Mutex<HashMap<(String, String), u64>>>,
+    /// Per task, the hash of the text last written per stream. A task's entry is locked
+    /// for its whole capture, so two captures of one task (a timer round and a stop) cannot
+    /// interleave and leave the older text last, while other tasks are not held up.
+    written: Arc<Mutex<HashMap<String, Arc<Mutex<Written>>>>>,
     /// A timer round is running: a slow round (many containers) is not joined by the next.
     round: Arc<AtomicBool>,
 }
@@ -69,7 +73,14 @@ impl ScrollbackCapture {
             task: task.to_owned(),
             detail: describe(&err),
         };
-        let mut written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+        let task_entry = self
+            .written
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(task.to_owned())
+            .or_default()
+            .clone();
+        let mut written = task_entry.lock().unwrap_or_else(|e| e.into_inner());
         let mut rows = 0;
         for stream in sessions.names().map_err(tmux_error)? {
             let text = match sessions.capture_history(&stream, MAX_LINES) {
@@ -78,19 +89,18 @@ impl ScrollbackCapture {
                 Err(CapError::NotFound(_)) => continue,
                 Err(err) => return Err(tmux_error(err)),
             };
-            let key = (task.to_owned(), stream);
             let hash = hash(&text);
-            if written.get(&key) == Some(&hash) {
+            if written.get(&stream) == Some(&hash) {
                 continue;
             }
-            let put = self.store.put_scrollback(task, &key.1, text);
+            let put = self.store.put_scrollback(task, &stream, text);
             let changed =
                 futures::executor::block_on(put).map_err(|source| ScrollbackError::Store {
                     task: task.to_owned(),
                     source,
                 })?;
             rows += usize::from(changed);
-            written.insert(key, hash);
+            written.insert(stream, hash);
         }
         Ok(rows)
     }
@@ -110,7 +120,7 @@ impl ScrollbackCapture {
         self.written
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .retain(|(t, _), _| t != task);
+            .remove(task);
     }
 
     /// A timer round: captures every environment on a blocking thread, unless the previous
