@@ -41,6 +41,10 @@ pub const KEYS: &[KeyInfo] = &[
     key("sandbox.default", &["PLINTH_SANDBOX"]),
     key("terminal.ttyd", &["PLINTH_TTYD"]),
     key(
+        "terminal.scrollback_interval_ms",
+        &["PLINTH_TERMINAL_SCROLLBACK_INTERVAL_MS"],
+    ),
+    key(
         "adapters.memory_limit_mb",
         &["PLINTH_ADAPTERS_MEMORY_LIMIT_MB"],
     ),
@@ -126,6 +130,14 @@ pub struct TerminalConfig {
     /// A ttyd binary (a path, or a name looked up on PATH); without one the server bridges
     /// the terminal itself.
     pub ttyd: Option<PathBuf>,
+    /// How often every running task's scrollback is captured into the store.
+    pub scrollback_interval_ms: u64,
+}
+
+impl TerminalConfig {
+    pub fn scrollback_interval(&self) -> Duration {
+        Duration::from_millis(self.scrollback_interval_ms)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -165,7 +177,10 @@ impl Default for Config {
             sandbox: SandboxConfig {
                 default: SandboxKind::Docker,
             },
-            terminal: TerminalConfig { ttyd: None },
+            terminal: TerminalConfig {
+                ttyd: None,
+                scrollback_interval_ms: 10_000,
+            },
             adapters: AdapterConfig {
                 memory_limit_mb: (wasm.memory_limit >> 20) as u64,
                 call_deadline_ms: wasm.call_deadline.as_millis() as u64,
@@ -425,6 +440,12 @@ impl Config {
                 ttyd: layers.optional("terminal.ttyd", terminal.ttyd, |v: &PathBuf| {
                     non_empty_path(v)
                 })?,
+                scrollback_interval_ms: layers.required(
+                    "terminal.scrollback_interval_ms",
+                    terminal.scrollback_interval_ms,
+                    defaults.terminal.scrollback_interval_ms,
+                    |v| positive(*v, "ms"),
+                )?,
             },
             adapters: AdapterConfig {
                 memory_limit_mb: layers.required(
@@ -494,6 +515,7 @@ struct FileSandbox {
 #[serde(deny_unknown_fields)]
 struct FileTerminal {
     ttyd: Option<Spanned<PathBuf>>,
+    scrollback_interval_ms: Option<Spanned<u64>>,
 }
 
 #[derive(Default, Deserialize)]
@@ -751,6 +773,30 @@ mod tests {
             sources.get("docker.base_image").unwrap().source,
             Source::Default
         );
+    }
+
+    #[test]
+    fn the_scrollback_interval_is_read_from_the_file_and_its_variable_and_must_be_positive() {
+        let (config, _) = load(None, &[]).unwrap();
+        assert_eq!(
+            config.terminal.scrollback_interval(),
+            Duration::from_secs(10)
+        );
+        let file = "[terminal]\nscrollback_interval_ms = 2500\n";
+        let (config, _) = load(Some(file), &[]).unwrap();
+        assert_eq!(config.terminal.scrollback_interval_ms, 2500);
+        let variable = "PLINTH_TERMINAL_SCROLLBACK_INTERVAL_MS";
+        let (config, sources) = load(Some(file), &[(variable, "750")]).unwrap();
+        assert_eq!(config.terminal.scrollback_interval_ms, 750);
+        assert_eq!(
+            sources
+                .get("terminal.scrollback_interval_ms")
+                .unwrap()
+                .source,
+            Source::Env { variable }
+        );
+        let err = load(None, &[(variable, "0")]).unwrap_err();
+        assert!(err.to_string().contains("more than 0"), "{err}");
     }
 
     #[test]

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use plinth_wasm::wit::Signal;
 use plinth_wasm::{EnvironmentCap, TmuxCap};
 
+use crate::sandbox::TaskSessions;
+
 pub trait Sandbox: Send + Sync + 'static {
     fn tmux(self: Arc<Self>) -> Arc<dyn TmuxCap>;
     fn environment(self: Arc<Self>) -> Arc<dyn EnvironmentCap>;
@@ -15,4 +17,9 @@ pub trait Sandbox: Send + Sync + 'static {
     fn workdir(&self) -> String;
     /// The agent's home directory, as the agent sees it.
     fn home(&self) -> String;
+    /// The task's tmux sessions, for readers other than the adapter (the scrollback
+    /// capture); `None` for a sandbox that has none.
+    fn task_sessions(&self) -> Option<&TaskSessions> {
+        None
+    }
 }

@@ -226,4 +226,7 @@ impl Sandbox for DockerSandbox {
     fn home(&self) -> String {
         AGENT_HOME.to_string()
     }
+    fn task_sessions(&self) -> Option<&TaskSessions> {
+        Some(&self.sessions)
+    }
 }

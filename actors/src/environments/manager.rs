@@ -7,13 +7,17 @@
 //!
 //! Docker work runs on the Docker runtime ([`blocking`]) from a blocking thread, so the
 //! actor's own thread is never held by a build or a copy.
+//!
+//! The manager also keeps every task's scrollback in the store ([`super::scrollback`]): on
+//! a timer, at every `task.status` event, and right before an environment is stopped or
+//! removed, so the last screen outlives the container.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use actix::{Message, ResponseFuture};
+use actix::{AsyncContext, Message, ResponseFuture};
 use chrono::Utc;
 use futures::StreamExt;
 use plinth_kernel::{Child, Ctx, Handle};
@@ -29,6 +33,7 @@ use super::record::{
     self, EnvironmentInfo, EnvironmentKind, EnvironmentRecord, EnvironmentStatus, EnvironmentV1,
 };
 use super::repo_copy::{RepoCopy, RepoCopyError, copy_repo};
+use super::scrollback::{self, ScrollbackCapture, ScrollbackError};
 use super::worktree::{self, WorktreeError};
 use super::{BuildEvent, ImageError, ImagePlan, ImageRef, Images};
 use crate::agent_host::Sandbox;
@@ -66,6 +71,8 @@ pub enum EnvironmentError {
     Project(#[from] ProjectError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Scrollback(#[from] ScrollbackError),
     #[error("the environment's worker thread failed: {0}")]
     Join(String),
 }
@@ -153,6 +160,19 @@ pub struct RemoveEnvironment {
 #[rtype(result = "Listing")]
 pub struct ListEnvironments;
 
+/// Captures the task's scrollback now; answers how many streams changed (0 when its
+/// environment is not running).
+#[derive(Message)]
+#[rtype(result = "Result<usize, EnvironmentError>")]
+pub struct CaptureScrollback {
+    pub task: String,
+}
+
+/// The scrollback timer's tick: every running environment is captured.
+#[derive(Message)]
+#[rtype(result = "()")]
+struct CaptureAll;
+
 /// Everything the manager knows of.
 #[derive(Clone, Debug, actix::MessageResponse)]
 pub struct Listing {
@@ -184,9 +204,19 @@ pub struct EnvironmentManager {
     docker: DockerLink,
     /// Shared with the handlers' futures, which finish after the handler returns.
     state: Arc<Mutex<State>>,
+    scrollback: ScrollbackCapture,
 }
 
-impl Child for EnvironmentManager {}
+impl Child for EnvironmentManager {
+    fn started(&mut self, ctx: &mut Ctx<'_, Self>) {
+        let every = self.settings.config.terminal.scrollback_interval();
+        ctx.actix()
+            .run_interval(every, |_, ctx| ctx.notify(CaptureAll));
+        let statuses =
+            scrollback::status_changes(&self.store).map(|task| CaptureScrollback { task });
+        ctx.actix().add_message_stream(statuses);
+    }
+}
 
 impl EnvironmentManager {
     /// Connects to Docker (a daemon that is down is recorded, not fatal: local mode still
@@ -202,6 +232,7 @@ impl EnvironmentManager {
             )),
         };
         let manager = EnvironmentManager {
+            scrollback: ScrollbackCapture::new(store.clone()),
             store,
             settings: Arc::new(settings),
             docker,
@@ -678,7 +709,49 @@ impl Handle<ListEnvironments> for EnvironmentManager {
     }
 }
 
+impl Handle<CaptureAll> for EnvironmentManager {
+    type Result = ();
+
+    fn handle(&mut self, _msg: CaptureAll, _ctx: &mut Ctx<'_, Self>) {
+        let running = self
+            .state
+            .lock()
+            .expect("environment state poisoned")
+            .entries
+            .iter()
+            .filter_map(|(task, e)| Some((task.clone(), e.sandbox.clone()?)))
+            .collect();
+        self.scrollback.round(running);
+    }
+}
+
+impl Handle<CaptureScrollback> for EnvironmentManager {
+    type Result = ResponseFuture<Result<usize, EnvironmentError>>;
+
+    fn handle(&mut self, msg: CaptureScrollback, _ctx: &mut Ctx<'_, Self>) -> Self::Result {
+        let sandbox = self.sandbox(&msg.task);
+        let capture = self.scrollback.clone();
+        Box::pin(async move {
+            let Some(sandbox) = sandbox? else {
+                return Ok(0);
+            };
+            off_thread(move || Ok(capture.capture(&msg.task, sandbox.as_ref())?)).await
+        })
+    }
+}
+
 impl EnvironmentManager {
+    /// The task's sandbox; `None` when its environment is not running.
+    fn sandbox(&self, task: &str) -> Result<Option<Arc<dyn Sandbox>>, EnvironmentError> {
+        self.state
+            .lock()
+            .expect("environment state poisoned")
+            .entries
+            .get(task)
+            .map(|e| e.sandbox.clone())
+            .ok_or_else(|| EnvironmentError::Unknown(task.to_string()))
+    }
+
     fn lookup(&self, task: &str) -> Result<EnvironmentInfo, EnvironmentError> {
         self.state
             .lock()
@@ -738,6 +811,7 @@ impl Handle<StopEnvironment> for EnvironmentManager {
 
     fn handle(&mut self, msg: StopEnvironment, _ctx: &mut Ctx<'_, Self>) -> Self::Result {
         let found = self.lookup(&msg.task);
+        let (sandbox, capture) = (self.sandbox(&msg.task), self.scrollback.clone());
         let docker = self.docker.clone();
         let (store, settings, state) = (
             self.store.clone(),
@@ -747,7 +821,11 @@ impl Handle<StopEnvironment> for EnvironmentManager {
         Box::pin(async move {
             let mut info = found?;
             let i = info.clone();
-            off_thread(move || halt(&i, docker, &settings, false)).await?;
+            off_thread(move || {
+                capture.last_capture(&i.task, sandbox.ok().flatten().as_deref());
+                halt(&i, docker, &settings, false)
+            })
+            .await?;
             info.status = EnvironmentStatus::Stopped;
             save(&store, &info, "environment.stopped").await?;
             if let Some(entry) = state
@@ -769,6 +847,7 @@ impl Handle<RemoveEnvironment> for EnvironmentManager {
 
     fn handle(&mut self, msg: RemoveEnvironment, _ctx: &mut Ctx<'_, Self>) -> Self::Result {
         let found = self.lookup(&msg.task);
+        let (sandbox, capture) = (self.sandbox(&msg.task), self.scrollback.clone());
         let docker = self.docker.clone();
         let (store, settings, state) = (
             self.store.clone(),
@@ -778,7 +857,12 @@ impl Handle<RemoveEnvironment> for EnvironmentManager {
         Box::pin(async move {
             let info = found?;
             let i = info.clone();
-            off_thread(move || halt(&i, docker, &settings, true)).await?;
+            off_thread(move || {
+                capture.last_capture(&i.task, sandbox.ok().flatten().as_deref());
+                capture.forget(&i.task);
+                halt(&i, docker, &settings, true)
+            })
+            .await?;
             store.delete_state(&record::key(&info.task)).await?;
             store
                 .append(

@@ -8,6 +8,8 @@
 //! - `dockerignore`: what a project's build context leaves out.
 //! - [`manager`]: the actor that owns every task's environment, Docker or local, and
 //!   re-adopts them after a restart ([`record`] is what it stores).
+//! - [`scrollback`]: what the manager does to keep each task's terminal scrollback in the
+//!   store past the life of its container.
 
 pub mod build;
 pub mod container;
@@ -22,6 +24,7 @@ pub mod manager;
 pub mod ownership;
 pub mod record;
 pub mod repo_copy;
+pub mod scrollback;
 pub mod worktree;
 
 pub use build::{BuildEvent, ImageError, ImageRef, Images};
@@ -29,7 +32,7 @@ pub use docker::{DEFAULT_DOCKER_HOST, DockerClient, DockerError};
 pub use image::{CLAUDE_CODE_VERSION, DEFAULT_BASE_IMAGE, ImageRecipe};
 pub use image_plan::ImagePlan;
 pub use manager::{
-    CreateEnvironment, Environment, EnvironmentError, EnvironmentManager, GetEnvironment,
-    ListEnvironments, Listing, ManagerSettings, RemoveEnvironment, StartEnvironment,
-    StopEnvironment,
+    CaptureScrollback, CreateEnvironment, Environment, EnvironmentError, EnvironmentManager,
+    GetEnvironment, ListEnvironments, Listing, ManagerSettings, RemoveEnvironment,
+    StartEnvironment, StopEnvironment,
 };

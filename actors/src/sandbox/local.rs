@@ -133,6 +133,9 @@ impl Sandbox for LocalSandbox {
     fn workdir(&self) -> String {
         self.dirs.workdir.display().to_string()
     }
+    fn task_sessions(&self) -> Option<&TaskSessions> {
+        Some(&self.sessions)
+    }
 }
 
 fn io_error(path: &str, err: std::io::Error) -> CapError {

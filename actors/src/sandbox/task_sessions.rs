@@ -41,6 +41,17 @@ impl TaskSessions {
         self.watch.all_gone(&self.task)
     }
 
+    /// The short names of the task's sessions, alive or kept dead for their exit status.
+    pub fn names(&self) -> Result<Vec<String>, CapError> {
+        let prefix = format!("{}--", self.task);
+        let full = self.tmux.list_task_sessions(&self.task)?;
+        Ok(full
+            .iter()
+            .filter_map(|name| name.strip_prefix(&prefix))
+            .map(str::to_owned)
+            .collect())
+    }
+
     fn full(&self, session: &str) -> Result<String, CapError> {
         TmuxServer::session_name(&self.task, session)
     }

@@ -5,6 +5,7 @@
 use rusqlite::{Connection, TransactionBehavior, params};
 
 use crate::reads::to_sql_seq;
+use crate::scrollback;
 use crate::write_op::WriteOp;
 
 /// What a committed op did, in the order of the ops.
@@ -13,6 +14,8 @@ pub(crate) enum Outcome {
     Appended(Vec<u64>),
     Stored,
     Deleted(bool),
+    /// A scrollback row was written (`false`: its text was already that).
+    Changed(bool),
 }
 
 const INSERT_EVENT: &str = "INSERT INTO events (task, kind, at, data) VALUES (?1, ?2, ?3, ?4)";
@@ -63,6 +66,16 @@ pub(crate) fn commit(
                 tx.prepare_cached(UPSERT_CURSOR)?
                     .execute(params![name, to_sql_seq(*seq)])?;
                 Outcome::Stored
+            }
+            WriteOp::PutScrollback { write, .. } => {
+                let changed = tx.prepare_cached(scrollback::UPSERT)?.execute(params![
+                    write.task,
+                    write.stream,
+                    write.text,
+                    i64::try_from(write.lines).unwrap_or(i64::MAX),
+                    at
+                ])?;
+                Outcome::Changed(changed > 0)
             }
         };
         outcomes.push(outcome);
@@ -133,6 +146,33 @@ mod tests {
         assert_eq!(count(&conn, "state"), 1);
         let outcomes = commit(&mut conn, &[delete(), delete()], "t").unwrap();
         assert_eq!(outcomes, [Outcome::Deleted(true), Outcome::Deleted(false)]);
+    }
+
+    #[test]
+    fn scrollback_is_replaced_in_place_and_an_identical_text_is_no_change() {
+        let mut conn = db();
+        let put = |text: &str| WriteOp::PutScrollback {
+            write: crate::scrollback::ScrollbackWrite::new("t".into(), "agent".into(), text.into()),
+            reply: oneshot::channel().0,
+        };
+        let outcomes = commit(&mut conn, &[put("a"), put("a\nb"), put("a\nb")], "t1").unwrap();
+        assert_eq!(
+            outcomes,
+            [
+                Outcome::Changed(true),
+                Outcome::Changed(true),
+                Outcome::Changed(false)
+            ]
+        );
+        assert_eq!(count(&conn, "scrollback"), 1);
+        let outcomes = commit(&mut conn, &[put("a\nb")], "t2").unwrap();
+        assert_eq!(outcomes, [Outcome::Changed(false)]);
+        let (text, lines, at): (String, i64, String) = conn
+            .query_row("SELECT text, lines, captured_at FROM scrollback", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        assert_eq!((text.as_str(), lines, at.as_str()), ("a\nb", 2, "t1"));
     }
 
     #[test]

@@ -30,6 +30,15 @@ const MIGRATIONS: &[&str] = &[
          name   TEXT PRIMARY KEY,
          cursor INTEGER NOT NULL
      );",
+    // 2: each task's terminal scrollback, one row per task and stream, updated in place.
+    "CREATE TABLE scrollback (
+         task        TEXT NOT NULL,
+         stream      TEXT NOT NULL,
+         text        TEXT NOT NULL,
+         lines       INTEGER NOT NULL,
+         captured_at TEXT NOT NULL,
+         PRIMARY KEY (task, stream)
+     );",
 ];
 
 /// The schema version this build creates and understands.
@@ -71,7 +80,10 @@ mod tests {
     fn fresh_database_gets_every_table_the_latest_version_and_our_id() {
         let mut conn = Connection::open_in_memory().unwrap();
         apply(&mut conn).unwrap();
-        assert_eq!(table_names(&conn), ["events", "state", "streams"]);
+        assert_eq!(
+            table_names(&conn),
+            ["events", "scrollback", "state", "streams"]
+        );
         let version: u32 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
@@ -87,7 +99,46 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         apply(&mut conn).unwrap();
         apply(&mut conn).unwrap();
-        assert_eq!(table_names(&conn).len(), 3);
+        assert_eq!(table_names(&conn).len(), 4);
+    }
+
+    #[test]
+    fn a_version_1_database_gains_the_scrollback_table_and_keeps_its_events() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute(
+            "INSERT INTO events (kind, at, data) VALUES ('old', 't', '{}')",
+            [],
+        )
+        .unwrap();
+        apply(&mut conn).unwrap();
+        assert!(table_names(&conn).contains(&"scrollback".to_string()));
+        let kinds: String = conn
+            .query_row("SELECT group_concat(kind) FROM events", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kinds, "old");
+        let version: u32 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 2);
+    }
+
+    #[test]
+    fn scrollback_is_keyed_by_task_and_stream() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        apply(&mut conn).unwrap();
+        let insert = |task: &str, stream: &str| {
+            conn.execute(
+                "INSERT INTO scrollback (task, stream, text, lines, captured_at)
+                 VALUES (?1, ?2, '', 0, 't')",
+                [task, stream],
+            )
+        };
+        insert("t1", "agent").unwrap();
+        insert("t1", "shell").unwrap();
+        insert("t2", "agent").unwrap();
+        assert!(insert("t1", "agent").is_err(), "a second row for t1/agent");
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::event::{Event, NewEvent};
 use crate::filter::EventFilter;
 use crate::reader_pool::ReaderPool;
 use crate::reads;
+use crate::scrollback::{self, Scrollback, ScrollbackWrite};
 use crate::stats::WriterStats;
 use crate::subscription::Subscription;
 use crate::versioned::{self, Versioned};
@@ -185,6 +186,45 @@ impl Store {
             .writer
             .request(|reply| WriteOp::SetCursor { name, seq, reply })
             .await
+    }
+}
+
+impl Store {
+    /// Stores `text` as the scrollback of `task`'s `stream`, replacing the row's previous
+    /// text. `true` when the row changed; an identical text is left as it was (and keeps its
+    /// `captured_at`). The caller bounds the text: the store keeps what it is given.
+    pub async fn put_scrollback(
+        &self,
+        task: &str,
+        stream: &str,
+        text: String,
+    ) -> Result<bool, StoreError> {
+        let write = ScrollbackWrite::new(task.to_owned(), stream.to_owned(), text);
+        self.inner
+            .writer
+            .request(|reply| WriteOp::PutScrollback { write, reply })
+            .await
+    }
+
+    /// Every stream's scrollback of `task`, ordered by stream; empty when none was captured.
+    /// Blocks on SQLite: from async code call it through `spawn_blocking`.
+    pub fn scrollback(&self, task: &str) -> Result<Vec<Scrollback>, StoreError> {
+        self.inner
+            .readers
+            .with(|conn| scrollback::rows(conn, task, None))
+    }
+
+    /// One stream's scrollback of `task`, if it was captured.
+    pub fn scrollback_stream(
+        &self,
+        task: &str,
+        stream: &str,
+    ) -> Result<Option<Scrollback>, StoreError> {
+        let mut rows = self
+            .inner
+            .readers
+            .with(|conn| scrollback::rows(conn, task, Some(stream)))?;
+        Ok(rows.pop())
     }
 }
 

@@ -6,6 +6,7 @@ use tokio::sync::oneshot;
 
 use crate::error::StoreError;
 use crate::event::{Event, NewEvent};
+use crate::scrollback::ScrollbackWrite;
 
 pub(crate) type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
 
@@ -69,6 +70,11 @@ pub(crate) enum WriteOp {
         seq: u64,
         reply: Reply<()>,
     },
+    /// Answers whether the row changed (an identical text leaves it untouched).
+    PutScrollback {
+        write: ScrollbackWrite,
+        reply: Reply<bool>,
+    },
 }
 
 impl WriteOp {
@@ -87,7 +93,9 @@ impl WriteOp {
             WriteOp::PutState { reply, .. } | WriteOp::SetCursor { reply, .. } => {
                 drop(reply.send(Err(error())))
             }
-            WriteOp::DeleteState { reply, .. } => drop(reply.send(Err(error()))),
+            WriteOp::DeleteState { reply, .. } | WriteOp::PutScrollback { reply, .. } => {
+                drop(reply.send(Err(error())))
+            }
         }
     }
 }

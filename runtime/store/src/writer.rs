@@ -193,6 +193,9 @@ impl Writer {
             (WriteOp::DeleteState { reply, .. }, Outcome::Deleted(deleted)) => {
                 let _ = reply.send(Ok(deleted));
             }
+            (WriteOp::PutScrollback { reply, .. }, Outcome::Changed(changed)) => {
+                let _ = reply.send(Ok(changed));
+            }
             (op, outcome) => {
                 tracing::error!(?outcome, "store writer: outcome does not fit its op");
                 op.fail(|| StoreError::Write("internal error: mismatched write outcome".into()));

@@ -5,6 +5,7 @@ mod environments;
 mod events;
 mod health;
 mod projects;
+mod scrollback;
 mod session;
 mod tasks;
 
@@ -37,6 +38,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/tasks/t-1/stop"),
     ("POST", "/api/tasks/t-1/resume"),
     ("POST", "/api/tasks/t-1/archive"),
+    ("GET", "/api/tasks/t1/scrollback"),
 ];
 
 pub fn router(state: AppState) -> Router {
@@ -61,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tasks/{id}/stop", post(tasks::stop))
         .route("/api/tasks/{id}/resume", post(tasks::resume))
         .route("/api/tasks/{id}/archive", post(tasks::archive))
+        .route("/api/tasks/{id}/scrollback", get(scrollback::show))
         .fallback(not_found)
         .with_state(state)
         .layer(middleware::from_fn_with_state(guard, guard::check))
