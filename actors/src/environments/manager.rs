@@ -28,6 +28,7 @@ use super::record::{
     self, EnvironmentInfo, EnvironmentKind, EnvironmentRecord, EnvironmentStatus, EnvironmentV1,
 };
 use super::repo_copy::{RepoCopy, RepoCopyError, copy_repo};
+use super::watch::{Halting, Watched, Watcher};
 use super::worktree::{self, WorktreeError};
 use super::{ImageError, ImageRecipe, Images};
 use crate::agent_host::Sandbox;
@@ -151,19 +152,21 @@ pub struct Listing {
     pub docker_error: Option<String>,
 }
 
-struct Entry {
-    info: EnvironmentInfo,
+pub(super) struct Entry {
+    pub(super) info: EnvironmentInfo,
     /// None while the environment cannot be acted in (stopped, failed, Docker down).
-    sandbox: Option<Arc<dyn Sandbox>>,
+    pub(super) sandbox: Option<Arc<dyn Sandbox>>,
 }
 
 #[derive(Default)]
-struct State {
-    entries: HashMap<String, Entry>,
+pub(super) struct State {
+    pub(super) entries: HashMap<String, Entry>,
     orphans: Vec<TaskContainer>,
     /// Tasks whose environment is being made: creates run concurrently, and a second
     /// create of the same task must fail before it touches Docker or git.
     creating: std::collections::HashSet<String>,
+    /// Tasks plinth is stopping or removing: their containers' deaths are no failure.
+    pub(super) halting: std::collections::HashSet<String>,
 }
 
 pub struct EnvironmentManager {
@@ -172,9 +175,17 @@ pub struct EnvironmentManager {
     docker: DockerLink,
     /// Shared with the handlers' futures, which finish after the handler returns.
     state: Arc<Mutex<State>>,
+    /// Notices containers that die under plinth while it runs ([`super::watch`]).
+    watcher: Option<Watcher>,
 }
 
-impl Child for EnvironmentManager {}
+impl Child for EnvironmentManager {
+    fn stopping(&mut self, _ctx: &mut Ctx<'_, Self>) {
+        if let Some(watcher) = self.watcher.take() {
+            watcher.stop();
+        }
+    }
+}
 
 impl EnvironmentManager {
     /// Connects to Docker (a daemon that is down is recorded, not fatal: local mode still
@@ -189,13 +200,22 @@ impl EnvironmentManager {
                     .map_err(|e| e.to_string()),
             )),
         };
-        let manager = EnvironmentManager {
+        let mut manager = EnvironmentManager {
             store,
             settings: Arc::new(settings),
             docker,
             state: Arc::default(),
+            watcher: None,
         };
         manager.readopt()?;
+        manager.watcher = Watcher::start(Watched {
+            address: manager.docker.address.clone(),
+            store: manager.store.clone(),
+            state: manager.state.clone(),
+            link: manager.docker.clone(),
+        })
+        .map_err(|e| tracing::warn!(%e, "containers that die are noticed only at the next start"))
+        .ok();
         Ok(manager)
     }
 
@@ -379,19 +399,19 @@ impl EnvironmentManager {
 /// down is asked again on the next use, so Docker environments work once it is back
 /// without restarting plinth.
 #[derive(Clone)]
-struct DockerLink {
+pub(super) struct DockerLink {
     address: String,
     client: Arc<Mutex<Result<DockerClient, String>>>,
 }
 
 impl DockerLink {
-    fn current(&self) -> Result<DockerClient, String> {
+    pub(super) fn current(&self) -> Result<DockerClient, String> {
         self.client.lock().expect("docker link poisoned").clone()
     }
 
     /// The client, reconnecting first if the daemon was down. Blocks: call it off the
     /// actor's thread.
-    fn get(&self) -> Result<DockerClient, EnvironmentError> {
+    pub(super) fn get(&self) -> Result<DockerClient, EnvironmentError> {
         if let Ok(client) = self.current() {
             return Ok(client);
         }
@@ -684,7 +704,9 @@ impl Handle<StopEnvironment> for EnvironmentManager {
             self.settings.clone(),
             self.state.clone(),
         );
+        let halting = Halting::begin(&self.state, &msg.task);
         Box::pin(async move {
+            let _halting = halting;
             let mut info = found?;
             let i = info.clone();
             off_thread(move || halt(&i, docker, &settings, false)).await?;
@@ -715,7 +737,9 @@ impl Handle<RemoveEnvironment> for EnvironmentManager {
             self.settings.clone(),
             self.state.clone(),
         );
+        let halting = Halting::begin(&self.state, &msg.task);
         Box::pin(async move {
+            let _halting = halting;
             let info = found?;
             let i = info.clone();
             off_thread(move || halt(&i, docker, &settings, true)).await?;

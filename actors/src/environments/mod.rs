@@ -6,7 +6,8 @@
 //! - [`build`]: building an image once per set of inputs, with progress events.
 //! - `dockerignore`: what a project's build context leaves out.
 //! - [`manager`]: the actor that owns every task's environment, Docker or local, and
-//!   re-adopts them after a restart ([`record`] is what it stores).
+//!   re-adopts them after a restart ([`record`] is what it stores); `watch` notices
+//!   containers that die under it while it runs.
 
 pub mod build;
 pub mod container;
@@ -20,6 +21,7 @@ pub mod manager;
 pub mod ownership;
 pub mod record;
 pub mod repo_copy;
+mod watch;
 pub mod worktree;
 
 pub use build::{BuildEvent, ImageError, ImageRef, Images};
