@@ -399,3 +399,53 @@ async fn a_container_killed_from_outside_fails_its_environment_and_a_stop_throug
     assert_eq!(stored.get(&stopped_task), Some(&EnvironmentStatus::Stopped));
     kernel.shutdown(Duration::from_secs(5)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_project_path_that_is_not_a_git_repository_is_refused_with_the_fix() {
+    let client = client();
+    let run = format!("norepo{}", std::process::id());
+    let _cleanup = Cleanup {
+        client: client.clone(),
+        run: run.clone(),
+    };
+    let home = tempfile::tempdir().unwrap();
+    let settings = settings(home.path(), &run);
+    let store = Store::open(&home.path().join("plinth.db")).unwrap();
+    let (kernel, manager) = start(&store, &settings).await;
+    let plain = tempfile::tempdir().unwrap();
+    std::fs::write(plain.path().join("main.rs"), "fn main() {}\n").unwrap();
+    for sandbox in [SandboxKind::Docker, SandboxKind::Local] {
+        let task = format!("{run}-{sandbox:?}");
+        let err = manager
+            .send(CreateEnvironment {
+                task: task.clone(),
+                project_path: plain.path().to_path_buf(),
+                base_branch: "main".into(),
+                sandbox,
+                include_uncommitted: false,
+            })
+            .await
+            .unwrap()
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, EnvironmentError::Project(_)), "{text}");
+        assert!(text.contains("is not inside a git repository"), "{text}");
+        assert!(text.contains("git init"), "the fix is named: {text}");
+    }
+    let listing = manager.send(ListEnvironments).await.unwrap();
+    assert!(
+        listing.environments.is_empty(),
+        "{:?}",
+        listing.environments
+    );
+    assert!(!settings.worktrees().exists(), "no worktree was made");
+    let label = format!("plinth.test.run={run}");
+    let made = blocking(async move { container::find_labelled(&client, &label).await }).unwrap();
+    assert!(made.is_empty(), "no container was made: {made:?}");
+    let events = store.read(&EventFilter::default(), 0, 100).unwrap();
+    assert!(
+        !events.iter().any(|e| e.kind.starts_with("environment.")),
+        "{events:?}"
+    );
+    kernel.shutdown(Duration::from_secs(5)).await;
+}
