@@ -4,9 +4,12 @@
 //! environment stays Running, while one whose container really died meanwhile is then
 //! marked Failed.
 //!
+//! And a manager that starts while the daemon is down adopts its environments once the
+//! daemon is back.
+//!
 //! It stops and starts the machine's dockerd through `scripts/docker-setup.sh`, the way CI
-//! starts it, so nothing else may use Docker in this binary: it is its own test binary with
-//! one test. The daemon is started again even when the test fails.
+//! starts it, so nothing else may use Docker in this binary: it is its own test binary and
+//! its tests take turns ([`DAEMON`]). The daemon is started again even when a test fails.
 
 mod support;
 
@@ -18,11 +21,14 @@ use std::time::{Duration, Instant};
 use plinth_actors::agent_host::Sandbox;
 use plinth_actors::config::SandboxKind;
 use plinth_actors::environments::docker_exec::blocking;
-use plinth_actors::environments::manager::{CreateEnvironment, ListEnvironments};
+use plinth_actors::environments::manager::{CreateEnvironment, GetEnvironment, ListEnvironments};
 use plinth_actors::environments::record::EnvironmentStatus;
 use plinth_store::{EventFilter, Store};
 use plinth_wasm::wit::{SessionSpec, Signal};
 use support::{Cleanup, client, ensure_agent_image, project, screen_until, settings, sh, start};
+
+/// Held by each test for its whole run: they stop the one daemon they share.
+static DAEMON: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn setup_script() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/docker-setup.sh")
@@ -66,18 +72,9 @@ fn counter(sandbox: &Arc<dyn Sandbox>, session: &str) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tasks_outlive_a_docker_daemon_restart_and_pick_up_once_it_is_back() {
+    let _turn = DAEMON.lock().await;
     let client = client();
-    let live_restore = {
-        let c = client.clone();
-        blocking(async move { c.api().info().await })
-            .unwrap()
-            .live_restore_enabled
-    };
-    assert_eq!(
-        live_restore,
-        Some(true),
-        "dockerd runs without live-restore: run scripts/docker-setup.sh to turn it on"
-    );
+    assert_live_restore(&client);
     let run = format!("restart{}", std::process::id());
     let _cleanup = Cleanup {
         client: client.clone(),
@@ -230,5 +227,121 @@ async fn tasks_outlive_a_docker_daemon_restart_and_pick_up_once_it_is_back() {
         .map(|e| e.task)
         .collect();
     assert_eq!(failed, vec![Some(dying_task.clone())]);
+    kernel.shutdown(Duration::from_secs(5)).await;
+}
+
+fn assert_live_restore(client: &plinth_actors::environments::DockerClient) {
+    let c = client.clone();
+    let live_restore = blocking(async move { c.api().info().await })
+        .unwrap()
+        .live_restore_enabled;
+    assert_eq!(
+        live_restore,
+        Some(true),
+        "dockerd runs without live-restore: run scripts/docker-setup.sh to turn it on"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_started_while_docker_is_down_adopts_its_environments_once_it_is_back() {
+    let _turn = DAEMON.lock().await;
+    let client = client();
+    assert_live_restore(&client);
+    let run = format!("adopt{}", std::process::id());
+    let _cleanup = Cleanup {
+        client: client.clone(),
+        run: run.clone(),
+    };
+    let home = tempfile::tempdir().unwrap();
+    let settings = settings(home.path(), &run);
+    ensure_agent_image(&client, &settings);
+    let repo = project();
+    let store = Store::open(&home.path().join("plinth.db")).unwrap();
+    let task = format!("{run}-t");
+    {
+        let (kernel, manager) = start(&store, &settings).await;
+        let env = manager
+            .send(CreateEnvironment {
+                task: task.clone(),
+                project_path: repo.path().to_path_buf(),
+                base_branch: "main".into(),
+                sandbox: SandboxKind::Docker,
+                include_uncommitted: false,
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        let sandbox = env.sandbox.clone();
+        tokio::task::spawn_blocking(move || {
+            sandbox
+                .clone()
+                .tmux()
+                .create(SessionSpec {
+                    name: "agent".into(),
+                    command: vec![
+                        "sh".into(),
+                        "-c".into(),
+                        "echo waiting; exec sleep 600".into(),
+                    ],
+                    env: Vec::new(),
+                    workdir: None,
+                    width: 80,
+                    height: 20,
+                })
+                .unwrap();
+            screen_until(&sandbox, "agent", "waiting");
+        })
+        .await
+        .unwrap();
+        kernel.shutdown(Duration::from_secs(5)).await;
+    }
+
+    let daemon_back = DaemonBack;
+    setup(&["--stop-daemon"]).unwrap_or_else(|e| panic!("stopping dockerd: {e}"));
+    let (kernel, manager) = start(&store, &settings).await;
+    let listing = manager.send(ListEnvironments).await.unwrap();
+    assert!(listing.docker_error.is_some(), "Docker is down");
+    assert_eq!(listing.environments.len(), 1, "{:?}", listing.environments);
+    assert_eq!(listing.environments[0].status, EnvironmentStatus::Running);
+    let get = || GetEnvironment { task: task.clone() };
+    assert!(
+        manager.send(get()).await.unwrap().is_none(),
+        "no sandbox yet"
+    );
+
+    drop(daemon_back);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let env = loop {
+        if let Some(env) = manager.send(get()).await.unwrap() {
+            break env;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the environment was not adopted once Docker was back"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let sandbox = env.sandbox.clone();
+    tokio::task::spawn_blocking(move || {
+        let tmux = sandbox.clone().tmux();
+        assert!(tmux.is_alive("agent").unwrap(), "the same session runs on");
+        assert_eq!(tmux.foreground_command("agent").unwrap(), "sleep");
+    })
+    .await
+    .unwrap();
+    let listing = manager.send(ListEnvironments).await.unwrap();
+    assert!(listing.docker_error.is_none(), "{:?}", listing.docker_error);
+    assert_eq!(listing.environments[0].status, EnvironmentStatus::Running);
+    let adopted = store
+        .read(
+            &EventFilter {
+                kind: Some("environment.adopted".into()),
+                task: Some(task.clone()),
+            },
+            0,
+            10,
+        )
+        .unwrap();
+    assert!(!adopted.is_empty(), "the adoption is an event");
     kernel.shutdown(Duration::from_secs(5)).await;
 }
