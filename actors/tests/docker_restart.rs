@@ -21,7 +21,9 @@ use std::time::{Duration, Instant};
 use plinth_actors::agent_host::Sandbox;
 use plinth_actors::config::SandboxKind;
 use plinth_actors::environments::docker_exec::blocking;
-use plinth_actors::environments::manager::{CreateEnvironment, GetEnvironment, ListEnvironments};
+use plinth_actors::environments::manager::{
+    CreateEnvironment, GetEnvironment, ListEnvironments, RemoveEnvironment,
+};
 use plinth_actors::environments::record::EnvironmentStatus;
 use plinth_store::{EventFilter, Store};
 use plinth_wasm::wit::{SessionSpec, Signal};
@@ -227,6 +229,17 @@ async fn tasks_outlive_a_docker_daemon_restart_and_pick_up_once_it_is_back() {
         .map(|e| e.task)
         .collect();
     assert_eq!(failed, vec![Some(dying_task.clone())]);
+    // The manager's own connection works again too.
+    manager
+        .send(RemoveEnvironment {
+            task: kept_task.clone(),
+        })
+        .await
+        .unwrap()
+        .unwrap_or_else(|e| panic!("removing after the restart: {e}"));
+    let (c, id) = (client.clone(), kept.container.clone().unwrap());
+    let inspected = blocking(async move { c.api().inspect_container(&id, None).await });
+    assert!(inspected.is_err(), "the container is removed");
     kernel.shutdown(Duration::from_secs(5)).await;
 }
 
