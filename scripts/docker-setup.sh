@@ -118,28 +118,49 @@ start_daemon() {
   log "Docker daemon answers after ${waited}s ($(docker version --format 'API {{.Server.APIVersion}}' 2>/dev/null))"
 }
 
+# Root without asking: turning live-restore on is worth a warning, not a password prompt
+# or a failed run for a user of the docker group (scripts/plinth runs this quietly).
+quietly_as_root() {
+  if ((EUID == 0)); then
+    "$@"
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    sudo -n "$@"
+  else
+    return 1
+  fi
+}
+
+live_restore_on() { [[ $(timeout 10 docker info --format '{{.LiveRestoreEnabled}}' 2>/dev/null) == true ]]; }
+
+live_restore_off_warning() {
+  log "warning: live-restore is off, so task containers stop when dockerd restarts;" \
+    "rerun scripts/docker-setup.sh as root to turn it on ($1)"
+}
+
 # live-restore in daemon.json rather than a flag: a systemd-started daemon reads it too, and
 # dockerd refuses a setting given both ways. A file that already decides is left alone.
 configure_live_restore() {
   if [[ -s $daemon_config ]] && grep -q '"live-restore"' "$daemon_config"; then
     return 0
   fi
+  daemon_answers && live_restore_on && return 0
   if [[ ! -s $daemon_config ]]; then
     log "enabling live-restore in $daemon_config (containers outlive a daemon restart)"
-    as_root mkdir -p "$(dirname "$daemon_config")"
-    printf '{\n  "live-restore": true\n}\n' | as_root tee "$daemon_config" >/dev/null
+    { quietly_as_root mkdir -p "$(dirname "$daemon_config")" &&
+      printf '{\n  "live-restore": true\n}\n' | quietly_as_root tee "$daemon_config" >/dev/null; } ||
+      live_restore_off_warning "cannot write $daemon_config"
   elif command -v jq >/dev/null; then
     log "adding live-restore to $daemon_config (containers outlive a daemon restart)"
-    jq '. + {"live-restore": true}' "$daemon_config" >"/tmp/daemon.json.$$" &&
-      as_root cp "/tmp/daemon.json.$$" "$daemon_config"
-    rm -f "/tmp/daemon.json.$$"
+    local merged
+    merged="$(mktemp)"
+    { jq '. + {"live-restore": true}' "$daemon_config" >"$merged" &&
+      quietly_as_root cp "$merged" "$daemon_config"; } ||
+      live_restore_off_warning "cannot update $daemon_config"
+    rm -f "$merged"
   else
-    log "warning: $daemon_config does not set live-restore and jq is missing to add it;" \
-      "task containers will stop when dockerd restarts"
+    live_restore_off_warning "$daemon_config has no live-restore and jq is missing to add it"
   fi
 }
-
-live_restore_on() { [[ $(timeout 10 docker info --format '{{.LiveRestoreEnabled}}' 2>/dev/null) == true ]]; }
 
 # live-restore is one of the settings dockerd reloads on SIGHUP, so a daemon that is
 # already running gets it without stopping its containers.
@@ -150,13 +171,16 @@ reload_live_restore() {
   pid="$(cat "$pidfile" 2>/dev/null || pgrep -xo dockerd || true)"
   [[ -n $pid ]] || return 0
   log "reloading dockerd ($pid) to turn live-restore on"
-  as_root kill -HUP "$pid" || return 0
+  quietly_as_root kill -HUP "$pid" || {
+    live_restore_off_warning "cannot signal dockerd"
+    return 0
+  }
   local waited=0
   until live_restore_on || ((waited >= 10)); do
     sleep 1
     waited=$((waited + 1))
   done
-  live_restore_on || log "warning: dockerd did not turn live-restore on (see $dockerd_log)"
+  live_restore_on || live_restore_off_warning "dockerd did not reload; see $dockerd_log"
 }
 
 stop_daemon() {
