@@ -4,7 +4,13 @@
 # base image `plinth-base:bookworm` offline with debootstrap + `docker import`.
 # Idempotent: a rerun on a ready machine only checks and returns.
 #
-# Usage: scripts/docker-setup.sh [--quiet]   (--quiet: say nothing unless something fails)
+# The daemon runs with live-restore, so task containers (and the agents' tmux sessions in
+# them) keep running while dockerd restarts; plinth reconnects when it is back.
+#
+# Usage: scripts/docker-setup.sh [--quiet] [--stop-daemon]
+#   --quiet: say nothing unless something fails
+#   --stop-daemon: stop the daemon (containers keep running) and return; a plain rerun
+#     starts it again the same way. For tests of a daemon restart.
 # Environment: PLINTH_BASE_IMAGE (a different base: then it is only checked, not built),
 # PLINTH_CACHE_DIR (default /var/cache/plinth), PLINTH_DEBIAN_MIRROR.
 set -euo pipefail
@@ -14,10 +20,22 @@ base_image="${PLINTH_BASE_IMAGE:-$default_base}"
 cache_dir="${PLINTH_CACHE_DIR:-/var/cache/plinth}"
 mirror="${PLINTH_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 dockerd_log=/var/log/dockerd-plinth.log
+daemon_config=/etc/docker/daemon.json
+pidfile=/var/run/docker.pid
 wait_seconds=60
 
 quiet=0
-[[ ${1:-} == --quiet ]] && quiet=1
+stop_only=0
+for arg in "$@"; do
+  case $arg in
+    --quiet) quiet=1 ;;
+    --stop-daemon) stop_only=1 ;;
+    *)
+      printf 'docker-setup: unknown argument %s (use --quiet, --stop-daemon)\n' "$arg" >&2
+      exit 2
+      ;;
+  esac
+done
 
 log() { ((quiet)) || printf '==> docker-setup: %s\n' "$*"; }
 die() {
@@ -78,13 +96,13 @@ start_daemon() {
     log "dockerd is running but not answering yet; waiting"
   else
     # A pid file left by a daemon that died makes the next one refuse to start.
-    local pidfile=/var/run/docker.pid
     if [[ -f $pidfile ]] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
       as_root rm -f "$pidfile"
     fi
     log "starting dockerd in the background (log: $dockerd_log)"
-    # setsid: the daemon must outlive this script and the shell's process group.
-    as_root setsid nohup dockerd >>"$dockerd_log" 2>&1 </dev/null &
+    # setsid: the daemon must outlive this script and the shell's process group. 9<&-: the
+    # daemon must not inherit the lock below, or every later run would wait for it forever.
+    as_root setsid nohup dockerd >>"$dockerd_log" 2>&1 </dev/null 9<&- &
   fi
   local waited=0
   until daemon_answers; do
@@ -98,6 +116,97 @@ start_daemon() {
     waited=$((waited + 1))
   done
   log "Docker daemon answers after ${waited}s ($(docker version --format 'API {{.Server.APIVersion}}' 2>/dev/null))"
+}
+
+# Root without asking: turning live-restore on is worth a warning, not a password prompt
+# or a failed run for a user of the docker group (scripts/plinth runs this quietly).
+quietly_as_root() {
+  if ((EUID == 0)); then
+    "$@"
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    sudo -n "$@"
+  else
+    return 1
+  fi
+}
+
+live_restore_on() { [[ $(timeout 10 docker info --format '{{.LiveRestoreEnabled}}' 2>/dev/null) == true ]]; }
+
+live_restore_off_warning() {
+  log "warning: live-restore is off, so task containers stop when dockerd restarts;" \
+    "rerun scripts/docker-setup.sh as root to turn it on ($1)"
+}
+
+# live-restore in daemon.json rather than a flag: a systemd-started daemon reads it too, and
+# dockerd refuses a setting given both ways. A file that already decides is left alone.
+configure_live_restore() {
+  if [[ -s $daemon_config ]] && grep -q '"live-restore"' "$daemon_config"; then
+    return 0
+  fi
+  daemon_answers && live_restore_on && return 0
+  if [[ ! -s $daemon_config ]]; then
+    log "enabling live-restore in $daemon_config (containers outlive a daemon restart)"
+    { quietly_as_root mkdir -p "$(dirname "$daemon_config")" &&
+      printf '{\n  "live-restore": true\n}\n' | quietly_as_root tee "$daemon_config" >/dev/null; } ||
+      live_restore_off_warning "cannot write $daemon_config"
+  elif command -v jq >/dev/null; then
+    log "adding live-restore to $daemon_config (containers outlive a daemon restart)"
+    local merged
+    merged="$(mktemp)"
+    { jq '. + {"live-restore": true}' "$daemon_config" >"$merged" &&
+      quietly_as_root cp "$merged" "$daemon_config"; } ||
+      live_restore_off_warning "cannot update $daemon_config"
+    rm -f "$merged"
+  else
+    live_restore_off_warning "$daemon_config has no live-restore and jq is missing to add it"
+  fi
+}
+
+# live-restore is one of the settings dockerd reloads on SIGHUP, so a daemon that is
+# already running gets it without stopping its containers.
+reload_live_restore() {
+  live_restore_on && return 0
+  grep -q '"live-restore": *true' "$daemon_config" 2>/dev/null || return 0
+  local pid
+  pid="$(cat "$pidfile" 2>/dev/null || pgrep -xo dockerd || true)"
+  [[ -n $pid ]] || return 0
+  log "reloading dockerd ($pid) to turn live-restore on"
+  quietly_as_root kill -HUP "$pid" || {
+    live_restore_off_warning "cannot signal dockerd"
+    return 0
+  }
+  local waited=0
+  until live_restore_on || ((waited >= 10)); do
+    sleep 1
+    waited=$((waited + 1))
+  done
+  live_restore_on || live_restore_off_warning "dockerd did not reload; see $dockerd_log"
+}
+
+stop_daemon() {
+  if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null; then
+    log "stopping docker with systemctl"
+    as_root systemctl stop docker.socket docker.service
+    return 0
+  fi
+  local pid
+  pid="$(cat "$pidfile" 2>/dev/null || true)"
+  if [[ -z $pid ]] || ! kill -0 "$pid" 2>/dev/null; then
+    log "dockerd is not running"
+    return 0
+  fi
+  live_restore_on || log "warning: live-restore is off: the task containers stop with dockerd"
+  log "stopping dockerd ($pid)"
+  as_root kill -TERM "$pid"
+  local waited=0
+  while kill -0 "$pid" 2>/dev/null; do
+    if ((waited >= wait_seconds)); then
+      die "dockerd ($pid) did not stop within ${wait_seconds}s" "read $dockerd_log"
+    fi
+    sleep 1
+    waited=$((waited + 1))
+  done
+  log "dockerd stopped after ${waited}s"
 }
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
@@ -150,10 +259,19 @@ main() {
   # A read-only descriptor is enough for flock, and lets any user share root's lock file.
   local lockfile=/tmp/plinth-docker-setup.lock
   : >>"$lockfile" 2>/dev/null || true
+  # Stopping takes no lock: a daemon started before the lock was kept from it may still
+  # hold it.
+  if ((stop_only)); then
+    stop_daemon
+    return 0
+  fi
   exec 9<"$lockfile"
-  flock 9
+  flock -w 600 9 || die "another docker-setup.sh has held $lockfile for 10 minutes" \
+    "see whether one is stuck (ps -ef | grep docker-setup), then rerun"
   install_packages
+  configure_live_restore
   start_daemon
+  reload_live_restore
   build_base_image
   log "ready in $((SECONDS - started))s"
 }

@@ -314,8 +314,23 @@ fn create_copy_exec_tmux_files_and_remove() {
         let err = sandbox.read_file(path).unwrap_err();
         assert!(matches!(err, CapError::AccessDenied(_)), "{path}: {err:?}");
     }
-    let err = sandbox.write_file("escape/evil", b"x").unwrap_err();
-    assert!(matches!(err, CapError::AccessDenied(_)), "{err:?}");
+    for path in [
+        "escape/evil",
+        "../evil",
+        "/etc/plinth-evil",
+        "/workspace/../tmp/evil",
+    ] {
+        let err = sandbox.write_file(path, b"x").unwrap_err();
+        assert!(matches!(err, CapError::AccessDenied(_)), "{path}: {err:?}");
+    }
+    assert_eq!(
+        stdout(
+            &sandbox,
+            "ls /etc/plinth-evil /evil /tmp/evil 2>/dev/null | wc -l"
+        ),
+        "0",
+        "nothing was written outside the workdir and the home"
+    );
     let err = sandbox.read_file("missing.txt").unwrap_err();
     assert!(matches!(err, CapError::NotFound(_)), "{err:?}");
 

@@ -5,165 +5,26 @@
 //! `scripts/docker-setup.sh` to have run; without a daemon the test fails and says so. Its
 //! containers are labelled `plinth.test=1` and removed.
 
-use std::path::Path;
-use std::process::Command;
-use std::sync::Arc;
+mod support;
+
 use std::time::{Duration, Instant};
 
-use plinth_actors::agent_host::Sandbox;
-use plinth_actors::config::{Config, SandboxKind};
+use plinth_actors::config::SandboxKind;
 use plinth_actors::environments::DockerClient;
 use plinth_actors::environments::container::{self, ContainerSpec, Limits};
 use plinth_actors::environments::docker_exec::blocking;
 use plinth_actors::environments::manager::{
-    CreateEnvironment, EnvironmentError, EnvironmentManager, GetEnvironment, ListEnvironments,
-    ManagerSettings, RemoveEnvironment,
+    CreateEnvironment, EnvironmentError, GetEnvironment, ListEnvironments, RemoveEnvironment,
+    StopEnvironment,
 };
-use plinth_actors::environments::record::{EnvironmentKind, EnvironmentStatus};
-use plinth_actors::environments::{ImageRecipe, ImageRef, Images};
-use plinth_kernel::{
-    Backoff, ChildRef, ChildSpec, Intensity, Kernel, KernelConfig, Restart, Strategy,
-    SupervisorSpec,
+use plinth_actors::environments::record::{
+    EnvironmentKind, EnvironmentRecord, EnvironmentStatus, KEY_PREFIX,
 };
 use plinth_store::{EventFilter, Store};
-use plinth_wasm::wit::{ExecRequest, SessionSpec};
-
-const TEST_LABEL: &str = "plinth.test";
-
-fn client() -> DockerClient {
-    blocking(DockerClient::connect()).unwrap_or_else(|e| {
-        panic!(
-            "{e}\n\nthis test needs a running Docker daemon and the base image: \
-             run scripts/docker-setup.sh (as root) first"
-        )
-    })
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-}
-
-fn project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    git(dir.path(), &["init", "-q", "-b", "main"]);
-    std::fs::write(dir.path().join("README.md"), "committed\n").unwrap();
-    git(dir.path(), &["add", "README.md"]);
-    git(dir.path(), &["commit", "-q", "-m", "first"]);
-    dir
-}
-
-fn settings(home: &Path, run: &str) -> ManagerSettings {
-    let (config, _) =
-        Config::load_from(&home.join("config.toml"), |name| std::env::var(name).ok()).unwrap();
-    ManagerSettings {
-        home: home.to_path_buf(),
-        config,
-        labels: vec![
-            (TEST_LABEL.into(), "1".into()),
-            ("plinth.test.run".into(), run.into()),
-        ],
-    }
-}
-
-async fn start(
-    store: &Store,
-    settings: &ManagerSettings,
-) -> (Kernel, ChildRef<EnvironmentManager>) {
-    let kernel = Kernel::start(KernelConfig { workers: 2 }).unwrap();
-    let (store, settings) = (store.clone(), settings.clone());
-    let (spec, manager) = ChildSpec::actor(
-        "environments",
-        "environment-manager",
-        Restart::Permanent,
-        move || {
-            EnvironmentManager::start(store.clone(), settings.clone()).map_err(|e| e.to_string())
-        },
-    );
-    kernel
-        .start_root(SupervisorSpec {
-            strategy: Strategy::OneForOne,
-            intensity: Intensity {
-                max_restarts: 1,
-                within: Duration::from_secs(30),
-            },
-            backoff: Backoff {
-                initial: Duration::from_millis(50),
-                max: Duration::from_secs(1),
-                factor: 2,
-            },
-            children: vec![spec],
-        })
-        .await
-        .unwrap();
-    (kernel, manager)
-}
-
-/// plinth's agent image on the configured base, built if it is not there yet.
-fn agent_image(client: &DockerClient, settings: &ManagerSettings) -> ImageRef {
-    let images = Images::new(client.clone());
-    let base = settings.config.docker.base_image.clone();
-    blocking(async move {
-        images
-            .ensure(&ImageRecipe::agent(Some(&base)), |_| {})
-            .await
-    })
-    .unwrap_or_else(|e| panic!("the agent image: {e}"))
-}
-
-fn sh(script: &str) -> ExecRequest {
-    ExecRequest {
-        command: vec!["sh".into(), "-c".into(), script.into()],
-        workdir: None,
-        env: Vec::new(),
-        stdin: None,
-        timeout_ms: 20_000,
-    }
-}
-
-fn stdout(sandbox: &Arc<dyn Sandbox>, script: &str) -> String {
-    let out = sandbox.clone().environment().exec(sh(script)).unwrap();
-    assert_eq!(out.exit_code, 0, "{script}: {out:?}");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn screen_until(sandbox: &Arc<dyn Sandbox>, session: &str, text: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let screen = sandbox.clone().tmux().capture_screen(session).unwrap().text;
-        if screen.contains(text) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "never saw {text:?} in\n{screen}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// Removes every container of this run, whatever happened.
-struct Cleanup {
-    client: DockerClient,
-    run: String,
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let (c, label) = (self.client.clone(), format!("plinth.test.run={}", self.run));
-        blocking(async move {
-            for found in container::find_labelled(&c, &label)
-                .await
-                .unwrap_or_default()
-            {
-                let _ = container::remove(&c, &found.id).await;
-            }
-        });
-    }
-}
+use plinth_wasm::wit::SessionSpec;
+use support::{
+    Cleanup, client, ensure_agent_image, git, project, screen_until, settings, start, stdout,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn environments_are_made_used_and_readopted_by_a_new_manager() {
@@ -175,8 +36,7 @@ async fn environments_are_made_used_and_readopted_by_a_new_manager() {
     };
     let home = tempfile::tempdir().unwrap();
     let settings = settings(home.path(), &run);
-    // The image once, up front, so its build time does not count against the actor's.
-    agent_image(&client, &settings);
+    ensure_agent_image(&client, &settings);
 
     let repo = project();
     let store = Store::open(&home.path().join("plinth.db")).unwrap();
@@ -273,12 +133,12 @@ async fn environments_are_made_used_and_readopted_by_a_new_manager() {
     let c = client.clone();
     blocking(async move { container::create(&c, &spec).await }).unwrap();
 
+    kernel.shutdown(Duration::from_secs(5)).await;
+    drop((docker, local, killed.sandbox, manager));
+
     // One container dies while no manager watches: the next one must say so.
     let (c, id) = (client.clone(), killed.container.clone().unwrap());
     blocking(async move { container::stop(&c, &id, Duration::ZERO).await }).unwrap();
-
-    kernel.shutdown(Duration::from_secs(5)).await;
-    drop((docker, local, killed, manager));
 
     let (kernel, manager) = start(&store, &settings).await;
     let listing = manager.send(ListEnvironments).await.unwrap();
@@ -433,6 +293,164 @@ fn container_labels(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_container_killed_from_outside_fails_its_environment_and_a_stop_through_plinth_does_not()
+{
+    let client = client();
+    let run = format!("kill{}", std::process::id());
+    let _cleanup = Cleanup {
+        client: client.clone(),
+        run: run.clone(),
+    };
+    let home = tempfile::tempdir().unwrap();
+    let settings = settings(home.path(), &run);
+    ensure_agent_image(&client, &settings);
+    let repo = project();
+    let store = Store::open(&home.path().join("plinth.db")).unwrap();
+    let (kernel, manager) = start(&store, &settings).await;
+    let create = |task: &str| CreateEnvironment {
+        task: task.into(),
+        project_path: repo.path().to_path_buf(),
+        base_branch: "main".into(),
+        sandbox: SandboxKind::Docker,
+        include_uncommitted: false,
+    };
+    let (killed_task, stopped_task) = (format!("{run}-k"), format!("{run}-s"));
+    let killed = manager.send(create(&killed_task)).await.unwrap().unwrap();
+    manager.send(create(&stopped_task)).await.unwrap().unwrap();
+
+    let (c, id) = (client.clone(), killed.container.clone().unwrap());
+    blocking(async move { c.api().kill_container(&id, None).await }).unwrap();
+    manager
+        .send(StopEnvironment {
+            task: stopped_task.clone(),
+        })
+        .await
+        .unwrap()
+        .unwrap();
+
+    let expected = EnvironmentStatus::Failed {
+        reason: "its container was killed from outside (exit code 137)".into(),
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let listing = loop {
+        let listing = manager.send(ListEnvironments).await.unwrap();
+        let status = |task: &str| {
+            listing
+                .environments
+                .iter()
+                .find(|e| e.task == task)
+                .map(|e| e.status.clone())
+        };
+        if status(&killed_task).as_ref() == Some(&expected) {
+            break listing;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the killed container was not noticed: {:?}",
+            listing.environments
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // The stop's own container death has long been seen by now.
+    let stopped = listing
+        .environments
+        .iter()
+        .find(|e| e.task == stopped_task)
+        .unwrap();
+    assert_eq!(stopped.status, EnvironmentStatus::Stopped, "{stopped:?}");
+    assert!(
+        manager
+            .send(GetEnvironment {
+                task: killed_task.clone()
+            })
+            .await
+            .unwrap()
+            .is_none(),
+        "a dead environment offers no sandbox"
+    );
+
+    let failed = store
+        .read(
+            &EventFilter {
+                kind: Some("environment.failed".into()),
+                task: None,
+            },
+            0,
+            1000,
+        )
+        .unwrap();
+    assert_eq!(failed.len(), 1, "one failure, the killed one: {failed:?}");
+    assert_eq!(failed[0].task.as_deref(), Some(killed_task.as_str()));
+    assert_eq!(
+        failed[0].data["reason"],
+        "its container was killed from outside (exit code 137)"
+    );
+    let stored = store
+        .list_state::<EnvironmentRecord>(KEY_PREFIX)
+        .unwrap()
+        .into_iter()
+        .map(|(_, r)| (r.task.clone(), r.status))
+        .collect::<std::collections::HashMap<_, _>>();
+    assert_eq!(
+        stored.get(&killed_task),
+        Some(&expected),
+        "the record is stored"
+    );
+    assert_eq!(stored.get(&stopped_task), Some(&EnvironmentStatus::Stopped));
+    kernel.shutdown(Duration::from_secs(5)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_project_path_that_is_not_a_git_repository_is_refused_with_the_fix() {
+    let client = client();
+    let run = format!("norepo{}", std::process::id());
+    let _cleanup = Cleanup {
+        client: client.clone(),
+        run: run.clone(),
+    };
+    let home = tempfile::tempdir().unwrap();
+    let settings = settings(home.path(), &run);
+    let store = Store::open(&home.path().join("plinth.db")).unwrap();
+    let (kernel, manager) = start(&store, &settings).await;
+    let plain = tempfile::tempdir().unwrap();
+    std::fs::write(plain.path().join("main.rs"), "fn main() {}\n").unwrap();
+    for sandbox in [SandboxKind::Docker, SandboxKind::Local] {
+        let task = format!("{run}-{sandbox:?}");
+        let err = manager
+            .send(CreateEnvironment {
+                task: task.clone(),
+                project_path: plain.path().to_path_buf(),
+                base_branch: "main".into(),
+                sandbox,
+                include_uncommitted: false,
+            })
+            .await
+            .unwrap()
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, EnvironmentError::Project(_)), "{text}");
+        assert!(text.contains("is not inside a git repository"), "{text}");
+        assert!(text.contains("git init"), "the fix is named: {text}");
+    }
+    let listing = manager.send(ListEnvironments).await.unwrap();
+    assert!(
+        listing.environments.is_empty(),
+        "{:?}",
+        listing.environments
+    );
+    assert!(!settings.worktrees().exists(), "no worktree was made");
+    let label = format!("plinth.test.run={run}");
+    let made = blocking(async move { container::find_labelled(&client, &label).await }).unwrap();
+    assert!(made.is_empty(), "no container was made: {made:?}");
+    let events = store.read(&EventFilter::default(), 0, 100).unwrap();
+    assert!(
+        !events.iter().any(|e| e.kind.starts_with("environment.")),
+        "{events:?}"
+    );
+    kernel.shutdown(Duration::from_secs(5)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_project_with_a_dockerfile_runs_in_its_image_with_plinths_layer_on_top() {
     let client = client();
     let run = format!("pd{}", std::process::id());
@@ -442,7 +460,7 @@ async fn a_project_with_a_dockerfile_runs_in_its_image_with_plinths_layer_on_top
     };
     let home = tempfile::tempdir().unwrap();
     let settings = settings(home.path(), &run);
-    let agent = agent_image(&client, &settings);
+    let agent = ensure_agent_image(&client, &settings);
 
     // Built on plinth's own image, so the layer finds git, tmux and the user already there
     // (a from-scratch project image would spend minutes in apt).

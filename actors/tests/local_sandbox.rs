@@ -206,3 +206,64 @@ fn a_session_name_never_matches_another_by_prefix_and_semicolons_pass_through() 
     assert!(!sandbox.sessions().is_alive("a").unwrap());
     assert!(sandbox.sessions().is_alive("ab").unwrap());
 }
+
+#[test]
+fn workdirs_and_written_paths_that_escape_the_task_are_refused() {
+    let rig = Rig::new();
+    let sandbox = rig.sandbox("esc");
+    let outside = rig.dir.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    let exec_in = |workdir: &str| {
+        sandbox.exec(plinth_wasm::wit::ExecRequest {
+            command: vec!["pwd".into()],
+            workdir: Some(workdir.into()),
+            env: Vec::new(),
+            stdin: None,
+            timeout_ms: 5_000,
+        })
+    };
+    let err = exec_in("sub").unwrap_err();
+    assert!(
+        matches!(&err, CapError::NotFound(m) if m.contains("working directory")),
+        "a missing workdir is named as such: {err:?}"
+    );
+    std::fs::create_dir_all(rig.dir.path().join("work/sub")).unwrap();
+    let out = exec_in("sub").unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        rig.dir.path().join("work/sub").display().to_string(),
+        "a relative workdir starts at the task's workdir"
+    );
+    let escaping = [
+        "..".to_string(),
+        "../outside".to_string(),
+        "sub/../../outside".to_string(),
+        outside.display().to_string(),
+        "/etc".to_string(),
+    ];
+    for dir in &escaping {
+        let err = exec_in(dir).unwrap_err();
+        assert!(
+            matches!(err, CapError::AccessDenied(_)),
+            "exec in {dir}: {err:?}"
+        );
+        let mut session = spec("esc", "pwd; sleep 5");
+        session.workdir = Some(dir.clone());
+        let err = sandbox.sessions().create(session).unwrap_err();
+        assert!(
+            matches!(err, CapError::AccessDenied(_)),
+            "session in {dir}: {err:?}"
+        );
+    }
+    for path in [
+        "../outside/evil.txt".to_string(),
+        outside.join("evil.txt").display().to_string(),
+    ] {
+        let err = sandbox.write_file(&path, b"x").unwrap_err();
+        assert!(matches!(err, CapError::AccessDenied(_)), "{path}: {err:?}");
+    }
+    assert!(
+        !outside.join("evil.txt").exists(),
+        "nothing was written outside the task"
+    );
+}

@@ -23,6 +23,10 @@ const OUTPUT_CAP: usize = 4 << 20;
 /// How much longer than the command's own limit the host waits for the daemon.
 const HOST_GRACE: Duration = Duration::from_secs(5);
 
+/// How long the daemon gets to set up an exec: one that hangs (stopped, overloaded) must
+/// not hold an adapter's call for bollard's two minutes.
+const DAEMON_ANSWER: Duration = Duration::from_secs(30);
+
 /// What `timeout` exits with when it cannot find or cannot run the command.
 const NOT_FOUND: i64 = 127;
 const NOT_EXECUTABLE: i64 = 126;
@@ -77,7 +81,7 @@ pub async fn exec(
         ..Default::default()
     };
     let started = Instant::now();
-    let created = match docker.create_exec(container, options).await {
+    let created = match answered(docker.create_exec(container, options)).await? {
         Ok(created) => created,
         Err(e) => return Err(container_failure(docker, container, &e).await),
     };
@@ -86,13 +90,14 @@ pub async fn exec(
         tty: false,
         output_capacity: None,
     };
-    let (mut output, mut input) = match docker.start_exec(&created.id, Some(start)).await {
-        Ok(StartExecResults::Attached { output, input }) => (output, input),
-        Ok(StartExecResults::Detached) => {
-            return Err(CapError::Failed("the exec detached unasked".into()));
-        }
-        Err(e) => return Err(container_failure(docker, container, &e).await),
-    };
+    let (mut output, mut input) =
+        match answered(docker.start_exec(&created.id, Some(start))).await? {
+            Ok(StartExecResults::Attached { output, input }) => (output, input),
+            Ok(StartExecResults::Detached) => {
+                return Err(CapError::Failed("the exec detached unasked".into()));
+            }
+            Err(e) => return Err(container_failure(docker, container, &e).await),
+        };
     // A separate writer, so a command that doesn't read its input can't block us; closing
     // our side is the command's end of input.
     let stdin = spec.stdin.clone();
@@ -150,6 +155,18 @@ pub async fn exec(
     }
 }
 
+/// `call`'s result, or a timeout when the daemon does not answer within [`DAEMON_ANSWER`].
+async fn answered<T>(call: impl Future<Output = T>) -> Result<T, CapError> {
+    tokio::time::timeout(DAEMON_ANSWER, call)
+        .await
+        .map_err(|_| {
+            CapError::Timeout(format!(
+                "Docker did not answer within {} s; is the daemon running?",
+                DAEMON_ANSWER.as_secs()
+            ))
+        })
+}
+
 /// Runs `future` to completion from synchronous code, on a runtime of its own: callers
 /// are adapter threads, and may even be inside another runtime, where blocking on that
 /// runtime itself would panic.
@@ -204,7 +221,15 @@ pub async fn container_failure(
         Err(bollard::errors::Error::DockerResponseServerError {
             status_code: 404, ..
         }) => CapError::Failed(format!("container {container} is gone (removed)")),
-        Err(_) => CapError::Failed(format!("container {container}: {error}")),
+        // No answer from the daemon at all: it is down or restarting, and the container
+        // (with live-restore) is likely still there.
+        Err(bollard::errors::Error::DockerResponseServerError { .. }) => {
+            CapError::Failed(format!("container {container}: {error}"))
+        }
+        Err(_) => CapError::Failed(format!(
+            "Docker does not answer, so container {container} cannot be reached until it is \
+             back ({error})"
+        )),
     }
 }
 

@@ -132,17 +132,21 @@ impl DockerSandbox {
         }
     }
 
-    /// Whether the container still runs (a failed call says why, this only whether).
-    fn running(&self) -> bool {
+    /// Whether Docker says the container no longer runs. A daemon that does not answer
+    /// (restarting, say) says nothing: with live-restore the container and its sessions
+    /// are still there, and must not be reported as ended.
+    fn gone(&self) -> bool {
         let docker = self.docker.clone();
         let container = self.container.clone();
         blocking(async move {
-            docker
-                .inspect_container(&container, None)
-                .await
-                .ok()
-                .and_then(|info| info.state?.running)
-                .unwrap_or(false)
+            match tokio::time::timeout(QUICK, docker.inspect_container(&container, None)).await {
+                Ok(Ok(info)) => !info.state.and_then(|s| s.running).unwrap_or(false),
+                Ok(Err(bollard::errors::Error::DockerResponseServerError {
+                    status_code: 404,
+                    ..
+                })) => true,
+                _ => false,
+            }
         })
     }
 }
@@ -213,8 +217,8 @@ impl Sandbox for DockerSandbox {
         match self.sessions.poll() {
             Ok(signals) => signals,
             // The container is gone, and every program in it with it.
-            Err(_) if !self.running() => self.sessions.all_gone(),
-            // A passing hiccup: the next tick asks again.
+            Err(_) if self.gone() => self.sessions.all_gone(),
+            // A passing hiccup, or the daemon away: the next tick asks again.
             Err(_) => Vec::new(),
         }
     }

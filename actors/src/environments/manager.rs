@@ -34,6 +34,7 @@ use super::record::{
 };
 use super::repo_copy::{RepoCopy, RepoCopyError, copy_repo};
 use super::scrollback::{self, ScrollbackCapture, ScrollbackError};
+use super::watch::{Halting, Watched, Watcher};
 use super::worktree::{self, WorktreeError};
 use super::{BuildEvent, ImageError, ImagePlan, ImageRef, Images};
 use crate::agent_host::Sandbox;
@@ -183,19 +184,21 @@ pub struct Listing {
     pub docker_error: Option<String>,
 }
 
-struct Entry {
-    info: EnvironmentInfo,
+pub(super) struct Entry {
+    pub(super) info: EnvironmentInfo,
     /// None while the environment cannot be acted in (stopped, failed, Docker down).
-    sandbox: Option<Arc<dyn Sandbox>>,
+    pub(super) sandbox: Option<Arc<dyn Sandbox>>,
 }
 
 #[derive(Default)]
-struct State {
-    entries: HashMap<String, Entry>,
+pub(super) struct State {
+    pub(super) entries: HashMap<String, Entry>,
     orphans: Vec<TaskContainer>,
     /// Tasks whose environment is being made: creates run concurrently, and a second
     /// create of the same task must fail before it touches Docker or git.
     creating: std::collections::HashSet<String>,
+    /// Tasks plinth is stopping or removing: their containers' deaths are no failure.
+    pub(super) halting: std::collections::HashSet<String>,
 }
 
 pub struct EnvironmentManager {
@@ -205,6 +208,8 @@ pub struct EnvironmentManager {
     /// Shared with the handlers' futures, which finish after the handler returns.
     state: Arc<Mutex<State>>,
     scrollback: ScrollbackCapture,
+    /// Notices containers that die under plinth while it runs ([`super::watch`]).
+    watcher: Option<Watcher>,
 }
 
 impl Child for EnvironmentManager {
@@ -215,6 +220,12 @@ impl Child for EnvironmentManager {
         let statuses =
             scrollback::status_changes(&self.store).map(|task| CaptureScrollback { task });
         ctx.actix().add_message_stream(statuses);
+    }
+
+    fn stopping(&mut self, _ctx: &mut Ctx<'_, Self>) {
+        if let Some(watcher) = self.watcher.take() {
+            watcher.stop();
+        }
     }
 }
 
@@ -231,14 +242,23 @@ impl EnvironmentManager {
                     .map_err(|e| e.to_string()),
             )),
         };
-        let manager = EnvironmentManager {
+        let mut manager = EnvironmentManager {
             scrollback: ScrollbackCapture::new(store.clone()),
             store,
             settings: Arc::new(settings),
             docker,
             state: Arc::default(),
+            watcher: None,
         };
         manager.readopt()?;
+        manager.watcher = Watcher::start(Watched {
+            address: manager.docker.address.clone(),
+            store: manager.store.clone(),
+            state: manager.state.clone(),
+            link: manager.docker.clone(),
+        })
+        .map_err(|e| tracing::warn!(%e, "containers that die are noticed only at the next start"))
+        .ok();
         Ok(manager)
     }
 
@@ -422,19 +442,19 @@ impl EnvironmentManager {
 /// down is asked again on the next use, so Docker environments work once it is back
 /// without restarting plinth.
 #[derive(Clone)]
-struct DockerLink {
+pub(super) struct DockerLink {
     address: String,
     client: Arc<Mutex<Result<DockerClient, String>>>,
 }
 
 impl DockerLink {
-    fn current(&self) -> Result<DockerClient, String> {
+    pub(super) fn current(&self) -> Result<DockerClient, String> {
         self.client.lock().expect("docker link poisoned").clone()
     }
 
     /// The client, reconnecting first if the daemon was down. Blocks: call it off the
     /// actor's thread.
-    fn get(&self) -> Result<DockerClient, EnvironmentError> {
+    pub(super) fn get(&self) -> Result<DockerClient, EnvironmentError> {
         if let Ok(client) = self.current() {
             return Ok(client);
         }
@@ -818,7 +838,9 @@ impl Handle<StopEnvironment> for EnvironmentManager {
             self.settings.clone(),
             self.state.clone(),
         );
+        let halting = Halting::begin(&self.state, &msg.task);
         Box::pin(async move {
+            let _halting = halting;
             let mut info = found?;
             let i = info.clone();
             off_thread(move || {
@@ -854,7 +876,9 @@ impl Handle<RemoveEnvironment> for EnvironmentManager {
             self.settings.clone(),
             self.state.clone(),
         );
+        let halting = Halting::begin(&self.state, &msg.task);
         Box::pin(async move {
+            let _halting = halting;
             let info = found?;
             let i = info.clone();
             off_thread(move || {

@@ -7,7 +7,8 @@
 //! - [`image_plan`]: which image a project's environments run in.
 //! - `dockerignore`: what a project's build context leaves out.
 //! - [`manager`]: the actor that owns every task's environment, Docker or local, and
-//!   re-adopts them after a restart ([`record`] is what it stores).
+//!   re-adopts them after a restart ([`record`] is what it stores); `watch` notices
+//!   containers that die under it while it runs.
 //! - [`scrollback`]: what the manager does to keep each task's terminal scrollback in the
 //!   store past the life of its container.
 
@@ -25,6 +26,7 @@ pub mod ownership;
 pub mod record;
 pub mod repo_copy;
 pub mod scrollback;
+mod watch;
 pub mod worktree;
 
 pub use build::{BuildEvent, ImageError, ImageRef, Images};

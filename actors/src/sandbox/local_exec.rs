@@ -25,6 +25,13 @@ pub fn exec(spec: ExecSpec<'_>) -> Result<ExecOutput, CapError> {
     let Some((program, args)) = spec.command.split_first() else {
         return Err(CapError::Invalid("the command is empty".into()));
     };
+    // spawn() reports a missing working directory as the program not being found.
+    if !spec.workdir.is_dir() {
+        return Err(CapError::NotFound(format!(
+            "the working directory {} does not exist",
+            spec.workdir.display()
+        )));
+    }
     let mut cmd = Command::new(program);
     cmd.args(args)
         .current_dir(spec.workdir)

@@ -1,0 +1,160 @@
+//! What the tests that drive a real EnvironmentManager against the real Docker daemon
+//! share: a Docker client, a git project, the manager under a kernel supervisor, sandbox
+//! shortcuts, and the removal of every container a test run made.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use plinth_actors::agent_host::Sandbox;
+use plinth_actors::config::Config;
+use plinth_actors::environments::container;
+use plinth_actors::environments::docker_exec::blocking;
+use plinth_actors::environments::manager::{EnvironmentManager, ManagerSettings};
+use plinth_actors::environments::{DockerClient, ImageRecipe, ImageRef, Images};
+use plinth_kernel::{
+    Backoff, ChildRef, ChildSpec, Intensity, Kernel, KernelConfig, Restart, Strategy,
+    SupervisorSpec,
+};
+use plinth_store::Store;
+use plinth_wasm::wit::ExecRequest;
+
+pub const TEST_LABEL: &str = "plinth.test";
+
+pub fn client() -> DockerClient {
+    blocking(DockerClient::connect()).unwrap_or_else(|e| {
+        panic!(
+            "{e}\n\nthis test needs a running Docker daemon and the base image: \
+             run scripts/docker-setup.sh (as root) first"
+        )
+    })
+}
+
+pub fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+}
+
+pub fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    std::fs::write(dir.path().join("README.md"), "committed\n").unwrap();
+    git(dir.path(), &["add", "README.md"]);
+    git(dir.path(), &["commit", "-q", "-m", "first"]);
+    dir
+}
+
+pub fn settings(home: &Path, run: &str) -> ManagerSettings {
+    let (config, _) =
+        Config::load_from(&home.join("config.toml"), |name| std::env::var(name).ok()).unwrap();
+    ManagerSettings {
+        home: home.to_path_buf(),
+        config,
+        labels: vec![
+            (TEST_LABEL.into(), "1".into()),
+            ("plinth.test.run".into(), run.into()),
+        ],
+    }
+}
+
+pub async fn start(
+    store: &Store,
+    settings: &ManagerSettings,
+) -> (Kernel, ChildRef<EnvironmentManager>) {
+    let kernel = Kernel::start(KernelConfig { workers: 2 }).unwrap();
+    let (store, settings) = (store.clone(), settings.clone());
+    let (spec, manager) = ChildSpec::actor(
+        "environments",
+        "environment-manager",
+        Restart::Permanent,
+        move || {
+            EnvironmentManager::start(store.clone(), settings.clone()).map_err(|e| e.to_string())
+        },
+    );
+    kernel
+        .start_root(SupervisorSpec {
+            strategy: Strategy::OneForOne,
+            intensity: Intensity {
+                max_restarts: 1,
+                within: Duration::from_secs(30),
+            },
+            backoff: Backoff {
+                initial: Duration::from_millis(50),
+                max: Duration::from_secs(1),
+                factor: 2,
+            },
+            children: vec![spec],
+        })
+        .await
+        .unwrap();
+    (kernel, manager)
+}
+
+pub fn sh(script: &str) -> ExecRequest {
+    ExecRequest {
+        command: vec!["sh".into(), "-c".into(), script.into()],
+        workdir: None,
+        env: Vec::new(),
+        stdin: None,
+        timeout_ms: 20_000,
+    }
+}
+
+pub fn stdout(sandbox: &Arc<dyn Sandbox>, script: &str) -> String {
+    let out = sandbox.clone().environment().exec(sh(script)).unwrap();
+    assert_eq!(out.exit_code, 0, "{script}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+pub fn screen_until(sandbox: &Arc<dyn Sandbox>, session: &str, text: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let screen = sandbox.clone().tmux().capture_screen(session).unwrap().text;
+        if screen.contains(text) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "never saw {text:?} in\n{screen}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Removes every container of this run, whatever happened.
+pub struct Cleanup {
+    pub client: DockerClient,
+    pub run: String,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let (c, label) = (self.client.clone(), format!("plinth.test.run={}", self.run));
+        blocking(async move {
+            for found in container::find_labelled(&c, &label)
+                .await
+                .unwrap_or_default()
+            {
+                let _ = container::remove(&c, &found.id).await;
+            }
+        });
+    }
+}
+
+/// The agent image, built once up front so its build time does not count against the
+/// manager's.
+pub fn ensure_agent_image(client: &DockerClient, settings: &ManagerSettings) -> ImageRef {
+    let images = Images::new(client.clone());
+    let base = settings.config.docker.base_image.clone();
+    blocking(async move {
+        images
+            .ensure(&ImageRecipe::agent(Some(&base)), |_| {})
+            .await
+    })
+    .unwrap_or_else(|e| panic!("the agent image: {e}"))
+}
