@@ -4,14 +4,21 @@
 //! - [`id`]: the readable ids tasks (and their branches and containers) get.
 //! - [`service`]: the actor that makes, follows, stops and resumes tasks.
 //! - [`view`]: a task as the API and the CLI show it.
+//! - [`sync`]: the task's commits back into the user's repository, and its diff
+//!   ([`git_sync`] on the host, [`sandbox_git`] in the environment, [`sync_record`] stored).
 
+pub mod git_sync;
 pub mod id;
 pub mod record;
+pub mod sandbox_git;
 pub mod service;
+pub mod sync;
+pub mod sync_record;
 pub mod view;
 
 pub use record::{Lifecycle, Task, TaskRecord};
 pub use service::{
     ArchiveTask, CreateTask, GetTask, ListTasks, StopTask, TaskError, TaskService, TaskServiceDeps,
 };
+pub use sync::{DiffReport, DiffSource, SyncError, SyncOutcome, SyncReport, SyncTask, TaskDiff};
 pub use view::TaskView;

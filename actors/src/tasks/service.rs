@@ -173,7 +173,11 @@ impl TaskService {
     }
 
     /// Stores `task` and appends `kind` for it; the cache follows the store.
-    pub(super) fn save(&mut self, task: Task, kind: &str) -> ResponseFuture<Result<Task, TaskError>> {
+    pub(super) fn save(
+        &mut self,
+        task: Task,
+        kind: &str,
+    ) -> ResponseFuture<Result<Task, TaskError>> {
         self.tasks.insert(task.id.clone(), task.clone());
         let store = self.deps.store.clone();
         let kind = kind.to_string();

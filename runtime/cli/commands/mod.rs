@@ -8,6 +8,7 @@ mod onboard;
 mod ps;
 mod serve;
 mod task;
+mod task_diff;
 
 use plinth_server::Home;
 

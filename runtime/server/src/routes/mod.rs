@@ -6,6 +6,7 @@ mod events;
 mod health;
 mod projects;
 mod session;
+mod task_git;
 mod tasks;
 
 use std::sync::Arc;
@@ -35,6 +36,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/tasks/t-1"),
     ("POST", "/api/tasks/t-1/stop"),
     ("POST", "/api/tasks/t-1/archive"),
+    ("POST", "/api/tasks/t-1/sync"),
+    ("GET", "/api/tasks/t-1/diff"),
 ];
 
 pub fn router(state: AppState) -> Router {
@@ -57,6 +60,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tasks/{id}", get(tasks::show))
         .route("/api/tasks/{id}/stop", post(tasks::stop))
         .route("/api/tasks/{id}/archive", post(tasks::archive))
+        .route("/api/tasks/{id}/sync", post(task_git::sync))
+        .route("/api/tasks/{id}/diff", get(task_git::diff))
         .fallback(not_found)
         .with_state(state)
         .layer(middleware::from_fn_with_state(guard, guard::check))
