@@ -38,9 +38,10 @@ pub fn open(path: &Path) -> Result<Repository, GitSyncError> {
 }
 
 /// The ref plinth keeps its latest synced commit of a task under, whatever became of the
-/// branch: the user's moves of `plinth/<id>` never make plinth's work unreachable.
+/// branch: the user's moves of `plinth/<id>` never make plinth's work unreachable. Not
+/// `refs/plinth/<id>`: git would resolve `plinth/<id>` to that before the branch.
 pub fn kept_ref(task: &str) -> String {
-    format!("refs/plinth/{task}")
+    format!("refs/plinth/tasks/{task}")
 }
 
 fn branch_ref(branch: &str) -> String {

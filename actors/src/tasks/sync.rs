@@ -5,7 +5,7 @@
 //! (made by git in the container, read back in pieces) and go into the repository's object
 //! database; then the branch is moved, but only where the user cannot lose anything by it
 //! ([`git_sync::update_branch`]); plinth's commit always stays reachable as
-//! `refs/plinth/<id>`. Nothing is checked out and no working tree or index is touched. In
+//! `refs/plinth/tasks/<id>`. Nothing is checked out and no working tree or index is touched. In
 //! local mode the agent already commits to the branch in the user's repository, so a sync
 //! only records what it finds.
 
