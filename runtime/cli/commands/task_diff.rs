@@ -55,3 +55,64 @@ fn summary_line(report: &DiffReport) -> String {
         plural(s.deletions, "deletion", "deletions"),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use plinth_actors::tasks::git_sync::{DiffSummary, FileChange};
+
+    use super::*;
+
+    fn report(truncated: bool) -> DiffReport {
+        DiffReport {
+            task: "t-1".into(),
+            source: DiffSource::Branch,
+            base: "0123456789abcdef0123".into(),
+            head: None,
+            summary: DiffSummary {
+                files_changed: 2,
+                insertions: 1,
+                deletions: 0,
+                files: vec![
+                    FileChange {
+                        path: "a.txt".into(),
+                        insertions: 1,
+                        deletions: 0,
+                        binary: false,
+                    },
+                    FileChange {
+                        path: "logo.png".into(),
+                        insertions: 0,
+                        deletions: 0,
+                        binary: true,
+                    },
+                ],
+            },
+            diff: "+a".into(),
+            truncated,
+        }
+    }
+
+    #[test]
+    fn the_diff_ends_with_a_summary_line_and_says_when_it_is_cut() {
+        let shown = render(&report(true), false);
+        assert!(shown.starts_with("+a\n"), "{shown}");
+        assert!(shown.contains("cut here"), "{shown}");
+        assert!(
+            shown.ends_with(
+                "2 files changed, 1 insertion(+), 0 deletions(-) since 0123456789ab, as synced to your repository\n"
+            ),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn stat_lists_files_with_binary_ones_named_so() {
+        let shown = render(&report(false), true);
+        assert!(!shown.contains("+a\n"), "{shown}");
+        assert!(
+            shown.contains("a.txt") && shown.contains("+1 -0"),
+            "{shown}"
+        );
+        assert!(shown.contains("binary"), "{shown}");
+    }
+}
