@@ -11,6 +11,7 @@ use plinth_actors::environments::record::EnvironmentRecord;
 use plinth_actors::projects::ProjectRecord;
 use plinth_actors::task_inputs::TaskInputsRecord;
 use plinth_actors::tasks::TaskRecord;
+use plinth_actors::tasks::sync_record::TaskSyncRecord;
 use plinth_store::frozen::check_frozen;
 use serde_json::json;
 
@@ -109,4 +110,19 @@ fn task_records_keep_their_stored_shape() {
         "updated_at": "2026-11-26T10:05:00Z"
     });
     check_frozen::<TaskRecord>(&frozen_dir(), &[(1, v1)]).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn task_sync_records_keep_their_stored_shape() {
+    let v1 = json!({
+        "version": "1",
+        "task": "add-a-json-flag-7f3a",
+        "branch": "plinth/add-a-json-flag-7f3a",
+        "base_commit": "3f1c2b9d8e7a6f5041322314e5d6c7b8a9f0e1d2",
+        "head": "9a8b7c6d5e4f30211203f4e5d6c7b8a9f0e1d2c3",
+        "branch_commit": "8b7c6d5e4f30211203f4e5d6c7b8a9f0e1d2c3d4",
+        "outcome": "moved",
+        "synced_at": "2026-11-26T10:05:00Z"
+    });
+    check_frozen::<TaskSyncRecord>(&frozen_dir(), &[(1, v1)]).unwrap_or_else(|e| panic!("{e}"));
 }

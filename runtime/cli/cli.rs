@@ -127,6 +127,23 @@ pub enum TaskCommand {
         #[command(flatten)]
         json: Json,
     },
+    /// Bring the task's commits into your repository as branch `plinth/<id>` now. Never
+    /// checks anything out, and never moves a branch you moved, committed to or checked out.
+    Sync {
+        id: String,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// The task's changes against its base, as a unified diff (committed and uncommitted
+    /// work while its sandbox runs; what was synced otherwise).
+    Diff {
+        id: String,
+        /// Only the files changed and their line counts.
+        #[arg(long)]
+        stat: bool,
+        #[command(flatten)]
+        json: Json,
+    },
     /// What the task did: transcript, statuses, notifications, its log.
     Logs {
         id: String,

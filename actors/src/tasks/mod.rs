@@ -5,11 +5,17 @@
 //! - [`control`]: messages to a task's agent, and resuming a stopped task.
 //! - [`service`]: the actor that makes, follows, stops and resumes tasks.
 //! - [`view`]: a task as the API and the CLI show it.
+//! - [`sync`]: the task's commits back into the user's repository, and its diff
+//!   ([`git_sync`] on the host, [`sandbox_git`] in the environment, [`sync_record`] stored).
 
 pub mod control;
+pub mod git_sync;
 pub mod id;
 pub mod record;
+pub mod sandbox_git;
 pub mod service;
+pub mod sync;
+pub mod sync_record;
 pub mod view;
 
 pub use control::{ResumeTask, SendMessage};
@@ -17,4 +23,5 @@ pub use record::{Lifecycle, Task, TaskRecord};
 pub use service::{
     ArchiveTask, CreateTask, GetTask, ListTasks, StopTask, TaskError, TaskService, TaskServiceDeps,
 };
+pub use sync::{DiffReport, DiffSource, SyncError, SyncOutcome, SyncReport, SyncTask, TaskDiff};
 pub use view::TaskView;

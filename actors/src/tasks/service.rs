@@ -539,6 +539,14 @@ impl Handle<StatusSeen> for TaskService {
         }
         task.updated_at = Utc::now();
         self.tasks.insert(task.id.clone(), task.clone());
+        // The agent stopped to wait (Claude Code's Stop hook ends a turn in `idle`) or is
+        // done: what it committed goes back to the user's repository now.
+        if matches!(
+            msg.status.as_str(),
+            "idle" | "waiting-for-user" | "finished"
+        ) {
+            self.sync_later(&task, ctx);
+        }
         ctx.actix().spawn(actix::fut::wrap_future(async move {
             if let Err(err) = persist(&store, &task, kind).await {
                 tracing::error!(%err, task = %task.id, "cannot record the agent's status");
@@ -588,6 +596,10 @@ impl Handle<StopTask> for TaskService {
                     tracing::warn!(task = %task.id, %err, "the adapter's stop failed");
                 }
                 let _ = deps.hosts.terminate_child(&host_name(&task.id)).await;
+            }
+            // Before the container stops: afterwards nothing can be copied out of it.
+            if let Err(err) = super::sync::sync(&deps, task.clone()).await {
+                tracing::warn!(task = %task.id, %err, "syncing the task's branch at stop failed");
             }
             deps.environments
                 .send(crate::environments::StopEnvironment {

@@ -9,6 +9,7 @@ mod onboard;
 mod ps;
 mod serve;
 mod task;
+mod task_diff;
 
 use plinth_server::Home;
 

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use chrono::Utc;
-use plinth_actors::tasks::TaskView;
+use plinth_actors::tasks::{DiffReport, SyncReport, TaskView};
 use serde_json::json;
 
 use plinth_server::Home;
@@ -115,6 +115,24 @@ pub async fn run(client: &Client, home: &Home, command: TaskCommand) -> Result<i
         TaskCommand::Archive { id, json } => {
             let task: TaskView = client.post(&task_path(&id, "/archive"), &json!({})).await?;
             show(&task, json.json);
+            Ok(0)
+        }
+        TaskCommand::Sync { id, json } => {
+            let report: SyncReport = client.post(&task_path(&id, "/sync"), &json!({})).await?;
+            if json.json {
+                print_json(&report);
+            } else {
+                println!("{}", report.message);
+            }
+            Ok(0)
+        }
+        TaskCommand::Diff { id, stat, json } => {
+            let report: DiffReport = client.get(&task_path(&id, "/diff")).await?;
+            if json.json {
+                print_json(&report);
+            } else {
+                print!("{}", super::task_diff::render(&report, stat));
+            }
             Ok(0)
         }
         TaskCommand::Logs { id, follow, json } => {

@@ -7,6 +7,7 @@ mod health;
 mod projects;
 mod scrollback;
 mod session;
+mod task_git;
 mod tasks;
 
 use std::sync::Arc;
@@ -39,6 +40,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/tasks/t-1/resume"),
     ("POST", "/api/tasks/t-1/archive"),
     ("GET", "/api/tasks/t1/scrollback"),
+    ("POST", "/api/tasks/t-1/sync"),
+    ("GET", "/api/tasks/t-1/diff"),
 ];
 
 pub fn router(state: AppState) -> Router {
@@ -64,6 +67,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tasks/{id}/resume", post(tasks::resume))
         .route("/api/tasks/{id}/archive", post(tasks::archive))
         .route("/api/tasks/{id}/scrollback", get(scrollback::show))
+        .route("/api/tasks/{id}/sync", post(task_git::sync))
+        .route("/api/tasks/{id}/diff", get(task_git::diff))
         .fallback(not_found)
         .with_state(state)
         .layer(middleware::from_fn_with_state(guard, guard::check))

@@ -1,0 +1,400 @@
+//! Git sync against a real server, real git and real Docker, with the scripted agent
+//! committing in its sandbox (and `docker exec` standing in for its later commits): the
+//! agent's commits come back as `plinth/<id>` while the user's own dirty working tree,
+//! index and HEAD stay byte for byte as they were; later commits fast-forward the branch;
+//! a branch the user committed to or checked out is left alone and said so; local mode
+//! only records; the diff shows committed and uncommitted work while the sandbox runs and
+//! what was synced after.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use support::{Home, Server, git, repository, stderr, stdout};
+
+async fn scripted(server: &Server, repo: &Path, script: &str, sandbox: &str) -> String {
+    let body = json!({"prompt": script, "repo": repo, "agent": "scripted", "sandbox": sandbox});
+    let res = server.post("/api/tasks").json(&body).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let task: Value = res.json().await.unwrap();
+    task["id"].as_str().unwrap().to_string()
+}
+
+/// Waits (at most `limit`) until the agent waits for a message: its commits are made.
+async fn wait_until_waiting(server: &Server, id: &str, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    loop {
+        let task: Value = server.get_json(&format!("/api/tasks/{id}")).await;
+        if task["agent_status"] == "waiting-for-user" {
+            return;
+        }
+        assert!(task["lifecycle"] != "failed", "the task failed: {task:#}");
+        assert!(Instant::now() < deadline, "gave up waiting: {task:#}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn sync(server: &Server, id: &str) -> (StatusCode, Value) {
+    let res = server
+        .post(&format!("/api/tasks/{id}/sync"))
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.json().await.unwrap())
+}
+
+async fn synced(server: &Server, id: &str) -> Value {
+    let (status, report) = sync(server, id).await;
+    assert_eq!(status, StatusCode::OK, "{report:#}");
+    report
+}
+
+async fn diff(server: &Server, id: &str) -> Value {
+    let res = server
+        .get(&format!("/api/tasks/{id}/diff"))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{body:#}");
+    body
+}
+
+fn rev(repo: &Path, name: &str) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["rev-parse", "--verify", "-q", name])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn git_out(repo: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn container_of(task: &str) -> String {
+    let out = Command::new("docker")
+        .args(["ps", "-q", "--filter", &format!("label=plinth.task={task}")])
+        .output()
+        .unwrap();
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(!id.is_empty(), "no running container for task {task}");
+    id
+}
+
+/// Runs `script` in the container's workdir as the agent, as the agent's own commands
+/// would run; its stdout.
+fn agent_does(container: &str, script: &str) -> String {
+    let out = Command::new("docker")
+        .args([
+            "exec",
+            "-u",
+            "agent",
+            "-w",
+            "/workspace",
+            container,
+            "sh",
+            "-c",
+        ])
+        .arg(format!(
+            "git config user.name agent && git config user.email agent@example.invalid && {script}"
+        ))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{script}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Removes the task's containers when dropped, so that a failing test leaves none.
+struct Containers(String);
+
+impl Drop for Containers {
+    fn drop(&mut self) {
+        remove_containers_of(&self.0);
+    }
+}
+
+fn remove_containers_of(task: &str) {
+    let found = Command::new("docker")
+        .args([
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("label=plinth.task={task}"),
+        ])
+        .output()
+        .unwrap();
+    for id in String::from_utf8_lossy(&found.stdout).split_whitespace() {
+        let _ = Command::new("docker").args(["rm", "-f", id]).output();
+    }
+}
+
+/// Everything of the user's that a sync must not touch, byte for byte.
+#[derive(Debug, PartialEq)]
+struct UserState {
+    status: String,
+    index: Vec<u8>,
+    head: Vec<u8>,
+    files: Vec<(String, Vec<u8>)>,
+}
+
+impl UserState {
+    fn of(repo: &Path) -> UserState {
+        // Read before `git status`, and with --no-optional-locks, which never refreshes
+        // the index: this check must not write what it compares.
+        let index = std::fs::read(repo.join(".git/index")).unwrap();
+        let status = git_out(repo, &["--no-optional-locks", "status", "--porcelain"]);
+        let files = ["README.md", "staged.txt", "untracked.txt"]
+            .iter()
+            .map(|f| (f.to_string(), std::fs::read(repo.join(f)).unwrap()))
+            .collect();
+        UserState {
+            status,
+            index,
+            head: std::fs::read(repo.join(".git/HEAD")).unwrap(),
+            files,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_docker_task_s_commits_come_back_as_its_branch_and_the_user_s_work_is_untouched() {
+    let home = Home::new();
+    let server = home.serve();
+    let repo = repository();
+    let r = repo.path();
+    let id = scripted(
+        &server,
+        r,
+        "#!scripted\nwrite notes.txt first note\ncommit add notes\nwait-message",
+        "docker",
+    )
+    .await;
+    let _cleanup = Containers(id.clone());
+    let branch = format!("plinth/{id}");
+    let head_ref = format!("refs/heads/{branch}");
+    let kept = format!("refs/plinth/tasks/{id}");
+    // The first Docker task may build the agent image (minutes on a fresh machine).
+    wait_until_waiting(&server, &id, Duration::from_secs(600)).await;
+    let container = container_of(&id);
+
+    // The user's own work in progress: an edit, a staged file, an untracked one.
+    std::fs::write(r.join("README.md"), "hello\nmy own edit\n").unwrap();
+    std::fs::write(r.join("staged.txt"), "staged\n").unwrap();
+    git(r, &["add", "staged.txt"]);
+    std::fs::write(r.join("untracked.txt"), "mine\n").unwrap();
+    let before = UserState::of(r);
+
+    let first = synced(&server, &id).await;
+    let c1 = agent_does(&container, "git rev-parse HEAD");
+    // At an agent's Stop plinth may have synced already: then this one finds it done.
+    assert!(
+        first["outcome"] == "created" || first["outcome"] == "up-to-date",
+        "{first:#}"
+    );
+    assert_eq!(first["commit"], c1.as_str());
+    assert_eq!(rev(r, &head_ref), c1, "the branch is at the agent's commit");
+    assert_eq!(rev(r, &kept), c1);
+    assert_eq!(
+        git_out(r, &["show", &format!("{branch}:notes.txt")]),
+        "first note"
+    );
+    assert_eq!(
+        UserState::of(r),
+        before,
+        "a sync leaves the user's work alone"
+    );
+
+    // A second commit, with a big file that does not compress: its pack (over the 4 MiB
+    // an exec keeps of its output) is read back in pieces.
+    let c2 = agent_does(
+        &container,
+        "head -c 6000000 /dev/urandom > big.bin && echo more > more.txt && git add -A \
+         && git commit -qm second && git rev-parse HEAD",
+    );
+    let second = synced(&server, &id).await;
+    assert_eq!(second["outcome"], "updated", "{second:#}");
+    assert_eq!(rev(r, &head_ref), c2, "fast-forwarded");
+    assert_eq!(
+        git_out(r, &["cat-file", "-s", &format!("{branch}:big.bin")]),
+        "6000000"
+    );
+    git(r, &["merge-base", "--is-ancestor", &c1, &c2]);
+    assert_eq!(UserState::of(r), before);
+
+    // The user commits to the branch (without checking it out); the agent commits again.
+    let tree = git_out(r, &["rev-parse", &format!("{branch}^{{tree}}")]);
+    let mine = git_out(
+        r,
+        &[
+            "-c",
+            "user.name=u",
+            "-c",
+            "user.email=u@example.invalid",
+            "commit-tree",
+            "-p",
+            &branch,
+            "-m",
+            "mine",
+            &tree,
+        ],
+    );
+    git(r, &["update-ref", &format!("refs/heads/{branch}"), &mine]);
+    let c3 = agent_does(
+        &container,
+        "echo third > third.txt && git add -A && git commit -qm third && git rev-parse HEAD",
+    );
+    let third = synced(&server, &id).await;
+    assert_eq!(third["outcome"], "moved", "{third:#}");
+    assert_eq!(
+        rev(r, &head_ref),
+        mine,
+        "the user's commit is not overwritten"
+    );
+    assert_eq!(rev(r, &kept), c3, "plinth's work stays reachable");
+    assert_eq!(
+        rev(r, &branch),
+        mine,
+        "its short name is still the user's branch"
+    );
+    let message = third["message"].as_str().unwrap();
+    assert!(
+        message.contains("you moved or committed to") && message.contains(&kept),
+        "{message}"
+    );
+    assert_eq!(
+        synced(&server, &id).await["outcome"],
+        "moved",
+        "still left alone"
+    );
+
+    // Back where plinth left it, but checked out in a worktree of the user's.
+    git(r, &["update-ref", &format!("refs/heads/{branch}"), &c2]);
+    let other = tempfile::tempdir().unwrap();
+    let wt = other.path().join("wt");
+    git(r, &["worktree", "add", "-q", wt.to_str().unwrap(), &branch]);
+    let checked_out = synced(&server, &id).await;
+    assert_eq!(checked_out["outcome"], "checked-out", "{checked_out:#}");
+    assert_eq!(rev(r, &head_ref), c2);
+    git(r, &["worktree", "remove", wt.to_str().unwrap()]);
+    let after = synced(&server, &id).await;
+    assert_eq!(after["outcome"], "updated", "{after:#}");
+    assert_eq!(rev(r, &head_ref), c3);
+    assert_eq!(UserState::of(r), before);
+
+    // The diff while the sandbox runs: committed and uncommitted work, new files too, and
+    // the agent's own index as it was.
+    agent_does(
+        &container,
+        "echo changed > notes.txt && echo fresh > fresh.txt",
+    );
+    let agent_status = agent_does(&container, "git status --porcelain");
+    let live = diff(&server, &id).await;
+    assert_eq!(live["source"], "environment", "{live:#}");
+    assert_eq!(live["base"], rev(r, "main").as_str());
+    let text = live["diff"].as_str().unwrap();
+    for expected in ["+changed", "b/fresh.txt", "+more", "b/third.txt", "big.bin"] {
+        assert!(text.contains(expected), "{expected} in:\n{text}");
+    }
+    assert_eq!(live["files_changed"], 5, "{live:#}");
+    let big = live["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "big.bin")
+        .unwrap();
+    assert_eq!(big["binary"], true);
+    assert_eq!(
+        agent_does(&container, "git status --porcelain"),
+        agent_status,
+        "the diff leaves the agent's index alone"
+    );
+
+    // Stopped: nothing new can come out; the diff is of what was synced.
+    let stop = server
+        .post(&format!("/api/tasks/{id}/stop"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stop.status(), StatusCode::OK);
+    let (status, refused) = sync(&server, &id).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused:#}");
+    assert!(
+        refused["error"].as_str().unwrap().contains("not running"),
+        "{refused:#}"
+    );
+    let synced_diff = diff(&server, &id).await;
+    assert_eq!(synced_diff["source"], "branch", "{synced_diff:#}");
+    assert_eq!(synced_diff["head"], c3.as_str());
+    let text = synced_diff["diff"].as_str().unwrap();
+    assert!(
+        text.contains("+first note") && !text.contains("fresh.txt"),
+        "{text}"
+    );
+    assert_eq!(UserState::of(r), before);
+}
+
+#[tokio::test]
+async fn a_local_task_s_branch_is_already_the_user_s_and_sync_and_diff_say_so() {
+    let home = Home::new();
+    let server = home.serve();
+    let repo = repository();
+    let r = repo.path();
+    let id = scripted(
+        &server,
+        r,
+        "#!scripted\nwrite a.txt hi\ncommit add a\nwrite b.txt not committed\nwait-message",
+        "local",
+    )
+    .await;
+    let head_ref = format!("refs/heads/plinth/{id}");
+    wait_until_waiting(&server, &id, Duration::from_secs(60)).await;
+
+    let report = synced(&server, &id).await;
+    assert_eq!(report["outcome"], "local", "{report:#}");
+    assert_eq!(report["commit"], rev(r, &head_ref).as_str());
+    assert_eq!(report["kept_at"], Value::Null);
+    assert!(rev(r, &format!("refs/plinth/tasks/{id}")).is_empty());
+
+    let live = diff(&server, &id).await;
+    assert_eq!(live["source"], "environment");
+    assert_eq!(live["files_changed"], 2, "{live:#}");
+
+    let out = home.run(&["task", "sync", &id]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("local mode"), "{}", stdout(&out));
+    let out = home.run(&["task", "diff", &id]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let shown = stdout(&out);
+    assert!(
+        shown.contains("+hi") && shown.contains("+not committed"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("2 files changed, 2 insertions(+), 0 deletions(-)"),
+        "{shown}"
+    );
+    let out = home.run(&["task", "diff", &id, "--stat"]);
+    let shown = stdout(&out);
+    assert!(
+        shown.contains("a.txt") && shown.contains("+1 -0"),
+        "{shown}"
+    );
+    let out = home.run(&["task", "sync", "no-such-task"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("no task"), "{}", stderr(&out));
+}
