@@ -1,5 +1,6 @@
 mod agents;
 mod config;
+mod dev;
 mod doctor;
 mod events;
 mod gc;
@@ -10,7 +11,7 @@ mod serve;
 
 use plinth_server::Home;
 
-use crate::cli::{Cli, Command, ImageCommand};
+use crate::cli::{Cli, Command, DevCommand, ImageCommand};
 use crate::client::Client;
 use crate::failure::Failure;
 
@@ -36,5 +37,6 @@ pub async fn run(cli: Cli) -> Result<i32, Failure> {
             image::build(cli.home.as_deref(), path, json.json).await
         }
         Some(Command::Gc(args)) => gc::run(&home, cli.home.as_deref(), args).await,
+        Some(Command::Dev(DevCommand::MockLlm(args))) => dev::mock_llm(args).await,
     }
 }
