@@ -58,7 +58,7 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum DevCommand {
-    /// Serve a scripted stand-in for the Anthropic Messages API until Ctrl-C (point
+    /// Serve a scripted stand-in for the Anthropic Messages API until Ctrl-C or SIGTERM (point
     /// ANTHROPIC_BASE_URL at the URL it prints); the script format is in docs/mock-llm.md.
     MockLlm(MockLlmArgs),
 }

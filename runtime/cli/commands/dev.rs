@@ -5,6 +5,9 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::net::SocketAddr;
 
+use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio::sync::broadcast::error::RecvError;
+
 use plinth_mock_llm::{MockLlm, RecordedRequest, Script, Served};
 
 use crate::cli::MockLlmArgs;
@@ -29,39 +32,56 @@ pub async fn mock_llm(args: MockLlmArgs) -> Result<i32, Failure> {
         None => None,
     };
     let replies = script.replies.len();
+    // Handlers go in before the URL is printed: whoever reads it may stop us at once.
+    let mut interrupt = stop_signal(SignalKind::interrupt())?;
+    let mut terminate = stop_signal(SignalKind::terminate())?;
     let mock = MockLlm::start(SocketAddr::new(args.bind, args.port), script)
         .await
         .map_err(|e| Failure::other(e.to_string()))?;
+    let mut requests = mock.subscribe();
     println!("{}", mock.url());
     eprintln!(
         "mock-llm: serving {replies} scripted replies from {} at {}; Ctrl-C stops it",
         args.script.display(),
         mock.url()
     );
-    let mut requests = mock.subscribe();
     loop {
         tokio::select! {
-            signal = tokio::signal::ctrl_c() => {
-                signal.map_err(|e| Failure::other(format!("cannot wait for Ctrl-C: {e}")))?;
-                break;
-            }
+            _ = interrupt.recv() => break,
+            _ = terminate.recv() => break,
             request = requests.recv() => match request {
-                Ok(request) => {
-                    eprintln!("mock-llm: {} {} -> {}", request.method, request.path,
-                              describe(request.served));
-                    if let Some(file) = record.as_mut() {
-                        append(file, &request)?;
-                    }
-                }
-                // Only lines were lost; serving goes on.
-                Err(_) => continue,
+                Ok(request) => report(&request, record.as_mut())?,
+                // Only report lines were lost; serving goes on.
+                Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => break,
             },
         }
+    }
+    // A request answered just before the signal is reported too.
+    while let Ok(request) = requests.try_recv() {
+        report(&request, record.as_mut())?;
     }
     mock.shutdown()
         .await
         .map_err(|e| Failure::other(e.to_string()))?;
     Ok(0)
+}
+
+fn report(request: &RecordedRequest, record: Option<&mut File>) -> Result<(), Failure> {
+    eprintln!(
+        "mock-llm: {} {} -> {}",
+        request.method,
+        request.path,
+        describe(request.served)
+    );
+    match record {
+        Some(file) => append(file, request),
+        None => Ok(()),
+    }
+}
+
+fn stop_signal(kind: SignalKind) -> Result<Signal, Failure> {
+    signal(kind).map_err(|e| Failure::other(format!("cannot listen for signals: {e}")))
 }
 
 fn describe(served: Served) -> String {

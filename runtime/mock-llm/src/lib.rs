@@ -19,6 +19,7 @@
 //! # mock.shutdown().await }
 //! ```
 
+pub mod claude_code;
 mod reply;
 mod request;
 mod script;
