@@ -162,6 +162,7 @@ fn block_events(index: usize, block: &Value, events: &mut Vec<SseEvent>) {
         _ => {
             let text = block["text"].as_str().unwrap_or("");
             let deltas = chunks(text, TEXT_CHUNK_CHARS)
+                .into_iter()
                 .map(|piece| json!({"type": "text_delta", "text": piece}))
                 .collect();
             (json!({"type": "text", "text": ""}), deltas)
@@ -184,10 +185,9 @@ fn block_events(index: usize, block: &Value, events: &mut Vec<SseEvent>) {
 }
 
 /// `text` cut into pieces of at most `size` characters (never inside a character).
-fn chunks(text: &str, size: usize) -> impl Iterator<Item = String> + '_ {
+fn chunks(text: &str, size: usize) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
-    let pieces: Vec<String> = chars.chunks(size).map(|c| c.iter().collect()).collect();
-    pieces.into_iter()
+    chars.chunks(size).map(|c| c.iter().collect()).collect()
 }
 
 /// `{"type":"error","error":{"type":…,"message":…}}`, the body of the API's errors and
