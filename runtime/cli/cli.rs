@@ -54,6 +54,33 @@ pub enum Command {
     /// Remove what tasks left behind: containers labelled as plinth's whose task is
     /// unknown, and worktrees with no task. Says what it will remove first.
     Gc(GcArgs),
+    /// Tools for developing plinth and testing agents.
+    #[command(subcommand)]
+    Dev(DevCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DevCommand {
+    /// Serve a scripted stand-in for the Anthropic Messages API until Ctrl-C or SIGTERM (point
+    /// ANTHROPIC_BASE_URL at the URL it prints); the script format is in docs/mock-llm.md.
+    MockLlm(MockLlmArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct MockLlmArgs {
+    /// The JSON script of replies.
+    #[arg(long, value_name = "FILE")]
+    pub script: PathBuf,
+    /// Address to listen on (a Docker network's gateway to reach it from containers).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+    /// Port to listen on; 0 picks a free one.
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Append every request (method, path, headers, body, what answered it) to FILE as
+    /// one JSON object per line.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -1,6 +1,7 @@
 mod agents;
 mod attach;
 mod config;
+mod dev;
 mod doctor;
 mod events;
 mod gc;
@@ -13,7 +14,7 @@ mod task_diff;
 
 use plinth_server::Home;
 
-use crate::cli::{Cli, Command, ImageCommand};
+use crate::cli::{Cli, Command, DevCommand, ImageCommand};
 use crate::client::Client;
 use crate::failure::Failure;
 
@@ -40,5 +41,6 @@ pub async fn run(cli: Cli) -> Result<i32, Failure> {
             image::build(cli.home.as_deref(), path, json.json).await
         }
         Some(Command::Gc(args)) => gc::run(&home, cli.home.as_deref(), args).await,
+        Some(Command::Dev(DevCommand::MockLlm(args))) => dev::mock_llm(args).await,
     }
 }
