@@ -9,6 +9,7 @@
 //! - [`agent_host`]: the actor that runs a task's adapter component.
 //! - [`sandbox`]: where an agent runs (unsafe local mode, for now).
 //! - [`environments`]: Docker environments and their images.
+//! - [`terminal`]: the web terminal's `tmux attach` client, on the host or in a container.
 
 pub mod agent_host;
 pub mod agents;
@@ -18,3 +19,4 @@ pub mod environments;
 pub mod projects;
 pub mod sandbox;
 pub mod task_inputs;
+pub mod terminal;

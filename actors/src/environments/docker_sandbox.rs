@@ -226,4 +226,8 @@ impl Sandbox for DockerSandbox {
     fn home(&self) -> String {
         AGENT_HOME.to_string()
     }
+
+    fn tmux_server(&self) -> TmuxServer {
+        self.sessions.tmux().clone()
+    }
 }

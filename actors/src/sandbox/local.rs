@@ -133,6 +133,10 @@ impl Sandbox for LocalSandbox {
     fn workdir(&self) -> String {
         self.dirs.workdir.display().to_string()
     }
+
+    fn tmux_server(&self) -> TmuxServer {
+        self.sessions.tmux().clone()
+    }
 }
 
 fn io_error(path: &str, err: std::io::Error) -> CapError {

@@ -41,6 +41,11 @@ impl TaskSessions {
         self.watch.all_gone(&self.task)
     }
 
+    /// The tmux server the sessions live on.
+    pub fn tmux(&self) -> &TmuxServer {
+        &self.tmux
+    }
+
     fn full(&self, session: &str) -> Result<String, CapError> {
         TmuxServer::session_name(&self.task, session)
     }

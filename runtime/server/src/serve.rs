@@ -136,6 +136,7 @@ pub async fn serve(
         guard,
         started,
         shutdown: shutdown.clone(),
+        terminals: routes::terminal_slots(),
     };
     let server_file = ServerFile {
         url: format!("http://{}", url_host(local)),

@@ -5,6 +5,7 @@ mod events;
 mod health;
 mod projects;
 mod session;
+mod terminal;
 
 use std::sync::Arc;
 
@@ -15,6 +16,8 @@ use axum::routing::{get, post};
 use crate::api_error::ApiError;
 use crate::app_state::AppState;
 use crate::guard;
+
+pub use terminal::slots as terminal_slots;
 
 /// Method and path of every route, with a concrete example path; the auth tests walk this
 /// list, and `docs/architecture.md` mirrors it.
@@ -27,6 +30,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/events"),
     ("GET", "/api/projects"),
     ("POST", "/api/projects"),
+    ("GET", "/api/tasks/t1/terminal"),
 ];
 
 pub fn router(state: AppState) -> Router {
@@ -44,6 +48,7 @@ pub fn router(state: AppState) -> Router {
             "/api/projects",
             get(projects::list).post(projects::register),
         )
+        .route("/api/tasks/{id}/terminal", get(terminal::attach))
         .fallback(not_found)
         .with_state(state)
         .layer(middleware::from_fn_with_state(guard, guard::check))
