@@ -159,16 +159,26 @@ impl Prepared {
         command.extend(args.iter().map(|s| s.to_string()));
         let sandbox = self.sandbox.clone();
         tokio::task::spawn_blocking(move || {
-            let out = sandbox
-                .environment()
-                .exec(ExecRequest {
-                    command,
-                    workdir: None,
-                    env: Vec::new(),
-                    stdin: None,
-                    timeout_ms: 20_000,
-                })
-                .unwrap();
+            let request = || ExecRequest {
+                command: command.clone(),
+                workdir: None,
+                env: Vec::new(),
+                stdin: None,
+                timeout_ms: 20_000,
+            };
+            // The daemon is shared with other tests and now and then refuses a connection.
+            let mut tries = 0;
+            let out = loop {
+                match sandbox.clone().environment().exec(request()) {
+                    Ok(out) => break out,
+                    Err(e) if tries < 3 => {
+                        eprintln!("retrying tmux {command:?}: {e}");
+                        tries += 1;
+                        std::thread::sleep(Duration::from_millis(300));
+                    }
+                    Err(e) => panic!("tmux {command:?}: {e}"),
+                }
+            };
             String::from_utf8_lossy(&out.stdout).into_owned()
         })
         .await
@@ -238,19 +248,29 @@ async fn connect_with(
     }
     match tokio_tungstenite::connect_async(request).await {
         Ok((socket, _)) => Ok(socket),
-        Err(tungstenite::Error::Http(response)) => Err(response.status().as_u16()),
+        Err(tungstenite::Error::Http(response)) => {
+            let body = response.body().as_deref().unwrap_or_default();
+            eprintln!("{path}: {}", String::from_utf8_lossy(body));
+            Err(response.status().as_u16())
+        }
         Err(other) => panic!("connecting to {path}: {other}"),
     }
 }
 
 async fn connect(server: &Server, path: &str) -> Socket {
-    connect_with(
-        server,
-        path,
-        &[("authorization", format!("Bearer {}", server.token))],
-    )
-    .await
-    .unwrap_or_else(|status| panic!("{path}: refused with {status}"))
+    let bearer = [("authorization", format!("Bearer {}", server.token))];
+    // 503 says "retry": the Docker daemon is shared with other tests and now and then
+    // refuses a connection.
+    for _ in 0..3 {
+        match connect_with(server, path, &bearer).await {
+            Ok(socket) => return socket,
+            Err(503) => tokio::time::sleep(Duration::from_millis(300)).await,
+            Err(status) => panic!("{path}: refused with {status}"),
+        }
+    }
+    connect_with(server, path, &bearer)
+        .await
+        .unwrap_or_else(|status| panic!("{path}: refused with {status}"))
 }
 
 /// Reads terminal output until `text` has appeared; panics with what was seen if not.
@@ -402,13 +422,26 @@ async fn a_docker_tasks_terminal_is_typed_into_watched_by_two_and_left_without_a
         vec![session("agent", &["sh"])],
     )
     .await;
-    let server = home.serve();
+    let mut server = home.serve();
     viewers_type_watch_and_leave_cleanly(&server, &env).await;
     assert_eq!(
         env.tmux(&["list-clients"]).await.trim(),
         "",
         "no tmux client is left in the container"
     );
+
+    // A server that stops with a viewer open ends that viewer's client too.
+    let path = format!("/api/tasks/{}/terminal", env.task);
+    let mut viewer = connect(&server, &path).await;
+    type_in(&mut viewer, "echo $((4000+4))\r").await;
+    read_until(&mut viewer, "4004").await;
+    server.signal(libc::SIGTERM);
+    assert!(
+        server.wait_for_exit(Duration::from_secs(15)).is_some(),
+        "the server stops with a terminal open"
+    );
+    env.wait_for_clients("agent", 0).await;
+    assert!(env.window("agent").await.ends_with("dead=0"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

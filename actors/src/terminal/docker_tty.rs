@@ -23,6 +23,7 @@ use crate::environments::image::{AGENT_USER, WORKDIR};
 
 /// How long ending a client may take before it is given up on.
 const END_TIMEOUT: Duration = Duration::from_secs(10);
+const END_ATTEMPTS: u32 = 3;
 
 /// Writes the shell's pid to "$0", then becomes the tmux client (same pid).
 const RECORD_PID_THEN_ATTACH: &str = r#"echo $$ > "$0" && exec "$@""#;
@@ -38,7 +39,7 @@ pub struct Client {
 
 impl Client {
     pub async fn end(self) {
-        let spec = ExecSpec {
+        let spec = || ExecSpec {
             command: ["sh", "-c", HANG_UP, &self.pidfile]
                 .map(String::from)
                 .to_vec(),
@@ -48,9 +49,17 @@ impl Client {
             stdin: None,
             timeout: END_TIMEOUT,
         };
-        if let Err(err) = exec(&self.docker, &self.container, spec).await {
-            // The container may be gone, and every client in it with it.
-            tracing::debug!(%err, container = %self.container, "cannot end a terminal client");
+        // A busy daemon now and then refuses a connection; a client left attached stays
+        // until the container stops, so it is worth asking again.
+        for attempt in 1..=END_ATTEMPTS {
+            match exec(&self.docker, &self.container, spec()).await {
+                Ok(_) => return,
+                Err(err) if attempt == END_ATTEMPTS => {
+                    // The container may be gone, and every client in it with it.
+                    tracing::warn!(%err, container = %self.container, "cannot end a terminal client");
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
         }
     }
 }

@@ -165,6 +165,7 @@ pub async fn serve(
             reason
         }
     };
+    let terminals = Arc::clone(&state.terminals);
     let app = routes::router(state);
     let (reason_tx, reason_rx) = tokio::sync::oneshot::channel();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -186,7 +187,11 @@ pub async fn serve(
     }
     let reason = reason_rx.await.unwrap_or(Stopped::Signal);
     let stop_started = Instant::now();
-    kernel.shutdown(SHUTDOWN_BUDGET / 4).await;
+    // Open terminals saw the shutdown too and are ending their tmux clients meanwhile.
+    tokio::join!(
+        kernel.shutdown(SHUTDOWN_BUDGET / 4),
+        routes::terminals_closed(&terminals, SHUTDOWN_BUDGET / 2),
+    );
     if let Err(err) = store.close().await {
         tracing::error!(%err, "flushing the store failed");
     }

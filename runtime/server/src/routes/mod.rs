@@ -17,7 +17,7 @@ use crate::api_error::ApiError;
 use crate::app_state::AppState;
 use crate::guard;
 
-pub use terminal::slots as terminal_slots;
+pub use terminal::{all_closed as terminals_closed, slots as terminal_slots};
 
 /// Method and path of every route, with a concrete example path; the auth tests walk this
 /// list, and `docs/architecture.md` mirrors it.

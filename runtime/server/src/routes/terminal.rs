@@ -42,6 +42,13 @@ pub fn slots() -> Arc<Semaphore> {
     Arc::new(Semaphore::new(MAX_TERMINALS))
 }
 
+/// Waits (at most `limit`) until every open terminal has ended its tmux client: the
+/// server stops them all when it stops, and a client in a container is ended by an exec
+/// that must finish before the process exits, or it is left attached.
+pub async fn all_closed(slots: &Semaphore, limit: Duration) {
+    let _ = tokio::time::timeout(limit, slots.acquire_many(MAX_TERMINALS as u32)).await;
+}
+
 #[derive(Deserialize)]
 pub struct TerminalQuery {
     /// The session's name as the adapter gave it; the task's first when absent.
