@@ -312,6 +312,12 @@ async fn viewers_type_watch_and_leave_cleanly(server: &Server, env: &Prepared) {
     type_in(&mut first, "echo $((6000+123))\r").await;
     read_until(&mut first, "6123").await;
 
+    // Keys show as they are typed, before any newline: output is not held back per line.
+    type_in(&mut first, "xyzzy").await;
+    read_until(&mut first, "xyzzy").await;
+    // Ctrl-U: the line is dropped unrun.
+    type_in(&mut first, "\u{15}").await;
+
     let mut second = connect(server, &path).await;
     let clients = env.wait_for_clients("agent", 2).await;
     assert!(

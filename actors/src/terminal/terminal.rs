@@ -51,6 +51,8 @@ impl TerminalOutput {
                     }
                 }
             }
+            // bollard hands a TTY exec's output on as it comes (only a chunk starting
+            // with bytes 0-2 would be read as a stream header, which tmux never sends).
             Output::Docker(stream) => loop {
                 match stream.next().await? {
                     Ok(LogOutput::Console { message })
