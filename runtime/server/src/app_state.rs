@@ -24,4 +24,6 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// Web terminals that may still open (each is a tmux client and a pseudo-terminal).
     pub terminals: Arc<tokio::sync::Semaphore>,
+    /// The ttyd processes, when `terminal.ttyd` is configured.
+    pub ttyd: Option<Arc<crate::ttyd_pool::TtydPool>>,
 }

@@ -127,6 +127,12 @@ pub async fn serve(
         local.port(),
     ));
     let shutdown = CancellationToken::new();
+    let ttyd = options.config.terminal.ttyd.clone().map(|binary| {
+        Arc::new(crate::ttyd_pool::TtydPool::new(
+            binary,
+            home.root().join("run"),
+        ))
+    });
     let state = AppState {
         store: store.clone(),
         registry,
@@ -137,6 +143,7 @@ pub async fn serve(
         started,
         shutdown: shutdown.clone(),
         terminals: routes::terminal_slots(),
+        ttyd: ttyd.clone(),
     };
     let server_file = ServerFile {
         url: format!("http://{}", url_host(local)),
@@ -191,6 +198,11 @@ pub async fn serve(
     tokio::join!(
         kernel.shutdown(SHUTDOWN_BUDGET / 4),
         routes::terminals_closed(&terminals, SHUTDOWN_BUDGET / 2),
+        async {
+            if let Some(ttyd) = &ttyd {
+                ttyd.stop_all().await;
+            }
+        },
     );
     if let Err(err) = store.close().await {
         tracing::error!(%err, "flushing the store failed");

@@ -6,6 +6,7 @@ mod health;
 mod projects;
 mod session;
 mod terminal;
+mod ttyd;
 
 use std::sync::Arc;
 
@@ -31,6 +32,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/projects"),
     ("POST", "/api/projects"),
     ("GET", "/api/tasks/t1/terminal"),
+    ("GET", "/api/tasks/t1/ttyd/agent/"),
 ];
 
 pub fn router(state: AppState) -> Router {
@@ -49,6 +51,8 @@ pub fn router(state: AppState) -> Router {
             get(projects::list).post(projects::register),
         )
         .route("/api/tasks/{id}/terminal", get(terminal::attach))
+        .route("/api/tasks/{id}/ttyd/{session}/", get(ttyd::proxy))
+        .route("/api/tasks/{id}/ttyd/{session}/{*rest}", get(ttyd::proxy))
         .fallback(not_found)
         .with_state(state)
         .layer(middleware::from_fn_with_state(guard, guard::check))

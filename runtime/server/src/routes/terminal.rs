@@ -33,9 +33,9 @@ use crate::app_state::AppState;
 /// Terminals open at once, across all tasks.
 pub const MAX_TERMINALS: usize = 32;
 /// The largest message (and frame) a viewer may send: typing and pastes, not uploads.
-const MAX_MESSAGE: usize = 64 * 1024;
+pub(super) const MAX_MESSAGE: usize = 64 * 1024;
 /// A viewer that has not taken a chunk of output in this long is gone or stuck.
-const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+pub(super) const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Shared by every terminal route: how many terminals may still open.
 pub fn slots() -> Arc<Semaphore> {
@@ -100,7 +100,7 @@ pub async fn attach(
 
 /// The task's environment, if it can be attached to; a 404 for no such environment, a 409
 /// for one that is not running.
-async fn environment(state: &AppState, task: &str) -> Result<Environment, ApiError> {
+pub(super) async fn environment(state: &AppState, task: &str) -> Result<Environment, ApiError> {
     if let Some(env) = state
         .environments
         .send(GetEnvironment {
@@ -131,7 +131,7 @@ async fn environment(state: &AppState, task: &str) -> Result<Environment, ApiErr
     }
 }
 
-fn terminal_error(task: &str, err: TerminalError) -> ApiError {
+pub(super) fn terminal_error(task: &str, err: TerminalError) -> ApiError {
     let text = err.to_string();
     match err {
         TerminalError::NoSession { .. } => {
