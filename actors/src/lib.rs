@@ -9,6 +9,7 @@
 //! - [`agent_host`]: the actor that runs a task's adapter component.
 //! - [`sandbox`]: where an agent runs (unsafe local mode, for now).
 //! - [`environments`]: Docker environments and their images.
+//! - [`terminal`]: the web terminal's `tmux attach` client, on the host or in a container.
 
 pub mod agent_host;
 pub mod agents;
@@ -19,3 +20,4 @@ pub mod projects;
 pub mod sandbox;
 pub mod task_inputs;
 pub mod tasks;
+pub mod terminal;

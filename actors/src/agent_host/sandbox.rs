@@ -1,5 +1,6 @@
 //! What an agent host needs from the task's sandbox: the two capabilities that act inside
-//! it, and what it noticed on its own (a screen that changed, a program that ended).
+//! it, and what it noticed on its own (a screen that changed, a program that ended); and
+//! what a viewer needs to watch along: the tmux server the task's sessions live on.
 
 use std::sync::Arc;
 
@@ -7,6 +8,7 @@ use plinth_wasm::wit::Signal;
 use plinth_wasm::{EnvironmentCap, TmuxCap};
 
 use crate::sandbox::TaskSessions;
+use crate::sandbox::TmuxServer;
 
 pub trait Sandbox: Send + Sync + 'static {
     fn tmux(self: Arc<Self>) -> Arc<dyn TmuxCap>;
@@ -22,4 +24,7 @@ pub trait Sandbox: Send + Sync + 'static {
     fn task_sessions(&self) -> Option<&TaskSessions> {
         None
     }
+    /// The tmux server the task's sessions live on (on the host, or driven inside the
+    /// container), for listing them and for the web terminal, which attaches to it.
+    fn tmux_server(&self) -> TmuxServer;
 }

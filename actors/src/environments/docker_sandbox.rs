@@ -230,7 +230,12 @@ impl Sandbox for DockerSandbox {
     fn home(&self) -> String {
         AGENT_HOME.to_string()
     }
+
     fn task_sessions(&self) -> Option<&TaskSessions> {
         Some(&self.sessions)
+    }
+
+    fn tmux_server(&self) -> TmuxServer {
+        self.sessions.tmux().clone()
     }
 }

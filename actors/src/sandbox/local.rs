@@ -133,8 +133,13 @@ impl Sandbox for LocalSandbox {
     fn workdir(&self) -> String {
         self.dirs.workdir.display().to_string()
     }
+
     fn task_sessions(&self) -> Option<&TaskSessions> {
         Some(&self.sessions)
+    }
+
+    fn tmux_server(&self) -> TmuxServer {
+        self.sessions.tmux().clone()
     }
 }
 

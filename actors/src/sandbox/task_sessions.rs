@@ -52,6 +52,11 @@ impl TaskSessions {
             .collect())
     }
 
+    /// The tmux server the sessions live on.
+    pub fn tmux(&self) -> &TmuxServer {
+        &self.tmux
+    }
+
     fn full(&self, session: &str) -> Result<String, CapError> {
         TmuxServer::session_name(&self.task, session)
     }

@@ -24,4 +24,8 @@ pub struct AppState {
     /// Cancelled when the server stops: long-lived responses (event streams) end with it,
     /// so a graceful shutdown never waits on a browser tab.
     pub shutdown: CancellationToken,
+    /// Web terminals that may still open (each is a tmux client and a pseudo-terminal).
+    pub terminals: Arc<tokio::sync::Semaphore>,
+    /// The ttyd processes, when `terminal.ttyd` is configured.
+    pub ttyd: Option<Arc<crate::ttyd_pool::TtydPool>>,
 }

@@ -12,6 +12,7 @@ mod secret_file;
 mod serve;
 mod token;
 mod tree;
+mod ttyd_pool;
 
 pub mod home;
 pub mod server_file;

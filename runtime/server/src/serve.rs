@@ -137,6 +137,12 @@ pub async fn serve(
         local.port(),
     ));
     let shutdown = CancellationToken::new();
+    let ttyd = options.config.terminal.ttyd.clone().map(|binary| {
+        Arc::new(crate::ttyd_pool::TtydPool::new(
+            binary,
+            home.root().join("run"),
+        ))
+    });
     let state = AppState {
         store: store.clone(),
         registry,
@@ -147,6 +153,8 @@ pub async fn serve(
         guard,
         started,
         shutdown: shutdown.clone(),
+        terminals: routes::terminal_slots(),
+        ttyd: ttyd.clone(),
     };
     let server_file = ServerFile {
         url: format!("http://{}", url_host(local)),
@@ -175,6 +183,7 @@ pub async fn serve(
             reason
         }
     };
+    let terminals = Arc::clone(&state.terminals);
     let app = routes::router(state);
     let (reason_tx, reason_rx) = tokio::sync::oneshot::channel();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -196,7 +205,16 @@ pub async fn serve(
     }
     let reason = reason_rx.await.unwrap_or(Stopped::Signal);
     let stop_started = Instant::now();
-    kernel.shutdown(SHUTDOWN_BUDGET / 4).await;
+    // Open terminals saw the shutdown too and are ending their tmux clients meanwhile.
+    tokio::join!(
+        kernel.shutdown(SHUTDOWN_BUDGET / 4),
+        routes::terminals_closed(&terminals, SHUTDOWN_BUDGET / 2),
+        async {
+            if let Some(ttyd) = &ttyd {
+                ttyd.stop_all().await;
+            }
+        },
+    );
     if let Err(err) = store.close().await {
         tracing::error!(%err, "flushing the store failed");
     }

@@ -9,6 +9,8 @@ mod scrollback;
 mod session;
 mod task_git;
 mod tasks;
+mod terminal;
+mod ttyd;
 
 use std::sync::Arc;
 
@@ -19,6 +21,8 @@ use axum::routing::{get, post};
 use crate::api_error::ApiError;
 use crate::app_state::AppState;
 use crate::guard;
+
+pub use terminal::{all_closed as terminals_closed, slots as terminal_slots};
 
 /// Method and path of every route, with a concrete example path; the auth tests walk this
 /// list, and `docs/architecture.md` mirrors it.
@@ -42,6 +46,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/tasks/t1/scrollback"),
     ("POST", "/api/tasks/t-1/sync"),
     ("GET", "/api/tasks/t-1/diff"),
+    ("GET", "/api/tasks/t1/terminal"),
+    ("GET", "/api/tasks/t1/ttyd/agent/"),
 ];
 
 pub fn router(state: AppState) -> Router {
@@ -69,6 +75,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tasks/{id}/scrollback", get(scrollback::show))
         .route("/api/tasks/{id}/sync", post(task_git::sync))
         .route("/api/tasks/{id}/diff", get(task_git::diff))
+        .route("/api/tasks/{id}/terminal", get(terminal::attach))
+        .route("/api/tasks/{id}/ttyd/{session}/", get(ttyd::proxy))
+        .route("/api/tasks/{id}/ttyd/{session}/{*rest}", get(ttyd::proxy))
         .fallback(not_found)
         .with_state(state)
         .layer(middleware::from_fn_with_state(guard, guard::check))

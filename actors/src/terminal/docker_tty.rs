@@ -1,0 +1,158 @@
+//! The viewer's `tmux attach` client inside the task's container: an exec with a TTY, as
+//! the agent user, on plinth's tmux socket there.
+//!
+//! Docker does not end an exec's process when the connection to it closes, so the client
+//! records its pid in a file first (`exec` keeps the pid), and ending the viewer signals
+//! that pid through a second, short exec.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bollard::Docker;
+use bollard::exec::{CreateExecOptions, ResizeExecOptions, StartExecOptions, StartExecResults};
+
+use super::error::TerminalError;
+use super::session::attach_command;
+use super::size::TermSize;
+use super::terminal::{
+    Closer, Input, Output, Terminal, TerminalCloser, TerminalInput, TerminalOutput,
+};
+use crate::environments::docker_exec::{ExecSpec, exec};
+use crate::environments::docker_sandbox::TMUX_SOCKET;
+use crate::environments::image::{AGENT_USER, WORKDIR};
+
+/// How long ending a client may take before it is given up on.
+const END_TIMEOUT: Duration = Duration::from_secs(10);
+const END_ATTEMPTS: u32 = 3;
+
+/// Writes the shell's pid to "$0", then becomes the tmux client (same pid).
+const RECORD_PID_THEN_ATTACH: &str = r#"echo $$ > "$0" && exec "$@""#;
+/// Hangs up the client whose pid is in "$0" (tmux clients exit on SIGHUP) and forgets it.
+const HANG_UP: &str = r#"kill -HUP "$(cat "$0")" 2>/dev/null; rm -f "$0""#;
+
+/// One viewer's client in a container, to be ended.
+pub struct Client {
+    docker: Docker,
+    container: String,
+    pidfile: String,
+}
+
+impl Client {
+    pub async fn end(self) {
+        let spec = || ExecSpec {
+            command: ["sh", "-c", HANG_UP, &self.pidfile]
+                .map(String::from)
+                .to_vec(),
+            user: AGENT_USER.into(),
+            workdir: Some(WORKDIR.into()),
+            env: Vec::new(),
+            stdin: None,
+            timeout: END_TIMEOUT,
+        };
+        // A busy daemon now and then refuses a connection; a client left attached stays
+        // until the container stops, so it is worth asking again.
+        for attempt in 1..=END_ATTEMPTS {
+            match exec(&self.docker, &self.container, spec()).await {
+                Ok(_) => return,
+                Err(err) if attempt == END_ATTEMPTS => {
+                    // The container may be gone, and every client in it with it.
+                    tracing::warn!(%err, container = %self.container, "cannot end a terminal client");
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    }
+}
+
+/// A pid file name no other viewer (of this or another plinth) uses.
+fn pidfile() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!(
+        "/tmp/plinth-terminal-{}-{}-{nanos}.pid",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Attaches to session `full` in `container`.
+pub async fn open(
+    docker: &Docker,
+    container: &str,
+    full: &str,
+    size: TermSize,
+) -> Result<Terminal, TerminalError> {
+    let pidfile = pidfile();
+    let mut cmd = vec![
+        "sh".to_string(),
+        "-c".into(),
+        RECORD_PID_THEN_ATTACH.into(),
+        pidfile.clone(),
+    ];
+    cmd.extend(attach_command(std::path::Path::new(TMUX_SOCKET), full));
+    let options = CreateExecOptions {
+        attach_stdin: Some(true),
+        attach_stdout: Some(true),
+        attach_stderr: Some(true),
+        tty: Some(true),
+        env: Some(vec!["TERM=xterm-256color".to_string()]),
+        cmd: Some(cmd),
+        user: Some(AGENT_USER.to_string()),
+        working_dir: Some(WORKDIR.to_string()),
+        ..Default::default()
+    };
+    let created = docker.create_exec(container, options).await?;
+    let start = StartExecOptions {
+        detach: false,
+        tty: true,
+        output_capacity: Some(super::terminal::CHUNK),
+    };
+    let client = Client {
+        docker: docker.clone(),
+        container: container.to_string(),
+        pidfile,
+    };
+    let (output, input) = match docker.start_exec(&created.id, Some(start)).await {
+        Ok(StartExecResults::Attached { output, input }) => (output, input),
+        Ok(StartExecResults::Detached) => {
+            return Err(TerminalError::BadRequest(
+                "the terminal's exec detached unasked".into(),
+            ));
+        }
+        Err(err) => {
+            client.end().await;
+            return Err(err.into());
+        }
+    };
+    let closer = TerminalCloser(Some(Closer::Docker(client)));
+    // A viewer whose size did not reach tmux still works (at 80x24): not worth failing.
+    if let Err(err) = resize(docker, &created.id, size).await {
+        tracing::debug!(%err, "cannot size a new terminal");
+    }
+    Ok(Terminal {
+        session: full.to_string(),
+        output: TerminalOutput(Output::Docker(output)),
+        input: TerminalInput(Input::Docker {
+            input,
+            docker: docker.clone(),
+            exec: created.id,
+        }),
+        closer,
+    })
+}
+
+pub async fn resize(docker: &Docker, exec: &str, size: TermSize) -> Result<(), TerminalError> {
+    docker
+        .resize_exec(
+            exec,
+            ResizeExecOptions {
+                height: size.rows,
+                width: size.cols,
+            },
+        )
+        .await?;
+    Ok(())
+}
