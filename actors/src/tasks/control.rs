@@ -1,10 +1,12 @@
-//! What a person does to a running task besides stopping it: send it a message, and resume
-//! it after a stop. Handlers of the [`TaskService`], kept apart from its life cycle.
+//! What reaches a running task from outside besides a stop: a person's message, its agent's
+//! hooks, and a resume after a stop. Handlers of the [`TaskService`], kept apart from its
+//! life cycle.
 
 use actix::{AsyncContext, Message, ResponseFuture};
 use chrono::Utc;
 use plinth_kernel::{Ctx, Handle};
-use plinth_wasm::wit::Signal;
+use plinth_store::NewEvent;
+use plinth_wasm::wit::{HookEvent, Signal};
 
 use super::record::{Lifecycle, Task};
 use super::service::{Launch, TaskError, TaskService};
@@ -98,6 +100,60 @@ impl Handle<ResumeTask> for TaskService {
                 refused: started.err().map(|e| e.to_string()),
             });
             Ok(task)
+        })
+    }
+}
+
+/// A hook the task's agent posted (Claude Code's SessionStart, PreToolUse, Stop, ...):
+/// recorded as a `task.hook` event and given to the adapter as a signal.
+#[derive(Message)]
+#[rtype(result = "Result<(), TaskError>")]
+pub struct DeliverHook {
+    pub id: String,
+    pub name: String,
+    /// The hook's input, as the agent sent it (JSON).
+    pub body: String,
+}
+
+impl Handle<DeliverHook> for TaskService {
+    type Result = ResponseFuture<Result<(), TaskError>>;
+
+    fn handle(&mut self, msg: DeliverHook, _ctx: &mut Ctx<'_, Self>) -> Self::Result {
+        let task = match self.get(&msg.id) {
+            Ok(task) => task,
+            Err(err) => return Box::pin(async move { Err(err) }),
+        };
+        let host = self
+            .deps
+            .running
+            .lock()
+            .expect("running hosts poisoned")
+            .get(&task.id)
+            .cloned();
+        let store = self.deps.store.clone();
+        Box::pin(async move {
+            let body: serde_json::Value = serde_json::from_str(&msg.body)
+                .unwrap_or(serde_json::Value::String(msg.body.clone()));
+            store
+                .append(
+                    NewEvent::new(
+                        "task.hook",
+                        serde_json::json!({"name": msg.name, "body": body}),
+                    )
+                    .for_task(&task.id),
+                )
+                .await?;
+            // A hook that arrives while no agent host runs (between a restart and the
+            // relaunch) is still in the log; the adapter reads the screen when it starts.
+            if let Some(host) = host {
+                host.send(Deliver(Signal::Hook(HookEvent {
+                    name: msg.name,
+                    body: msg.body,
+                })))
+                .await
+                .map_err(|e| TaskError::Actor(e.to_string()))?;
+            }
+            Ok(())
         })
     }
 }

@@ -1,6 +1,7 @@
 //! Tasks: a prompt given to an agent in a sandbox, from creation to its branch.
 //!
 //! - [`record`]: what is stored of a task and where it is in its life.
+//! - [`keys`] and [`endpoints`]: the token and the URLs a task's sandbox reaches plinth by.
 //! - [`id`]: the readable ids tasks (and their branches and containers) get.
 //! - [`control`]: messages to a task's agent, and resuming a stopped task.
 //! - [`service`]: the actor that makes, follows, stops and resumes tasks.
@@ -9,8 +10,10 @@
 //!   ([`git_sync`] on the host, [`sandbox_git`] in the environment, [`sync_record`] stored).
 
 pub mod control;
+pub mod endpoints;
 pub mod git_sync;
 pub mod id;
+pub mod keys;
 pub mod record;
 pub mod sandbox_git;
 pub mod service;
@@ -18,7 +21,9 @@ pub mod sync;
 pub mod sync_record;
 pub mod view;
 
-pub use control::{ResumeTask, SendMessage};
+pub use control::{DeliverHook, ResumeTask, SendMessage};
+pub use endpoints::SandboxEndpoints;
+pub use keys::TaskKeys;
 pub use record::{Lifecycle, Task, TaskRecord};
 pub use service::{
     ArchiveTask, CreateTask, GetTask, ListTasks, StopTask, TaskError, TaskService, TaskServiceDeps,

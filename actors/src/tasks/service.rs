@@ -16,7 +16,9 @@ use futures::StreamExt;
 use plinth_kernel::{Child, ChildRef, ChildSpec, Ctx, Handle, Restart, SupervisorRef};
 use plinth_store::{EventFilter, NewEvent, Store, StoreError, Versioned};
 
+use super::endpoints::SandboxEndpoints;
 use super::id::{random_suffix, task_id};
+use super::keys::TaskKeys;
 use super::record::{self, Lifecycle, Task, TaskRecord};
 use crate::agent_host::{AgentHost, AgentSpec, StopAgent, TaskSpec};
 use crate::agents::AgentCatalog;
@@ -69,6 +71,10 @@ pub struct TaskServiceDeps {
     pub hosts: SupervisorRef,
     /// The agent hosts by task; outlives a restart of the service (the hosts do too).
     pub running: Arc<Mutex<HashMap<String, ChildRef<AgentHost>>>>,
+    /// The tokens tasks' sandboxes present to plinth.
+    pub keys: TaskKeys,
+    /// Where sandboxes reach plinth's hook endpoint and model proxy.
+    pub endpoints: SandboxEndpoints,
 }
 
 impl TaskServiceDeps {
@@ -77,6 +83,8 @@ impl TaskServiceDeps {
         environments: ChildRef<EnvironmentManager>,
         catalog: AgentCatalog,
         hosts: SupervisorRef,
+        keys: TaskKeys,
+        endpoints: SandboxEndpoints,
     ) -> Self {
         TaskServiceDeps {
             store,
@@ -84,6 +92,8 @@ impl TaskServiceDeps {
             catalog,
             hosts,
             running: Arc::default(),
+            keys,
+            endpoints,
         }
     }
 }
@@ -255,7 +265,9 @@ async fn launch(deps: &TaskServiceDeps, task: &Task) -> Result<(), String> {
             id: task.id.clone(),
             prompt: task.inputs.prompt.clone(),
             branch: task.branch.clone(),
-            env: Vec::new(),
+            env: deps
+                .endpoints
+                .env_for(task.inputs.sandbox, &task.id, &deps.keys),
         },
         adapter,
         sandbox: environment.sandbox,

@@ -8,6 +8,7 @@ mod app_state;
 mod guard;
 mod home_lock;
 mod routes;
+mod sandbox_api;
 mod secret_file;
 mod serve;
 mod token;

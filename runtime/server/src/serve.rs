@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use plinth_actors::agents::AgentCatalog;
 use plinth_actors::config::Config;
 use plinth_actors::projects::{Project, RegisterProject};
+use plinth_actors::tasks::TaskKeys;
 use plinth_kernel::{Exit, Kernel, KernelConfig};
 use plinth_store::{Store, StoreError};
 use plinth_wasm::{HostConfig, WasmHost};
@@ -21,7 +22,7 @@ use crate::home::Home;
 use crate::home_lock::HomeLock;
 use crate::server_file::ServerFile;
 use crate::token::AccessToken;
-use crate::{routes, tree};
+use crate::{routes, sandbox_api, tree};
 
 /// How long the whole stop may take; the bar is one second.
 const SHUTDOWN_BUDGET: Duration = Duration::from_millis(800);
@@ -107,7 +108,24 @@ pub async fn serve(
     })
     .map_err(|e| ServeError::Kernel(format!("the WebAssembly host: {e}")))?;
     let catalog = AgentCatalog::new(store.clone(), home.agents_dir(), wasm);
-    let tree = tree::build(&store, &registry, &home, &options.config, catalog);
+    // Before the tree: tasks resumed at start already need to know where their sandboxes
+    // reach plinth.
+    let sandbox = sandbox_api::listener::bind(home.root(), &options.config.docker.socket)
+        .await
+        .map_err(|source| ServeError::Home {
+            path: home.root().display().to_string(),
+            source,
+        })?;
+    let keys = TaskKeys::new(token.token().as_bytes().to_vec());
+    let tree = tree::build(
+        &store,
+        &registry,
+        &home,
+        &options.config,
+        catalog,
+        keys.clone(),
+        sandbox.endpoints.clone(),
+    );
     kernel
         .start_root(tree.spec)
         .await
@@ -184,6 +202,22 @@ pub async fn serve(
         }
     };
     let terminals = Arc::clone(&state.terminals);
+    let sandbox_app = sandbox_api::router(sandbox_api::SandboxState {
+        tasks: state.tasks.clone(),
+        keys,
+    });
+    for listener in sandbox.listeners {
+        let app = sandbox_app.clone();
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(async move { stop.cancelled().await })
+                .await;
+            if let Err(err) = served {
+                tracing::error!(%err, "the sandbox listener failed");
+            }
+        });
+    }
     let app = routes::router(state);
     let (reason_tx, reason_rx) = tokio::sync::oneshot::channel();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {

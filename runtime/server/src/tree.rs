@@ -9,7 +9,7 @@ use plinth_actors::agents::AgentCatalog;
 use plinth_actors::config::Config;
 use plinth_actors::environments::{EnvironmentManager, ManagerSettings};
 use plinth_actors::projects::ProjectService;
-use plinth_actors::tasks::{TaskService, TaskServiceDeps};
+use plinth_actors::tasks::{SandboxEndpoints, TaskKeys, TaskService, TaskServiceDeps};
 use plinth_kernel::{
     ActorState, Backoff, ChildRef, ChildSpec, Intensity, ProbeReading, Registry, Restart, Strategy,
     SupervisorSpec,
@@ -31,6 +31,8 @@ pub fn build(
     home: &Home,
     config: &Config,
     catalog: AgentCatalog,
+    keys: TaskKeys,
+    endpoints: SandboxEndpoints,
 ) -> Tree {
     // The store's writer is a thread, not an actor; it still belongs in the inspector.
     let probe_store = store.clone();
@@ -91,7 +93,14 @@ pub fn build(
             children: Vec::new(),
         },
     );
-    let deps = TaskServiceDeps::new(store.clone(), environments.clone(), catalog, hosts);
+    let deps = TaskServiceDeps::new(
+        store.clone(),
+        environments.clone(),
+        catalog,
+        hosts,
+        keys,
+        endpoints,
+    );
     let (tasks_spec, tasks) = ChildSpec::actor(
         "task-service",
         "task-service",

@@ -1,0 +1,85 @@
+//! Where a task's sandbox reaches plinth: the hook endpoint and the model proxy, on a
+//! listener of their own (see the server's `sandbox_api`), at an address a container can
+//! reach (the Docker bridge's gateway) or, in local mode, loopback.
+
+use crate::task_inputs::Sandbox;
+
+use super::keys::TaskKeys;
+
+/// Base URLs (`http://host:port`) of the sandbox listener, by the sandboxes that use them;
+/// `None` where plinth could not listen (Docker was down at start, say).
+#[derive(Clone, Debug, Default)]
+pub struct SandboxEndpoints {
+    pub local: Option<String>,
+    pub docker: Option<String>,
+}
+
+impl SandboxEndpoints {
+    /// The variables a task's agent gets: the hook URL and token, and the model proxy as
+    /// Claude Code (and any agent speaking Anthropic's API) takes it. Empty when the
+    /// sandbox cannot reach plinth.
+    pub fn env_for(&self, sandbox: Sandbox, task: &str, keys: &TaskKeys) -> Vec<(String, String)> {
+        let base = match sandbox {
+            Sandbox::Docker => self.docker.as_deref(),
+            Sandbox::Local => self.local.as_deref(),
+        };
+        let Some(base) = base else {
+            return Vec::new();
+        };
+        let token = keys.token(task);
+        vec![
+            ("PLINTH_TASK".into(), task.into()),
+            (
+                "PLINTH_HOOK_URL".into(),
+                format!("{base}/tasks/{task}/hooks"),
+            ),
+            ("PLINTH_HOOK_TOKEN".into(), token.clone()),
+            (
+                "ANTHROPIC_BASE_URL".into(),
+                format!("{base}/tasks/{task}/llm"),
+            ),
+            ("ANTHROPIC_API_KEY".into(), token),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_docker_task_gets_the_gateways_urls_and_its_own_token() {
+        let endpoints = SandboxEndpoints {
+            local: Some("http://127.0.0.1:7434".into()),
+            docker: Some("http://172.17.0.1:7434".into()),
+        };
+        let keys = TaskKeys::new(b"s".to_vec());
+        let env = endpoints.env_for(Sandbox::Docker, "t-1", &keys);
+        let get = |k: &str| env.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+        assert_eq!(
+            get("ANTHROPIC_BASE_URL").unwrap(),
+            "http://172.17.0.1:7434/tasks/t-1/llm"
+        );
+        assert_eq!(
+            get("PLINTH_HOOK_URL").unwrap(),
+            "http://172.17.0.1:7434/tasks/t-1/hooks"
+        );
+        assert!(keys.verify("t-1", &get("ANTHROPIC_API_KEY").unwrap()));
+        let local = endpoints.env_for(Sandbox::Local, "t-1", &keys);
+        assert!(
+            local
+                .iter()
+                .any(|(_, v)| v.starts_with("http://127.0.0.1:7434/"))
+        );
+    }
+
+    #[test]
+    fn a_sandbox_that_cannot_reach_plinth_gets_nothing() {
+        let endpoints = SandboxEndpoints::default();
+        assert!(
+            endpoints
+                .env_for(Sandbox::Docker, "t", &TaskKeys::new(b"s".to_vec()))
+                .is_empty()
+        );
+    }
+}

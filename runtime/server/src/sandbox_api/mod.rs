@@ -1,0 +1,30 @@
+//! The API tasks' sandboxes call: their agent's hooks (and the model proxy), on listeners of
+//! their own that a container can reach. Not behind the browser's guard: every request
+//! carries its task's token instead ([`plinth_actors::tasks::TaskKeys`]), which only opens
+//! that task's endpoints.
+
+mod hooks;
+pub mod listener;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::post;
+use plinth_actors::tasks::{TaskKeys, TaskService};
+use plinth_kernel::ChildRef;
+
+/// A hook's input is a small JSON document; anything near this is not one.
+const HOOK_BODY_LIMIT: usize = 1 << 20;
+
+#[derive(Clone)]
+pub struct SandboxState {
+    pub tasks: ChildRef<TaskService>,
+    pub keys: TaskKeys,
+}
+
+pub fn router(state: SandboxState) -> Router {
+    Router::new()
+        .route("/tasks/{task}/hooks/{name}", post(hooks::post))
+        .layer(DefaultBodyLimit::max(HOOK_BODY_LIMIT))
+        .fallback(hooks::not_found)
+        .with_state(state)
+}
