@@ -303,3 +303,59 @@ fn attach_and_detach(home: &Home, id: &str, marker: &str) -> String {
     let _ = child.wait();
     String::from_utf8_lossy(&seen).into_owned()
 }
+
+#[tokio::test]
+async fn ended_tasks_raise_notifications_and_run_the_notify_command() {
+    let home = Home::new();
+    let log = home.path().join("notified.txt");
+    let mut command = home.command(&["serve", "--port", "0", "--no-open"]);
+    command.env(
+        "PLINTH_NOTIFY_COMMAND",
+        format!(
+            "echo \"$PLINTH_NOTIFY_TASK|$PLINTH_NOTIFY_URGENCY|$PLINTH_NOTIFY_TITLE\" >> {}",
+            log.display()
+        ),
+    );
+    let server = home.serve_with_command(command);
+    let repo = repository();
+    let done = scripted(&server, repo.path(), "#!scripted\nfinish", "local").await;
+    let broken = scripted(
+        &server,
+        repo.path(),
+        "#!scripted\nfail the disk is full",
+        "local",
+    )
+    .await;
+    let (done, broken) = (
+        done["id"].as_str().unwrap().to_string(),
+        broken["id"].as_str().unwrap().to_string(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let lines = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.lines().count() >= 2 {
+            break text;
+        }
+        assert!(Instant::now() < deadline, "the command ran for: {text:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        lines.contains(&format!("{done}|info|Task {done} finished")),
+        "{lines}"
+    );
+    assert!(
+        lines.contains(&format!("{broken}|needs-attention|Task {broken} failed")),
+        "{lines}"
+    );
+    let events: Vec<Value> = server
+        .get_json(&format!("/api/events?kind=notification&task={broken}"))
+        .await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(
+        events[0]["data"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("the disk is full"),
+        "{events:?}"
+    );
+}

@@ -53,6 +53,8 @@ pub const KEYS: &[KeyInfo] = &[
         &["PLINTH_ADAPTERS_CALL_DEADLINE_MS"],
     ),
     key("tasks.dockerfile", &["PLINTH_TASKS_DOCKERFILE"]),
+    key("tasks.notify_command", &["PLINTH_NOTIFY_COMMAND"]),
+    key("llm.upstream", &["PLINTH_LLM_UPSTREAM"]),
 ];
 
 const fn key(key: &'static str, variables: &'static [&'static str]) -> KeyInfo {
@@ -67,6 +69,7 @@ pub struct Config {
     pub terminal: TerminalConfig,
     pub adapters: AdapterConfig,
     pub tasks: TaskConfig,
+    pub llm: LlmConfig,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -160,6 +163,14 @@ impl AdapterConfig {
 pub struct TaskConfig {
     /// The project's Dockerfile, relative to the repository root (or absolute).
     pub dockerfile: PathBuf,
+    /// A shell command run for every notification, with its details in `PLINTH_NOTIFY_*`.
+    pub notify_command: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LlmConfig {
+    /// Where the model proxy sends tasks' model calls (Anthropic's API, or a mock).
+    pub upstream: String,
 }
 
 impl Default for Config {
@@ -187,6 +198,10 @@ impl Default for Config {
             },
             tasks: TaskConfig {
                 dockerfile: PathBuf::from("Dockerfile"),
+                notify_command: None,
+            },
+            llm: LlmConfig {
+                upstream: "https://api.anthropic.com".to_string(),
             },
         }
     }
@@ -393,6 +408,7 @@ impl Config {
             terminal,
             adapters,
             tasks,
+            llm,
         } = file;
         let config = Config {
             docker: DockerConfig {
@@ -468,6 +484,25 @@ impl Config {
                     defaults.tasks.dockerfile,
                     |v| non_empty_path(v),
                 )?,
+                notify_command: layers.optional(
+                    "tasks.notify_command",
+                    tasks.notify_command,
+                    |v: &String| {
+                        if v.trim().is_empty() {
+                            Err("the command is empty".to_string())
+                        } else {
+                            Ok(())
+                        }
+                    },
+                )?,
+            },
+            llm: LlmConfig {
+                upstream: layers.required(
+                    "llm.upstream",
+                    llm.upstream,
+                    defaults.llm.upstream,
+                    |v| http_url(v),
+                )?,
             },
         };
         let sources = Sources {
@@ -494,6 +529,8 @@ struct FileConfig {
     adapters: FileAdapters,
     #[serde(default)]
     tasks: FileTasks,
+    #[serde(default)]
+    llm: FileLlm,
 }
 
 #[derive(Default, Deserialize)]
@@ -529,6 +566,25 @@ struct FileAdapters {
 #[serde(deny_unknown_fields)]
 struct FileTasks {
     dockerfile: Option<Spanned<PathBuf>>,
+    notify_command: Option<Spanned<String>>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileLlm {
+    upstream: Option<Spanned<String>>,
+}
+
+/// An `http://` or `https://` URL with a host.
+fn http_url(v: &str) -> Result<(), String> {
+    let rest = v
+        .strip_prefix("https://")
+        .or_else(|| v.strip_prefix("http://"))
+        .ok_or_else(|| format!("{v:?} is not an http:// or https:// URL"))?;
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err(format!("{v:?} has no host"));
+    }
+    Ok(())
 }
 
 /// Resolves keys one at a time, recording where each value came from.

@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 pub mod kind {
     pub const TRANSCRIPT: &str = "task.transcript";
     pub const STATUS: &str = "task.status";
-    pub const NOTIFICATION: &str = "task.notification";
+    /// Not under `task.`: the UI and `tasks.notify_command` take notifications from any source.
+    pub const NOTIFICATION: &str = "notification";
     pub const LOG: &str = "task.log";
 }
 

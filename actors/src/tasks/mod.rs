@@ -2,6 +2,7 @@
 //!
 //! - [`record`]: what is stored of a task and where it is in its life.
 //! - [`keys`] and [`endpoints`]: the token and the URLs a task's sandbox reaches plinth by.
+//! - [`notify`]: notifications, and the command run for each.
 //! - [`id`]: the readable ids tasks (and their branches and containers) get.
 //! - [`control`]: messages to a task's agent, and resuming a stopped task.
 //! - [`service`]: the actor that makes, follows, stops and resumes tasks.
@@ -14,6 +15,7 @@ pub mod endpoints;
 pub mod git_sync;
 pub mod id;
 pub mod keys;
+pub mod notify;
 pub mod record;
 pub mod sandbox_git;
 pub mod service;

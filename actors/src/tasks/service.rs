@@ -19,6 +19,7 @@ use plinth_store::{EventFilter, NewEvent, Store, StoreError, Versioned};
 use super::endpoints::SandboxEndpoints;
 use super::id::{random_suffix, task_id};
 use super::keys::TaskKeys;
+use super::notify;
 use super::record::{self, Lifecycle, Task, TaskRecord};
 use crate::agent_host::{AgentHost, AgentSpec, StopAgent, TaskSpec};
 use crate::agents::AgentCatalog;
@@ -29,6 +30,8 @@ use crate::task_inputs::{Sandbox, TaskInputsV1};
 
 /// The store cursor of the status follower: the last `task.status` event applied.
 const STATUS_CURSOR: &str = "task-service/status";
+/// The store cursor of the notify command: the last notification it ran for.
+const NOTIFY_CURSOR: &str = "task-service/notify";
 /// How often an agent host ticks its adapter (and polls the sandbox).
 const TICK: Duration = Duration::from_millis(250);
 
@@ -75,6 +78,8 @@ pub struct TaskServiceDeps {
     pub keys: TaskKeys,
     /// Where sandboxes reach plinth's hook endpoint and model proxy.
     pub endpoints: SandboxEndpoints,
+    /// Run for every notification (`tasks.notify_command`).
+    pub notify_command: Option<String>,
 }
 
 impl TaskServiceDeps {
@@ -94,7 +99,13 @@ impl TaskServiceDeps {
             running: Arc::default(),
             keys,
             endpoints,
+            notify_command: None,
         }
+    }
+
+    pub fn with_notify_command(mut self, command: Option<String>) -> Self {
+        self.notify_command = command;
+        self
     }
 }
 
@@ -141,6 +152,9 @@ impl Child for TaskService {
                 });
             }
         }));
+        if let Some(command) = self.deps.notify_command.clone() {
+            self.run_notify_command(command, ctx);
+        }
         let active: Vec<Task> = self
             .tasks
             .values()
@@ -170,6 +184,32 @@ impl TaskService {
             .get(id)
             .cloned()
             .ok_or_else(|| TaskError::Unknown(id.to_string()))
+    }
+
+    /// Runs the notify command for every notification, from its cursor (the first start
+    /// begins at the present: notifications from before it was configured are old news).
+    fn run_notify_command(&self, command: String, ctx: &mut Ctx<'_, Self>) {
+        let store = self.deps.store.clone();
+        let after = match store.get_cursor(NOTIFY_CURSOR).ok().flatten() {
+            Some(seq) => seq,
+            None => store.last_seq(),
+        };
+        let mut notifications = store.subscribe(EventFilter::kind(notify::NOTIFICATION), after);
+        ctx.actix().spawn(actix::fut::wrap_future(async move {
+            while let Some(Ok(event)) = notifications.next().await {
+                let seq = event.seq;
+                let command = command.clone();
+                let ran =
+                    tokio::task::spawn_blocking(move || notify::run_command(&command, &event))
+                        .await
+                        .map_err(|e| e.to_string())
+                        .and_then(|r| r);
+                if let Err(err) = ran {
+                    tracing::warn!(%err, seq, "the notify command");
+                }
+                let _ = store.set_cursor(NOTIFY_CURSOR, seq).await;
+            }
+        }));
     }
 
     /// Makes the task's environment (or finds it again) and starts its agent host, in the
@@ -213,6 +253,26 @@ async fn persist(store: &Store, task: &Task, kind: &str) -> Result<(), StoreErro
         )
         .await?;
     Ok(())
+}
+
+/// A notification when `task` has just ended; nothing otherwise.
+async fn announce_end(store: &Store, task: &Task) {
+    let (title, body, urgency) = match &task.lifecycle {
+        Lifecycle::Finished => (
+            format!("Task {} finished", task.id),
+            format!("Its work is on {}.", task.branch),
+            "info",
+        ),
+        Lifecycle::Failed { reason } => (
+            format!("Task {} failed", task.id),
+            reason.clone(),
+            "needs-attention",
+        ),
+        _ => return,
+    };
+    if let Err(err) = notify::notify(store, &task.id, &title, &body, urgency).await {
+        tracing::warn!(%err, task = %task.id, "cannot record a notification");
+    }
 }
 
 fn host_name(task: &str) -> String {
@@ -507,9 +567,11 @@ impl Handle<Launched> for TaskService {
         };
         task.updated_at = Utc::now();
         let saved = self.save(task, kind);
+        let store = self.deps.store.clone();
         ctx.actix().spawn(actix::fut::wrap_future(async move {
-            if let Err(err) = saved.await {
-                tracing::error!(%err, "cannot record a task's start");
+            match saved.await {
+                Ok(task) => announce_end(&store, &task).await,
+                Err(err) => tracing::error!(%err, "cannot record a task's start"),
             }
         }));
     }
@@ -563,6 +625,10 @@ impl Handle<StatusSeen> for TaskService {
             if let Err(err) = persist(&store, &task, kind).await {
                 tracing::error!(%err, task = %task.id, "cannot record the agent's status");
                 return;
+            }
+            // Only the status that ended the task announces it, not later ones.
+            if kind != "task.updated" {
+                announce_end(&store, &task).await;
             }
             let _ = store.set_cursor(STATUS_CURSOR, msg.seq).await;
         }));

@@ -100,7 +100,8 @@ pub fn build(
         hosts,
         keys,
         endpoints,
-    );
+    )
+    .with_notify_command(config.tasks.notify_command.clone());
     let (tasks_spec, tasks) = ChildSpec::actor(
         "task-service",
         "task-service",
