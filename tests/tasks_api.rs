@@ -359,3 +359,42 @@ async fn ended_tasks_raise_notifications_and_run_the_notify_command() {
         "{events:?}"
     );
 }
+
+#[tokio::test]
+async fn ten_docker_tasks_at_once_all_finish_and_their_branches_come_back() {
+    let home = Home::new();
+    let server = home.serve();
+    let repo = repository();
+    let mut ids = Vec::new();
+    for n in 0..10 {
+        let script = format!("#!scripted\nrun echo {n} > n.txt\ncommit number {n}\nfinish");
+        let task = scripted(&server, repo.path(), &script, "docker").await;
+        ids.push(task["id"].as_str().unwrap().to_string());
+    }
+    for id in &ids {
+        let done = wait_for(&server, id, Duration::from_secs(600), |t| {
+            t["status"] == "finished" || t["status"] == "failed"
+        })
+        .await;
+        assert_eq!(done["status"], "finished", "{done:#}");
+    }
+    // Each task's commit reaches the user's repository as its branch (synced at the end).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for (n, id) in ids.iter().enumerate() {
+        loop {
+            let shown = Command::new("git")
+                .arg("-C")
+                .arg(repo.path())
+                .args(["show", &format!("plinth/{id}:n.txt")])
+                .output()
+                .unwrap();
+            if shown.status.success() {
+                assert_eq!(String::from_utf8_lossy(&shown.stdout).trim(), n.to_string());
+                break;
+            }
+            assert!(Instant::now() < deadline, "plinth/{id} never arrived");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        remove_containers_of(id);
+    }
+}
