@@ -1,0 +1,198 @@
+//! Step 4's figure: a prompt submitted → the agent running in its sandbox, with the image
+//! cached. `cargo bench --bench tasks` (needs Docker and the agent image, as the tests do).
+//! Prints each figure with its target. `-- scripted` or `-- claude` runs one of the two.
+//!
+//! The clock starts just before `POST /api/tasks` and stops at the event that shows the
+//! agent running: for the scripted agent its first status (its adapter started, in a
+//! sandbox whose container is up and holds the repository); for Claude Code its
+//! `SessionStart` hook (the `claude` process is up in its tmux session in the container).
+//! Both times come from one machine's wall clock: the client's before the request, the
+//! server's stamp on the event.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+const RUNS: usize = 9;
+
+struct Server {
+    child: std::process::Child,
+    url: String,
+    token: String,
+    home: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // Every container this server made carries its home.
+        let label = format!(
+            "label=plinth.home={}",
+            self.home.path().canonicalize().unwrap().display()
+        );
+        let listed = Command::new("docker")
+            .args(["ps", "-aq", "--filter", &label])
+            .output()
+            .unwrap();
+        for id in String::from_utf8_lossy(&listed.stdout).split_whitespace() {
+            let _ = Command::new("docker").args(["rm", "-f", id]).output();
+        }
+    }
+}
+
+fn serve() -> Server {
+    let home = tempfile::tempdir().unwrap();
+    let server_file = home.path().join("server.json");
+    let child = Command::new(env!("CARGO_BIN_EXE_plinth"))
+        .args(["serve", "--port", "0", "--no-open"])
+        .env("PLINTH_HOME", home.path())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let began = Instant::now();
+    let file: Value = loop {
+        if let Ok(text) = std::fs::read_to_string(&server_file)
+            && let Ok(v) = serde_json::from_str(&text)
+        {
+            break v;
+        }
+        assert!(began.elapsed() < Duration::from_secs(20), "no server");
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Server {
+        child,
+        url: file["url"].as_str().unwrap().into(),
+        token: file["token"].as_str().unwrap().into(),
+        home,
+    }
+}
+
+fn repository() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let ok = Command::new("git")
+            .arg("-C")
+            .arg(dir.path())
+            .args(["-c", "user.name=b", "-c", "user.email=b@example.invalid"])
+            .args(args)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q", "-b", "main"]);
+    std::fs::write(dir.path().join("README.md"), "bench\n").unwrap();
+    git(&["add", "README.md"]);
+    git(&["commit", "-q", "-m", "first"]);
+    dir
+}
+
+/// Submits a task and returns the time to the first event of `kind` whose data matches.
+async fn time_to(
+    server: &Server,
+    client: &reqwest::Client,
+    body: Value,
+    kind: &str,
+    matches: impl Fn(&Value) -> bool,
+) -> (String, Duration) {
+    let sent = Utc::now();
+    let task: Value = client
+        .post(format!("{}/api/tasks", server.url))
+        .bearer_auth(&server.token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = task["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{task}"))
+        .to_string();
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let events: Vec<Value> = client
+            .get(format!("{}/api/events?task={id}&kind={kind}", server.url))
+            .bearer_auth(&server.token)
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if let Some(event) = events.iter().find(|e| matches(&e["data"])) {
+            let at: DateTime<Utc> = event["at"].as_str().unwrap().parse().unwrap();
+            return (id, (at - sent).to_std().unwrap_or_default());
+        }
+        assert!(Instant::now() < deadline, "task {id} never got its {kind}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn stop(server: &Server, client: &reqwest::Client, id: &str) {
+    let _ = client
+        .post(format!("{}/api/tasks/{id}/stop", server.url))
+        .bearer_auth(&server.token)
+        .send()
+        .await;
+}
+
+async fn measure(agent: &str, script: &str, kind: &str, matches: impl Fn(&Value) -> bool + Copy) {
+    let server = serve();
+    let repo = repository();
+    let client = reqwest::Client::new();
+    let body = json!({"prompt": script, "repo": repo.path(), "agent": agent, "sandbox": "docker"});
+    // The first task builds or finds the image and compiles the adapter: not measured.
+    let (first, _) = time_to(&server, &client, body.clone(), kind, matches).await;
+    stop(&server, &client, &first).await;
+    let mut times = Vec::new();
+    for _ in 0..RUNS {
+        let (id, took) = time_to(&server, &client, body.clone(), kind, matches).await;
+        times.push(took);
+        stop(&server, &client, &id).await;
+    }
+    times.sort();
+    println!(
+        "prompt → {agent} running in its container (cached image): median {:.0} ms, min {:.0} ms, max {:.0} ms over {RUNS} (target ≤ 1000 ms median)",
+        ms(times[RUNS / 2]),
+        ms(times[0]),
+        ms(times[RUNS - 1])
+    );
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn main() {
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wants = |name: &str| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()));
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        if wants("scripted") {
+            measure(
+                "scripted",
+                "#!scripted\nwait-message",
+                "task.status",
+                |_| true,
+            )
+            .await;
+        }
+        if wants("claude") {
+            measure("claude-code", "Say hello.", "task.hook", |data| {
+                data["name"] == "SessionStart"
+            })
+            .await;
+        }
+    });
+}
