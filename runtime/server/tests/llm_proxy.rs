@@ -737,3 +737,35 @@ async fn other_paths_under_the_prefix_get_a_404_in_the_api_shape() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["type"], "not_found_error");
 }
+
+#[tokio::test]
+async fn oauth_credentials_go_upstream_as_a_bearer_token_with_the_oauth_beta_flag() {
+    let s = setup_with(Script::default(), |config| {
+        config.credentials = Credentials::OAuth("real-oauth-token".into());
+    })
+    .await;
+    let response = messages_request(
+        &s.client,
+        &format!("{}/v1/messages", s.base),
+        &request_body(true),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 200);
+    response.bytes().await.unwrap();
+    let seen = &s.mock.requests()[0];
+    assert_eq!(
+        seen.header("authorization"),
+        Some("Bearer real-oauth-token")
+    );
+    assert_eq!(
+        seen.header("x-api-key"),
+        None,
+        "the task token stays behind"
+    );
+    assert_eq!(
+        seen.header("anthropic-beta"),
+        Some("claude-code-20250219,fine-grained-tool-streaming-2025-05-14,oauth-2025-04-20")
+    );
+}
