@@ -724,7 +724,7 @@ async fn a_request_body_over_the_limit_gets_413_and_nothing_goes_upstream() {
 }
 
 #[tokio::test]
-async fn other_paths_under_the_prefix_get_a_404_in_the_api_shape() {
+async fn other_paths_and_methods_under_the_prefix_get_a_404_in_the_api_shape() {
     let s = setup(Script::default()).await;
     let response = s
         .client
@@ -736,6 +736,22 @@ async fn other_paths_under_the_prefix_get_a_404_in_the_api_shape() {
     assert_eq!(response.status(), 404);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["type"], "not_found_error");
+    let response = s
+        .client
+        .get(format!("{}/v1/messages", s.base))
+        .header("x-api-key", TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not GET /v1/messages"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -768,4 +784,34 @@ async fn oauth_credentials_go_upstream_as_a_bearer_token_with_the_oauth_beta_fla
         seen.header("anthropic-beta"),
         Some("claude-code-20250219,fine-grained-tool-streaming-2025-05-14,oauth-2025-04-20")
     );
+}
+
+#[tokio::test]
+async fn a_client_that_hangs_up_while_the_upstream_is_silent_finishes_the_call_at_once() {
+    // The next event is 5 s away: the call must end when the client goes, not then.
+    let reply = Reply {
+        chunk_delay_ms: 5000,
+        ..Reply::text("never mind")
+    };
+    let s = setup(Script::new(vec![reply])).await;
+    let response = messages_request(
+        &s.client,
+        &format!("{}/v1/messages", s.base),
+        &request_body(true),
+    )
+    .send()
+    .await
+    .unwrap();
+    let mut stream = response.bytes_stream();
+    stream.next().await.unwrap().unwrap();
+    let hung_up = std::time::Instant::now();
+    drop(stream);
+    drop(s.client);
+    let events = s.host.finished_events().await;
+    assert!(
+        hung_up.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        hung_up.elapsed()
+    );
+    assert!(finish_error(&events).unwrap().contains("hung up"));
 }

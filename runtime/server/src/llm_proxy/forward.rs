@@ -257,7 +257,7 @@ pub async fn count_tokens(
     }
 }
 
-/// Anything else under the proxy's prefix.
+/// Anything else under the proxy's prefix (another path, or another method on ours).
 pub async fn not_found(method: Method, uri: Uri) -> Response {
     api_error(
         StatusCode::NOT_FOUND,

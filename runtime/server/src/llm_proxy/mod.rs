@@ -84,6 +84,7 @@ pub fn try_router(config: ProxyConfig, host: Arc<dyn ProxyHost>) -> Result<Route
         .route("/v1/messages", post(forward::messages))
         .route("/v1/messages/count_tokens", post(forward::count_tokens))
         .fallback(forward::not_found)
+        .method_not_allowed_fallback(forward::not_found)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .with_state(proxy))
 }
