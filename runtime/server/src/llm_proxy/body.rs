@@ -184,9 +184,9 @@ impl Stream for ProxyBody {
                 while this.idle.as_mut().poll(cx).is_ready() {
                     let deadline = this.last_data + this.idle_limit;
                     if deadline <= Instant::now() {
-                        let seconds = this.idle_limit.as_secs_f64();
                         return this.break_off(format!(
-                            "the model API sent nothing for {seconds:.0} s in the middle of its reply"
+                            "the model API sent nothing for {:?} in the middle of its reply",
+                            this.idle_limit
                         ));
                     }
                     this.idle.as_mut().reset(deadline);

@@ -165,9 +165,8 @@ impl Proxy {
             Err(_) => Err(NoResponse {
                 status: StatusCode::GATEWAY_TIMEOUT,
                 message: format!(
-                    "plinth's LLM proxy got no answer from the model API at {} within {} s",
-                    self.upstream,
-                    waited.as_secs()
+                    "plinth's LLM proxy got no answer from the model API at {} within {:?}",
+                    self.upstream, waited
                 ),
             }),
         }
