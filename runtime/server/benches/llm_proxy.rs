@@ -10,7 +10,7 @@
 //! - throughput: the same reply unpaced, as fast as the mock writes it; events/s and MB/s
 //!   both ways, and the average cost per event.
 //!
-//! Options: `-- --events N` (default 3000).
+//! Options: `-- --events N` (default 3000), `--rounds R` (paced runs each way, default 5).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -178,21 +178,23 @@ async fn serve_proxy(upstream: String, host: Arc<Host>) -> std::net::SocketAddr 
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let events: usize = args
-        .iter()
-        .position(|a| a == "--events")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(3000);
+    let option = |name: &str, default: usize| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(default)
+    };
+    let (events, rounds) = (option("--events", 3000), option("--rounds", 5));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(run(events));
+    runtime.block_on(run(events, rounds));
 }
 
-async fn run(events: usize) {
+async fn run(events: usize, rounds: usize) {
     // One text block of `events` deltas (plus the 6 events around it).
     let text = "x".repeat(TEXT_CHUNK_CHARS * events);
     let paced = Reply {
@@ -228,27 +230,38 @@ async fn run(events: usize) {
         events
     );
 
-    // Latency, paced.
+    // Latency, paced: direct and proxied runs alternate, so noise from the rest of the
+    // machine falls on both alike; each side's samples are pooled over the rounds.
     mock.set_script(Script {
         replies: vec![],
         default: paced.clone(),
     });
-    let mut measured = Vec::new();
-    for (name, url) in [("direct", &direct_relay), ("proxied", &proxied_relay)] {
-        // A short warm-up run first (connections, allocations), then the measured one.
-        relay.stamps.lock().clear();
-        stream_once(&client, url).await;
-        relay.stamps.lock().clear();
-        let run = stream_once(&client, url).await;
-        let stamps = std::mem::take(&mut *relay.stamps.lock());
-        let lat = latencies(&stamps, &run);
+    let mut measured = vec![Vec::new(), Vec::new()];
+    for name in ["direct", "proxied"] {
+        let url = if name == "direct" {
+            &direct_relay
+        } else {
+            &proxied_relay
+        };
+        stream_once(&client, url).await; // warm-up: connections, allocations
+    }
+    for _ in 0..rounds {
+        for (side, url) in [&direct_relay, &proxied_relay].into_iter().enumerate() {
+            relay.stamps.lock().clear();
+            let run = stream_once(&client, url).await;
+            let stamps = std::mem::take(&mut *relay.stamps.lock());
+            measured[side].extend(latencies(&stamps, &run));
+        }
+    }
+    for (side, name) in ["direct", "proxied"].into_iter().enumerate() {
+        measured[side].sort_by(f64::total_cmp);
+        let lat = &measured[side];
         println!(
-            "  {name:8} paced 1 ms: per-event latency p50 {:7.1} µs  p99 {:7.1} µs  max {:8.1} µs",
-            percentile(&lat, 0.5),
-            percentile(&lat, 0.99),
+            "  {name:8} paced 1 ms, {rounds} rounds: per-event latency p50 {:7.1} µs  p99 {:7.1} µs  max {:8.1} µs",
+            percentile(lat, 0.5),
+            percentile(lat, 0.99),
             lat.last().unwrap()
         );
-        measured.push(lat);
     }
     let (direct, proxied) = (&measured[0], &measured[1]);
     let added_p50 = percentile(proxied, 0.5) - percentile(direct, 0.5);
