@@ -236,13 +236,8 @@ async fn run(events: usize, rounds: usize) {
         replies: vec![],
         default: paced.clone(),
     });
-    let mut measured = vec![Vec::new(), Vec::new()];
-    for name in ["direct", "proxied"] {
-        let url = if name == "direct" {
-            &direct_relay
-        } else {
-            &proxied_relay
-        };
+    let mut measured: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    for url in [&direct_relay, &proxied_relay] {
         stream_once(&client, url).await; // warm-up: connections, allocations
     }
     for _ in 0..rounds {
