@@ -16,6 +16,7 @@ mod tree;
 mod ttyd_pool;
 
 pub mod home;
+pub mod llm_proxy;
 pub mod server_file;
 
 pub use home::Home;

@@ -1,0 +1,18 @@
+//! What the proxy asks of the server it is mounted in: whether a task's token is valid,
+//! and where a task's model-call events go.
+
+use super::event::ProxyEvent;
+
+/// Implemented by the server: the proxy knows nothing of tasks beyond their ids.
+///
+/// Both methods are called on the request's path (`event` for every piece of a streamed
+/// reply), so they must return quickly: look the token up in memory, hand the event to a
+/// channel or actor mailbox; never block on I/O.
+pub trait ProxyHost: Send + Sync + 'static {
+    /// `token` is what the sandbox presented (`x-api-key` or `Authorization: Bearer`) for
+    /// the task in the URL. `false` answers 401 and nothing goes upstream.
+    fn authorize(&self, task: &str, token: &str) -> bool;
+
+    /// An event of one of the task's model calls; see [`ProxyEvent`] for the order.
+    fn event(&self, task: &str, event: ProxyEvent);
+}
