@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{Home, Server, git, repository, stderr, stdout};
+use support::{Home, Server, git, remove_containers_of, repository, stderr, stdout};
 
 async fn scripted(server: &Server, repo: &Path, script: &str, sandbox: &str) -> String {
     let body = json!({"prompt": script, "repo": repo, "agent": "scripted", "sandbox": sandbox});
@@ -125,21 +125,6 @@ struct Containers(String);
 impl Drop for Containers {
     fn drop(&mut self) {
         remove_containers_of(&self.0);
-    }
-}
-
-fn remove_containers_of(task: &str) {
-    let found = Command::new("docker")
-        .args([
-            "ps",
-            "-aq",
-            "--filter",
-            &format!("label=plinth.task={task}"),
-        ])
-        .output()
-        .unwrap();
-    for id in String::from_utf8_lossy(&found.stdout).split_whitespace() {
-        let _ = Command::new("docker").args(["rm", "-f", id]).output();
     }
 }
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{Home, Server, repository};
+use support::{Home, Server, remove_containers_of, repository};
 
 async fn create(server: &Server, body: Value) -> (StatusCode, Value) {
     let res = server.post("/api/tasks").json(&body).send().await.unwrap();
@@ -155,21 +155,6 @@ async fn a_scripted_task_in_docker_runs_to_finished() {
     .await;
     assert_eq!(done["status"], "finished", "{done}");
     remove_containers_of(&id);
-}
-
-fn remove_containers_of(task: &str) {
-    let found = Command::new("docker")
-        .args([
-            "ps",
-            "-aq",
-            "--filter",
-            &format!("label=plinth.task={task}"),
-        ])
-        .output()
-        .unwrap();
-    for id in String::from_utf8_lossy(&found.stdout).split_whitespace() {
-        let _ = Command::new("docker").args(["rm", "-f", id]).output();
-    }
 }
 
 #[tokio::test]

@@ -54,6 +54,7 @@ pub const KEYS: &[KeyInfo] = &[
     ),
     key("tasks.dockerfile", &["PLINTH_TASKS_DOCKERFILE"]),
     key("tasks.notify_command", &["PLINTH_NOTIFY_COMMAND"]),
+    key("tasks.skip_permissions", &["PLINTH_SKIP_PERMISSIONS"]),
     key("llm.upstream", &["PLINTH_LLM_UPSTREAM"]),
 ];
 
@@ -165,6 +166,9 @@ pub struct TaskConfig {
     pub dockerfile: PathBuf,
     /// A shell command run for every notification, with its details in `PLINTH_NOTIFY_*`.
     pub notify_command: Option<String>,
+    /// Agents run their tools without asking (Claude Code's
+    /// `--dangerously-skip-permissions`): for sandboxes you trust to contain them.
+    pub skip_permissions: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -199,6 +203,7 @@ impl Default for Config {
             tasks: TaskConfig {
                 dockerfile: PathBuf::from("Dockerfile"),
                 notify_command: None,
+                skip_permissions: false,
             },
             llm: LlmConfig {
                 upstream: "https://api.anthropic.com".to_string(),
@@ -495,6 +500,12 @@ impl Config {
                         }
                     },
                 )?,
+                skip_permissions: layers.required(
+                    "tasks.skip_permissions",
+                    tasks.skip_permissions,
+                    defaults.tasks.skip_permissions,
+                    |_| Ok(()),
+                )?,
             },
             llm: LlmConfig {
                 upstream: layers.required(
@@ -567,6 +578,7 @@ struct FileAdapters {
 struct FileTasks {
     dockerfile: Option<Spanned<PathBuf>>,
     notify_command: Option<Spanned<String>>,
+    skip_permissions: Option<Spanned<bool>>,
 }
 
 #[derive(Default, Deserialize)]

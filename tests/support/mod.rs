@@ -221,3 +221,27 @@ pub fn repository() -> tempfile::TempDir {
     git(dir.path(), &["commit", "-q", "-m", "first"]);
     dir
 }
+
+/// The ids of the containers of `task` (by its `plinth.task` label), running or not.
+pub fn containers_of(task: &str) -> Vec<String> {
+    let found = Command::new("docker")
+        .args([
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("label=plinth.task={task}"),
+        ])
+        .output()
+        .expect("run docker");
+    String::from_utf8_lossy(&found.stdout)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Removes every container of `task`.
+pub fn remove_containers_of(task: &str) {
+    for id in containers_of(task) {
+        let _ = Command::new("docker").args(["rm", "-f", &id]).output();
+    }
+}

@@ -17,6 +17,10 @@ use super::docker::DockerClient;
 use super::docker_exec::{ExecSpec, exec};
 use super::image::{AGENT_UID, AGENT_USER, WORKDIR};
 
+/// Who the agent commits as when the user's repository does not say (no `user.name`).
+const FALLBACK_NAME: &str = "plinth agent";
+const FALLBACK_EMAIL: &str = "agent@plinth.invalid";
+
 /// Where the bundle and the patch are put in the container, for the time of the clone.
 const DROP_DIR: &str = "/tmp";
 const BUNDLE: &str = "plinth-repo.bundle";
@@ -24,12 +28,15 @@ const PATCH: &str = "plinth-uncommitted.patch";
 
 const CLONE_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// Clones the bundle on its base branch, starts the task's branch, applies the patch when
-/// there is one, and removes what was uploaded. Arguments: bundle, base, branch, patch.
+/// Clones the bundle on its base branch, starts the task's branch, commits as the user
+/// does, applies the patch when there is one, and removes what was uploaded. Arguments:
+/// bundle, base, branch, patch, author name, author email.
 const CLONE_SCRIPT: &str = r#"set -e
 git clone -q -b "$2" "$1" .
 git remote remove origin
 git checkout -q -b "$3"
+git config user.name "$5"
+git config user.email "$6"
 if [ -n "$4" ]; then git apply --whitespace=nowarn "$4"; fi
 rm -f "$1" "$4"
 git rev-parse HEAD"#;
@@ -105,6 +112,19 @@ pub async fn copy_repo(
     } else {
         String::new()
     };
+    // The agent's commits are the user's work: they carry the user's identity, as commits
+    // made in a worktree of the same repository (local mode) do.
+    let identity = |key: &str, fallback: &str| {
+        git(&copy.repo, &["config", key])
+            .ok()
+            .map(|v| String::from_utf8_lossy(&v).trim().to_string())
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| fallback.to_string())
+    };
+    let (name, email) = (
+        identity("user.name", FALLBACK_NAME),
+        identity("user.email", FALLBACK_EMAIL),
+    );
     let command = [
         "sh",
         "-c",
@@ -114,6 +134,8 @@ pub async fn copy_repo(
         &copy.base,
         &branch,
         &patch,
+        &name,
+        &email,
     ];
     let out = exec(
         client.api(),

@@ -40,13 +40,7 @@ impl Handle<SendMessage> for TaskService {
         if msg.text.trim().is_empty() {
             return Box::pin(async move { Err(TaskError::EmptyMessage) });
         }
-        let host = self
-            .deps
-            .running
-            .lock()
-            .expect("running hosts poisoned")
-            .get(&task.id)
-            .cloned();
+        let host = self.host_of(&task.id);
         let Some(host) = host else {
             let err = TaskError::WrongState {
                 id: task.id.clone(),
@@ -123,13 +117,7 @@ impl Handle<DeliverHook> for TaskService {
             Ok(task) => task,
             Err(err) => return Box::pin(async move { Err(err) }),
         };
-        let host = self
-            .deps
-            .running
-            .lock()
-            .expect("running hosts poisoned")
-            .get(&task.id)
-            .cloned();
+        let host = self.host_of(&task.id);
         let store = self.deps.store.clone();
         Box::pin(async move {
             let body: serde_json::Value = serde_json::from_str(&msg.body)
@@ -154,6 +142,28 @@ impl Handle<DeliverHook> for TaskService {
                 .map_err(|e| TaskError::Actor(e.to_string()))?;
             }
             Ok(())
+        })
+    }
+}
+
+/// A signal for the task's agent from elsewhere in plinth (the model proxy's calls);
+/// dropped when no agent host runs for the task.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SignalAgent {
+    pub id: String,
+    pub signal: Signal,
+}
+
+impl Handle<SignalAgent> for TaskService {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, msg: SignalAgent, _ctx: &mut Ctx<'_, Self>) -> Self::Result {
+        let host = self.host_of(&msg.id);
+        Box::pin(async move {
+            if let Some(host) = host {
+                let _ = host.send(Deliver(msg.signal)).await;
+            }
         })
     }
 }

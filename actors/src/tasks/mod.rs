@@ -23,7 +23,7 @@ pub mod sync;
 pub mod sync_record;
 pub mod view;
 
-pub use control::{DeliverHook, ResumeTask, SendMessage};
+pub use control::{DeliverHook, ResumeTask, SendMessage, SignalAgent};
 pub use endpoints::SandboxEndpoints;
 pub use keys::TaskKeys;
 pub use record::{Lifecycle, Task, TaskRecord};

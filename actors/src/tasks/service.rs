@@ -80,6 +80,8 @@ pub struct TaskServiceDeps {
     pub endpoints: SandboxEndpoints,
     /// Run for every notification (`tasks.notify_command`).
     pub notify_command: Option<String>,
+    /// Agents run their tools without asking (`tasks.skip_permissions`).
+    pub skip_permissions: bool,
 }
 
 impl TaskServiceDeps {
@@ -100,7 +102,13 @@ impl TaskServiceDeps {
             keys,
             endpoints,
             notify_command: None,
+            skip_permissions: false,
         }
+    }
+
+    pub fn with_skip_permissions(mut self, skip: bool) -> Self {
+        self.skip_permissions = skip;
+        self
     }
 
     pub fn with_notify_command(mut self, command: Option<String>) -> Self {
@@ -177,6 +185,16 @@ impl TaskService {
             .map(|(_, t)| (t.id.clone(), t))
             .collect();
         Ok(TaskService { deps, tasks })
+    }
+
+    /// The agent host of task `id`, when one runs.
+    pub(super) fn host_of(&self, id: &str) -> Option<ChildRef<AgentHost>> {
+        self.deps
+            .running
+            .lock()
+            .expect("running hosts poisoned")
+            .get(id)
+            .cloned()
     }
 
     pub(super) fn get(&self, id: &str) -> Result<Task, TaskError> {
@@ -275,6 +293,18 @@ async fn announce_end(store: &Store, task: &Task) {
     }
 }
 
+/// What the task's agent gets in its environment: where and how it reaches plinth, and
+/// whether it may skip asking for permissions.
+fn agent_env(deps: &TaskServiceDeps, task: &Task) -> Vec<(String, String)> {
+    let mut env = deps
+        .endpoints
+        .env_for(task.inputs.sandbox, &task.id, &deps.keys);
+    if deps.skip_permissions {
+        env.push(("PLINTH_SKIP_PERMISSIONS".into(), "1".into()));
+    }
+    env
+}
+
 fn host_name(task: &str) -> String {
     format!("task-{task}")
 }
@@ -325,9 +355,7 @@ async fn launch(deps: &TaskServiceDeps, task: &Task) -> Result<(), String> {
             id: task.id.clone(),
             prompt: task.inputs.prompt.clone(),
             branch: task.branch.clone(),
-            env: deps
-                .endpoints
-                .env_for(task.inputs.sandbox, &task.id, &deps.keys),
+            env: agent_env(deps, task),
         },
         adapter,
         sandbox: environment.sandbox,

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::serve::ListenerExt;
 use plinth_actors::agents::AgentCatalog;
 use plinth_actors::config::Config;
 use plinth_actors::projects::{Project, RegisterProject};
@@ -20,6 +21,7 @@ use crate::app_state::AppState;
 use crate::guard::Guard;
 use crate::home::Home;
 use crate::home_lock::HomeLock;
+use crate::llm_proxy::{Credentials, ProxyConfig};
 use crate::server_file::ServerFile;
 use crate::token::AccessToken;
 use crate::{routes, sandbox_api, tree};
@@ -202,14 +204,24 @@ pub async fn serve(
         }
     };
     let terminals = Arc::clone(&state.terminals);
-    let sandbox_app = sandbox_api::router(sandbox_api::SandboxState {
-        tasks: state.tasks.clone(),
-        keys,
-    });
+    // The user's credentials stay in this process: only the upstream request carries them.
+    let proxy = ProxyConfig::new(options.config.llm.upstream.clone(), Credentials::from_env());
+    let sandbox_app = sandbox_api::router(
+        sandbox_api::SandboxState {
+            tasks: state.tasks.clone(),
+            keys,
+        },
+        store.clone(),
+        proxy,
+    );
     for listener in sandbox.listeners {
         let app = sandbox_app.clone();
         let stop = shutdown.clone();
         tokio::spawn(async move {
+            // Streamed model replies go out chunk by chunk: no Nagle delay on them.
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             let served = axum::serve(listener, app)
                 .with_graceful_shutdown(async move { stop.cancelled().await })
                 .await;

@@ -101,7 +101,8 @@ pub fn build(
         keys,
         endpoints,
     )
-    .with_notify_command(config.tasks.notify_command.clone());
+    .with_notify_command(config.tasks.notify_command.clone())
+    .with_skip_permissions(config.tasks.skip_permissions);
     let (tasks_spec, tasks) = ChildSpec::actor(
         "task-service",
         "task-service",

@@ -1,16 +1,22 @@
-//! The API tasks' sandboxes call: their agent's hooks (and the model proxy), on listeners of
+//! The API tasks' sandboxes call: their agent's hooks and the model proxy, on listeners of
 //! their own that a container can reach. Not behind the browser's guard: every request
 //! carries its task's token instead ([`plinth_actors::tasks::TaskKeys`]), which only opens
 //! that task's endpoints.
 
 mod hooks;
 pub mod listener;
+mod llm;
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::post;
 use plinth_actors::tasks::{TaskKeys, TaskService};
 use plinth_kernel::ChildRef;
+use plinth_store::Store;
+
+use crate::llm_proxy::{self, ProxyConfig};
 
 /// A hook's input is a small JSON document; anything near this is not one.
 const HOOK_BODY_LIMIT: usize = 1 << 20;
@@ -21,10 +27,14 @@ pub struct SandboxState {
     pub keys: TaskKeys,
 }
 
-pub fn router(state: SandboxState) -> Router {
-    Router::new()
+/// The sandboxes' router; `proxy` says where model calls go and with what credentials.
+pub fn router(state: SandboxState, store: Store, proxy: ProxyConfig) -> Router {
+    let host = llm::TaskProxyHost::start(state.keys.clone(), store, state.tasks.clone());
+    let hooks = Router::new()
         .route("/tasks/{task}/hooks/{name}", post(hooks::post))
         .layer(DefaultBodyLimit::max(HOOK_BODY_LIMIT))
+        .with_state(state);
+    hooks
+        .nest(llm_proxy::MOUNT, llm_proxy::router(proxy, Arc::new(host)))
         .fallback(hooks::not_found)
-        .with_state(state)
 }
