@@ -194,6 +194,7 @@ fn main() {
     runtime.block_on(async {
         if wants("scripted") {
             measure(
+                runs,
                 "scripted",
                 "#!scripted\nwait-message",
                 "task.status",
@@ -202,9 +203,13 @@ fn main() {
             .await;
         }
         if wants("claude") {
-            measure("claude-code", "Say hello.", "task.hook", |data| {
-                data["name"] == "SessionStart"
-            })
+            measure(
+                runs,
+                "claude-code",
+                "Say hello.",
+                "task.hook",
+                |data: &Value| data["name"] == "SessionStart",
+            )
             .await;
         }
     });
