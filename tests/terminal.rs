@@ -147,7 +147,12 @@ async fn prepare(
     store.close().await.unwrap();
     Prepared {
         task: task.to_string(),
-        socket: sandbox.tmux_server().socket().display().to_string(),
+        socket: sandbox
+            .task_sessions()
+            .tmux()
+            .socket()
+            .display()
+            .to_string(),
         sandbox,
     }
 }

@@ -8,7 +8,6 @@ use plinth_wasm::wit::Signal;
 use plinth_wasm::{EnvironmentCap, TmuxCap};
 
 use crate::sandbox::TaskSessions;
-use crate::sandbox::TmuxServer;
 
 pub trait Sandbox: Send + Sync + 'static {
     fn tmux(self: Arc<Self>) -> Arc<dyn TmuxCap>;
@@ -20,11 +19,6 @@ pub trait Sandbox: Send + Sync + 'static {
     /// The agent's home directory, as the agent sees it.
     fn home(&self) -> String;
     /// The task's tmux sessions, for readers other than the adapter (the scrollback
-    /// capture); `None` for a sandbox that has none.
-    fn task_sessions(&self) -> Option<&TaskSessions> {
-        None
-    }
-    /// The tmux server the task's sessions live on (on the host, or driven inside the
-    /// container), for listing them and for the web terminal, which attaches to it.
-    fn tmux_server(&self) -> TmuxServer;
+    /// capture; the web terminal attaches to their server, `task_sessions().tmux()`).
+    fn task_sessions(&self) -> &TaskSessions;
 }

@@ -231,11 +231,7 @@ impl Sandbox for DockerSandbox {
         AGENT_HOME.to_string()
     }
 
-    fn task_sessions(&self) -> Option<&TaskSessions> {
-        Some(&self.sessions)
-    }
-
-    fn tmux_server(&self) -> TmuxServer {
-        self.sessions.tmux().clone()
+    fn task_sessions(&self) -> &TaskSessions {
+        &self.sessions
     }
 }

@@ -66,9 +66,7 @@ impl ScrollbackCapture {
     /// rows were written. Blocks on tmux (an exec per call for a container) and on the
     /// store's writer: run it off any async thread.
     pub fn capture(&self, task: &str, sandbox: &dyn Sandbox) -> Result<usize, ScrollbackError> {
-        let Some(sessions) = sandbox.task_sessions() else {
-            return Ok(0);
-        };
+        let sessions = sandbox.task_sessions();
         let tmux_error = |err: CapError| ScrollbackError::Tmux {
             task: task.to_owned(),
             detail: describe(&err),

@@ -134,12 +134,8 @@ impl Sandbox for LocalSandbox {
         self.dirs.workdir.display().to_string()
     }
 
-    fn task_sessions(&self) -> Option<&TaskSessions> {
-        Some(&self.sessions)
-    }
-
-    fn tmux_server(&self) -> TmuxServer {
-        self.sessions.tmux().clone()
+    fn task_sessions(&self) -> &TaskSessions {
+        &self.sessions
     }
 }
 

@@ -12,7 +12,8 @@ use crate::environments::{DockerClient, Environment};
 pub fn pick_session(env: &Environment, requested: Option<&str>) -> Result<String, TerminalError> {
     let sessions = env
         .sandbox
-        .tmux_server()
+        .task_sessions()
+        .tmux()
         .list_task_sessions(&env.task)
         .map_err(TerminalError::Tmux)?;
     session::choose(&env.task, &sessions, requested)
@@ -28,7 +29,9 @@ pub async fn open(
     size: TermSize,
 ) -> Result<Terminal, TerminalError> {
     match env.kind {
-        EnvironmentKind::Local => local_pty::open(env.sandbox.tmux_server().socket(), full, size),
+        EnvironmentKind::Local => {
+            local_pty::open(env.sandbox.task_sessions().tmux().socket(), full, size)
+        }
         EnvironmentKind::Docker => {
             let container = env.container.as_deref().ok_or(TerminalError::NoContainer)?;
             let client = DockerClient::connect_to(docker_address).await?;

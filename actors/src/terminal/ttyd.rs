@@ -35,7 +35,7 @@ impl Ttyd {
             return Err(TerminalError::TtydLocalOnly);
         }
         let _ = std::fs::remove_file(&socket);
-        let attach = attach_command(env.sandbox.tmux_server().socket(), full);
+        let attach = attach_command(env.sandbox.task_sessions().tmux().socket(), full);
         let mut command = tokio::process::Command::new(binary);
         command
             .arg("--interface")
