@@ -5,8 +5,9 @@
 //! is captured when it is stopped and is still readable after its container is removed.
 //! Docker containers are labelled `plinth.test=1` and removed.
 
+mod support;
+
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,10 +20,7 @@ use plinth_actors::environments::manager::{
 };
 use plinth_actors::environments::scrollback::MAX_LINES;
 use plinth_actors::environments::{DockerClient, ImageRecipe, Images, container};
-use plinth_kernel::{
-    Backoff, ChildRef, ChildSpec, Intensity, Kernel, KernelConfig, Restart, Strategy,
-    SupervisorSpec,
-};
+use plinth_kernel::{ChildRef, Kernel};
 use plinth_store::{NewEvent, Scrollback, Store};
 use plinth_wasm::wit::SessionSpec;
 use serde_json::json;
@@ -30,71 +28,10 @@ use serde_json::json;
 /// Long enough that the timer never fires during a test that wants other triggers.
 const NEVER: u64 = 3_600_000;
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-}
-
-fn project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    git(dir.path(), &["init", "-q", "-b", "main"]);
-    std::fs::write(dir.path().join("README.md"), "committed\n").unwrap();
-    git(dir.path(), &["add", "README.md"]);
-    git(dir.path(), &["commit", "-q", "-m", "first"]);
-    dir
-}
-
 fn settings(home: &Path, run: &str, interval_ms: u64) -> ManagerSettings {
-    let (mut config, _) =
-        Config::load_from(&home.join("config.toml"), |name| std::env::var(name).ok()).unwrap();
-    config.terminal.scrollback_interval_ms = interval_ms;
-    ManagerSettings {
-        home: home.to_path_buf(),
-        config,
-        labels: vec![
-            ("plinth.test".into(), "1".into()),
-            ("plinth.test.run".into(), run.into()),
-        ],
-    }
-}
-
-async fn start(
-    store: &Store,
-    settings: &ManagerSettings,
-) -> (Kernel, ChildRef<EnvironmentManager>) {
-    let kernel = Kernel::start(KernelConfig { workers: 2 }).unwrap();
-    let (store, settings) = (store.clone(), settings.clone());
-    let (spec, manager) = ChildSpec::actor(
-        "environments",
-        "environment-manager",
-        Restart::Permanent,
-        move || {
-            EnvironmentManager::start(store.clone(), settings.clone()).map_err(|e| e.to_string())
-        },
-    );
-    kernel
-        .start_root(SupervisorSpec {
-            strategy: Strategy::OneForOne,
-            intensity: Intensity {
-                max_restarts: 1,
-                within: Duration::from_secs(30),
-            },
-            backoff: Backoff {
-                initial: Duration::from_millis(50),
-                max: Duration::from_secs(1),
-                factor: 2,
-            },
-            children: vec![spec],
-        })
-        .await
-        .unwrap();
-    (kernel, manager)
+    let mut settings = support::settings(home, run);
+    settings.config.terminal.scrollback_interval_ms = interval_ms;
+    settings
 }
 
 /// A test's manager over a fresh home and store.
@@ -110,10 +47,11 @@ impl Setup {
     async fn new(run: &str, interval_ms: u64) -> Setup {
         let home = tempfile::tempdir().unwrap();
         let store = Store::open(&home.path().join("plinth.db")).unwrap();
-        let (kernel, manager) = start(&store, &settings(home.path(), run, interval_ms)).await;
+        let (kernel, manager) =
+            support::start(&store, &settings(home.path(), run, interval_ms)).await;
         Setup {
             home,
-            repo: project(),
+            repo: support::project(),
             store,
             kernel,
             manager,
