@@ -826,28 +826,44 @@ fn halt(
     Ok(())
 }
 
+impl EnvironmentManager {
+    /// Captures the task's last screen, then ends its processes (and with `remove` its
+    /// container or worktree) off the actor's thread. Answers the environment as it was,
+    /// with the guard that marks the halt as plinth's own: the watcher must not take the
+    /// container's death for a failure while the caller records the outcome.
+    fn halt_later(
+        &self,
+        task: &str,
+        remove: bool,
+    ) -> impl Future<Output = Result<(EnvironmentInfo, Halting), EnvironmentError>> + 'static {
+        let found = self.lookup(task);
+        let (sandbox, capture) = (self.sandbox(task), self.scrollback.clone());
+        let (docker, settings) = (self.docker.clone(), self.settings.clone());
+        let halting = Halting::begin(&self.state, task);
+        async move {
+            let info = found?;
+            let i = info.clone();
+            off_thread(move || {
+                capture.last_capture(&i.task, sandbox.ok().flatten().as_deref());
+                if remove {
+                    capture.forget(&i.task);
+                }
+                halt(&i, docker, &settings, remove)
+            })
+            .await?;
+            Ok((info, halting))
+        }
+    }
+}
+
 impl Handle<StopEnvironment> for EnvironmentManager {
     type Result = ResponseFuture<Result<(), EnvironmentError>>;
 
     fn handle(&mut self, msg: StopEnvironment, _ctx: &mut Ctx<'_, Self>) -> Self::Result {
-        let found = self.lookup(&msg.task);
-        let (sandbox, capture) = (self.sandbox(&msg.task), self.scrollback.clone());
-        let docker = self.docker.clone();
-        let (store, settings, state) = (
-            self.store.clone(),
-            self.settings.clone(),
-            self.state.clone(),
-        );
-        let halting = Halting::begin(&self.state, &msg.task);
+        let halted = self.halt_later(&msg.task, false);
+        let (store, state) = (self.store.clone(), self.state.clone());
         Box::pin(async move {
-            let _halting = halting;
-            let mut info = found?;
-            let i = info.clone();
-            off_thread(move || {
-                capture.last_capture(&i.task, sandbox.ok().flatten().as_deref());
-                halt(&i, docker, &settings, false)
-            })
-            .await?;
+            let (mut info, _halting) = halted.await?;
             info.status = EnvironmentStatus::Stopped;
             save(&store, &info, "environment.stopped").await?;
             if let Some(entry) = state
@@ -868,25 +884,10 @@ impl Handle<RemoveEnvironment> for EnvironmentManager {
     type Result = ResponseFuture<Result<(), EnvironmentError>>;
 
     fn handle(&mut self, msg: RemoveEnvironment, _ctx: &mut Ctx<'_, Self>) -> Self::Result {
-        let found = self.lookup(&msg.task);
-        let (sandbox, capture) = (self.sandbox(&msg.task), self.scrollback.clone());
-        let docker = self.docker.clone();
-        let (store, settings, state) = (
-            self.store.clone(),
-            self.settings.clone(),
-            self.state.clone(),
-        );
-        let halting = Halting::begin(&self.state, &msg.task);
+        let halted = self.halt_later(&msg.task, true);
+        let (store, state) = (self.store.clone(), self.state.clone());
         Box::pin(async move {
-            let _halting = halting;
-            let info = found?;
-            let i = info.clone();
-            off_thread(move || {
-                capture.last_capture(&i.task, sandbox.ok().flatten().as_deref());
-                capture.forget(&i.task);
-                halt(&i, docker, &settings, true)
-            })
-            .await?;
+            let (info, _halting) = halted.await?;
             store.delete_state(&record::key(&info.task)).await?;
             store
                 .append(
