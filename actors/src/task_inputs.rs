@@ -15,6 +15,24 @@ pub enum Sandbox {
     Local,
 }
 
+impl From<crate::config::SandboxKind> for Sandbox {
+    fn from(kind: crate::config::SandboxKind) -> Self {
+        match kind {
+            crate::config::SandboxKind::Docker => Sandbox::Docker,
+            crate::config::SandboxKind::Local => Sandbox::Local,
+        }
+    }
+}
+
+impl From<Sandbox> for crate::config::SandboxKind {
+    fn from(sandbox: Sandbox) -> Self {
+        match sandbox {
+            Sandbox::Docker => crate::config::SandboxKind::Docker,
+            Sandbox::Local => crate::config::SandboxKind::Local,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TaskInputsV1 {
     pub prompt: String,

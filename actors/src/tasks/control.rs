@@ -9,7 +9,7 @@ use plinth_store::NewEvent;
 use plinth_wasm::wit::{HookEvent, Signal};
 
 use super::record::{Lifecycle, Task};
-use super::service::{Launch, TaskError, TaskService};
+use super::service::{Launch, Launched, TaskError, TaskService};
 use crate::agent_host::Deliver;
 use crate::environments::StartEnvironment;
 
@@ -89,10 +89,13 @@ impl Handle<ResumeTask> for TaskService {
                 .send(StartEnvironment { task: id.clone() })
                 .await
                 .map_err(|e| TaskError::Actor(e.to_string()))?;
-            addr.do_send(Launch {
-                task: task.clone(),
-                refused: started.err().map(|e| e.to_string()),
-            });
+            match started {
+                Ok(_) => addr.do_send(Launch(task.clone())),
+                Err(err) => addr.do_send(Launched {
+                    task: task.id.clone(),
+                    result: Err(err.to_string()),
+                }),
+            }
             Ok(task)
         })
     }

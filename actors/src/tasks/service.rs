@@ -26,7 +26,7 @@ use crate::agents::AgentCatalog;
 use crate::config::SandboxKind;
 use crate::environments::{CreateEnvironment, EnvironmentManager, GetEnvironment};
 use crate::projects::{ProjectError, project_id, repository_root};
-use crate::task_inputs::{Sandbox, TaskInputsV1};
+use crate::task_inputs::TaskInputsV1;
 
 /// The store cursor of the status follower: the last `task.status` event applied.
 const STATUS_CURSOR: &str = "task-service/status";
@@ -333,10 +333,7 @@ async fn launch(deps: &TaskServiceDeps, task: &Task) -> Result<(), String> {
                 task: task.id.clone(),
                 project_path: task.project_path.clone(),
                 base_branch: task.base_branch.clone(),
-                sandbox: match task.inputs.sandbox {
-                    Sandbox::Docker => SandboxKind::Docker,
-                    Sandbox::Local => SandboxKind::Local,
-                },
+                sandbox: task.inputs.sandbox.into(),
                 include_uncommitted: task.inputs.include_uncommitted,
             })
             .await
@@ -421,37 +418,25 @@ pub struct ArchiveTask {
     pub id: String,
 }
 
-/// Launches a task from a future (a resume, once its environment is back); `refused`
-/// is why its environment could not come back, which fails the task instead.
+/// Launches a task from a future (a resume, once its environment is back).
 #[derive(Message)]
 #[rtype(result = "()")]
-pub(super) struct Launch {
-    pub task: Task,
-    pub refused: Option<String>,
-}
+pub(super) struct Launch(pub Task);
 
 impl Handle<Launch> for TaskService {
     type Result = ();
 
     fn handle(&mut self, msg: Launch, ctx: &mut Ctx<'_, Self>) {
-        match msg.refused {
-            None => self.launch(msg.task, ctx),
-            Some(reason) => {
-                let addr = ctx.actix().address();
-                addr.do_send(Launched {
-                    task: msg.task.id,
-                    result: Err(reason),
-                });
-            }
-        }
+        self.launch(msg.0, ctx);
     }
 }
 
+/// How a launch ended: the agent host runs, or why the task cannot start.
 #[derive(Message)]
 #[rtype(result = "()")]
-struct Launched {
-    task: String,
-    result: Result<(), String>,
+pub(super) struct Launched {
+    pub task: String,
+    pub result: Result<(), String>,
 }
 
 #[derive(Message)]
@@ -515,10 +500,7 @@ impl TaskService {
                 agent: msg.agent,
                 project: project_id(&root),
                 base_branch: Some(base_branch.clone()),
-                sandbox: match msg.sandbox {
-                    SandboxKind::Docker => Sandbox::Docker,
-                    SandboxKind::Local => Sandbox::Local,
-                },
+                sandbox: msg.sandbox.into(),
                 include_uncommitted: msg.include_uncommitted,
             },
             id,

@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 
 use super::record::Task;
 use crate::config::SandboxKind;
-use crate::task_inputs::Sandbox;
 
 #[derive(Serialize, Deserialize, Debug, Clone)]
 pub struct TaskView {
@@ -36,10 +35,7 @@ pub struct TaskView {
 
 impl From<Task> for TaskView {
     fn from(task: Task) -> Self {
-        let sandbox = match task.inputs.sandbox {
-            Sandbox::Docker => SandboxKind::Docker,
-            Sandbox::Local => SandboxKind::Local,
-        };
+        let sandbox = SandboxKind::from(task.inputs.sandbox);
         TaskView {
             status: task.status().to_string(),
             lifecycle: task.lifecycle.name().to_string(),
