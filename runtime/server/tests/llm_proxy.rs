@@ -65,6 +65,20 @@ struct Setup {
     client: reqwest::Client,
 }
 
+impl Setup {
+    /// A streamed Messages request for TASK with its token, as Claude Code sends it.
+    async fn stream(&self) -> reqwest::Response {
+        messages_request(
+            &self.client,
+            &format!("{}/v1/messages", self.base),
+            &request_body(true),
+        )
+        .send()
+        .await
+        .unwrap()
+    }
+}
+
 async fn serve(router: Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -418,14 +432,7 @@ async fn an_upstream_529_reaches_the_client_and_the_call_finishes_with_it() {
         ..Reply::default()
     }]))
     .await;
-    let response = messages_request(
-        &s.client,
-        &format!("{}/v1/messages", s.base),
-        &request_body(true),
-    )
-    .send()
-    .await
-    .unwrap();
+    let response = s.stream().await;
     assert_eq!(response.status(), 529);
     assert_eq!(response.headers()["x-should-retry"], "false");
     let body: Value = response.json().await.unwrap();
@@ -456,14 +463,7 @@ async fn an_error_event_in_the_stream_reaches_the_client_and_the_call_finishes_w
         ..Reply::text("partial answer")
     };
     let s = setup(Script::new(vec![reply])).await;
-    let response = messages_request(
-        &s.client,
-        &format!("{}/v1/messages", s.base),
-        &request_body(true),
-    )
-    .send()
-    .await
-    .unwrap();
+    let response = s.stream().await;
     assert_eq!(response.status(), 200);
     let proxied = response.text().await.unwrap();
     assert!(
@@ -545,14 +545,7 @@ async fn an_upstream_slower_than_the_response_timeout_gets_a_504() {
         };
     })
     .await;
-    let response = messages_request(
-        &s.client,
-        &format!("{}/v1/messages", s.base),
-        &request_body(true),
-    )
-    .send()
-    .await
-    .unwrap();
+    let response = s.stream().await;
     assert_eq!(response.status(), 504);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["type"], "api_error");
@@ -577,14 +570,7 @@ async fn a_stream_that_goes_quiet_too_long_ends_with_an_error_event() {
         };
     })
     .await;
-    let response = messages_request(
-        &s.client,
-        &format!("{}/v1/messages", s.base),
-        &request_body(true),
-    )
-    .send()
-    .await
-    .unwrap();
+    let response = s.stream().await;
     assert_eq!(response.status(), 200);
     let proxied = response.text().await.unwrap();
     assert!(proxied.starts_with("event: message_start\n"), "{proxied}");
@@ -612,14 +598,7 @@ async fn a_client_that_hangs_up_mid_stream_still_finishes_the_call() {
         ..Reply::text("x".repeat(24 * 100))
     };
     let s = setup(Script::new(vec![reply])).await;
-    let response = messages_request(
-        &s.client,
-        &format!("{}/v1/messages", s.base),
-        &request_body(true),
-    )
-    .send()
-    .await
-    .unwrap();
+    let response = s.stream().await;
     let mut stream = response.bytes_stream();
     let mut got = String::new();
     while !got.contains("text_delta") {
@@ -648,14 +627,7 @@ async fn slow_text_is_reported_piece_by_piece_within_the_flush_interval() {
         ..Reply::text("a".repeat(24 * 3))
     };
     let s = setup(Script::new(vec![reply])).await;
-    let response = messages_request(
-        &s.client,
-        &format!("{}/v1/messages", s.base),
-        &request_body(true),
-    )
-    .send()
-    .await
-    .unwrap();
+    let response = s.stream().await;
     let mut stream = response.bytes_stream();
     let mut got = String::new();
     while got.matches("text_delta").count() < 2 {
@@ -760,14 +732,7 @@ async fn oauth_credentials_go_upstream_as_a_bearer_token_with_the_oauth_beta_fla
         config.credentials = Credentials::OAuth("real-oauth-token".into());
     })
     .await;
-    let response = messages_request(
-        &s.client,
-        &format!("{}/v1/messages", s.base),
-        &request_body(true),
-    )
-    .send()
-    .await
-    .unwrap();
+    let response = s.stream().await;
     assert_eq!(response.status(), 200);
     response.bytes().await.unwrap();
     let seen = &s.mock.requests()[0];
@@ -794,14 +759,7 @@ async fn a_client_that_hangs_up_while_the_upstream_is_silent_finishes_the_call_a
         ..Reply::text("never mind")
     };
     let s = setup(Script::new(vec![reply])).await;
-    let response = messages_request(
-        &s.client,
-        &format!("{}/v1/messages", s.base),
-        &request_body(true),
-    )
-    .send()
-    .await
-    .unwrap();
+    let response = s.stream().await;
     let mut stream = response.bytes_stream();
     stream.next().await.unwrap().unwrap();
     let hung_up = std::time::Instant::now();
