@@ -1,8 +1,9 @@
 //! The product, end to end: the real Claude Code CLI (in plinth's agent image) on a task in
 //! a real container, talking to a scripted mock of the model through plinth's proxy, its
 //! hooks posted to plinth. Checks the statuses, the branch that comes back into the user's
-//! repository (whose own dirty work is untouched), and that the real key never reaches the
-//! container.
+//! repository (whose own dirty work is untouched), that the real key never reaches the
+//! container, and that a permission dialog makes the task wait for its user until it is
+//! answered by a message or a key in the web terminal.
 
 mod support;
 
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use plinth_mock_llm::{MockLlm, Script};
 use serde_json::{Value, json};
+use support::terminal::{connect, type_in};
 use support::{Home, Server, repository};
 
 /// What the user holds; only the mock (the "upstream") may ever see it.
@@ -41,76 +43,133 @@ async fn events(server: &Server, id: &str, kind: &str) -> Vec<Value> {
         .await
 }
 
+/// `plinth serve` with the mock as the model's upstream and the user's real key.
+fn serve(home: &Home, mock: &MockLlm, skip_permissions: bool) -> Server {
+    let mut command = home.command(&["serve", "--port", "0", "--no-open"]);
+    command
+        .env("PLINTH_LLM_UPSTREAM", mock.url())
+        .env("ANTHROPIC_API_KEY", REAL_KEY)
+        .env("PLINTH_SKIP_PERMISSIONS", skip_permissions.to_string());
+    home.serve_with_command(command)
+}
+
+/// Starts a Claude Code task in Docker on `repo`; its id.
+async fn create_task(server: &Server, repo: &std::path::Path, prompt: &str) -> String {
+    let res = server
+        .post("/api/tasks")
+        .json(&json!({"prompt": prompt, "repo": repo, "agent": "claude-code", "sandbox": "docker"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+    let task: Value = res.json().await.unwrap();
+    task["id"].as_str().unwrap().to_string()
+}
+
+/// The statuses the adapter reported, in order.
+async fn statuses(server: &Server, id: &str) -> Vec<String> {
+    events(server, id, "task.status")
+        .await
+        .iter()
+        .map(|e| e["data"]["status"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// What the task did so far, for a failure message.
+async fn story(server: &Server, id: &str, mock: &MockLlm) -> String {
+    let events = events(server, id, "task.*")
+        .await
+        .iter()
+        .map(|e| {
+            format!("{} {}", e["kind"], e["data"])
+                .chars()
+                .take(300)
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let requests: Vec<_> = mock
+        .requests()
+        .iter()
+        .map(|r| (r.path.clone(), r.served))
+        .collect();
+    format!("events:\n{events}\nrequests: {requests:?}")
+}
+
+/// Polls the task until `done` says so; fails at once if the task failed, or after `limit`.
+async fn wait_for<F, Fut>(
+    server: &Server,
+    id: &str,
+    mock: &MockLlm,
+    limit: Duration,
+    what: &str,
+    done: F,
+) where
+    F: Fn(Value) -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + limit;
+    loop {
+        let shown: Value = server.get_json(&format!("/api/tasks/{id}")).await;
+        assert!(
+            shown["lifecycle"] != "failed",
+            "the task failed: {shown:#}\n{}",
+            story(server, id, mock).await
+        );
+        if done(shown.clone()).await {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never {what}: {shown:#}\n{}",
+            story(server, id, mock).await
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Whether `path` exists in the task's container.
+fn exists_in_container(id: &str, path: &str) -> bool {
+    let container = support::containers_of(id).remove(0);
+    Command::new("docker")
+        .args(["exec", &container, "test", "-e", path])
+        .status()
+        .unwrap()
+        .success()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn claude_code_writes_and_commits_a_file_and_its_branch_comes_back() {
     let mock = MockLlm::start("127.0.0.1:0".parse().unwrap(), script())
         .await
         .unwrap();
     let home = Home::new();
-    let mut command = home.command(&["serve", "--port", "0", "--no-open"]);
-    command
-        .env("PLINTH_LLM_UPSTREAM", mock.url())
-        .env("ANTHROPIC_API_KEY", REAL_KEY)
-        .env("PLINTH_SKIP_PERMISSIONS", "true");
-    let server = home.serve_with_command(command);
+    let server = serve(&home, &mock, true);
 
     let repo = repository();
     // The user's own work in progress, which nothing may touch.
     std::fs::write(repo.path().join("README.md"), "my unsaved edit\n").unwrap();
     let status_before = git_out(repo.path(), &["status", "--porcelain"]);
 
-    let res = server
-        .post("/api/tasks")
-        .json(
-            &json!({"prompt": "Create hello.txt and commit it.", "repo": repo.path(),
-                      "agent": "claude-code", "sandbox": "docker"}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
-    let task: Value = res.json().await.unwrap();
-    let id = task["id"].as_str().unwrap().to_string();
+    let id = create_task(&server, repo.path(), "Create hello.txt and commit it.").await;
 
     // Claude Code ends its turn: the Stop hook makes it idle, and the sync follows.
     // The first Docker task of a fresh machine builds the agent image (minutes).
-    let deadline = Instant::now() + Duration::from_secs(600);
-    loop {
-        let shown: Value = server.get_json(&format!("/api/tasks/{id}")).await;
-        let synced = git_out(repo.path(), &["show", &format!("plinth/{id}:hello.txt")]);
-        if shown["status"] == "idle" && !synced.is_empty() {
-            break;
-        }
-        assert!(
-            shown["lifecycle"] != "failed",
-            "the task failed: {shown:#}\n{:#?}",
-            events(&server, &id, "task.").await
-        );
-        assert!(
-            Instant::now() < deadline,
-            "never idle with its branch: {shown:#}\nevents: {}\nrequests: {:?}",
-            events(&server, &id, "task.")
-                .await
-                .iter()
-                .map(|e| format!("{} {}", e["kind"], e["data"])
-                    .chars()
-                    .take(300)
-                    .collect::<String>())
-                .collect::<Vec<_>>()
-                .join("\n"),
-            mock.requests()
-                .iter()
-                .map(|r| (r.path.clone(), r.served))
-                .collect::<Vec<_>>()
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    let branch_file = format!("plinth/{id}:hello.txt");
+    wait_for(
+        &server,
+        &id,
+        &mock,
+        Duration::from_secs(600),
+        "idle with its branch",
+        |shown| {
+            let synced = git_out(repo.path(), &["show", &branch_file]);
+            async move { shown["status"] == "idle" && !synced.is_empty() }
+        },
+    )
+    .await;
 
-    let statuses: Vec<String> = events(&server, &id, "task.status")
-        .await
-        .iter()
-        .map(|e| e["data"]["status"].as_str().unwrap_or_default().to_string())
-        .collect();
+    let statuses = statuses(&server, &id).await;
     let first = |s: &str| statuses.iter().position(|x| x == s);
     assert!(
         first("starting") < first("working") && first("working") < first("idle"),
@@ -202,4 +261,124 @@ fn git_out(dir: &std::path::Path, args: &[&str]) -> String {
         .output()
         .unwrap();
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Two writes under `.git`: a protected path, which Claude Code never lets a permission
+/// mode short of bypass approve on its own (its default, auto, lets ordinary commands by).
+fn permission_script() -> Script {
+    let write = |path: &str| {
+        json!({"type": "tool_use", "name": "Write",
+               "input": {"file_path": path, "content": "from claude\n"}})
+    };
+    serde_json::from_value(json!({
+        "replies": [
+            {"content": [write(FIRST)]},
+            {"when": {"tool_result": ""}, "content": [write(SECOND)]},
+            {"when": {"tool_result": ""},
+             "content": [{"type": "text", "text": "Both files are there."}]}
+        ]
+    }))
+    .unwrap()
+}
+
+const FIRST: &str = "/workspace/.git/info/plinth-first";
+const SECOND: &str = "/workspace/.git/info/plinth-second";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claude_code_waits_for_permission_and_goes_on_when_answered_by_message_or_terminal() {
+    let mock = MockLlm::start("127.0.0.1:0".parse().unwrap(), permission_script())
+        .await
+        .unwrap();
+    let home = Home::new();
+    let server = serve(&home, &mock, false);
+    let repo = repository();
+    let id = create_task(&server, repo.path(), "Create first.txt, then second.txt.").await;
+
+    // The first Bash call asks for permission: the task waits for its user, who is told.
+    wait_for(
+        &server,
+        &id,
+        &mock,
+        Duration::from_secs(600),
+        "waiting for permission",
+        |shown| async move {
+            assert_ne!(shown["status"], "idle", "the turn ended without asking: {shown:#}");
+            shown["status"] == "waiting-for-user"
+        },
+    )
+    .await;
+    let notes = events(&server, &id, "notification").await;
+    assert_eq!(notes.len(), 1, "one notification for the wait: {notes:#?}");
+    assert!(
+        !exists_in_container(&id, FIRST),
+        "nothing ran before the answer"
+    );
+
+    // Answered by a message: the command runs, and the second call asks again.
+    let res = server
+        .post(&format!("/api/tasks/{id}/messages"))
+        .json(&json!({"text": "yes"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{:?}", res.text().await);
+    wait_for(
+        &server,
+        &id,
+        &mock,
+        Duration::from_secs(60),
+        "asking a second time",
+        |_| {
+            let server = &server;
+            let id = &id;
+            async move {
+                let statuses = statuses(server, id).await;
+                let waits = statuses.iter().filter(|s| *s == "waiting-for-user").count();
+                waits >= 2 && statuses.last().is_some_and(|s| s == "waiting-for-user")
+            }
+        },
+    )
+    .await;
+    assert!(exists_in_container(&id, FIRST));
+    let statuses_so_far = statuses(&server, &id).await;
+    let waits: Vec<usize> = statuses_so_far
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| *s == "waiting-for-user")
+        .map(|(at, _)| at)
+        .collect();
+    assert!(
+        statuses_so_far[waits[0]..waits[1]]
+            .iter()
+            .any(|s| s == "working"),
+        "working again between the two waits: {statuses_so_far:?}"
+    );
+    assert_eq!(events(&server, &id, "notification").await.len(), 2);
+
+    // Answered by a key in the web terminal, as a person watching would.
+    let mut terminal = connect(&server, &format!("/api/tasks/{id}/terminal")).await;
+    type_in(&mut terminal, "\r").await;
+    wait_for(
+        &server,
+        &id,
+        &mock,
+        Duration::from_secs(60),
+        "idle after the answers",
+        |shown| async move { shown["status"] == "idle" },
+    )
+    .await;
+    assert!(exists_in_container(&id, SECOND));
+    let results: Vec<String> = mock
+        .requests()
+        .iter()
+        .flat_map(|r| r.tool_results())
+        .collect();
+    assert!(
+        !results
+            .iter()
+            .any(|r| r.contains("rejected") || r.contains("denied")),
+        "both commands were allowed: {results:?}"
+    );
+
+    support::remove_containers_of(&id);
 }
