@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use plinth_mock_llm::{MockLlm, Script};
 use serde_json::{Value, json};
-use support::terminal::{connect, type_in};
+use support::terminal::{connect, read_until, type_in};
 use support::{Home, Server, repository};
 
 /// What the user holds; only the mock (the "upstream") may ever see it.
@@ -43,13 +43,13 @@ async fn events(server: &Server, id: &str, kind: &str) -> Vec<Value> {
         .await
 }
 
-/// `plinth serve` with the mock as the model's upstream and the user's real key.
-fn serve(home: &Home, mock: &MockLlm, skip_permissions: bool) -> Server {
+/// `plinth serve` with the mock as the model's upstream, the user's real key, and `env`.
+fn serve(home: &Home, mock: &MockLlm, env: &[(&str, &str)]) -> Server {
     let mut command = home.command(&["serve", "--port", "0", "--no-open"]);
     command
         .env("PLINTH_LLM_UPSTREAM", mock.url())
         .env("ANTHROPIC_API_KEY", REAL_KEY)
-        .env("PLINTH_SKIP_PERMISSIONS", skip_permissions.to_string());
+        .envs(env.iter().copied());
     home.serve_with_command(command)
 }
 
@@ -64,6 +64,16 @@ async fn create_task(server: &Server, repo: &std::path::Path, prompt: &str) -> S
     assert_eq!(res.status(), reqwest::StatusCode::CREATED);
     let task: Value = res.json().await.unwrap();
     task["id"].as_str().unwrap().to_string()
+}
+
+async fn send_message(server: &Server, id: &str, text: &str) {
+    let res = server
+        .post(&format!("/api/tasks/{id}/messages"))
+        .json(&json!({ "text": text }))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{:?}", res.text().await);
 }
 
 /// The statuses the adapter reported, in order.
@@ -128,6 +138,27 @@ async fn wait_for<F, Fut>(
     }
 }
 
+/// Waits until the mock has given `replies` replies and the task waits for its user for
+/// the `replies`th time (each reply here asks for a permission).
+async fn wait_for_dialog(server: &Server, id: &str, mock: &MockLlm, replies: usize) {
+    let what = format!("waiting for the user after reply {replies}");
+    wait_for(
+        server,
+        id,
+        mock,
+        Duration::from_secs(60),
+        &what,
+        |shown| async move {
+            let statuses = statuses(server, id).await;
+            let waits = statuses.iter().filter(|s| *s == "waiting-for-user").count();
+            mock.requests().len() >= replies
+                && waits >= replies
+                && shown["status"] == "waiting-for-user"
+        },
+    )
+    .await;
+}
+
 /// Whether `path` exists in the task's container.
 fn exists_in_container(id: &str, path: &str) -> bool {
     let container = support::containers_of(id).remove(0);
@@ -144,7 +175,7 @@ async fn claude_code_writes_and_commits_a_file_and_its_branch_comes_back() {
         .await
         .unwrap();
     let home = Home::new();
-    let server = serve(&home, &mock, true);
+    let server = serve(&home, &mock, &[("PLINTH_SKIP_PERMISSIONS", "true")]);
 
     let repo = repository();
     // The user's own work in progress, which nothing may touch.
@@ -263,26 +294,26 @@ fn git_out(dir: &std::path::Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Two writes under `.git`: a protected path, which Claude Code never lets a permission
-/// mode short of bypass approve on its own (its default, auto, lets ordinary commands by).
 fn permission_script() -> Script {
-    let write = |path: &str| {
-        json!({"type": "tool_use", "name": "Write",
-               "input": {"file_path": path, "content": "from claude\n"}})
+    let bash = |command: &str, description: &str| {
+        json!({"type": "tool_use", "name": "Bash",
+               "input": {"command": command, "description": description}})
     };
     serde_json::from_value(json!({
         "replies": [
-            {"content": [write(FIRST)]},
-            {"when": {"tool_result": ""}, "content": [write(SECOND)]},
-            {"when": {"tool_result": ""},
-             "content": [{"type": "text", "text": "Both files are there."}]}
+            {"content": [bash("touch first.txt", "Create first.txt")]},
+            {"when": {"tool_result": ""}, "content": [bash("touch second.txt", "Create second.txt")]},
+            {"when": {"tool_result": ""}, "content": [bash("touch third.txt", "Create third.txt")]},
+            {"when": {"contains": "Skip the third file"},
+             "content": [{"type": "text", "text": "Skipped it; two files are there."}]}
         ]
     }))
     .unwrap()
 }
 
-const FIRST: &str = "/workspace/.git/info/plinth-first";
-const SECOND: &str = "/workspace/.git/info/plinth-second";
+const FIRST: &str = "/workspace/first.txt";
+const SECOND: &str = "/workspace/second.txt";
+const THIRD: &str = "/workspace/third.txt";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn claude_code_waits_for_permission_and_goes_on_when_answered_by_message_or_terminal() {
@@ -290,7 +321,9 @@ async fn claude_code_waits_for_permission_and_goes_on_when_answered_by_message_o
         .await
         .unwrap();
     let home = Home::new();
-    let server = serve(&home, &mock, false);
+    // Manual mode asks before every command (Claude Code's own default, auto mode, would
+    // let these by).
+    let server = serve(&home, &mock, &[("PLINTH_PERMISSION_MODE", "manual")]);
     let repo = repository();
     let id = create_task(&server, repo.path(), "Create first.txt, then second.txt.").await;
 
@@ -302,7 +335,10 @@ async fn claude_code_waits_for_permission_and_goes_on_when_answered_by_message_o
         Duration::from_secs(600),
         "waiting for permission",
         |shown| async move {
-            assert_ne!(shown["status"], "idle", "the turn ended without asking: {shown:#}");
+            assert_ne!(
+                shown["status"], "idle",
+                "the turn ended without asking: {shown:#}"
+            );
             shown["status"] == "waiting-for-user"
         },
     )
@@ -315,30 +351,8 @@ async fn claude_code_waits_for_permission_and_goes_on_when_answered_by_message_o
     );
 
     // Answered by a message: the command runs, and the second call asks again.
-    let res = server
-        .post(&format!("/api/tasks/{id}/messages"))
-        .json(&json!({"text": "yes"}))
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success(), "{:?}", res.text().await);
-    wait_for(
-        &server,
-        &id,
-        &mock,
-        Duration::from_secs(60),
-        "asking a second time",
-        |_| {
-            let server = &server;
-            let id = &id;
-            async move {
-                let statuses = statuses(server, id).await;
-                let waits = statuses.iter().filter(|s| *s == "waiting-for-user").count();
-                waits >= 2 && statuses.last().is_some_and(|s| s == "waiting-for-user")
-            }
-        },
-    )
-    .await;
+    send_message(&server, &id, "yes").await;
+    wait_for_dialog(&server, &id, &mock, 2).await;
     assert!(exists_in_container(&id, FIRST));
     let statuses_so_far = statuses(&server, &id).await;
     let waits: Vec<usize> = statuses_so_far
@@ -353,31 +367,53 @@ async fn claude_code_waits_for_permission_and_goes_on_when_answered_by_message_o
             .any(|s| s == "working"),
         "working again between the two waits: {statuses_so_far:?}"
     );
-    assert_eq!(events(&server, &id, "notification").await.len(), 2);
+    let notes = events(&server, &id, "notification").await;
+    assert_eq!(
+        notes.len(),
+        2,
+        "a notification per wait: {notes:#?}\n{}",
+        story(&server, &id, &mock).await
+    );
 
     // Answered by a key in the web terminal, as a person watching would.
     let mut terminal = connect(&server, &format!("/api/tasks/{id}/terminal")).await;
+    // The dialog reached the viewer (words are drawn apart, so look for one).
+    read_until(&mut terminal, "Yes").await;
     type_in(&mut terminal, "\r").await;
+    wait_for_dialog(&server, &id, &mock, 3).await;
+    assert!(exists_in_container(&id, SECOND));
+
+    // Answered by an instruction: the command is cancelled and the instruction is Claude
+    // Code's next prompt.
+    send_message(&server, &id, "Skip the third file.").await;
     wait_for(
         &server,
         &id,
         &mock,
         Duration::from_secs(60),
-        "idle after the answers",
-        |shown| async move { shown["status"] == "idle" },
+        "idle after the instruction",
+        |shown| {
+            let mock = &mock;
+            async move { shown["status"] == "idle" && mock.remaining() == 0 }
+        },
     )
     .await;
-    assert!(exists_in_container(&id, SECOND));
+    assert!(
+        !exists_in_container(&id, THIRD),
+        "the cancelled command did not run"
+    );
     let results: Vec<String> = mock
         .requests()
         .iter()
         .flat_map(|r| r.tool_results())
         .collect();
-    assert!(
-        !results
-            .iter()
-            .any(|r| r.contains("rejected") || r.contains("denied")),
-        "both commands were allowed: {results:?}"
+    assert_eq!(results.len(), 3, "{results:?}");
+    let notes = events(&server, &id, "notification").await;
+    assert_eq!(
+        notes.len(),
+        3,
+        "a notification per wait: {notes:#?}\n{}",
+        story(&server, &id, &mock).await
     );
 
     support::remove_containers_of(&id);

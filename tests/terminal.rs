@@ -31,8 +31,7 @@ use plinth_store::Store;
 use plinth_wasm::wit::{ExecRequest, SessionSpec};
 use support::terminal::{connect, connect_with, read_until, type_in};
 use support::{Home, Server};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::tungstenite::Message;
 
 /// The agent's window as created; viewers of other sizes must not change it.
 const WIDTH: u16 = 100;

@@ -55,6 +55,7 @@ pub const KEYS: &[KeyInfo] = &[
     key("tasks.dockerfile", &["PLINTH_TASKS_DOCKERFILE"]),
     key("tasks.notify_command", &["PLINTH_NOTIFY_COMMAND"]),
     key("tasks.skip_permissions", &["PLINTH_SKIP_PERMISSIONS"]),
+    key("tasks.permission_mode", &["PLINTH_PERMISSION_MODE"]),
     key("llm.upstream", &["PLINTH_LLM_UPSTREAM"]),
 ];
 
@@ -129,6 +130,64 @@ impl fmt::Display for SandboxKind {
     }
 }
 
+/// Which of its tools an agent runs without asking, for agents that have modes (Claude
+/// Code's `--permission-mode`); `skip_permissions` overrides it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PermissionMode {
+    /// Whatever the agent starts in on its own (Claude Code: auto mode).
+    #[default]
+    Agent,
+    /// Ask before every edit and command.
+    Manual,
+    /// The agent's own classifier decides, and asks when it cannot.
+    Auto,
+    /// Edits run without asking; commands ask.
+    AcceptEdits,
+    /// Read and plan only.
+    Plan,
+}
+
+impl PermissionMode {
+    pub const ALL: [PermissionMode; 5] = [
+        PermissionMode::Agent,
+        PermissionMode::Manual,
+        PermissionMode::Auto,
+        PermissionMode::AcceptEdits,
+        PermissionMode::Plan,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PermissionMode::Agent => "agent",
+            PermissionMode::Manual => "manual",
+            PermissionMode::Auto => "auto",
+            PermissionMode::AcceptEdits => "accept-edits",
+            PermissionMode::Plan => "plan",
+        }
+    }
+}
+
+impl FromStr for PermissionMode {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        PermissionMode::ALL
+            .into_iter()
+            .find(|mode| mode.as_str() == text)
+            .ok_or_else(|| {
+                format!("`{text}` is not a permission mode: use agent, manual, auto, accept-edits or plan")
+            })
+    }
+}
+
+impl fmt::Display for PermissionMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TerminalConfig {
     /// A ttyd binary (a path, or a name looked up on PATH); without one the server bridges
@@ -169,6 +228,8 @@ pub struct TaskConfig {
     /// Agents run their tools without asking (Claude Code's
     /// `--dangerously-skip-permissions`): for sandboxes you trust to contain them.
     pub skip_permissions: bool,
+    /// What the agent may do without asking when permissions are not skipped.
+    pub permission_mode: PermissionMode,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -204,6 +265,7 @@ impl Default for Config {
                 dockerfile: PathBuf::from("Dockerfile"),
                 notify_command: None,
                 skip_permissions: false,
+                permission_mode: PermissionMode::Agent,
             },
             llm: LlmConfig {
                 upstream: "https://api.anthropic.com".to_string(),
@@ -506,6 +568,12 @@ impl Config {
                     defaults.tasks.skip_permissions,
                     |_| Ok(()),
                 )?,
+                permission_mode: layers.required(
+                    "tasks.permission_mode",
+                    tasks.permission_mode,
+                    defaults.tasks.permission_mode,
+                    |_| Ok(()),
+                )?,
             },
             llm: LlmConfig {
                 upstream: layers.required(
@@ -579,6 +647,7 @@ struct FileTasks {
     dockerfile: Option<Spanned<PathBuf>>,
     notify_command: Option<Spanned<String>>,
     skip_permissions: Option<Spanned<bool>>,
+    permission_mode: Option<Spanned<PermissionMode>>,
 }
 
 #[derive(Default, Deserialize)]

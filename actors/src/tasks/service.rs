@@ -23,7 +23,7 @@ use super::notify;
 use super::record::{self, Lifecycle, Task, TaskRecord};
 use crate::agent_host::{AgentHost, AgentSpec, StopAgent, TaskSpec};
 use crate::agents::AgentCatalog;
-use crate::config::SandboxKind;
+use crate::config::{PermissionMode, SandboxKind};
 use crate::environments::{CreateEnvironment, EnvironmentManager, GetEnvironment};
 use crate::projects::{ProjectError, project_id, repository_root};
 use crate::task_inputs::TaskInputsV1;
@@ -82,6 +82,8 @@ pub struct TaskServiceDeps {
     pub notify_command: Option<String>,
     /// Agents run their tools without asking (`tasks.skip_permissions`).
     pub skip_permissions: bool,
+    /// What agents may do without asking otherwise (`tasks.permission_mode`).
+    pub permission_mode: PermissionMode,
 }
 
 impl TaskServiceDeps {
@@ -103,11 +105,17 @@ impl TaskServiceDeps {
             endpoints,
             notify_command: None,
             skip_permissions: false,
+            permission_mode: PermissionMode::Agent,
         }
     }
 
     pub fn with_skip_permissions(mut self, skip: bool) -> Self {
         self.skip_permissions = skip;
+        self
+    }
+
+    pub fn with_permission_mode(mut self, mode: PermissionMode) -> Self {
+        self.permission_mode = mode;
         self
     }
 
@@ -294,13 +302,18 @@ async fn announce_end(store: &Store, task: &Task) {
 }
 
 /// What the task's agent gets in its environment: where and how it reaches plinth, and
-/// whether it may skip asking for permissions.
+/// whether it may skip asking for permissions or which permission mode it starts in.
 fn agent_env(deps: &TaskServiceDeps, task: &Task) -> Vec<(String, String)> {
     let mut env = deps
         .endpoints
         .env_for(task.inputs.sandbox, &task.id, &deps.keys);
     if deps.skip_permissions {
         env.push(("PLINTH_SKIP_PERMISSIONS".into(), "1".into()));
+    } else if deps.permission_mode != PermissionMode::Agent {
+        env.push((
+            "PLINTH_PERMISSION_MODE".into(),
+            deps.permission_mode.to_string(),
+        ));
     }
     env
 }

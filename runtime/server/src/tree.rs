@@ -102,7 +102,8 @@ pub fn build(
         endpoints,
     )
     .with_notify_command(config.tasks.notify_command.clone())
-    .with_skip_permissions(config.tasks.skip_permissions);
+    .with_skip_permissions(config.tasks.skip_permissions)
+    .with_permission_mode(config.tasks.permission_mode);
     let (tasks_spec, tasks) = ChildSpec::actor(
         "task-service",
         "task-service",

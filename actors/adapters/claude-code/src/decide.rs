@@ -60,7 +60,12 @@ pub fn on_signal(saved: &mut Saved, signal: &Signal) -> Vec<Effect> {
             if !saved.llm_in_flight.contains(&call.id) {
                 saved.llm_in_flight.push(call.id.clone());
             }
-            set_phase(saved, Phase::Working, "thinking", &mut out);
+            // The proxy's signals can come after the screen already showed the dialog that
+            // followed the call; only an answer (a tool's end, a prompt, the screen) ends a
+            // wait.
+            if saved.phase != Phase::WaitingForUser {
+                set_phase(saved, Phase::Working, "thinking", &mut out);
+            }
         }
         Signal::LlmCallFinished(result) => {
             saved.llm_in_flight.retain(|id| id != &result.id);
@@ -83,6 +88,8 @@ pub fn on_signal(saved: &mut Saved, signal: &Signal) -> Vec<Effect> {
                     Level::Info,
                     "claude-code: a message after the end; not delivered".into(),
                 ));
+            } else if saved.phase == Phase::WaitingForUser && saved.answer.is_none() {
+                saved.answer = Some(text.clone());
             } else {
                 saved.pending.push_back(text.clone());
             }
@@ -140,14 +147,19 @@ fn on_hook(saved: &mut Saved, hook: Hook, out: &mut Vec<Effect>) {
                 tool: Some(tool.clone()),
                 data: Some(tool_use::data(&input)),
             });
-            set_phase(saved, Phase::Working, &format!("running {tool}"), out);
+            // Claude Code posts this hook before it asks for the tool's permission, and the
+            // post can land after the screen showed the dialog: it does not end the wait (the
+            // tool's PostToolUse, a prompt or a model call does).
+            if saved.phase != Phase::WaitingForUser {
+                set_phase(saved, Phase::Working, &format!("running {tool}"), out);
+            }
         }
         Hook::PostToolUse { .. } => {
             saved.turn_active = true;
             set_phase(saved, Phase::Working, "thinking", out);
         }
         Hook::Notification { kind, message } => match classify_notification(&kind, &message) {
-            Ask::Permission => {
+            Ask::NeedsUser => {
                 let detail = if message.is_empty() {
                     "permission prompt".to_string()
                 } else {
@@ -205,9 +217,11 @@ fn on_hook(saved: &mut Saved, hook: Hook, out: &mut Vec<Effect>) {
 }
 
 /// Whether a tick should read the screen for [`on_screen`]: the status says working but
-/// no model call is running, the one case where a missed hook leaves it wrong.
+/// no model call is running, or a dialog is waiting for the user — the cases where a missed
+/// hook, or an answer typed in the terminal (no hook tells of one), leaves it wrong.
 pub fn watches_screen(saved: &Saved) -> bool {
-    saved.phase == Phase::Working && saved.llm_in_flight.is_empty()
+    (saved.phase == Phase::Working || saved.phase == Phase::WaitingForUser)
+        && saved.llm_in_flight.is_empty()
 }
 
 /// A tick's look at the screen while [`watches_screen`].
@@ -217,10 +231,30 @@ pub fn on_screen(saved: &mut Saved, text: &str) -> Vec<Effect> {
         saved.idle_ticks = 0;
         return out;
     }
-    if screen::permission_dialog(text) {
+    if screen::dialog_open(text) {
         saved.idle_ticks = 0;
-        wait_for_user(saved, "permission prompt", &mut out);
-    } else if screen::input_ready(text) {
+        if saved.phase != Phase::WaitingForUser {
+            wait_for_user(saved, "a dialog is waiting for an answer", &mut out);
+        }
+        return out;
+    }
+    if saved.phase == Phase::WaitingForUser {
+        // The dialog is gone: answered in the terminal. Only after a few ticks, since
+        // Claude Code redraws a dialog it has just shown.
+        saved.idle_ticks += 1;
+        if saved.idle_ticks >= IDLE_TICKS {
+            if screen::busy(text) {
+                saved.idle_ticks = 0;
+                set_phase(saved, Phase::Working, "thinking", &mut out);
+            } else if screen::input_ready(text) {
+                saved.idle_ticks = 0;
+                saved.turn_active = false;
+                set_phase(saved, Phase::Idle, "at its prompt", &mut out);
+            }
+        }
+        return out;
+    }
+    if screen::input_ready(text) {
         saved.idle_ticks += 1;
         if saved.idle_ticks >= IDLE_TICKS {
             saved.idle_ticks = 0;

@@ -6,6 +6,9 @@ use crate::phase::Phase;
 use crate::plinth::agent::events::{Role, Urgency};
 use crate::saved::Saved;
 
+const READY: &str = "────\n❯ \n────";
+const BUSY: &str = "✻ Working… (esc to interrupt)\n────\n❯ \n────";
+
 fn hook(name: &str, body: &str) -> Signal {
     Signal::Hook(HookEvent {
         name: name.into(),
@@ -310,7 +313,6 @@ fn clearing_the_conversation_is_not_an_end() {
 
 #[test]
 fn the_screen_ends_a_turn_no_hook_ended() {
-    const READY: &str = "────\n❯ \n────";
     let mut saved = at(Phase::Working);
     assert!(watches_screen(&saved));
     for _ in 1..IDLE_TICKS {
@@ -325,8 +327,6 @@ fn the_screen_ends_a_turn_no_hook_ended() {
 
 #[test]
 fn a_busy_screen_resets_the_count() {
-    const READY: &str = "────\n❯ \n────";
-    const BUSY: &str = "✻ Working… (esc to interrupt)\n────\n❯ \n────";
     let mut saved = at(Phase::Working);
     for _ in 0..10 {
         on_screen(&mut saved, READY);
@@ -356,6 +356,104 @@ fn a_permission_dialog_on_screen_waits_for_the_user() {
             ..
         }
     )));
+}
+
+#[test]
+fn auto_modes_own_dialog_notification_waits_for_the_user() {
+    let mut saved = at(Phase::Working);
+    let body = r#"{"message":"Auto mode can't check actions in this session and needs your choice","notification_type":"agent_needs_input"}"#;
+    let effects = on_signal(&mut saved, &hook("Notification", body));
+    assert_eq!(saved.phase, Phase::WaitingForUser);
+    assert_eq!(
+        statuses(&effects),
+        [(
+            Phase::WaitingForUser,
+            "Auto mode can't check actions in this session and needs your choice".to_string()
+        )]
+    );
+    assert!(effects.iter().any(|e| matches!(e, Effect::Notify { .. })));
+}
+
+#[test]
+fn a_message_while_waiting_for_the_user_is_the_answer_not_a_queued_prompt() {
+    let mut saved = at(Phase::WaitingForUser);
+    on_signal(&mut saved, &Signal::UserMessage("yes".into()));
+    assert_eq!(saved.answer.as_deref(), Some("yes"));
+    assert!(saved.pending.is_empty());
+    // A second one, before the first was given, waits as an ordinary message.
+    on_signal(
+        &mut saved,
+        &Signal::UserMessage("then run the tests".into()),
+    );
+    assert_eq!(saved.pending, ["then run the tests"]);
+}
+
+#[test]
+fn a_dialog_answered_in_the_terminal_goes_back_to_working_or_idle() {
+    let mut saved = at(Phase::WaitingForUser);
+    assert!(watches_screen(&saved));
+    for _ in 1..IDLE_TICKS {
+        assert!(
+            on_screen(&mut saved, BUSY).is_empty(),
+            "not at the first look"
+        );
+    }
+    let effects = on_screen(&mut saved, BUSY);
+    assert_eq!(
+        statuses(&effects),
+        [(Phase::Working, "thinking".to_string())]
+    );
+
+    let mut saved = at(Phase::WaitingForUser);
+    saved.turn_active = true;
+    for _ in 0..IDLE_TICKS {
+        on_screen(&mut saved, READY);
+    }
+    assert_eq!(
+        saved.phase,
+        Phase::Idle,
+        "cancelled with Esc: back at the prompt"
+    );
+    assert!(!saved.turn_active);
+}
+
+#[test]
+fn a_dialog_still_open_keeps_the_wait_without_a_second_notification() {
+    let screen = " Do you want to create x?\n ❯ No\n   Yes\n Esc to cancel · Tab to amend";
+    let mut saved = at(Phase::WaitingForUser);
+    for _ in 0..5 {
+        assert!(on_screen(&mut saved, screen).is_empty());
+    }
+    assert_eq!(saved.phase, Phase::WaitingForUser);
+}
+
+#[test]
+fn a_late_pre_tool_use_does_not_end_the_wait_its_dialog_began() {
+    let dialog = " Do you want to proceed?\n ❯ 1. Yes\n   2. No\n Esc to cancel";
+    let mut saved = at(Phase::Working);
+    on_screen(&mut saved, dialog);
+    assert_eq!(saved.phase, Phase::WaitingForUser);
+    let late = hook(
+        "PreToolUse",
+        r#"{"tool_name":"Bash","tool_input":{"command":"touch a"}}"#,
+    );
+    let effects = on_signal(&mut saved, &late);
+    assert_eq!(saved.phase, Phase::WaitingForUser);
+    assert!(statuses(&effects).is_empty());
+    assert_eq!(
+        phase_after(&mut saved, hook("PostToolUse", r#"{"tool_name":"Bash"}"#)),
+        Phase::Working
+    );
+}
+
+#[test]
+fn a_late_model_call_signal_does_not_end_a_wait() {
+    let mut saved = at(Phase::WaitingForUser);
+    assert!(on_signal(&mut saved, &started("c1")).is_empty());
+    assert_eq!(saved.phase, Phase::WaitingForUser);
+    on_signal(&mut saved, &finished("c1", None));
+    assert_eq!(saved.phase, Phase::WaitingForUser);
+    assert!(saved.llm_in_flight.is_empty());
 }
 
 fn exited(exit_code: Option<i32>) -> crate::exports::plinth::agent::agent::ProcessExit {

@@ -203,6 +203,19 @@ impl Driver {
                     delivery::paste_failed(&mut self.saved, message);
                 }
             }
+            Some(Delivery::Answer(keys)) => {
+                self.persist(caps);
+                caps.log(
+                    Level::Info,
+                    &format!("claude-code: answering the dialog with {}", keys.join(" ")),
+                );
+                if let Err(error) = caps.send_keys(SESSION, &keys) {
+                    caps.log(
+                        Level::Warn,
+                        &format!("claude-code: answering the dialog: {}", describe(&error)),
+                    );
+                }
+            }
             None if tick && wants => self.note_stuck(screen.as_deref(), caps),
             None => {}
         }

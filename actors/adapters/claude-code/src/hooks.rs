@@ -86,19 +86,27 @@ impl Hook {
 /// What a notification asks of the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ask {
-    /// A permission prompt or a question: the agent is blocked on the user.
-    Permission,
+    /// A permission prompt, a question, or any other dialog only the user can answer.
+    NeedsUser,
     /// Claude Code has waited at its prompt for a while (60 s): its turn is over.
     Idle,
     Nothing,
 }
 
+/// Types that tell the user something without asking anything.
+const INFORMATIONAL: [&str; 2] = ["auth_success", "idle_prompt"];
+
 pub fn classify_notification(kind: &str, message: &str) -> Ask {
     match kind {
-        "permission_prompt" | "elicitation_dialog" => Ask::Permission,
         "idle_prompt" => Ask::Idle,
+        _ if INFORMATIONAL.contains(&kind) => Ask::Nothing,
+        // Claude Code notifies when it needs the user, and new versions add types
+        // (`agent_needs_input` for auto mode's own dialog): a type not known to be
+        // informational is taken as a need, since a missed one leaves the user unaware.
+        _ if !kind.is_empty() => Ask::NeedsUser,
         // Older versions send no type; the message says what it is.
-        _ if message.to_lowercase().contains("permission") => Ask::Permission,
+        _ if message.to_lowercase().contains("permission") => Ask::NeedsUser,
+        _ if message.to_lowercase().contains("needs your") => Ask::NeedsUser,
         _ if message.to_lowercase().contains("waiting for your input") => Ask::Idle,
         _ => Ask::Nothing,
     }
@@ -186,11 +194,11 @@ mod tests {
     fn notifications_are_classified_by_type_then_by_message() {
         assert_eq!(
             classify_notification("permission_prompt", ""),
-            Ask::Permission
+            Ask::NeedsUser
         );
         assert_eq!(
             classify_notification("elicitation_dialog", ""),
-            Ask::Permission
+            Ask::NeedsUser
         );
         assert_eq!(
             classify_notification("idle_prompt", "Claude is waiting for your input"),
@@ -198,7 +206,7 @@ mod tests {
         );
         assert_eq!(
             classify_notification("", "Claude needs your Permission to use Edit"),
-            Ask::Permission
+            Ask::NeedsUser
         );
         assert_eq!(
             classify_notification("", "Claude is waiting for your input"),
@@ -207,6 +215,23 @@ mod tests {
         assert_eq!(
             classify_notification("auth_success", "Logged in"),
             Ask::Nothing
+        );
+        assert_eq!(classify_notification("", "Build finished"), Ask::Nothing);
+    }
+
+    #[test]
+    fn a_new_notification_type_is_taken_as_needing_the_user() {
+        // Claude Code 2.1.332 when auto mode's check cannot reach the server.
+        assert_eq!(
+            classify_notification(
+                "agent_needs_input",
+                "Auto mode can't check actions in this session and needs your choice"
+            ),
+            Ask::NeedsUser
+        );
+        assert_eq!(
+            classify_notification("", "Claude needs your choice"),
+            Ask::NeedsUser
         );
     }
 }

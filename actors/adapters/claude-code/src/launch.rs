@@ -36,12 +36,28 @@ pub fn skip_permissions(env: &[(String, String)]) -> bool {
     lookup(env, "PLINTH_SKIP_PERMISSIONS") == Some("1")
 }
 
+/// Claude Code's `--permission-mode` for plinth's `PLINTH_PERMISSION_MODE` (`tasks.permission_mode`);
+/// none leaves Claude Code's own starting mode. Unknown values are left out rather than
+/// passed on, which would stop Claude Code at its start.
+pub fn permission_mode(env: &[(String, String)]) -> Option<&'static str> {
+    match lookup(env, "PLINTH_PERMISSION_MODE")? {
+        // Claude Code's name for manual mode in settings and flags of every version.
+        "manual" => Some("default"),
+        "auto" => Some("auto"),
+        "accept-edits" => Some("acceptEdits"),
+        "plan" => Some("plan"),
+        _ => None,
+    }
+}
+
 /// The session running Claude Code. `resume` continues the last conversation in the
 /// workdir, for a relaunch after the first one had already been given a prompt.
 pub fn session_spec(env: &[(String, String)], resume: bool) -> SessionSpec {
     let mut command = vec!["claude".to_string()];
     if skip_permissions(env) {
         command.push("--dangerously-skip-permissions".into());
+    } else if let Some(mode) = permission_mode(env) {
+        command.extend(["--permission-mode".to_string(), mode.to_string()]);
     }
     if resume {
         command.push("--continue".into());
@@ -95,6 +111,27 @@ mod tests {
         );
         let no = env(&[("PLINTH_SKIP_PERMISSIONS", "0")]);
         assert_eq!(session_spec(&no, false).command, ["claude"]);
+    }
+
+    #[test]
+    fn the_permission_mode_is_passed_on_in_claude_codes_own_words() {
+        let mode = |m: &str| session_spec(&env(&[("PLINTH_PERMISSION_MODE", m)]), false).command;
+        assert_eq!(mode("manual"), ["claude", "--permission-mode", "default"]);
+        assert_eq!(
+            mode("accept-edits"),
+            ["claude", "--permission-mode", "acceptEdits"]
+        );
+        assert_eq!(mode("auto"), ["claude", "--permission-mode", "auto"]);
+        assert_eq!(mode("agent"), ["claude"]);
+        assert_eq!(mode("bogus"), ["claude"]);
+        let both = env(&[
+            ("PLINTH_PERMISSION_MODE", "manual"),
+            ("PLINTH_SKIP_PERMISSIONS", "1"),
+        ]);
+        assert_eq!(
+            session_spec(&both, false).command,
+            ["claude", "--dangerously-skip-permissions"]
+        );
     }
 
     #[test]

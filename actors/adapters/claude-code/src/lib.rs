@@ -12,6 +12,7 @@
 
 wit_bindgen::generate!({ path: "../../../wit", world: "adapter" });
 
+pub mod answer;
 pub mod caps;
 pub mod config;
 pub mod decide;
@@ -33,6 +34,8 @@ mod decide_tests;
 mod driver_tests;
 #[cfg(test)]
 mod fake;
+#[cfg(test)]
+mod screens;
 
 // Exported only in the component: the export names (`plinth:agent/agent@0.1.0#start`)
 // are not symbols a host linker takes, and host builds exist only for the unit tests.

@@ -25,6 +25,9 @@ pub struct Saved {
     pub delivered_any: bool,
     /// Messages waiting for Claude Code's input prompt, oldest first.
     pub pending: VecDeque<String>,
+    /// A message sent while a dialog waited for the user: its answer, given when the
+    /// dialog is on the screen.
+    pub answer: Option<String>,
     /// A message was pasted and still needs its Enter (sent one signal later, so the TUI
     /// has taken the paste in first).
     pub awaiting_enter: bool,

@@ -1,5 +1,6 @@
 //! What Claude Code's screen says about it, for what hooks do not tell: whether its input
-//! prompt is there to type into, and whether a permission dialog is up.
+//! prompt is there to type into, and whether a dialog (a permission prompt, a question, auto
+//! mode's notice) is up.
 //!
 //! Only the bottom of the screen is read: the conversation above it quotes old prompts
 //! (`> fix the bug`) that look just like the input line.
@@ -11,6 +12,7 @@ const BOTTOM_LINES: usize = 8;
 pub fn input_ready(screen: &str) -> bool {
     let bottom = bottom(screen);
     !busy(screen)
+        && !dialog_open(screen)
         && !bottom.iter().any(|l| is_menu_choice(l))
         && bottom.iter().any(|l| is_input_line(l))
 }
@@ -22,8 +24,17 @@ pub fn busy(screen: &str) -> bool {
         .any(|l| l.to_lowercase().contains("esc to interrupt"))
 }
 
-/// A permission dialog ("Do you want to …?" over a numbered menu) is waiting for the user.
-pub fn permission_dialog(screen: &str) -> bool {
+/// A dialog is waiting for the user: a permission prompt ("Do you want to …?" over a
+/// menu), or any of Claude Code's dialogs, which all end in an "Esc to cancel" footer (its
+/// unnumbered menus, `❯ No` over `Yes`, would otherwise pass for the input line).
+pub fn dialog_open(screen: &str) -> bool {
+    let bottom = bottom(screen);
+    if bottom
+        .iter()
+        .any(|l| l.to_lowercase().contains("esc to cancel"))
+    {
+        return true;
+    }
     let lines: Vec<&str> = screen.lines().filter(|l| !l.trim().is_empty()).collect();
     let tail = &lines[lines.len().saturating_sub(BOTTOM_LINES * 2)..];
     tail.iter().any(|l| l.contains("Do you want to")) && tail.iter().any(|l| is_menu_choice(l))
@@ -35,7 +46,7 @@ fn bottom(screen: &str) -> Vec<&str> {
 }
 
 /// The line after the input box's border, if it is the prompt character's line.
-fn prompt_rest(line: &str) -> Option<&str> {
+pub fn prompt_rest(line: &str) -> Option<&str> {
     let inner = line.trim_start_matches(|c: char| c == '│' || c == '|' || c.is_whitespace());
     let rest = inner
         .strip_prefix('❯')
@@ -52,11 +63,11 @@ fn is_input_line(line: &str) -> bool {
 }
 
 /// A selected choice of a numbered menu (`❯ 1. Yes`): a dialog, not the input line.
-fn is_menu_choice(line: &str) -> bool {
+pub fn is_menu_choice(line: &str) -> bool {
     prompt_rest(line).is_some_and(starts_numbered)
 }
 
-fn starts_numbered(text: &str) -> bool {
+pub fn starts_numbered(text: &str) -> bool {
     let digits = text.chars().take_while(char::is_ascii_digit).count();
     digits > 0 && text[digits..].starts_with('.')
 }
@@ -137,12 +148,23 @@ mod tests {
         assert!(!input_ready(&screen));
     }
 
+    use crate::screens::{NOTICE, UNNUMBERED};
+
     #[test]
-    fn permission_dialogs_are_seen() {
-        assert!(permission_dialog(PERMISSION));
-        assert!(!permission_dialog(READY));
-        assert!(!permission_dialog(TRUST));
-        assert!(!permission_dialog("Do you want to build a snowman?"));
+    fn dialogs_are_seen() {
+        assert!(dialog_open(PERMISSION));
+        assert!(dialog_open(UNNUMBERED));
+        assert!(dialog_open(NOTICE));
+        assert!(!dialog_open(READY));
+        assert!(!dialog_open(READY_NEW));
+        assert!(!dialog_open(BUSY));
+        assert!(!dialog_open("Do you want to build a snowman?"));
+    }
+
+    #[test]
+    fn an_unnumbered_menu_is_not_the_input_line() {
+        assert!(!input_ready(UNNUMBERED));
+        assert!(!input_ready(NOTICE));
     }
 
     #[test]
