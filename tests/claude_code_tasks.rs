@@ -159,6 +159,23 @@ async fn wait_for_dialog(server: &Server, id: &str, mock: &MockLlm, replies: usi
     .await;
 }
 
+/// Waits (a little: the notification follows the status that raised it) until the task
+/// has `count` notifications, one per wait, and checks there are no more.
+async fn expect_notifications(server: &Server, id: &str, mock: &MockLlm, count: usize) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut notes = events(server, id, "notification").await;
+    while notes.len() < count && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        notes = events(server, id, "notification").await;
+    }
+    assert_eq!(
+        notes.len(),
+        count,
+        "a notification per wait: {notes:#?}\n{}",
+        story(server, id, mock).await
+    );
+}
+
 /// Whether `path` exists in the task's container.
 fn exists_in_container(id: &str, path: &str) -> bool {
     let container = support::containers_of(id).remove(0);
@@ -343,8 +360,7 @@ async fn claude_code_waits_for_permission_and_goes_on_when_answered_by_message_o
         },
     )
     .await;
-    let notes = events(&server, &id, "notification").await;
-    assert_eq!(notes.len(), 1, "one notification for the wait: {notes:#?}");
+    expect_notifications(&server, &id, &mock, 1).await;
     assert!(
         !exists_in_container(&id, FIRST),
         "nothing ran before the answer"
@@ -367,13 +383,7 @@ async fn claude_code_waits_for_permission_and_goes_on_when_answered_by_message_o
             .any(|s| s == "working"),
         "working again between the two waits: {statuses_so_far:?}"
     );
-    let notes = events(&server, &id, "notification").await;
-    assert_eq!(
-        notes.len(),
-        2,
-        "a notification per wait: {notes:#?}\n{}",
-        story(&server, &id, &mock).await
-    );
+    expect_notifications(&server, &id, &mock, 2).await;
 
     // Answered by a key in the web terminal, as a person watching would.
     let mut terminal = connect(&server, &format!("/api/tasks/{id}/terminal")).await;
@@ -408,12 +418,130 @@ async fn claude_code_waits_for_permission_and_goes_on_when_answered_by_message_o
         .flat_map(|r| r.tool_results())
         .collect();
     assert_eq!(results.len(), 3, "{results:?}");
-    let notes = events(&server, &id, "notification").await;
-    assert_eq!(
-        notes.len(),
-        3,
-        "a notification per wait: {notes:#?}\n{}",
-        story(&server, &id, &mock).await
+    expect_notifications(&server, &id, &mock, 3).await;
+
+    support::remove_containers_of(&id);
+}
+
+/// The agent's own process in the task's container: the child of the tmux pane's shell.
+fn kill_claude(id: &str) {
+    let container = support::containers_of(id).remove(0);
+    let script = format!(
+        "pane=$(tmux -S /tmp/plinth-tmux.sock display -p -t '{id}--agent' '#{{pane_pid}}') && \
+         kill -9 $(cat /proc/$pane/task/$pane/children)"
+    );
+    let out = Command::new("docker")
+        .args(["exec", "-u", "agent", &container, "sh", "-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "killing claude: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claude_code_killed_mid_turn_fails_the_task_with_its_exit() {
+    // The one reply is slow: Claude Code is still waiting for it when it is killed.
+    let slow: Script = serde_json::from_value(json!({
+        "replies": [{"delay_ms": 60_000, "content": [{"type": "text", "text": "too late"}]}]
+    }))
+    .unwrap();
+    let mock = MockLlm::start("127.0.0.1:0".parse().unwrap(), slow)
+        .await
+        .unwrap();
+    let home = Home::new();
+    let server = serve(&home, &mock, &[("PLINTH_SKIP_PERMISSIONS", "true")]);
+    let repo = repository();
+    let id = create_task(&server, repo.path(), "Take your time.").await;
+    wait_for(
+        &server,
+        &id,
+        &mock,
+        Duration::from_secs(600),
+        "working on the model call",
+        |shown| {
+            let mock = &mock;
+            async move { shown["status"] == "working" && !mock.requests().is_empty() }
+        },
+    )
+    .await;
+
+    kill_claude(&id);
+    let killed = Instant::now();
+    let shown = loop {
+        let shown: Value = server.get_json(&format!("/api/tasks/{id}")).await;
+        if shown["lifecycle"] == "failed" {
+            break shown;
+        }
+        assert!(
+            killed.elapsed() < Duration::from_secs(20),
+            "the crash was not noticed: {shown:#}\n{}",
+            story(&server, &id, &mock).await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    eprintln!("crash → failed in {:?}", killed.elapsed());
+    assert_eq!(shown["status"], "failed", "{shown:#}");
+    let reason = shown["failure"].as_str().unwrap_or_default().to_string()
+        + shown["detail"].as_str().unwrap_or_default();
+    assert!(reason.contains("137"), "the exit is named: {shown:#}");
+    // The user is told, once the failure is recorded.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let notes = events(&server, &id, "notification").await;
+        if notes
+            .iter()
+            .any(|n| n["data"]["urgency"] == "needs-attention")
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the user is not told: {notes:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    support::remove_containers_of(&id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claude_code_told_to_exit_finishes_the_task() {
+    let mock = MockLlm::start("127.0.0.1:0".parse().unwrap(), Script::default())
+        .await
+        .unwrap();
+    let home = Home::new();
+    let server = serve(&home, &mock, &[("PLINTH_SKIP_PERMISSIONS", "true")]);
+    let repo = repository();
+    let id = create_task(&server, repo.path(), "Say hello.").await;
+    wait_for(
+        &server,
+        &id,
+        &mock,
+        Duration::from_secs(600),
+        "idle after its turn",
+        |shown| async move { shown["status"] == "idle" },
+    )
+    .await;
+
+    send_message(&server, &id, "/exit").await;
+    wait_for(
+        &server,
+        &id,
+        &mock,
+        Duration::from_secs(30),
+        "finished",
+        |shown| async move { shown["lifecycle"] == "finished" },
+    )
+    .await;
+    let shown: Value = server.get_json(&format!("/api/tasks/{id}")).await;
+    assert_eq!(shown["status"], "finished", "{shown:#}");
+    let hooks: Vec<Value> = events(&server, &id, "task.hook").await;
+    assert!(
+        hooks.iter().any(|h| h["data"]["name"] == "SessionEnd"),
+        "Claude Code said its session ended"
     );
 
     support::remove_containers_of(&id);

@@ -100,7 +100,9 @@ pub fn on_signal(saved: &mut Saved, signal: &Signal) -> Vec<Effect> {
             let shown = exit
                 .exit_code
                 .map_or("an unknown code".to_string(), |c| c.to_string());
-            if saved.stop_requested || saved.session_ended {
+            // A clean exit is an end, not a crash, even when its SessionEnd hook is still on
+            // its way (the pane's exit can be seen first).
+            if saved.stop_requested || saved.session_ended || exit.exit_code == Some(0) {
                 set_phase(saved, Phase::Finished, "Claude Code exited", &mut out);
             } else {
                 set_phase(

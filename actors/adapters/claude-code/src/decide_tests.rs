@@ -258,7 +258,7 @@ fn a_user_message_is_recorded_and_queued() {
 }
 
 #[test]
-fn an_exit_fails_the_task_unless_stop_was_asked_or_the_session_ended() {
+fn an_unclean_exit_fails_the_task_unless_stop_was_asked_or_the_session_ended() {
     let mut saved = at(Phase::Working);
     let effects = on_signal(&mut saved, &Signal::ProcessExited(exited(Some(137))));
     assert_eq!(
@@ -287,6 +287,20 @@ fn an_exit_fails_the_task_unless_stop_was_asked_or_the_session_ended() {
         phase_after(&mut saved, Signal::ProcessExited(exited(None))),
         Phase::Finished
     );
+}
+
+#[test]
+fn a_clean_exit_before_its_session_end_hook_finishes_the_task() {
+    let mut saved = at(Phase::Idle);
+    let effects = on_signal(&mut saved, &Signal::ProcessExited(exited(Some(0))));
+    assert_eq!(
+        statuses(&effects),
+        [(Phase::Finished, "Claude Code exited".to_string())]
+    );
+    // The hook that comes after changes nothing.
+    let late = hook("SessionEnd", r#"{"reason":"prompt_input_exit"}"#);
+    assert!(statuses(&on_signal(&mut saved, &late)).is_empty());
+    assert_eq!(saved.phase, Phase::Finished);
 }
 
 #[test]
