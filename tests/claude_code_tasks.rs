@@ -8,15 +8,13 @@
 mod support;
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use plinth_mock_llm::{MockLlm, Script};
-use serde_json::{Value, json};
+use serde_json::json;
+use support::claude::{REAL_KEY, create_task, events, git_out, serve, statuses, wait_for};
 use support::terminal::{connect, type_in};
-use support::{Home, Server, repository};
-
-/// What the user holds; only the mock (the "upstream") may ever see it.
-const REAL_KEY: &str = "sk-ant-real-user-key-0123456789abcdef";
+use support::{Home, repository};
 
 fn script() -> Script {
     serde_json::from_value(json!({
@@ -35,97 +33,6 @@ fn script() -> Script {
         ]
     }))
     .unwrap()
-}
-
-async fn events(server: &Server, id: &str, kind: &str) -> Vec<Value> {
-    server
-        .get_json(&format!("/api/events?task={id}&kind={kind}"))
-        .await
-}
-
-/// `plinth serve` with the mock as the model's upstream and the user's real key.
-fn serve(home: &Home, mock: &MockLlm, skip_permissions: bool) -> Server {
-    let mut command = home.command(&["serve", "--port", "0", "--no-open"]);
-    command
-        .env("PLINTH_LLM_UPSTREAM", mock.url())
-        .env("ANTHROPIC_API_KEY", REAL_KEY)
-        .env("PLINTH_SKIP_PERMISSIONS", skip_permissions.to_string());
-    home.serve_with_command(command)
-}
-
-/// Starts a Claude Code task in Docker on `repo`; its id.
-async fn create_task(server: &Server, repo: &std::path::Path, prompt: &str) -> String {
-    let res = server
-        .post("/api/tasks")
-        .json(&json!({"prompt": prompt, "repo": repo, "agent": "claude-code", "sandbox": "docker"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
-    let task: Value = res.json().await.unwrap();
-    task["id"].as_str().unwrap().to_string()
-}
-
-/// The statuses the adapter reported, in order.
-async fn statuses(server: &Server, id: &str) -> Vec<String> {
-    events(server, id, "task.status")
-        .await
-        .iter()
-        .map(|e| e["data"]["status"].as_str().unwrap_or_default().to_string())
-        .collect()
-}
-
-/// What the task did so far, for a failure message.
-async fn story(server: &Server, id: &str, mock: &MockLlm) -> String {
-    let events = events(server, id, "task.*")
-        .await
-        .iter()
-        .map(|e| {
-            format!("{} {}", e["kind"], e["data"])
-                .chars()
-                .take(300)
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    let requests: Vec<_> = mock
-        .requests()
-        .iter()
-        .map(|r| (r.path.clone(), r.served))
-        .collect();
-    format!("events:\n{events}\nrequests: {requests:?}")
-}
-
-/// Polls the task until `done` says so; fails at once if the task failed, or after `limit`.
-async fn wait_for<F, Fut>(
-    server: &Server,
-    id: &str,
-    mock: &MockLlm,
-    limit: Duration,
-    what: &str,
-    done: F,
-) where
-    F: Fn(Value) -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        let shown: Value = server.get_json(&format!("/api/tasks/{id}")).await;
-        assert!(
-            shown["lifecycle"] != "failed",
-            "the task failed: {shown:#}\n{}",
-            story(server, id, mock).await
-        );
-        if done(shown.clone()).await {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "never {what}: {shown:#}\n{}",
-            story(server, id, mock).await
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
 }
 
 /// Whether `path` exists in the task's container.
@@ -251,16 +158,6 @@ async fn claude_code_writes_and_commits_a_file_and_its_branch_comes_back() {
     let _ = Command::new("docker")
         .args(["rm", "-f", &container])
         .output();
-}
-
-fn git_out(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Two writes under `.git`: a protected path, which Claude Code never lets a permission
