@@ -16,6 +16,10 @@ use support::{Home, Server, repository};
 /// before the kill, so the call is surely in flight when plinth dies.
 const SLOW_MS: u64 = 30_000;
 
+/// The pause between the events of the reply cut mid-stream: the whole reply would take
+/// far longer than the test waits.
+const SLOW_CHUNK_MS: u64 = 3_000;
+
 /// How long the tool of the second scenario runs: plinth dies during it and is still down
 /// when it ends.
 const TOOL_SECONDS: u64 = 4;
@@ -50,6 +54,19 @@ fn slow_call_script() -> Script {
     serde_json::from_value(json!({"replies": [
         write_hello(),
         {"when": {"tool_result": ""}, "delay_ms": SLOW_MS, "content": [bash(COMMIT)]},
+        {"when": {"tool_result": ""}, "content": [bash(COMMIT)]},
+        done()
+    ]}))
+    .unwrap()
+}
+
+/// As [`slow_call_script`], but the cut reply is under way: its head and first events
+/// are out, the rest comes slowly.
+fn slow_stream_script() -> Script {
+    serde_json::from_value(json!({"replies": [
+        write_hello(),
+        {"when": {"tool_result": ""}, "chunk_delay_ms": SLOW_CHUNK_MS,
+         "content": [{"type": "text", "text": "Committing the file now."}, bash(COMMIT)]},
         {"when": {"tool_result": ""}, "content": [bash(COMMIT)]},
         done()
     ]}))
@@ -128,6 +145,11 @@ fn second_call_in_flight(events: &[Value]) -> bool {
     count(events, "task.llm.started") == 2
         && count(events, "task.llm.finished") == 1
         && last_hook_is(events, "PostToolUse", "Write")
+}
+
+/// The second call's reply has begun streaming (the proxy saw its `message_start`).
+fn second_reply_streaming(events: &[Value]) -> bool {
+    second_call_in_flight(events) && count(events, "task.llm.usage") >= 3
 }
 
 /// Runs `scenario` to its kill -9 and restart, and checks what the restart must keep and
@@ -295,6 +317,19 @@ async fn claude_code_task_survives_kill_9_of_the_server_mid_turn() {
         script: slow_call_script(),
         mid_turn: "with its second model call in flight",
         is_mid_turn: second_call_in_flight,
+        down_for: Duration::ZERO,
+        cut: 1,
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claude_code_task_survives_kill_9_of_the_server_mid_stream() {
+    // Killed while the second reply streams in, slowly; restarted at once.
+    kill_mid_turn_and_restart(Scenario {
+        script: slow_stream_script(),
+        mid_turn: "with its second reply streaming",
+        is_mid_turn: second_reply_streaming,
         down_for: Duration::ZERO,
         cut: 1,
     })
