@@ -12,11 +12,11 @@ use std::time::{Duration, Instant};
 
 use plinth_mock_llm::{MockLlm, Script};
 use serde_json::{Value, json};
+use support::claude::{
+    REAL_KEY, SKIP_PERMISSIONS, create_task, events, git_out, serve, statuses, story, wait_for,
+};
 use support::terminal::{connect, read_until, type_in};
 use support::{Home, Server, repository};
-
-/// What the user holds; only the mock (the "upstream") may ever see it.
-const REAL_KEY: &str = "sk-ant-real-user-key-0123456789abcdef";
 
 fn script() -> Script {
     serde_json::from_value(json!({
@@ -37,35 +37,6 @@ fn script() -> Script {
     .unwrap()
 }
 
-async fn events(server: &Server, id: &str, kind: &str) -> Vec<Value> {
-    server
-        .get_json(&format!("/api/events?task={id}&kind={kind}"))
-        .await
-}
-
-/// `plinth serve` with the mock as the model's upstream, the user's real key, and `env`.
-fn serve(home: &Home, mock: &MockLlm, env: &[(&str, &str)]) -> Server {
-    let mut command = home.command(&["serve", "--port", "0", "--no-open"]);
-    command
-        .env("PLINTH_LLM_UPSTREAM", mock.url())
-        .env("ANTHROPIC_API_KEY", REAL_KEY)
-        .envs(env.iter().copied());
-    home.serve_with_command(command)
-}
-
-/// Starts a Claude Code task in Docker on `repo`; its id.
-async fn create_task(server: &Server, repo: &std::path::Path, prompt: &str) -> String {
-    let res = server
-        .post("/api/tasks")
-        .json(&json!({"prompt": prompt, "repo": repo, "agent": "claude-code", "sandbox": "docker"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
-    let task: Value = res.json().await.unwrap();
-    task["id"].as_str().unwrap().to_string()
-}
-
 async fn send_message(server: &Server, id: &str, text: &str) {
     let res = server
         .post(&format!("/api/tasks/{id}/messages"))
@@ -74,68 +45,6 @@ async fn send_message(server: &Server, id: &str, text: &str) {
         .await
         .unwrap();
     assert!(res.status().is_success(), "{:?}", res.text().await);
-}
-
-/// The statuses the adapter reported, in order.
-async fn statuses(server: &Server, id: &str) -> Vec<String> {
-    events(server, id, "task.status")
-        .await
-        .iter()
-        .map(|e| e["data"]["status"].as_str().unwrap_or_default().to_string())
-        .collect()
-}
-
-/// What the task did so far, for a failure message.
-async fn story(server: &Server, id: &str, mock: &MockLlm) -> String {
-    let events = events(server, id, "task.*")
-        .await
-        .iter()
-        .map(|e| {
-            format!("{} {}", e["kind"], e["data"])
-                .chars()
-                .take(300)
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    let requests: Vec<_> = mock
-        .requests()
-        .iter()
-        .map(|r| (r.path.clone(), r.served))
-        .collect();
-    format!("events:\n{events}\nrequests: {requests:?}")
-}
-
-/// Polls the task until `done` says so; fails at once if the task failed, or after `limit`.
-async fn wait_for<F, Fut>(
-    server: &Server,
-    id: &str,
-    mock: &MockLlm,
-    limit: Duration,
-    what: &str,
-    done: F,
-) where
-    F: Fn(Value) -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        let shown: Value = server.get_json(&format!("/api/tasks/{id}")).await;
-        assert!(
-            shown["lifecycle"] != "failed",
-            "the task failed: {shown:#}\n{}",
-            story(server, id, mock).await
-        );
-        if done(shown.clone()).await {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "never {what}: {shown:#}\n{}",
-            story(server, id, mock).await
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
 }
 
 /// Waits until the mock has given `replies` replies and the task waits for its user for
@@ -192,7 +101,7 @@ async fn claude_code_writes_and_commits_a_file_and_its_branch_comes_back() {
         .await
         .unwrap();
     let home = Home::new();
-    let server = serve(&home, &mock, &[("PLINTH_SKIP_PERMISSIONS", "true")]);
+    let server = serve(&home, &mock, SKIP_PERMISSIONS);
 
     let repo = repository();
     // The user's own work in progress, which nothing may touch.
@@ -299,16 +208,6 @@ async fn claude_code_writes_and_commits_a_file_and_its_branch_comes_back() {
     let _ = Command::new("docker")
         .args(["rm", "-f", &container])
         .output();
-}
-
-fn git_out(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn permission_script() -> Script {
@@ -452,7 +351,7 @@ async fn claude_code_killed_mid_turn_fails_the_task_with_its_exit() {
         .await
         .unwrap();
     let home = Home::new();
-    let server = serve(&home, &mock, &[("PLINTH_SKIP_PERMISSIONS", "true")]);
+    let server = serve(&home, &mock, SKIP_PERMISSIONS);
     let repo = repository();
     let id = create_task(&server, repo.path(), "Take your time.").await;
     wait_for(
@@ -513,7 +412,7 @@ async fn claude_code_told_to_exit_finishes_the_task() {
         .await
         .unwrap();
     let home = Home::new();
-    let server = serve(&home, &mock, &[("PLINTH_SKIP_PERMISSIONS", "true")]);
+    let server = serve(&home, &mock, SKIP_PERMISSIONS);
     let repo = repository();
     let id = create_task(&server, repo.path(), "Say hello.").await;
     wait_for(

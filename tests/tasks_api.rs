@@ -1,6 +1,7 @@
 //! Tasks through the API of a real server, with the scripted agent (the built-in stand-in
 //! for a real one) in both sandboxes: a task is made, its agent's statuses reach its
-//! record, it finishes; a server killed mid-task resumes it; bad requests say what is wrong.
+//! record, it finishes; a server killed mid-task resumes it; a message sent before its
+//! agent runs waits for it; bad requests say what is wrong.
 
 mod support;
 
@@ -132,6 +133,40 @@ async fn a_task_survives_a_killed_server_and_finishes_after_the_restart() {
     })
     .await;
     assert_eq!(done["lifecycle"], "finished", "{done}");
+}
+
+#[tokio::test]
+async fn a_message_sent_while_the_task_starts_waits_for_its_agent() {
+    let home = Home::new();
+    let server = home.serve();
+    let repo = repository();
+    let task = scripted(
+        &server,
+        repo.path(),
+        "#!scripted\nwait-message\nfinish",
+        "docker",
+    )
+    .await;
+    let id = task["id"].as_str().unwrap().to_string();
+    // Its container is still being made: no agent runs yet to take the message.
+    assert_eq!(show(&server, &id).await["lifecycle"], "starting");
+    let sent = server
+        .post(&format!("/api/tasks/{id}/messages"))
+        .json(&json!({"text": "go on"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), StatusCode::OK, "{:?}", sent.text().await);
+    // The first Docker task may build the agent image (minutes on a fresh machine).
+    let done = wait_for(&server, &id, Duration::from_secs(600), |t| {
+        t["status"] == "finished" || t["status"] == "failed"
+    })
+    .await;
+    assert_eq!(
+        done["status"], "finished",
+        "the agent got the message: {done}"
+    );
+    remove_containers_of(&id);
 }
 
 #[tokio::test]

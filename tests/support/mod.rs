@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod claude;
 pub mod terminal;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_plinth");

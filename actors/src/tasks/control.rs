@@ -40,8 +40,7 @@ impl Handle<SendMessage> for TaskService {
         if msg.text.trim().is_empty() {
             return Box::pin(async move { Err(TaskError::EmptyMessage) });
         }
-        let host = self.host_of(&task.id);
-        let Some(host) = host else {
+        if !task.lifecycle.is_active() {
             let err = TaskError::WrongState {
                 id: task.id.clone(),
                 state: task.lifecycle.name(),
@@ -49,11 +48,16 @@ impl Handle<SendMessage> for TaskService {
                 needs: "running (resume it first)",
             };
             return Box::pin(async move { Err(err) });
-        };
+        }
+        // While its agent host is being started (a new task, a restart of plinth) the
+        // message is held for it.
+        let target = self.route_signal(&task.id, Signal::UserMessage(msg.text));
         Box::pin(async move {
-            host.send(Deliver(Signal::UserMessage(msg.text)))
-                .await
-                .map_err(|e| TaskError::Actor(e.to_string()))?;
+            if let Some((host, signal)) = target {
+                host.send(Deliver(signal))
+                    .await
+                    .map_err(|e| TaskError::Actor(e.to_string()))?;
+            }
             Ok(task)
         })
     }
@@ -120,7 +124,13 @@ impl Handle<DeliverHook> for TaskService {
             Ok(task) => task,
             Err(err) => return Box::pin(async move { Err(err) }),
         };
-        let host = self.host_of(&task.id);
+        // A hook that arrives while the agent host is being started (between a restart
+        // of plinth and the relaunch) is held for it.
+        let signal = Signal::Hook(HookEvent {
+            name: msg.name.clone(),
+            body: msg.body.clone(),
+        });
+        let target = self.route_signal(&task.id, signal);
         let store = self.deps.store.clone();
         Box::pin(async move {
             let body: serde_json::Value = serde_json::from_str(&msg.body)
@@ -134,15 +144,10 @@ impl Handle<DeliverHook> for TaskService {
                     .for_task(&task.id),
                 )
                 .await?;
-            // A hook that arrives while no agent host runs (between a restart and the
-            // relaunch) is still in the log; the adapter reads the screen when it starts.
-            if let Some(host) = host {
-                host.send(Deliver(Signal::Hook(HookEvent {
-                    name: msg.name,
-                    body: msg.body,
-                })))
-                .await
-                .map_err(|e| TaskError::Actor(e.to_string()))?;
+            if let Some((host, signal)) = target {
+                host.send(Deliver(signal))
+                    .await
+                    .map_err(|e| TaskError::Actor(e.to_string()))?;
             }
             Ok(())
         })
@@ -150,7 +155,7 @@ impl Handle<DeliverHook> for TaskService {
 }
 
 /// A signal for the task's agent from elsewhere in plinth (the model proxy's calls);
-/// dropped when no agent host runs for the task.
+/// held while the task's agent host is being started, dropped when the task is not active.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct SignalAgent {
@@ -162,10 +167,10 @@ impl Handle<SignalAgent> for TaskService {
     type Result = ResponseFuture<()>;
 
     fn handle(&mut self, msg: SignalAgent, _ctx: &mut Ctx<'_, Self>) -> Self::Result {
-        let host = self.host_of(&msg.id);
+        let target = self.route_signal(&msg.id, msg.signal);
         Box::pin(async move {
-            if let Some(host) = host {
-                let _ = host.send(Deliver(msg.signal)).await;
+            if let Some((host, signal)) = target {
+                let _ = host.send(Deliver(signal)).await;
             }
         })
     }

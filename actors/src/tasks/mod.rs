@@ -5,6 +5,7 @@
 //! - [`notify`]: notifications, and the command run for each.
 //! - [`id`]: the readable ids tasks (and their branches and containers) get.
 //! - [`control`]: messages to a task's agent, and resuming a stopped task.
+//! - [`hosts`]: the running agent hosts, and signals held for one being started.
 //! - [`service`]: the actor that makes, follows, stops and resumes tasks.
 //! - [`view`]: a task as the API and the CLI show it.
 //! - [`sync`]: the task's commits back into the user's repository, and its diff
@@ -13,6 +14,7 @@
 pub mod control;
 pub mod endpoints;
 pub mod git_sync;
+pub mod hosts;
 pub mod id;
 pub mod keys;
 pub mod notify;

@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::AtomicU32;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix::{AsyncContext, Message, ResponseFuture};
@@ -15,13 +15,15 @@ use chrono::Utc;
 use futures::StreamExt;
 use plinth_kernel::{Child, ChildRef, ChildSpec, Ctx, Handle, Restart, SupervisorRef};
 use plinth_store::{EventFilter, NewEvent, Store, StoreError, Versioned};
+use plinth_wasm::wit::Signal;
 
 use super::endpoints::SandboxEndpoints;
+use super::hosts::Hosts;
 use super::id::{random_suffix, task_id};
 use super::keys::TaskKeys;
 use super::notify;
 use super::record::{self, Lifecycle, Task, TaskRecord};
-use crate::agent_host::{AgentHost, AgentSpec, StopAgent, TaskSpec};
+use crate::agent_host::{AgentHost, AgentSpec, Deliver, StopAgent, TaskSpec};
 use crate::agents::AgentCatalog;
 use crate::config::{PermissionMode, SandboxKind};
 use crate::environments::{CreateEnvironment, EnvironmentManager, GetEnvironment};
@@ -72,8 +74,9 @@ pub struct TaskServiceDeps {
     pub catalog: AgentCatalog,
     /// The supervisor the tasks' agent hosts run under.
     pub hosts: SupervisorRef,
-    /// The agent hosts by task; outlives a restart of the service (the hosts do too).
-    pub running: Arc<Mutex<HashMap<String, ChildRef<AgentHost>>>>,
+    /// The agent hosts by task, and signals held for those being started; outlives a
+    /// restart of the service (the hosts do too).
+    pub running: Hosts,
     /// The tokens tasks' sandboxes present to plinth.
     pub keys: TaskKeys,
     /// Where sandboxes reach plinth's hook endpoint and model proxy.
@@ -100,7 +103,7 @@ impl TaskServiceDeps {
             environments,
             catalog,
             hosts,
-            running: Arc::default(),
+            running: Hosts::default(),
             keys,
             endpoints,
             notify_command: None,
@@ -195,14 +198,18 @@ impl TaskService {
         Ok(TaskService { deps, tasks })
     }
 
-    /// The agent host of task `id`, when one runs.
-    pub(super) fn host_of(&self, id: &str) -> Option<ChildRef<AgentHost>> {
-        self.deps
-            .running
-            .lock()
-            .expect("running hosts poisoned")
+    /// The host to send `signal` for task `id` to; with none running, the signal is held
+    /// for the host of an active task (being started), else dropped.
+    pub(super) fn route_signal(
+        &self,
+        id: &str,
+        signal: Signal,
+    ) -> Option<(ChildRef<AgentHost>, Signal)> {
+        let active = self
+            .tasks
             .get(id)
-            .cloned()
+            .is_some_and(|task| task.lifecycle.is_active());
+        self.deps.running.route(id, signal, active)
     }
 
     pub(super) fn get(&self, id: &str) -> Result<Task, TaskError> {
@@ -323,12 +330,7 @@ fn host_name(task: &str) -> String {
 }
 
 async fn launch(deps: &TaskServiceDeps, task: &Task) -> Result<(), String> {
-    if deps
-        .running
-        .lock()
-        .expect("running hosts poisoned")
-        .contains_key(&task.id)
-    {
+    if deps.running.contains(&task.id) {
         return Ok(());
     }
     let found = deps
@@ -383,11 +385,19 @@ async fn launch(deps: &TaskServiceDeps, task: &Task) -> Result<(), String> {
         .start_child(child)
         .await
         .map_err(|e| e.to_string())?;
-    deps.running
-        .lock()
-        .expect("running hosts poisoned")
-        .insert(task.id.clone(), host);
-    Ok(())
+    // What arrived for the task while its host was on its way goes first, in order.
+    let mut held = Vec::new();
+    loop {
+        for signal in held {
+            if let Err(err) = host.send(Deliver(signal)).await {
+                tracing::warn!(task = %task.id, %err, "a signal held for the agent host was lost");
+            }
+        }
+        match deps.running.register(&task.id, host.clone()) {
+            Ok(()) => return Ok(()),
+            Err(more) => held = more,
+        }
+    }
 }
 
 /// Makes a task and starts it. Answers once the task is recorded (`starting`); its
@@ -584,6 +594,7 @@ impl Handle<Launched> for TaskService {
                 "task.running"
             }
             Err(reason) => {
+                self.deps.running.forget_held(&task.id);
                 task.lifecycle = Lifecycle::Failed { reason };
                 "task.failed"
             }
@@ -681,11 +692,7 @@ impl Handle<StopTask> for TaskService {
         let saved = self.save(stopped, "task.stopped");
         let deps = self.deps.clone();
         Box::pin(async move {
-            let host = deps
-                .running
-                .lock()
-                .expect("running hosts poisoned")
-                .remove(&task.id);
+            let host = deps.running.remove(&task.id);
             if let Some(host) = host {
                 // The adapter ends its sessions; one that cannot answer is stopped anyway.
                 if let Ok(Err(err)) | Err(err) = host

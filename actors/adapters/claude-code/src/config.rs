@@ -20,8 +20,15 @@ pub const HOOKS: [&str; 7] = [
 
 /// Claude Code remembers an approved key by its last 20 characters.
 const KEY_SUFFIX_CHARS: usize = 20;
-/// Seconds Claude Code waits for a hook; curl gives up after 5, this is the backstop.
-const HOOK_TIMEOUT_S: u64 = 10;
+/// Seconds a hook's curl keeps trying to reach plinth: a restart of plinth (kill -9 and
+/// start, a few seconds) loses no hook, while one down for long delays the agent by at
+/// most this much per hook (its model calls, through plinth's proxy, wait anyway).
+const HOOK_RETRY_S: u64 = 10;
+/// Seconds one attempt may take.
+const HOOK_ATTEMPT_S: u64 = 5;
+/// Seconds Claude Code waits for a hook: curl's retries and their last attempt, and a
+/// margin; the backstop for a curl that does not give up.
+const HOOK_TIMEOUT_S: u64 = HOOK_RETRY_S + HOOK_ATTEMPT_S + 5;
 
 /// `~/.claude.json` with `existing`'s contents kept.
 pub fn claude_json(
@@ -85,11 +92,16 @@ pub fn settings_json(
 
 /// The shell command of hook `name`: post its stdin to the host. The URL and token are
 /// expanded from the session's environment when the hook runs, so the file holds no secret.
-/// Its output goes nowhere: Claude Code would add a hook's stdout to the model's context.
-/// Any failure exits 1, since exit 2 would make Claude Code block the tool call.
+/// A refused connection (plinth restarting) or a transient error is tried again each
+/// second for [`HOOK_RETRY_S`]; an answer that is not one is not, so a hook plinth may have
+/// recorded is not sent twice. Its output goes nowhere: Claude Code would add a hook's
+/// stdout to the model's context. Any failure exits 1, since exit 2 would make Claude Code
+/// block the tool call.
 pub fn hook_command(name: &str) -> String {
     format!(
-        "curl -fsS -m 5 -X POST -H \"Authorization: Bearer $PLINTH_HOOK_TOKEN\" \
+        "curl -fsS -m {HOOK_ATTEMPT_S} --retry {HOOK_RETRY_S} --retry-delay 1 \
+         --retry-max-time {HOOK_RETRY_S} --retry-connrefused -X POST \
+         -H \"Authorization: Bearer $PLINTH_HOOK_TOKEN\" \
          -H 'Content-Type: application/json' --data-binary @- \"$PLINTH_HOOK_URL/{name}\" \
          >/dev/null || exit 1"
     )
@@ -197,7 +209,16 @@ mod tests {
         for name in HOOKS {
             let command = hooks[name][0]["hooks"][0]["command"].as_str().unwrap();
             assert_eq!(hooks[name][0]["hooks"][0]["type"], "command");
-            assert!(command.starts_with("curl -fsS -m 5 -X POST "), "{command}");
+            assert!(command.starts_with("curl -fsS -m 5 "), "{command}");
+            assert!(command.contains(" -X POST "), "{command}");
+            // A hook posted while plinth restarts arrives when it is back.
+            assert!(
+                command.contains(
+                    "--retry 10 --retry-delay 1 --retry-max-time 10 --retry-connrefused "
+                ),
+                "{command}"
+            );
+            assert_eq!(hooks[name][0]["hooks"][0]["timeout"], 20);
             assert!(
                 command.contains("-H \"Authorization: Bearer $PLINTH_HOOK_TOKEN\""),
                 "{command}"

@@ -60,6 +60,7 @@ impl Driver {
             );
             return Ok(driver);
         }
+        driver.forget_calls_in_flight(caps);
         match caps.is_alive(SESSION) {
             Ok(true) => caps.log(Level::Info, "claude-code: resuming; the session is running"),
             Ok(false) => driver.launch(caps),
@@ -91,6 +92,24 @@ impl Driver {
 
     pub fn saved(&self) -> &Saved {
         &self.saved
+    }
+
+    /// The model calls the saved state counts as in flight were seen by an earlier host,
+    /// whose proxy may have died with them (a restart of plinth cuts every call; Claude
+    /// Code retries it as a new one) or whose end was signalled while no host ran. Their
+    /// end would never come, and would keep the status `working` for good; the screen
+    /// tells from here on whether Claude Code is busy.
+    fn forget_calls_in_flight(&mut self, caps: &mut impl Caps) {
+        if self.saved.llm_in_flight.is_empty() {
+            return;
+        }
+        let message = format!(
+            "claude-code: forgetting {} model call(s) in flight before the restart: {}",
+            self.saved.llm_in_flight.len(),
+            self.saved.llm_in_flight.join(", ")
+        );
+        caps.log(Level::Info, &message);
+        self.saved.llm_in_flight.clear();
     }
 
     fn launch(&mut self, caps: &mut impl Caps) {

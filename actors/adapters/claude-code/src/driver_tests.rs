@@ -195,6 +195,62 @@ fn a_restart_with_the_session_alive_only_resumes() {
     );
 }
 
+/// The state a kill -9 of plinth leaves: mid-turn, a model call counted in flight whose end
+/// the dead proxy will never report.
+fn cut_mid_call() -> Vec<u8> {
+    Saved {
+        phase: Phase::Working,
+        detail: "thinking".into(),
+        prompt_queued: true,
+        launched: true,
+        delivered_any: true,
+        llm_in_flight: vec!["call-cut-by-the-restart".into()],
+        turn_active: true,
+        ..Saved::default()
+    }
+    .encode()
+}
+
+#[test]
+fn a_restart_forgets_calls_in_flight_so_the_turns_stop_makes_it_idle() {
+    let mut fake = Fake {
+        alive: true,
+        ..Fake::default()
+    };
+    let mut driver = Driver::start(task(&[]), Some(&cut_mid_call()), &mut fake).unwrap();
+    assert!(saved_state(&fake).llm_in_flight.is_empty());
+    assert!(
+        fake.logs
+            .iter()
+            .any(|l| l.contains("call-cut-by-the-restart"))
+    );
+    driver.on_signal(
+        &hook("Stop", r#"{"last_assistant_message":"Done."}"#),
+        &mut fake,
+    );
+    assert_eq!(
+        fake.calls_starting("status"),
+        ["status Idle: turn finished"]
+    );
+}
+
+#[test]
+fn a_restart_that_missed_the_turns_stop_goes_idle_by_the_screen() {
+    let mut fake = Fake {
+        alive: true,
+        screen: READY.into(),
+        ..Fake::default()
+    };
+    let mut driver = Driver::start(task(&[]), Some(&cut_mid_call()), &mut fake).unwrap();
+    for tick in 0..u64::from(crate::decide::IDLE_TICKS) {
+        driver.on_signal(&Signal::Tick(tick), &mut fake);
+    }
+    assert_eq!(
+        fake.calls_starting("status"),
+        ["status Idle: at its prompt"]
+    );
+}
+
 #[test]
 fn a_restart_with_the_session_dead_relaunches_and_continues_the_conversation() {
     let mut first = Fake {

@@ -11,6 +11,7 @@ use plinth_wasm::wit::{LlmCall, LlmResult, Signal};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
+use super::cut_calls;
 use crate::llm_proxy::{ProxyEvent, ProxyHost};
 
 pub struct TaskProxyHost {
@@ -43,6 +44,12 @@ async fn publish(
     store: Store,
     tasks: ChildRef<TaskService>,
 ) {
+    // Before this server's first call is reported: whatever is open then was cut.
+    match cut_calls::close(&store).await {
+        Ok(0) => {}
+        Ok(closed) => tracing::info!(closed, "closed the model calls a kill of plinth cut"),
+        Err(err) => tracing::warn!(%err, "cannot close the model calls a kill of plinth cut"),
+    }
     let mut in_flight: HashMap<String, u32> = HashMap::new();
     while let Some((task, event)) = rx.recv().await {
         let count = in_flight.entry(task.clone()).or_default();

@@ -3,6 +3,7 @@
 //! carries its task's token instead ([`plinth_actors::tasks::TaskKeys`]), which only opens
 //! that task's endpoints.
 
+mod cut_calls;
 mod hooks;
 pub mod listener;
 mod llm;

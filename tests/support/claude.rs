@@ -1,0 +1,117 @@
+//! The real Claude Code on a task, against the scripted mock of the model: starting the
+//! server and the task, following its status, and telling what happened when a wait fails.
+
+use std::time::{Duration, Instant};
+
+use plinth_mock_llm::MockLlm;
+use serde_json::{Value, json};
+
+use super::{Home, Server};
+
+/// What the user holds; only the mock (the "upstream") may ever see it.
+pub const REAL_KEY: &str = "sk-ant-real-user-key-0123456789abcdef";
+
+pub async fn events(server: &Server, id: &str, kind: &str) -> Vec<Value> {
+    server
+        .get_json(&format!("/api/events?task={id}&kind={kind}"))
+        .await
+}
+
+/// `plinth serve` with the mock as the model's upstream, the user's real key, and `env`.
+pub fn serve(home: &Home, mock: &MockLlm, env: &[(&str, &str)]) -> Server {
+    let mut command = home.command(&["serve", "--port", "0", "--no-open"]);
+    command
+        .env("PLINTH_LLM_UPSTREAM", mock.url())
+        .env("ANTHROPIC_API_KEY", REAL_KEY)
+        .envs(env.iter().copied());
+    home.serve_with_command(command)
+}
+
+/// No permission prompts: tools run without asking.
+pub const SKIP_PERMISSIONS: &[(&str, &str)] = &[("PLINTH_SKIP_PERMISSIONS", "true")];
+
+/// Starts a Claude Code task in Docker on `repo`; its id.
+pub async fn create_task(server: &Server, repo: &std::path::Path, prompt: &str) -> String {
+    let res = server
+        .post("/api/tasks")
+        .json(&json!({"prompt": prompt, "repo": repo, "agent": "claude-code", "sandbox": "docker"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+    let task: Value = res.json().await.unwrap();
+    task["id"].as_str().unwrap().to_string()
+}
+
+/// The statuses the adapter reported, in order.
+pub async fn statuses(server: &Server, id: &str) -> Vec<String> {
+    events(server, id, "task.status")
+        .await
+        .iter()
+        .map(|e| e["data"]["status"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// What the task did so far, for a failure message.
+pub async fn story(server: &Server, id: &str, mock: &MockLlm) -> String {
+    let events = events(server, id, "task.*")
+        .await
+        .iter()
+        .map(|e| {
+            format!("{} {}", e["kind"], e["data"])
+                .chars()
+                .take(300)
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let requests: Vec<_> = mock
+        .requests()
+        .iter()
+        .map(|r| (r.path.clone(), r.served))
+        .collect();
+    format!("events:\n{events}\nrequests: {requests:?}")
+}
+
+/// Polls the task until `done` says so; fails at once if the task failed, or after `limit`.
+pub async fn wait_for<F, Fut>(
+    server: &Server,
+    id: &str,
+    mock: &MockLlm,
+    limit: Duration,
+    what: &str,
+    done: F,
+) where
+    F: Fn(Value) -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + limit;
+    loop {
+        let shown: Value = server.get_json(&format!("/api/tasks/{id}")).await;
+        assert!(
+            shown["lifecycle"] != "failed",
+            "the task failed: {shown:#}\n{}",
+            story(server, id, mock).await
+        );
+        if done(shown.clone()).await {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never {what}: {shown:#}\n{}",
+            story(server, id, mock).await
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// `git ARGS` in `dir`: its standard output, whatever the outcome.
+pub fn git_out(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
