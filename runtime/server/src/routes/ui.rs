@@ -18,7 +18,8 @@ struct Assets;
 const NOT_BUILT: &str = "<!doctype html><meta charset=utf-8><title>plinth</title>\
 <body style=\"font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em\">\
 <h1>plinth's browser UI was not built</h1>\
-<p>This binary was built without <code>web/dist</code>. Build the UI and then plinth:</p>\
+<p>There is no <code>web/dist</code> to serve: a release binary embeds it when it is built, \
+a debug binary reads it from the source tree. Build the UI, then (for a release binary) plinth:</p>\
 <pre>cd web &amp;&amp; npm ci &amp;&amp; npm run build\ncargo build --release</pre>\
 <p><code>scripts/plinth</code> does both. The API under <code>/api/</code> works without it.</p>";
 
