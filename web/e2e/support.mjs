@@ -2,7 +2,7 @@
 // its server.json for URL and token, as tests/support/mod.rs does), a scratch git
 // repository for tasks, and Debian's Chromium driven by playwright-core.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, mkdirSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, mkdirSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,11 +21,11 @@ export function plinthBin() {
 
 export const artifacts = process.env.PLINTH_UI_ARTIFACTS ?? join(repoRoot, "target", "ui-artifacts");
 
-export async function startServer() {
+export async function startServer({ env: extra = {} } = {}) {
   const home = mkdtempSync(join(tmpdir(), "plinth-ui-home-"));
   const bin = plinthBin();
   if (!existsSync(bin)) throw new Error(`${bin} is missing: build plinth first (cargo build --bin plinth)`);
-  const env = { ...process.env, PLINTH_HOME: home, RUST_LOG: "warn" };
+  const env = { ...process.env, PLINTH_HOME: home, RUST_LOG: "warn", ...extra };
   for (const name of ["PLINTH_PORT", "DISPLAY", "WAYLAND_DISPLAY", "PLINTH_SANDBOX"]) delete env[name];
   const child = spawn(bin, ["serve", "--port", "0", "--no-open"], {
     env,
@@ -47,8 +47,15 @@ export async function startServer() {
             if (child.exitCode === null) {
               child.kill("SIGTERM");
               const gone = new Promise((r) => child.once("exit", r));
-              await Promise.race([gone, sleep(10_000)]);
+              await Promise.race([gone, sleep(10_000, undefined, { ref: false })]);
               if (child.exitCode === null) child.kill("SIGKILL");
+            }
+            // Agents' tmux sessions outlive the server by design (a restart finds them):
+            // the test's own tmux server goes with its home.
+            try {
+              execFileSync("tmux", ["-S", join(home, "tmux.sock"), "kill-server"], { stdio: "ignore" });
+            } catch {
+              /* no tmux server was started */
             }
             rmSync(home, { recursive: true, force: true });
           },
@@ -57,11 +64,51 @@ export async function startServer() {
     } catch {
       /* not written yet */
     }
-    if (child.exitCode !== null) throw new Error(`plinth serve exited early (${child.exitCode}): ${stderr}`);
+    if (child.exitCode !== null) {
+      rmSync(home, { recursive: true, force: true });
+      throw new Error(`plinth serve exited early (${child.exitCode}): ${stderr}`);
+    }
     await sleep(20);
   }
   child.kill("SIGKILL");
+  rmSync(home, { recursive: true, force: true });
   throw new Error(`plinth serve did not start in time: ${stderr}`);
+}
+
+/** `plinth dev mock-llm` with `script` (docs/mock-llm.md): a model that streams on cue. */
+export async function startMockLlm(script) {
+  const dir = mkdtempSync(join(tmpdir(), "plinth-ui-mock-"));
+  const file = join(dir, "script.json");
+  writeFileSync(file, JSON.stringify(script));
+  const env = { ...process.env };
+  for (const name of ["PLINTH_PORT", "PLINTH_BIND"]) delete env[name];
+  const child = spawn(plinthBin(), ["dev", "mock-llm", "--script", file, "--port", "0"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const url = await new Promise((resolveUrl, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`mock-llm printed no URL: ${stderr}`)), 20_000);
+    child.stdout.on("data", (d) => {
+      out += d;
+      const line = out.split("\n")[0];
+      if (out.includes("\n")) {
+        clearTimeout(timer);
+        resolveUrl(line.trim());
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`mock-llm exited (${code}): ${stderr}`)));
+  });
+  return {
+    url,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        await Promise.race([new Promise((r) => child.once("exit", r)), sleep(5000, undefined, { ref: false })]);
+        if (child.exitCode === null) child.kill("SIGKILL");
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** A git repository with one commit on `main`, for tasks to work on. */

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { changesTask, nextEntry, sortTasks } from "./tasks";
+import { changesTask, groupTasks, nextEntry, shownOrder, sortTasks } from "./tasks";
 import type { Task } from "./types";
 
-const task = (id: string, status: string, created = "2026-01-01T00:00:00Z"): Task =>
-  ({ id, status, created_at: created, updated_at: "2026-01-01T00:00:10Z" }) as Task;
+const task = (id: string, status: string, created = "2026-01-01T00:00:00Z", project = "p"): Task =>
+  ({ id, status, project, created_at: created, updated_at: "2026-01-01T00:00:10Z" }) as Task;
 
 describe("nextEntry", () => {
   it("starts the time in status at the record's last change", () => {
@@ -35,5 +35,23 @@ describe("changesTask", () => {
     expect(changesTask("task.transcript")).toBe(false);
     expect(changesTask("task.llm.text")).toBe(false);
     expect(changesTask("notification")).toBe(false);
+  });
+});
+
+describe("groupTasks", () => {
+  it("puts the waiting tasks of every project first, then each project's by name", () => {
+    const list = [
+      nextEntry(undefined, task("b-run", "working", "2026-01-02T00:00:00Z", "beta"), 0),
+      nextEntry(undefined, task("a-done", "finished", "2026-01-03T00:00:00Z", "alpha"), 0),
+      nextEntry(undefined, task("b-wait", "waiting-for-user", "2026-01-01T00:00:00Z", "beta"), 0),
+      nextEntry(undefined, task("a-run", "working", "2026-01-01T00:00:00Z", "alpha"), 0),
+    ];
+    const groups = groupTasks(list);
+    expect(groups.map((g) => [g.project, g.tasks.map((e) => e.task.id)])).toEqual([
+      [null, ["b-wait"]],
+      ["alpha", ["a-run", "a-done"]],
+      ["beta", ["b-run"]],
+    ]);
+    expect(shownOrder(list)).toEqual(["b-wait", "a-run", "a-done", "b-run"]);
   });
 });

@@ -35,6 +35,33 @@ export function sortTasks(list: TaskEntry[]): TaskEntry[] {
   );
 }
 
+export interface TaskGroup {
+  /** `null` for the tasks that need the user, from every project. */
+  project: string | null;
+  tasks: TaskEntry[];
+}
+
+/** The list as shown: the tasks that need the user first, then each project's (by name). */
+export function groupTasks(list: TaskEntry[]): TaskGroup[] {
+  const sorted = sortTasks(list);
+  const waiting = sorted.filter((e) => needsUser(e.task.status));
+  const byProject = new Map<string, TaskEntry[]>();
+  for (const e of sorted) {
+    if (needsUser(e.task.status)) continue;
+    const group = byProject.get(e.task.project) ?? [];
+    group.push(e);
+    byProject.set(e.task.project, group);
+  }
+  const groups: TaskGroup[] = waiting.length ? [{ project: null, tasks: waiting }] : [];
+  for (const project of [...byProject.keys()].sort()) groups.push({ project, tasks: byProject.get(project)! });
+  return groups;
+}
+
+/** The ids in the order the list shows them: what j and k walk. */
+export function shownOrder(list: TaskEntry[]): string[] {
+  return groupTasks(list).flatMap((g) => g.tasks.map((e) => e.task.id));
+}
+
 /** Which event kinds change what the list shows about a task. */
 export function changesTask(kind: string): boolean {
   return kind === "task.status" || (kind.startsWith("task.") && LIFECYCLE.has(kind.slice(5)));

@@ -2,7 +2,7 @@ import { useEffect } from "preact/hooks";
 import { useSignal } from "@preact/signals";
 import { route, navigate } from "../router";
 import { keyAction, isTyping, step } from "../keys";
-import { tasks, sortTasks, needsUser, streamState } from "../tasks";
+import { tasks, shownOrder, needsUser, streamState } from "../tasks";
 import { notes, seenSeq } from "../notifications";
 import { signedIn } from "../api";
 import { TaskList } from "./TaskList";
@@ -23,7 +23,7 @@ export function App() {
       const action = keyAction({ key: e.key, ctrlKey: e.ctrlKey, metaKey: e.metaKey, altKey: e.altKey, typing: isTyping(e.target) });
       if (!action) return;
       const current = route.value;
-      const ids = sortTasks([...tasks.value.values()]).map((t) => t.task.id);
+      const ids = shownOrder([...tasks.value.values()]);
       const open = (id: string | null) => id && navigate({ page: "task", id, tab: current.page === "task" ? current.tab : "transcript" });
       switch (action) {
         case "escape":
@@ -38,7 +38,7 @@ export function App() {
           open(step(ids, current.page === "task" ? current.id : null, action === "next" ? 1 : -1));
           break;
         case "open-first-waiting":
-          open(sortTasks([...tasks.value.values()]).find((t) => needsUser(t.task.status))?.task.id ?? null);
+          open(ids.find((id) => needsUser(tasks.value.get(id)!.task.status)) ?? null);
           break;
         case "inspector":
           navigate({ page: "inspector" });

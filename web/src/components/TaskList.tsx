@@ -1,4 +1,4 @@
-import { tasks, sortTasks, needsUser, tasksError } from "../tasks";
+import { tasks, groupTasks, needsUser, tasksError, type TaskEntry } from "../tasks";
 import { route, navigate } from "../router";
 import { StatusBadge, Since } from "./Status";
 import type { Task } from "../types";
@@ -10,9 +10,7 @@ export function title(task: Task): string {
 }
 
 export function TaskList() {
-  const r = route.value;
-  const list = sortTasks([...tasks.value.values()]);
-  const selected = r.page === "task" ? r.id : null;
+  const groups = groupTasks([...tasks.value.values()]);
   return (
     <nav class="tasks" aria-label="Tasks">
       {tasksError.value && (
@@ -20,34 +18,52 @@ export function TaskList() {
           {tasksError.value}
         </p>
       )}
-      {list.length === 0 && <p class="muted">No tasks. Press <kbd>n</kbd>.</p>}
-      <ul>
-        {list.map(({ task, since }) => (
-          <li key={task.id}>
-            <a
-              href={`/tasks/${encodeURIComponent(task.id)}`}
-              class={`task-row ${needsUser(task.status) ? "needs-user" : ""} ${selected === task.id ? "selected" : ""}`}
-              data-task={task.id}
-              data-status={task.status}
-              aria-current={selected === task.id ? "page" : undefined}
-              onClick={(e) => {
-                e.preventDefault();
-                navigate({ page: "task", id: task.id, tab: r.page === "task" ? r.tab : "transcript" });
-              }}
-            >
-              <span class="row1">
-                <StatusBadge status={task.status} />
-                <Since since={since} />
-              </span>
-              <span class="row2">{title(task)}</span>
-              <span class="row3">
-                {task.unsafe_sandbox && <span class="unsafe-tag">local · </span>}
-                {task.project} · {task.agent}
-              </span>
-            </a>
-          </li>
-        ))}
-      </ul>
+      {groups.length === 0 && (
+        <p class="muted">
+          No tasks. Press <kbd>n</kbd>.
+        </p>
+      )}
+      {groups.map((group) => (
+        <section key={group.project ?? ""} class={`group ${group.project === null ? "waiting" : ""}`}>
+          <h2>{group.project ?? `Needs you (${group.tasks.length})`}</h2>
+          <ul>
+            {group.tasks.map((entry) => (
+              <TaskRow key={entry.task.id} entry={entry} showProject={group.project === null} />
+            ))}
+          </ul>
+        </section>
+      ))}
     </nav>
+  );
+}
+
+function TaskRow({ entry: { task, since }, showProject }: { entry: TaskEntry; showProject: boolean }) {
+  const r = route.value;
+  const selected = r.page === "task" && r.id === task.id;
+  return (
+    <li>
+      <a
+        href={`/tasks/${encodeURIComponent(task.id)}`}
+        class={`task-row ${needsUser(task.status) ? "needs-user" : ""} ${selected ? "selected" : ""}`}
+        data-task={task.id}
+        data-status={task.status}
+        aria-current={selected ? "page" : undefined}
+        onClick={(e) => {
+          e.preventDefault();
+          navigate({ page: "task", id: task.id, tab: r.page === "task" ? r.tab : "transcript" });
+        }}
+      >
+        <span class="row1">
+          <StatusBadge status={task.status} />
+          <Since since={since} />
+        </span>
+        <span class="row2">{title(task)}</span>
+        <span class="row3">
+          {task.unsafe_sandbox && <span class="unsafe-tag">local · </span>}
+          {showProject && `${task.project} · `}
+          {task.agent} · <code>{task.id}</code>
+        </span>
+      </a>
+    </li>
   );
 }
