@@ -35,6 +35,13 @@ test("a task made in the form runs to its end live: status, transcript, diff and
     await page.locator("#prompt").fill(
       ["#!scripted", "say starting the work", "sleep 1500", "write notes.txt first line\\nsecond line", "say wrote notes.txt", "sleep 1500", "finish"].join("\n"),
     );
+    // An error shows where it happened: under the form, in the server's words.
+    await page.locator("#repo").fill("/no/such/repository");
+    await page.locator("#prompt").press("Control+Enter");
+    const formError = page.locator(".new-task .error");
+    await formError.waitFor();
+    assert.match(await formError.innerText(), /no\/such\/repository/);
+    await screenshot(page, "new-task-error");
     await page.locator("#repo").fill(repo.dir);
     await page.locator("#agent").fill("scripted");
     await page.locator('input[name="sandbox"][value="local"]').check();
@@ -58,6 +65,9 @@ test("a task made in the form runs to its end live: status, transcript, diff and
     // The service raises a notification when a task finishes: a toast in the page.
     await page.getByTestId("toast").filter({ hasText: /finished/i }).first().waitFor({ timeout: 10_000 });
     await screenshot(page, "task-finished");
+
+    await page.getByRole("button", { name: "Sync branch" }).click();
+    await page.locator(".task-head .notice").waitFor();
 
     await page.keyboard.press("2");
     await page.getByTestId("diff-summary").waitFor();

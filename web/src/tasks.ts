@@ -94,16 +94,19 @@ async function flush(): Promise<void> {
   flushing = null;
   const batch = [...pending];
   pending.clear();
+  let failed = false;
   await Promise.all(
     batch.map(async ([id, at]) => {
       try {
         const task = await get<Task>(`/api/tasks/${encodeURIComponent(id)}`);
         put(task, at);
       } catch (err) {
+        failed = true;
         tasksError.value = `reading task ${id}: ${describe(err)}`;
       }
     }),
   );
+  if (!failed) tasksError.value = null;
 }
 
 function put(task: Task, at: number): void {
@@ -134,7 +137,12 @@ export async function startTasks(): Promise<void> {
     stream = new EventStream({
       filter: {},
       after: health.last_seq,
-      onState: (s) => (streamState.value = s),
+      onState: (s) => {
+        streamState.value = s;
+        // An EventSource does not say why it failed: ask, so a lost session shows as
+        // such (the banner) rather than as endless reconnecting.
+        if (s === "reconnecting") get("/api/health").catch(() => {});
+      },
       onEvent: (event) => {
         if (event.task && changesTask(event.kind)) refresh(event.task, Date.parse(event.at) || Date.now());
         for (const l of listeners) l(event);

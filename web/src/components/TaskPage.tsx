@@ -26,6 +26,7 @@ export function TaskPage({ id, tab }: { id: string; tab: TaskTab }) {
   const entry = tasks.value.get(id);
   const error = useSignal<string | null>(null);
   const busy = useSignal<string | null>(null);
+  const notice = useSignal<string | null>(null);
 
   useEffect(() => {
     if (entry) return;
@@ -37,9 +38,10 @@ export function TaskPage({ id, tab }: { id: string; tab: TaskTab }) {
   async function act(what: "stop" | "resume" | "archive" | "sync") {
     busy.value = what;
     error.value = null;
+    notice.value = null;
     try {
       const res = await post<Task | { message?: string }>(`/api/tasks/${encodeURIComponent(id)}/${what}`);
-      if (what === "sync") error.value = null;
+      if (what === "sync") notice.value = (res as { message?: string }).message ?? "synced";
       else putTask(res as Task);
       if (what === "archive") navigate({ page: "home" });
     } catch (err) {
@@ -102,6 +104,11 @@ export function TaskPage({ id, tab }: { id: string; tab: TaskTab }) {
           )}
           {busy.value && <span class="muted">{busy.value}…</span>}
         </div>
+        {notice.value && (
+          <p class="notice" role="status">
+            {notice.value}
+          </p>
+        )}
         {error.value && (
           <p class="error" role="alert">
             {error.value}
