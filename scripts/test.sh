@@ -15,6 +15,8 @@ command -v tmux >/dev/null || need_apt+=(tmux)
 # The browser UI is built with npm and tested in Debian's Chromium.
 command -v npm >/dev/null || need_apt+=(nodejs npm)
 command -v chromium >/dev/null || need_apt+=(chromium)
+# One browser test calls the model proxy from a scripted task with curl.
+command -v curl >/dev/null || need_apt+=(curl)
 if ((${#need_apt[@]})); then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -116,6 +116,11 @@ test("a task waiting for the user stands out, and a message sent with Enter answ
     await page.waitForURL(new RegExp(`/tasks/${busy.id}$`));
     await page.keyboard.press("k");
     await page.waitForURL(new RegExp(`/tasks/${task.id}$`));
+    await page.keyboard.press("?");
+    await page.getByRole("dialog", { name: "Keyboard shortcuts" }).waitFor();
+    await screenshot(page, "keys");
+    await page.keyboard.press("Escape");
+    await page.getByRole("dialog").waitFor({ state: "detached" });
     assert.deepEqual(page.errors, []);
   } finally {
     await c.run();
