@@ -6,7 +6,6 @@ import { startTasks, onEvent } from "./tasks";
 import { loadNotes, receive } from "./notifications";
 import { navigate } from "./router";
 import { startClock } from "./time";
-import { get } from "./api";
 import { dropStreams } from "./events";
 import { shownTranscript } from "./components/Transcript";
 
@@ -34,9 +33,9 @@ async function boot(): Promise<void> {
     if (event.kind === "notification") receive(event, (id) => navigate({ page: "task", id, tab: "transcript" }));
   });
   render(<App />, root);
-  const { last_seq } = await get<{ last_seq: number }>("/api/health");
-  await startTasks();
-  void loadNotes(last_seq);
+  // The notifications up to the stream's cursor; the stream brings the ones after it.
+  const cursor = await startTasks();
+  if (cursor !== null) void loadNotes(cursor);
 }
 
 void boot();

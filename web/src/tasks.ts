@@ -123,7 +123,8 @@ export function putTask(task: Task): void {
 
 let stream: EventStream | null = null;
 
-export async function startTasks(): Promise<void> {
+/** Loads the tasks and follows the stream; answers the cursor it started from (or null). */
+export async function startTasks(): Promise<number | null> {
   try {
     // The cursor first: events after it are streamed, so nothing between the snapshot
     // and the stream is missed (one seen twice only reads its task again).
@@ -148,7 +149,9 @@ export async function startTasks(): Promise<void> {
         for (const l of listeners) l(event);
       },
     });
+    return health.last_seq;
   } catch (err) {
     tasksError.value = `loading the tasks: ${describe(err)}`;
+    return null;
   }
 }
