@@ -37,6 +37,14 @@ test("the printed link signs in, sets the cookie and leaves the address bar with
     await screenshot(signed, "inspector");
     assert.deepEqual(signed.errors, []);
 
+    // The token in the fragment never reaches the server's logs: the page trades it itself.
+    await browser.context.clearCookies();
+    const fragment = await browser.context.newPage();
+    await fragment.goto(`${server.url}/inspector#token=${server.token}`);
+    await fragment.locator('[data-testid="connection"].live').waitFor();
+    assert.equal(fragment.url(), `${server.url}/inspector`);
+    assert.ok((await browser.context.cookies(server.url)).some((k) => k.name.startsWith("plinth_session_")));
+
     // A stale link: the page says so and drops the token too.
     const stale = await browser.context.newPage();
     await browser.context.clearCookies();
