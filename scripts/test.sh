@@ -45,4 +45,4 @@ log "browser UI: unit tests (Vitest)"
 
 log "browser UI: end-to-end in Chromium against the real server (screenshots in target/ui-artifacts)"
 # cargo test built target/debug/plinth, which reads web/dist from disk.
-(cd web && timeout 900 npm run e2e)
+(cd web && timeout 1200 npm run e2e)

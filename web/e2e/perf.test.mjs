@@ -64,7 +64,9 @@ test("the first paint from the local server comes within 300 ms", async () => {
   }
 });
 
-test("a transcript of 10,000 entries is virtualised and scrolls smoothly", async () => {
+// Writing 10,000 entries is 10,000 durable appends, one after the other: about 10 s on an
+// idle machine, a minute when the disk is busy.
+test("a transcript of 10,000 entries is virtualised and scrolls smoothly", { timeout: 600_000 }, async () => {
   const c = cleanup();
   try {
     const server = await startServer();
@@ -78,15 +80,15 @@ test("a transcript of 10,000 entries is virtualised and scrolls smoothly", async
     for (let i = 1; i <= N; i++) lines.push(`say entry ${i}: ${i % 7 === 0 ? "a longer line that wraps ".repeat(8) : "short"}`);
     const started = Date.now();
     const task = await scriptedTask(server, repo, [...lines, "finish"]);
-    await waitForTask(server, task.id, ["finished"], 170_000);
+    await waitForTask(server, task.id, ["finished"], 400_000);
     record("scripted_10000_entries_s", ((Date.now() - started) / 1000).toFixed(1));
 
-    const page = await signedInPage(browser, server, `/tasks/${task.id}`);
     const t0 = Date.now();
+    const page = await signedInPage(browser, server, `/tasks/${task.id}`);
     await page.waitForFunction((n) => window.plinth.transcript().filter((e) => e.type === "message").length >= n, N, {
       timeout: 60_000,
     });
-    record("transcript_10000_load_ms", Date.now() - t0);
+    record("transcript_10000_open_to_loaded_ms", Date.now() - t0);
     const nodes = await page.locator(".entry-wrap").count();
     record("transcript_dom_entries", nodes);
     assert.ok(nodes < 100, `${nodes} entries in the DOM for ${N}`);
