@@ -131,8 +131,13 @@ test("the terminal shows the task's session and what is typed reaches it", async
   const c = cleanup();
   try {
     const { server, repo, browser } = await setup(c);
-    const task = await scriptedTask(server, repo, ["term sh", "expect 42-TYPED", "say the shell ran it", "wait-message", "finish"]);
-    await waitForTask(server, task.id, ["working"]);
+    const task = await scriptedTask(server, repo, ["term sh", "say the terminal is up", "expect 42-TYPED", "say the shell ran it", "wait-message", "finish"]);
+    // Its session exists once the step after `term` has run.
+    const deadline = Date.now() + 20_000;
+    while (!(await api(server, "GET", `/api/events?task=${task.id}&kind=task.transcript`)).some((e) => e.data.text === "the terminal is up")) {
+      assert.ok(Date.now() < deadline, "the scripted task never started its terminal");
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const page = await signedInPage(browser, server, `/tasks/${task.id}/terminal`);
     await page.locator('[data-testid="terminal-state"]', { hasText: "connected" }).waitFor({ timeout: 15_000 });
     await page.locator(".xterm").click();
