@@ -32,6 +32,14 @@ pub fn is_ui_request(method: &Method, uri: &Uri) -> bool {
 
 pub async fn serve(uri: Uri) -> Response {
     let path = uri.path().trim_start_matches('/');
+    // rust-embed keeps debug builds' disk reads inside web/dist; refusing `..` here too
+    // means no build depends on that alone.
+    if path
+        .split('/')
+        .any(|segment| segment == ".." || segment.contains('\\'))
+    {
+        return (StatusCode::NOT_FOUND, "no such file").into_response();
+    }
     if !path.is_empty()
         && let Some(file) = Assets::get(path)
     {
@@ -84,5 +92,23 @@ mod tests {
         assert!(!is_ui_request(&Method::GET, &uri("/api/tasks")));
         assert!(!is_ui_request(&Method::GET, &uri("/api")));
         assert!(!is_ui_request(&Method::POST, &uri("/tasks/t-1")));
+    }
+
+    #[tokio::test]
+    async fn a_path_out_of_the_ui_is_refused_and_a_missing_asset_is_not_the_page() {
+        for path in [
+            "/../Cargo.toml",
+            "/assets/../../Cargo.toml",
+            "/a\\b",
+            "/assets/nope.js",
+        ] {
+            let response = serve(path.parse().unwrap()).await;
+            assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        }
+        // Anything else is the page (or the page saying how to build it).
+        let response = serve("/tasks/t-1".parse().unwrap()).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let kind = response.headers()[header::CONTENT_TYPE].to_str().unwrap();
+        assert!(kind.starts_with("text/html"), "{kind}");
     }
 }
