@@ -7,6 +7,7 @@
 # web/dist/index.html.
 #
 # Usage: scripts/build-web.sh [--quiet]   (--quiet: print nothing unless it fails)
+# Exit status: 0 built or up to date, 3 Node.js/npm missing or too old, 1 the build failed.
 set -euo pipefail
 
 quiet=false
@@ -24,12 +25,12 @@ cd "$web"
 
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "error: building plinth's browser UI needs Node.js (20.19 or later) and npm; install them (Debian: apt-get install nodejs npm, or a newer Node.js) and run again" >&2
-  exit 1
+  exit 3
 fi
 major=$(node -p 'process.versions.node.split(".")[0]')
 if ((major < 20)); then
   echo "error: plinth's browser UI needs Node.js 20.19 or later (Vite's minimum); this is $(node --version)" >&2
-  exit 1
+  exit 3
 fi
 
 run() {
