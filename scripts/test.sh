@@ -12,6 +12,11 @@ command -v git >/dev/null || need_apt+=(git)
 command -v cc >/dev/null || need_apt+=(gcc libc6-dev)
 # Agent hosts drive real tmux sessions.
 command -v tmux >/dev/null || need_apt+=(tmux)
+# The browser UI is built with npm and tested in Debian's Chromium.
+command -v npm >/dev/null || need_apt+=(nodejs npm)
+command -v chromium >/dev/null || need_apt+=(chromium)
+# One browser test calls the model proxy from a scripted task with curl.
+command -v curl >/dev/null || need_apt+=(curl)
 if ((${#need_apt[@]})); then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -23,6 +28,9 @@ log "guest adapters (WebAssembly components)"
 scripts/build-adapters.sh
 scripts/build-examples.sh
 
+log "browser UI (web/: npm ci, then the Vite build the binary serves)"
+scripts/build-web.sh
+
 log "Docker (daemon and base image, for the environment tests)"
 scripts/docker-setup.sh
 
@@ -31,3 +39,10 @@ cargo test --workspace --all-targets --no-fail-fast
 
 log "cargo test (the guest adapters' own logic, on the host)"
 cargo test --manifest-path actors/adapters/Cargo.toml --no-fail-fast
+
+log "browser UI: unit tests (Vitest)"
+(cd web && npm test)
+
+log "browser UI: end-to-end in Chromium against the real server (screenshots in target/ui-artifacts)"
+# cargo test built target/debug/plinth, which reads web/dist from disk.
+(cd web && timeout 1200 npm run e2e)

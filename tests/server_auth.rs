@@ -22,7 +22,7 @@ async fn every_route_refuses_a_request_without_the_token() {
     let server = home.serve();
     for (method, path) in ROUTES
         .iter()
-        .chain(&[("GET", "/no/such/route"), ("GET", "/")])
+        .chain(&[("GET", "/api/no/such/route"), ("POST", "/")])
     {
         let res = request(&server, method, path).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{method} {path}");
@@ -126,10 +126,45 @@ async fn a_browser_exchanges_the_token_once_for_a_cookie() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
 
+    // A wrong token gets no cookie; the page loads and tells the user (it holds no secrets).
     let wrong = no_redirects
         .get(format!("{}/?token={}", server.url, "f".repeat(48)))
         .send()
         .await
         .unwrap();
-    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.status(), StatusCode::OK);
+    assert!(wrong.headers().get("set-cookie").is_none());
+}
+
+#[tokio::test]
+async fn the_page_and_its_files_load_without_the_token_but_the_api_does_not() {
+    let home = Home::new();
+    let server = home.serve();
+    for path in ["/", "/tasks/some-task", "/inspector"] {
+        let res = request(&server, "GET", path).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "GET {path}");
+        let kind = res.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(kind.starts_with("text/html"), "GET {path}: {kind}");
+    }
+    let res = request(&server, "GET", "/assets/no-such-bundle.js")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::NOT_FOUND,
+        "a missing bundle is not the page"
+    );
+    let res = request(&server, "GET", "/")
+        .header("host", format!("rebound.example:{}", server.port()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "the Host check still applies"
+    );
+    let res = request(&server, "GET", "/api/tasks").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }

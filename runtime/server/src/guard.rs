@@ -1,6 +1,8 @@
 //! The one gate in front of every route: the `Host` must be ours (DNS rebinding), a browser's
 //! `Origin` must be ours (cross-site requests and WebSockets), and the caller must hold the
 //! token, as a bearer header or as the session cookie a browser got by presenting it once.
+//! The one exception to the token: GETs outside `/api/`, the browser UI's page and files,
+//! which hold no secrets (the page signs in, then calls the API like anyone else).
 //!
 //! It is a layer over the whole router, fallback included, so a new route cannot forget it.
 
@@ -101,6 +103,11 @@ pub async fn check(State(guard): State<Arc<Guard>>, req: Request, next: Next) ->
     }
     if let Some(response) = sign_in_by_link(&guard, &req) {
         return response;
+    }
+    // The UI's page and files hold no secrets: a browser without the cookie loads them and
+    // the page tells the user to sign in. Its API calls still meet the check above.
+    if crate::routes::ui::is_ui_request(req.method(), req.uri()) {
+        return next.run(req).await;
     }
     ApiError::new(StatusCode::UNAUTHORIZED, "missing or wrong access token")
         .with_hint("send `Authorization: Bearer TOKEN` (the token is in $PLINTH_HOME/server.json), or open the URL `plinth` printed")

@@ -11,6 +11,7 @@ mod task_git;
 mod tasks;
 mod terminal;
 mod ttyd;
+pub mod ui;
 
 use std::sync::Arc;
 
@@ -78,9 +79,18 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tasks/{id}/terminal", get(terminal::attach))
         .route("/api/tasks/{id}/ttyd/{session}/", get(ttyd::proxy))
         .route("/api/tasks/{id}/ttyd/{session}/{*rest}", get(ttyd::proxy))
-        .fallback(not_found)
+        .fallback(fallback)
         .with_state(state)
         .layer(middleware::from_fn_with_state(guard, guard::check))
+}
+
+/// Outside `/api/`, a GET is the browser UI's (its files, or its page for its own routes).
+async fn fallback(method: axum::http::Method, uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if ui::is_ui_request(&method, &uri) {
+        return ui::serve(uri).await;
+    }
+    not_found(uri).await.into_response()
 }
 
 async fn not_found(uri: axum::http::Uri) -> ApiError {

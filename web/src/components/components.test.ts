@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { lineClass } from "./DiffView";
+import { treeOrder } from "./Inspector";
+import { title } from "./TaskList";
+import type { ActorInfo, Task } from "../types";
+
+describe("lineClass", () => {
+  it("colours a unified diff by line", () => {
+    expect(lineClass("+++ b/a.txt")).toBe("d-file");
+    expect(lineClass("@@ -1 +1 @@")).toBe("d-hunk");
+    expect(lineClass("+added")).toBe("d-add");
+    expect(lineClass("-removed")).toBe("d-del");
+    expect(lineClass(" context")).toBe("");
+  });
+});
+
+describe("treeOrder", () => {
+  const actor = (id: number, parent: number | null) => ({ id, parent, name: `a${id}` }) as ActorInfo;
+  it("lists the tree depth first, children by id, orphans at the top level", () => {
+    const rows = treeOrder([actor(4, 2), actor(2, null), actor(3, 2), actor(1, null), actor(5, 3), actor(9, 77)]);
+    expect(rows.map((r) => [r.actor.id, r.depth])).toEqual([
+      [1, 0],
+      [2, 0],
+      [3, 1],
+      [5, 2],
+      [4, 1],
+      [9, 0],
+    ]);
+  });
+});
+
+describe("title", () => {
+  it("is the prompt's first line that is not a shebang or a comment", () => {
+    expect(title({ id: "x", prompt: "#!scripted\n# why\nsay hi\nfinish" } as Task)).toBe("say hi");
+    expect(title({ id: "x", prompt: "Fix the bug\nin main" } as Task)).toBe("Fix the bug");
+    expect(title({ id: "x", prompt: "  " } as Task)).toBe("x");
+  });
+});

@@ -1,0 +1,73 @@
+// The shapes the API answers with (docs/architecture.md lists them).
+
+export interface PlinthEvent {
+  seq: number;
+  kind: string;
+  task: string | null;
+  at: string;
+  data: any;
+}
+
+export type TaskStatus =
+  | "starting"
+  | "working"
+  | "waiting-for-user"
+  | "idle"
+  | "stopped"
+  | "finished"
+  | "failed";
+
+export interface Task {
+  id: string;
+  prompt: string;
+  agent: string;
+  status: TaskStatus | string;
+  lifecycle: string;
+  agent_status: string | null;
+  detail: string | null;
+  failure: string | null;
+  project: string;
+  project_path: string;
+  base_branch: string;
+  branch: string;
+  sandbox: "docker" | "local";
+  unsafe_sandbox: boolean;
+  archived: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Project {
+  id: string;
+  name: string;
+  path: string;
+  added_at: string;
+}
+
+export interface ActorInfo {
+  id: number;
+  name: string;
+  kind: string;
+  parent: number | null;
+  state: string;
+  mailbox: number;
+  handled: number;
+  restarts: number;
+  last_error: string | null;
+  started_at: number;
+  uptime_ms: number;
+  in_flight: string | null;
+}
+
+export interface Diff {
+  task: string;
+  source: string;
+  base: string;
+  head: string | null;
+  files_changed: number;
+  insertions: number;
+  deletions: number;
+  files: { path: string; insertions: number; deletions: number; binary: boolean }[];
+  diff: string;
+  truncated: boolean;
+}
