@@ -174,6 +174,21 @@ async fn claude_code_writes_and_commits_a_file_and_its_branch_comes_back() {
         tools.iter().any(|t| t["data"]["name"] == "Write"),
         "{tools:#?}"
     );
+    // Each tool's result is recorded with the model's id for its call, for the UI to fold.
+    let results: Vec<Value> = events(&server, &id, "task.transcript")
+        .await
+        .into_iter()
+        .filter(|e| e["data"]["data"]["tool_use_id"].is_string())
+        .collect();
+    for tool in &tools {
+        let call = &tool["data"]["tool_id"];
+        assert!(
+            results
+                .iter()
+                .any(|r| &r["data"]["data"]["tool_use_id"] == call),
+            "no result for {call}: {results:#?}"
+        );
+    }
 
     // The real key went upstream, and only there.
     let requests = mock.requests();

@@ -52,4 +52,20 @@ describe("Transcript", () => {
     expect(t.apply(ev("task.log", { message: "x" }))).toBe(false);
     expect(t.entries).toHaveLength(0);
   });
+  it("folds a finished tool's result under its call, by the call's id", () => {
+    const t = new Transcript();
+    t.apply(ev("task.llm.tool", { id: "c1", tool_id: "tu1", name: "Bash", input: { command: "echo 42" } }));
+    t.apply(ev("task.llm.tool", { id: "c1", tool_id: "tu2", name: "Bash", input: { command: "echo 43" } }));
+    t.apply(ev("task.transcript", { role: "tool", tool: "Bash", text: "Bash: echo 42", data: { command: "echo 42" } }));
+    t.apply(ev("task.transcript", { role: "tool", tool: "Bash", text: "Bash → 43", data: { tool_use_id: "tu2", result: "43" } }));
+    t.apply(ev("task.transcript", { role: "tool", tool: "Bash", text: "Bash → 42", data: { tool_use_id: "tu1", result: "42" } }));
+    expect(t.entries).toHaveLength(2);
+    expect(t.entries[0]).toMatchObject({ type: "tool", summary: "Bash: echo 42", result: "42" });
+    expect(t.entries[1]).toMatchObject({ type: "tool", result: "43" });
+    // Without a model call to match (no proxy events), the latest call of that tool.
+    t.apply(ev("task.transcript", { role: "tool", tool: "Read", text: "Read: a.txt", data: { file_path: "a.txt" } }));
+    t.apply(ev("task.transcript", { role: "tool", tool: "Read", text: "Read → x", data: { tool_use_id: "tu9", result: "x" } }));
+    expect(t.entries).toHaveLength(3);
+    expect(t.entries[2]).toMatchObject({ name: "Read", result: "x" });
+  });
 });

@@ -28,6 +28,10 @@ export class Transcript {
   private streams = new Map<string, number>();
   /** Tool calls from the model not yet matched by the adapter's entry, by tool name. */
   private openTools = new Map<string, number[]>();
+  /** Tool entries by the model's call id (`toolu_…`), for their results. */
+  private toolsById = new Map<string, number>();
+  /** The latest tool entry of each tool, for a result that names no known call. */
+  private lastTool = new Map<string, number>();
   private lastStatus = "";
 
   /** Applies one event; true when the entries changed. */
@@ -69,6 +73,8 @@ export class Transcript {
         const list = this.openTools.get(name) ?? [];
         list.push(this.entries.length);
         this.openTools.set(name, list);
+        if (d.tool_id) this.toolsById.set(String(d.tool_id), this.entries.length);
+        this.lastTool.set(name, this.entries.length);
         this.entries.push({ type: "tool", key, name, summary: summarize(d.input), input: d.input ?? null, result: null });
         return true;
       }
@@ -107,6 +113,17 @@ export class Transcript {
     if (role === "tool") {
       const name = String(d.tool ?? "tool");
       const result = toolResult(d.data);
+      if (isResultOnly(d.data)) {
+        // A tool's result, recorded when it finished: folded under its call.
+        const at = this.toolsById.get(String(d.data.tool_use_id)) ?? this.lastTool.get(name);
+        const entry = at === undefined ? undefined : this.entries[at];
+        if (at !== undefined && entry?.type === "tool" && entry.result === null) {
+          this.entries[at] = { ...entry, result };
+          return true;
+        }
+        this.entries.push({ type: "tool", key, name, summary: text, input: null, result });
+        return true;
+      }
       const open = this.openTools.get(name);
       if (open && open.length) {
         const at = open.shift()!;
@@ -116,6 +133,7 @@ export class Transcript {
           return true;
         }
       }
+      this.lastTool.set(name, this.entries.length);
       this.entries.push({ type: "tool", key, name, summary: text, input: d.data ?? null, result });
       return true;
     }
@@ -134,6 +152,11 @@ export class Transcript {
     this.entries.push({ type: "message", key, role, text, streaming: false });
     return true;
   }
+}
+
+/** An adapter's entry that carries only a finished tool's result (`{tool_use_id, result}`). */
+function isResultOnly(data: any): boolean {
+  return !!data && typeof data === "object" && "tool_use_id" in data && "result" in data;
 }
 
 /** A tool's result, where the adapter recorded one with its call. */

@@ -156,7 +156,14 @@ fn on_hook(saved: &mut Saved, hook: Hook, out: &mut Vec<Effect>) {
                 set_phase(saved, Phase::Working, &format!("running {tool}"), out);
             }
         }
-        Hook::PostToolUse { .. } => {
+        Hook::PostToolUse { tool, id, response } => {
+            // The result, for the UI to fold under its call (matched by the call's id).
+            out.push(Effect::Transcript {
+                role: Role::Tool,
+                text: tool_use::result_summary(&tool, &response),
+                tool: Some(tool),
+                data: Some(tool_use::result_data(&id, &response)),
+            });
             saved.turn_active = true;
             set_phase(saved, Phase::Working, "thinking", out);
         }

@@ -16,6 +16,9 @@ pub enum Hook {
     },
     PostToolUse {
         tool: String,
+        /// The model's id for the call (`toolu_…`), when Claude Code sends it.
+        id: String,
+        response: Value,
     },
     Notification {
         kind: String,
@@ -66,6 +69,8 @@ impl Hook {
             },
             "PostToolUse" => Hook::PostToolUse {
                 tool: text("tool_name"),
+                id: text("tool_use_id"),
+                response: fields.get("tool_response").cloned().unwrap_or(Value::Null),
             },
             "Notification" => Hook::Notification {
                 kind: text("notification_type"),
@@ -176,6 +181,21 @@ mod tests {
         assert_eq!(
             Hook::parse("PreCompact", "{}"),
             Hook::Other("PreCompact".into())
+        );
+    }
+
+    #[test]
+    fn a_tool_result_is_read_with_its_call_id() {
+        assert_eq!(
+            Hook::parse(
+                "PostToolUse",
+                r#"{"tool_name":"Bash","tool_use_id":"toolu_1","tool_response":{"stdout":"hi"}}"#
+            ),
+            Hook::PostToolUse {
+                tool: "Bash".into(),
+                id: "toolu_1".into(),
+                response: json!({"stdout": "hi"})
+            }
         );
     }
 

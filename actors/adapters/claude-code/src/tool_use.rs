@@ -3,6 +3,8 @@
 
 use serde_json::{Map, Value};
 
+/// A tool's result longer than this is cut.
+const MAX_RESULT_CHARS: usize = 4000;
 /// Strings in the input longer than this are cut.
 const MAX_STRING_CHARS: usize = 2000;
 /// An input still larger than this once strings are cut is replaced by a note of its size.
@@ -54,6 +56,47 @@ pub fn data(input: &Value) -> String {
     serde_json::json!({ "truncated": true, "bytes": text.len() }).to_string()
 }
 
+/// A tool's result as data for the UI to fold under its call: `{tool_use_id, result}`,
+/// the result as text (a command's output, a file's text) cut to a few thousand characters.
+pub fn result_data(id: &str, response: &Value) -> String {
+    serde_json::json!({ "tool_use_id": id, "result": result_text(response) }).to_string()
+}
+
+/// The first line of a result, for the entry's one-line text.
+pub fn result_summary(tool: &str, response: &Value) -> String {
+    let text = result_text(response);
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let line: String = line.chars().take(MAX_SUMMARY_CHARS).collect();
+    let tool = if tool.is_empty() { "tool" } else { tool };
+    if line.is_empty() {
+        format!("{tool} done")
+    } else {
+        format!("{tool} → {line}")
+    }
+}
+
+fn result_text(response: &Value) -> String {
+    let text = match response {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        // A command's output, as a terminal would show it.
+        Value::Object(fields) if fields.contains_key("stdout") => {
+            let part = |key: &str| fields.get(key).and_then(Value::as_str).unwrap_or("");
+            [part("stdout"), part("stderr")]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+        other => serde_json::to_string_pretty(other).unwrap_or_default(),
+    };
+    if text.chars().count() <= MAX_RESULT_CHARS {
+        return text;
+    }
+    let kept: String = text.chars().take(MAX_RESULT_CHARS).collect();
+    format!("{kept}… ({} chars)", text.chars().count())
+}
+
 fn shrink(value: &Value) -> Value {
     match value {
         Value::String(s) if s.chars().count() > MAX_STRING_CHARS => {
@@ -103,6 +146,23 @@ mod tests {
         assert!(content.len() < 2100);
         let v: Value = serde_json::from_str(&data(&json!("bare"))).unwrap();
         assert_eq!(v, json!({"input": "bare"}));
+    }
+
+    #[test]
+    fn a_result_is_text_with_its_call_id_and_cut_when_long() {
+        let v: Value = serde_json::from_str(&result_data(
+            "toolu_1",
+            &json!({"stdout": "42\n", "stderr": "warn", "interrupted": false}),
+        ))
+        .unwrap();
+        assert_eq!(v, json!({"tool_use_id": "toolu_1", "result": "42\n\nwarn"}));
+        let v: Value = serde_json::from_str(&result_data("t", &json!("z".repeat(9000)))).unwrap();
+        assert!(v["result"].as_str().unwrap().ends_with("… (9000 chars)"));
+        assert_eq!(
+            result_summary("Bash", &json!({"stdout": "\n42\n"})),
+            "Bash → 42"
+        );
+        assert_eq!(result_summary("Write", &Value::Null), "Write done");
     }
 
     #[test]
