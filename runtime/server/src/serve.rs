@@ -176,6 +176,9 @@ pub async fn serve(
         terminals: routes::terminal_slots(),
         ttyd: ttyd.clone(),
     };
+    // Installed before the server file says the server is up: a SIGTERM sent as soon as a
+    // client sees that file must stop the server cleanly, not by the signal's default.
+    let stop_signal = stop_signal();
     let server_file = ServerFile {
         url: format!("http://{}", url_host(local)),
         token: token.token().to_string(),
@@ -193,7 +196,7 @@ pub async fn serve(
         let shutdown = shutdown.clone();
         async move {
             let reason = tokio::select! {
-                _ = stop_signal() => Stopped::Signal,
+                _ = stop_signal => Stopped::Signal,
                 exit = kernel.root_exited() => Stopped::RootFailed(match exit {
                     Exit::Failed(reason) => reason,
                     other => format!("the root supervisor stopped ({other:?})"),
@@ -273,18 +276,23 @@ pub async fn serve(
     Ok(reason)
 }
 
-async fn stop_signal() {
+/// Waits for SIGINT or SIGTERM. The handlers are installed when this is called, not when
+/// the future is first polled.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut int), Ok(mut term)) = (
+    let handlers = (
         signal(SignalKind::interrupt()),
         signal(SignalKind::terminate()),
-    ) else {
-        // Without signal handlers the process can still be stopped by default actions.
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = int.recv() => {}
-        _ = term.recv() => {}
+    );
+    async move {
+        let (Ok(mut int), Ok(mut term)) = handlers else {
+            // Without signal handlers the process can still be stopped by default actions.
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
     }
 }
 
