@@ -125,18 +125,7 @@ impl Drop for Call {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Mutex;
-
-    #[derive(Default)]
-    struct Recorder(Mutex<Vec<ProxyEvent>>);
-    impl ProxyHost for Recorder {
-        fn authorize(&self, _: &str, _: &str) -> bool {
-            true
-        }
-        fn event(&self, _: &str, event: ProxyEvent) {
-            self.0.lock().unwrap().push(event);
-        }
-    }
+    use crate::llm_proxy::host::Recorder;
 
     fn finished(events: &[ProxyEvent]) -> Vec<&ProxyEvent> {
         events

@@ -344,20 +344,9 @@ fn merge_usage(call: &mut Call, usage: &UsageData) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::llm_proxy::host::ProxyHost;
+    use crate::llm_proxy::host::Recorder;
     use serde_json::json;
-    use std::sync::{Arc, Mutex};
-
-    #[derive(Default)]
-    struct Recorder(Mutex<Vec<ProxyEvent>>);
-    impl ProxyHost for Recorder {
-        fn authorize(&self, _: &str, _: &str) -> bool {
-            true
-        }
-        fn event(&self, _: &str, event: ProxyEvent) {
-            self.0.lock().unwrap().push(event);
-        }
-    }
+    use std::sync::Arc;
 
     fn feed(reader: &mut ReplyReader, call: &mut Call, events: &[Value]) {
         for data in events {
