@@ -7,7 +7,7 @@
 //! misses none (a missed `Stop` would lose the turn's reply and leave the status to the
 //! screen) and gets them before anything sent later.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use plinth_kernel::ChildRef;
@@ -28,7 +28,7 @@ pub struct Hosts<H = ChildRef<AgentHost>> {
 
 struct Inner<H> {
     running: HashMap<String, H>,
-    held: HashMap<String, Vec<Signal>>,
+    held: HashMap<String, VecDeque<Signal>>,
 }
 
 impl<H> Default for Hosts<H> {
@@ -59,7 +59,7 @@ impl<H: Clone> Hosts<H> {
     /// Registers the host of task `id`, unless signals are held for it: then they are
     /// returned, oldest first, for the caller to hand over before trying again (signals
     /// keep being held until the host is registered, so none overtakes another).
-    pub fn register(&self, id: &str, host: H) -> Result<(), Vec<Signal>> {
+    pub fn register(&self, id: &str, host: H) -> Result<(), VecDeque<Signal>> {
         let mut inner = self.lock();
         match inner.held.remove(id) {
             Some(held) if !held.is_empty() => Err(held),
@@ -92,9 +92,9 @@ impl<H: Clone> Hosts<H> {
         if starting {
             let held = inner.held.entry(id.to_string()).or_default();
             if held.len() == HELD_MAX {
-                held.remove(0);
+                held.pop_front();
             }
-            held.push(signal);
+            held.push_back(signal);
         }
         None
     }
@@ -104,9 +104,9 @@ impl<H: Clone> Hosts<H> {
 mod tests {
     use super::*;
 
-    fn ticks(signals: &[Signal]) -> Vec<u64> {
+    fn ticks<'a>(signals: impl IntoIterator<Item = &'a Signal>) -> Vec<u64> {
         signals
-            .iter()
+            .into_iter()
             .map(|s| match s {
                 Signal::Tick(n) => *n,
                 _ => panic!("not a tick"),

@@ -386,7 +386,7 @@ async fn launch(deps: &TaskServiceDeps, task: &Task) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     // What arrived for the task while its host was on its way goes first, in order.
-    let mut held = Vec::new();
+    let mut held = std::collections::VecDeque::new();
     loop {
         for signal in held {
             if let Err(err) = host.send(Deliver(signal)).await {
