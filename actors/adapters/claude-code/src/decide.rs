@@ -60,12 +60,7 @@ pub fn on_signal(saved: &mut Saved, signal: &Signal) -> Vec<Effect> {
             if !saved.llm_in_flight.contains(&call.id) {
                 saved.llm_in_flight.push(call.id.clone());
             }
-            // The proxy's signals can come after the screen already showed the dialog that
-            // followed the call; only an answer (a tool's end, a prompt, the screen) ends a
-            // wait.
-            if saved.phase != Phase::WaitingForUser {
-                set_phase(saved, Phase::Working, "thinking", &mut out);
-            }
+            working_unless_waiting(saved, "thinking", &mut out);
         }
         Signal::LlmCallFinished(result) => {
             saved.llm_in_flight.retain(|id| id != &result.id);
@@ -149,12 +144,7 @@ fn on_hook(saved: &mut Saved, hook: Hook, out: &mut Vec<Effect>) {
                 tool: Some(tool.clone()),
                 data: Some(tool_use::data(&input)),
             });
-            // Claude Code posts this hook before it asks for the tool's permission, and the
-            // post can land after the screen showed the dialog: it does not end the wait (the
-            // tool's PostToolUse, a prompt or a model call does).
-            if saved.phase != Phase::WaitingForUser {
-                set_phase(saved, Phase::Working, &format!("running {tool}"), out);
-            }
+            working_unless_waiting(saved, &format!("running {tool}"), out);
         }
         Hook::PostToolUse { tool, id, response } => {
             // The result, for the UI to fold under its call (matched by the call's id).
@@ -274,6 +264,16 @@ pub fn on_screen(saved: &mut Saved, text: &str) -> Vec<Effect> {
         saved.idle_ticks = 0;
     }
     out
+}
+
+/// Working, unless a dialog waits for the user. The signals that call this can land after
+/// the screen showed the dialog they preceded (Claude Code posts `PreToolUse` before it asks
+/// for the tool's permission; the proxy's model-call signals travel apart from the screen):
+/// only an answer ends a wait — the tool's `PostToolUse`, a prompt, or the dialog gone.
+fn working_unless_waiting(saved: &mut Saved, detail: &str, out: &mut Vec<Effect>) {
+    if saved.phase != Phase::WaitingForUser {
+        set_phase(saved, Phase::Working, detail, out);
+    }
 }
 
 /// Blocked on the user: the status says why, and a notification is raised once, when the
