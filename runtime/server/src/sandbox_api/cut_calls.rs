@@ -42,13 +42,16 @@ pub async fn close(store: &Store) -> Result<usize, CloseError> {
     for call in &open {
         *left.entry(&call.task).or_default() += 1;
     }
-    for call in &open {
-        let count = left.get_mut(call.task.as_str()).expect("counted above");
-        *count -= 1;
-        store
-            .append(NewEvent::new("task.llm.finished", closing(call, *count)).for_task(&call.task))
-            .await?;
-    }
+    let closings = open
+        .iter()
+        .map(|call| {
+            let count = left.get_mut(call.task.as_str()).expect("counted above");
+            *count -= 1;
+            NewEvent::new("task.llm.finished", closing(call, *count)).for_task(&call.task)
+        })
+        .collect();
+    // One commit for them all.
+    store.append_all(closings).await?;
     store.set_cursor(CURSOR, store.last_seq()).await?;
     Ok(open.len())
 }
