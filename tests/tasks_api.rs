@@ -136,6 +136,56 @@ async fn a_task_survives_a_killed_server_and_finishes_after_the_restart() {
 }
 
 #[tokio::test]
+async fn the_time_in_a_status_survives_a_restart_that_rewrites_the_task() {
+    let home = Home::new();
+    let server = home.serve();
+    let repo = repository();
+    let task = scripted(
+        &server,
+        repo.path(),
+        "#!scripted\nsay which colour?\nwait-message\nfinish",
+        "local",
+    )
+    .await;
+    let id = task["id"].as_str().unwrap().to_string();
+    assert_eq!(task["status_since"], task["created_at"], "{task}");
+    let waiting = wait_for(&server, &id, Duration::from_secs(30), |t| {
+        t["status"] == "waiting-for-user"
+    })
+    .await;
+    assert!(time(&waiting, "status_since") > time(&task, "status_since"));
+    server.kill9();
+
+    // The resumed agent says again that it waits: the record is rewritten (updated_at
+    // moves), the status is the same, so the time in it still counts from the first wait.
+    let server = home.serve();
+    let again = wait_for(&server, &id, Duration::from_secs(30), |t| {
+        t["status"] == "waiting-for-user" && t["updated_at"] != waiting["updated_at"]
+    })
+    .await;
+    assert_eq!(again["status_since"], waiting["status_since"], "{again}");
+
+    server
+        .post(&format!("/api/tasks/{id}/messages"))
+        .json(&json!({"text": "blue"}))
+        .send()
+        .await
+        .unwrap();
+    let done = wait_for(&server, &id, Duration::from_secs(30), |t| {
+        t["status"] == "finished"
+    })
+    .await;
+    assert!(time(&done, "status_since") > time(&waiting, "status_since"));
+}
+
+fn time(task: &Value, field: &str) -> chrono::DateTime<chrono::Utc> {
+    task[field]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("{field} is not a time in {task}"))
+}
+
+#[tokio::test]
 async fn a_message_sent_while_the_task_starts_waits_for_its_agent() {
     let home = Home::new();
     let server = home.serve();

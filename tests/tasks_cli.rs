@@ -58,10 +58,11 @@ fn task_commands_start_list_show_log_and_archive_a_task() {
 
     let list = home.run(&["task", "list"]);
     let text = stdout(&list);
-    for word in ["ID", "STATUS", &id, "finished", "scripted", "local!"] {
+    for word in ["ID", "STATUS", "FOR", &id, "finished", "scripted", "local!"] {
         assert!(text.contains(word), "{word} in:\n{text}");
     }
     let shown = stdout(&home.run(&["task", "show", &id]));
+    assert!(shown.contains("finished (for "), "{shown}");
     assert!(shown.contains("local mode (unsafe)"), "{shown}");
     assert!(shown.contains(&format!("plinth/{id}")), "{shown}");
 

@@ -109,7 +109,11 @@ fn task_records_keep_their_stored_shape() {
         "created_at": "2026-11-26T10:00:00Z",
         "updated_at": "2026-11-26T10:05:00Z"
     });
-    check_frozen::<TaskRecord>(&frozen_dir(), &[(1, v1)]).unwrap_or_else(|e| panic!("{e}"));
+    let mut v2 = v1.clone();
+    v2["version"] = json!("2");
+    v2["status_since"] = json!("2026-11-26T10:03:00Z");
+    check_frozen::<TaskRecord>(&frozen_dir(), &[(1, v1), (2, v2)])
+        .unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]

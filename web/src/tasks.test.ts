@@ -1,28 +1,23 @@
 import { describe, expect, it } from "vitest";
-import { changesTask, groupTasks, nextEntry, shownOrder, sortTasks } from "./tasks";
+import { changesTask, groupTasks, entryOf, shownOrder, sortTasks } from "./tasks";
 import type { Task } from "./types";
 
 const task = (id: string, status: string, created = "2026-01-01T00:00:00Z", project = "p"): Task =>
-  ({ id, status, project, created_at: created, updated_at: "2026-01-01T00:00:10Z" }) as Task;
+  ({ id, status, project, created_at: created, updated_at: "2026-01-01T00:00:10Z", status_since: "2026-01-01T00:00:07Z" }) as Task;
 
-describe("nextEntry", () => {
-  it("starts the time in status at the record's last change", () => {
-    expect(nextEntry(undefined, task("a", "working"), 99).since).toBe(Date.parse("2026-01-01T00:00:10Z"));
-  });
-  it("keeps the time while the status stays and resets it when it moves", () => {
-    const first = nextEntry(undefined, task("a", "working"), 0);
-    expect(nextEntry(first, task("a", "working"), 5000).since).toBe(first.since);
-    expect(nextEntry(first, task("a", "waiting-for-user"), 5000).since).toBe(5000);
+describe("entryOf", () => {
+  it("counts the time in status from when the server saw the status change, not the last update", () => {
+    expect(entryOf(task("a", "working")).since).toBe(Date.parse("2026-01-01T00:00:07Z"));
   });
 });
 
 describe("sortTasks", () => {
   it("puts the tasks that need the user first, then the running ones, newest first", () => {
     const list = [
-      nextEntry(undefined, task("done", "finished", "2026-01-03T00:00:00Z"), 0),
-      nextEntry(undefined, task("old-run", "working", "2026-01-01T00:00:00Z"), 0),
-      nextEntry(undefined, task("new-run", "working", "2026-01-02T00:00:00Z"), 0),
-      nextEntry(undefined, task("wait", "waiting-for-user", "2026-01-01T00:00:00Z"), 0),
+      entryOf(task("done", "finished", "2026-01-03T00:00:00Z")),
+      entryOf(task("old-run", "working", "2026-01-01T00:00:00Z")),
+      entryOf(task("new-run", "working", "2026-01-02T00:00:00Z")),
+      entryOf(task("wait", "waiting-for-user", "2026-01-01T00:00:00Z")),
     ];
     expect(sortTasks(list).map((e) => e.task.id)).toEqual(["wait", "new-run", "old-run", "done"]);
   });
@@ -41,10 +36,10 @@ describe("changesTask", () => {
 describe("groupTasks", () => {
   it("puts the waiting tasks of every project first, then each project's by name", () => {
     const list = [
-      nextEntry(undefined, task("b-run", "working", "2026-01-02T00:00:00Z", "beta"), 0),
-      nextEntry(undefined, task("a-done", "finished", "2026-01-03T00:00:00Z", "alpha"), 0),
-      nextEntry(undefined, task("b-wait", "waiting-for-user", "2026-01-01T00:00:00Z", "beta"), 0),
-      nextEntry(undefined, task("a-run", "working", "2026-01-01T00:00:00Z", "alpha"), 0),
+      entryOf(task("b-run", "working", "2026-01-02T00:00:00Z", "beta")),
+      entryOf(task("a-done", "finished", "2026-01-03T00:00:00Z", "alpha")),
+      entryOf(task("b-wait", "waiting-for-user", "2026-01-01T00:00:00Z", "beta")),
+      entryOf(task("a-run", "working", "2026-01-01T00:00:00Z", "alpha")),
     ];
     const groups = groupTasks(list);
     expect(groups.map((g) => [g.project, g.tasks.map((e) => e.task.id)])).toEqual([

@@ -17,11 +17,10 @@ export function needsUser(status: string): boolean {
   return status === "waiting-for-user";
 }
 
-/** The next entry for `task`, keeping `since` while the status stays the same. */
-export function nextEntry(prev: TaskEntry | undefined, task: Task, at: number): TaskEntry {
-  if (prev && prev.task.status === task.status) return { task, since: prev.since };
-  if (!prev) return { task, since: Date.parse(task.updated_at) || at };
-  return { task, since: at };
+/** The list's entry for `task`: the time in its status counts from when the server saw it
+ * change, so a reload or a second tab shows the same time. */
+export function entryOf(task: Task): TaskEntry {
+  return { task, since: Date.parse(task.status_since) };
 }
 
 /** Tasks that need the user first, then running ones, then the rest; newest first within. */
@@ -80,11 +79,11 @@ export function onEvent(listener: Listener): () => void {
   return () => listeners.delete(listener);
 }
 
-const pending = new Map<string, number>();
+const pending = new Set<string>();
 let flushing: ReturnType<typeof setTimeout> | null = null;
 
-function refresh(id: string, at: number): void {
-  pending.set(id, Math.max(at, pending.get(id) ?? 0));
+function refresh(id: string): void {
+  pending.add(id);
   if (flushing) return;
   // Coalesce a burst (a task's status and its record change together) into one read.
   flushing = setTimeout(flush, 50);
@@ -96,10 +95,9 @@ async function flush(): Promise<void> {
   pending.clear();
   let failed = false;
   await Promise.all(
-    batch.map(async ([id, at]) => {
+    batch.map(async (id) => {
       try {
-        const task = await get<Task>(`/api/tasks/${encodeURIComponent(id)}`);
-        put(task, at);
+        putTask(await get<Task>(`/api/tasks/${encodeURIComponent(id)}`));
       } catch (err) {
         failed = true;
         tasksError.value = `reading task ${id}: ${describe(err)}`;
@@ -109,16 +107,12 @@ async function flush(): Promise<void> {
   if (!failed) tasksError.value = null;
 }
 
-function put(task: Task, at: number): void {
+/** Puts a task the page just read, made or changed, without waiting for its event. */
+export function putTask(task: Task): void {
   const next = new Map(tasks.value);
   if (task.archived) next.delete(task.id);
-  else next.set(task.id, nextEntry(next.get(task.id), task, at));
+  else next.set(task.id, entryOf(task));
   tasks.value = next;
-}
-
-/** Puts a task the page just made or changed, without waiting for its event. */
-export function putTask(task: Task): void {
-  put(task, Date.now());
 }
 
 let stream: EventStream | null = null;
@@ -131,7 +125,7 @@ export async function startTasks(): Promise<number | null> {
     const health = await get<{ last_seq: number }>("/api/health");
     const list = await get<Task[]>("/api/tasks");
     const map = new Map<string, TaskEntry>();
-    for (const task of list) map.set(task.id, nextEntry(undefined, task, Date.now()));
+    for (const task of list) map.set(task.id, entryOf(task));
     tasks.value = map;
     tasksError.value = null;
     stream?.close();
@@ -145,7 +139,7 @@ export async function startTasks(): Promise<number | null> {
         if (s === "reconnecting") get("/api/health").catch(() => {});
       },
       onEvent: (event) => {
-        if (event.task && changesTask(event.kind)) refresh(event.task, Date.parse(event.at) || Date.now());
+        if (event.task && changesTask(event.kind)) refresh(event.task);
         for (const l of listeners) l(event);
       },
     });

@@ -35,6 +35,8 @@ export interface Task {
   archived: boolean;
   created_at: string;
   updated_at: string;
+  /** When `status` last changed. */
+  status_since: string;
 }
 
 export interface Project {

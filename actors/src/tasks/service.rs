@@ -258,12 +258,20 @@ impl TaskService {
     }
 
     /// Stores `task` and appends `kind` for it; the cache follows the store.
+    /// Keeps `task` as the latest version of its record, stamping `status_since` when its
+    /// status changed: the one place that sees both the old and the new version.
+    fn remember(&mut self, mut task: Task) -> Task {
+        task.stamp_status_change(self.tasks.get(&task.id));
+        self.tasks.insert(task.id.clone(), task.clone());
+        task
+    }
+
     pub(super) fn save(
         &mut self,
         task: Task,
         kind: &str,
     ) -> ResponseFuture<Result<Task, TaskError>> {
-        self.tasks.insert(task.id.clone(), task.clone());
+        let task = self.remember(task);
         let store = self.deps.store.clone();
         let kind = kind.to_string();
         Box::pin(async move {
@@ -535,6 +543,7 @@ impl TaskService {
             archived: false,
             created_at: now,
             updated_at: now,
+            status_since: now,
         })
     }
 }
@@ -646,7 +655,7 @@ impl Handle<StatusSeen> for TaskService {
             }
         }
         task.updated_at = Utc::now();
-        self.tasks.insert(task.id.clone(), task.clone());
+        let task = self.remember(task);
         // The agent stopped to wait (Claude Code's Stop hook ends a turn in `idle`) or is
         // done: what it committed goes back to the user's repository now.
         if matches!(

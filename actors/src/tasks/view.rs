@@ -31,6 +31,8 @@ pub struct TaskView {
     pub archived: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When `status` last changed.
+    pub status_since: DateTime<Utc>,
 }
 
 impl From<Task> for TaskView {
@@ -54,6 +56,7 @@ impl From<Task> for TaskView {
             archived: task.archived,
             created_at: task.created_at,
             updated_at: task.updated_at,
+            status_since: task.status_since,
         }
     }
 }

@@ -184,7 +184,14 @@ fn show(task: &TaskView, json: bool) {
     }
     let mut rows = vec![
         vec!["id".into(), task.id.clone()],
-        vec!["status".into(), task.status.clone()],
+        vec![
+            "status".into(),
+            format!(
+                "{} (for {})",
+                task.status,
+                age((Utc::now() - task.status_since).num_seconds())
+            ),
+        ],
         vec!["agent".into(), task.agent.clone()],
         vec!["sandbox".into(), sandbox_name(task).into()],
         vec!["branch".into(), task.branch.clone()],
@@ -214,7 +221,7 @@ fn indent(text: &str) -> String {
 
 fn render_list(tasks: &[TaskView]) -> String {
     let mut rows = vec![
-        ["ID", "STATUS", "AGENT", "SANDBOX", "AGE", "PROMPT"]
+        ["ID", "STATUS", "FOR", "AGENT", "SANDBOX", "AGE", "PROMPT"]
             .map(String::from)
             .to_vec(),
     ];
@@ -224,6 +231,7 @@ fn render_list(tasks: &[TaskView]) -> String {
         rows.push(vec![
             task.id.clone(),
             task.status.clone(),
+            age((now - task.status_since).num_seconds()),
             task.agent.clone(),
             if task.unsafe_sandbox {
                 "local!"

@@ -90,10 +90,13 @@ impl Runner {
             }
         }
         if saved.is_some() {
+            // No `starting` on a resume: the task was under way all along, and its status
+            // (and the time the user sees it has been in it) goes on from where it was.
             let at = runner.steps.get(runner.progress.next).map_or(0, |s| s.line);
             caps.log(Level::Info, &format!("scripted: resuming at line {at}"));
+        } else {
+            runner.set_status(Status::Starting, "reading the script", caps);
         }
-        runner.set_status(Status::Starting, "reading the script", caps);
         let halt = runner.advance(None, caps);
         Ok((runner, halt))
     }

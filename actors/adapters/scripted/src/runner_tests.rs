@@ -316,7 +316,8 @@ fn trap_spin_and_grow_are_saved_past_before_they_happen() {
             "save scripted/1 next=2 wait=none done=0 unread=0"
         );
 
-        // The restarted instance goes on after the misbehaving step, without redoing the first.
+        // The restarted instance goes on after the misbehaving step, without redoing the
+        // first, and without saying `starting` again: the task was under way all along.
         let blob = fake.saved.clone().unwrap();
         let mut again = Fake::default();
         let (_, got) = resume(&prompt, &blob, &mut again);
@@ -324,7 +325,6 @@ fn trap_spin_and_grow_are_saved_past_before_they_happen() {
         assert_eq!(
             again.effects(),
             [
-                "status starting: reading the script",
                 "status working: running the script",
                 "transcript agent: after",
                 "status finished: the script ran to its end",
