@@ -224,6 +224,31 @@ test("a reload while the transcript streams loses nothing and shows nothing twic
   }
 });
 
+test("the inspector follows the actor tree live: a task's agent host appears, crashes and is restarted", async () => {
+  const c = cleanup();
+  try {
+    const { server, repo, browser } = await setup(c);
+    const page = await signedInPage(browser, server, "/inspector");
+    const reads = [];
+    page.on("request", (r) => {
+      if (new URL(r.url()).pathname === "/api/actors") reads.push(r.url());
+    });
+    await page.locator('[data-testid="actors"] tr[data-actor]').first().waitFor();
+    // A guest trap kills the agent host; its supervisor starts it again and the script goes on.
+    const task = await scriptedTask(server, repo, ["say hello", "sleep 1500", "trap", "wait-message"]);
+    const row = page.locator(`[data-testid="actors"] tr[data-actor$="/task-${task.id}"]`);
+    await row.waitFor({ timeout: 10_000 });
+    await row.locator("td.warn", { hasText: "1" }).waitFor({ timeout: 15_000 });
+    assert.match(await row.locator(".error-cell").innerText(), /\S/, "the crash shows as its last error");
+    await waitForTask(server, task.id, ["waiting-for-user"]);
+    await screenshot(page, "inspector-restart");
+    assert.equal(reads.length, 0, `the page reads the tree from its stream, opened before; it polled: ${reads}`);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await c.run();
+  }
+});
+
 test("the pages fit a phone's width: no sideways scrolling, the task page has a way back", async () => {
   const c = cleanup();
   try {

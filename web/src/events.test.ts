@@ -1,19 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
-import { Cursor, EventStream, backoff, streamUrl, type EventSourceLike } from "./events";
+import { Cursor, EventStream, backoff, streamUrl } from "./events";
+import { recordingOpen } from "./fake-source";
 
-class FakeSource implements EventSourceLike {
-  onopen: ((ev: any) => void) | null = null;
-  onmessage: ((ev: { data: string }) => void) | null = null;
-  onerror: ((ev: any) => void) | null = null;
-  closed = false;
-  constructor(readonly url: string) {}
-  close() {
-    this.closed = true;
-  }
-  send(seq: number) {
-    this.onmessage?.({ data: JSON.stringify({ seq, kind: "k", task: null, at: "", data: {} }) });
-  }
-}
+const event = (seq: number) => ({ seq, kind: "k", task: null, at: "", data: {} });
 
 describe("Cursor", () => {
   it("accepts each sequence number once, in increasing order", () => {
@@ -44,7 +33,7 @@ describe("backoff", () => {
 describe("EventStream", () => {
   it("reconnects from the last applied event and drops repeats", () => {
     vi.useFakeTimers();
-    const sources: FakeSource[] = [];
+    const { sources, open } = recordingOpen();
     const seen: number[] = [];
     const states: string[] = [];
     const stream = new EventStream({
@@ -52,23 +41,19 @@ describe("EventStream", () => {
       after: 10,
       onEvent: (e) => seen.push(e.seq),
       onState: (s) => states.push(s),
-      open: (url) => {
-        const s = new FakeSource(url);
-        sources.push(s);
-        return s;
-      },
+      open,
     });
     expect(sources[0].url).toBe("/api/events?after=10&task=t");
     sources[0].onopen?.({});
-    sources[0].send(11);
-    sources[0].send(12);
+    sources[0].emit(event(11));
+    sources[0].emit(event(12));
     sources[0].onerror?.({});
     expect(sources[0].closed).toBe(true);
     vi.advanceTimersByTime(300);
     expect(sources[1].url).toBe("/api/events?after=12&task=t");
     // A server that replays what we had must not show it twice.
-    sources[1].send(12);
-    sources[1].send(13);
+    sources[1].emit(event(12));
+    sources[1].emit(event(13));
     expect(seen).toEqual([11, 12, 13]);
     expect(states).toEqual(["connecting", "live", "reconnecting", "reconnecting"]);
     stream.close();
@@ -77,20 +62,11 @@ describe("EventStream", () => {
   });
 
   it("ignores a message that is not JSON", () => {
-    const sources: FakeSource[] = [];
+    const { sources, open } = recordingOpen();
     const seen: number[] = [];
-    new EventStream({
-      filter: {},
-      after: 0,
-      onEvent: (e) => seen.push(e.seq),
-      open: (url) => {
-        const s = new FakeSource(url);
-        sources.push(s);
-        return s;
-      },
-    });
-    sources[0].onmessage?.({ data: "not json" });
-    sources[0].send(1);
+    new EventStream({ filter: {}, after: 0, onEvent: (e) => seen.push(e.seq), open });
+    sources[0].emit("not json");
+    sources[0].emit(event(1));
     expect(seen).toEqual([1]);
   });
 });

@@ -51,23 +51,32 @@ export interface StreamOptions {
   open?: (url: string) => EventSourceLike;
 }
 
-/** Every open stream, so a test (or a curious user) can cut them all at once. */
-const open = new Set<EventStream>();
+export interface SourceOptions {
+  /** Where to connect; asked again at each reconnect. */
+  url: () => string;
+  onData: (data: string) => void;
+  onState?: (state: StreamState) => void;
+  /** For tests: how to open a connection. */
+  open?: (url: string) => EventSourceLike;
+}
+
+/** Every open source, so a test (or a curious user) can cut them all at once. */
+const open = new Set<ReconnectingSource>();
 
 /** Drops every stream's connection as a network failure would; each reconnects. */
 export function dropStreams(): void {
-  for (const stream of open) stream.drop();
+  for (const source of open) source.drop();
 }
 
-export class EventStream {
-  readonly cursor: Cursor;
+/** An EventSource that we reopen ourselves after a failure, with backoff, from a URL made
+ * anew each time (the browser's own retry would reuse the first URL). */
+export class ReconnectingSource {
   private source: EventSourceLike | null = null;
   private attempts = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
 
-  constructor(private readonly options: StreamOptions) {
-    this.cursor = new Cursor(options.after);
+  constructor(private readonly options: SourceOptions) {
     open.add(this);
     this.connect("connecting");
   }
@@ -75,25 +84,14 @@ export class EventStream {
   private connect(state: StreamState): void {
     if (this.closed) return;
     this.options.onState?.(state);
-    const url = streamUrl(this.options.filter, this.cursor.last);
-    const open = this.options.open ?? ((u: string) => new EventSource(u) as EventSourceLike);
-    const source = open(url);
+    const opener = this.options.open ?? ((u: string) => new EventSource(u) as EventSourceLike);
+    const source = opener(this.options.url());
     this.source = source;
     source.onopen = () => {
       this.attempts = 0;
       this.options.onState?.("live");
     };
-    source.onmessage = (message) => {
-      let event: PlinthEvent;
-      try {
-        event = JSON.parse(message.data);
-      } catch {
-        return;
-      }
-      if (this.cursor.accept(event)) this.options.onEvent(event);
-    };
-    // The browser would reconnect by itself, but from the URL's `after`: we reopen from
-    // our own cursor instead.
+    source.onmessage = (message) => this.options.onData(message.data);
     source.onerror = () => this.lost(source);
   }
 
@@ -116,5 +114,38 @@ export class EventStream {
     if (this.timer) clearTimeout(this.timer);
     this.source?.close();
     this.source = null;
+  }
+}
+
+export class EventStream {
+  readonly cursor: Cursor;
+  private readonly source: ReconnectingSource;
+
+  constructor(options: StreamOptions) {
+    this.cursor = new Cursor(options.after);
+    this.source = new ReconnectingSource({
+      // Reopened from the last event we applied, not the one we first asked for.
+      url: () => streamUrl(options.filter, this.cursor.last),
+      onData: (data) => {
+        let event: PlinthEvent;
+        try {
+          event = JSON.parse(data);
+        } catch {
+          return;
+        }
+        if (this.cursor.accept(event)) options.onEvent(event);
+      },
+      onState: options.onState,
+      open: options.open,
+    });
+  }
+
+  /** As if the connection failed. */
+  drop(): void {
+    this.source.drop();
+  }
+
+  close(): void {
+    this.source.close();
   }
 }

@@ -9,6 +9,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
 
 use crate::policy::Intensity;
 
@@ -85,6 +86,24 @@ pub struct ProbeReading {
 
 type Probe = Box<dyn Fn() -> ProbeReading + Send + Sync>;
 
+/// Counts the changes of the tree's shape and of any actor's state, restarts or last error,
+/// so a live view can show them at once instead of polling. Counters on the message path
+/// (mailbox, handled) do not count: they change with every message, and a view reads them
+/// at its own pace.
+struct Changes(watch::Sender<u64>);
+
+impl Default for Changes {
+    fn default() -> Self {
+        Changes(watch::channel(0).0)
+    }
+}
+
+impl Changes {
+    fn bump(&self) {
+        self.0.send_modify(|n| *n = n.wrapping_add(1));
+    }
+}
+
 /// The live record of one actor or supervisor; the kernel updates it, the registry reads it.
 pub struct Entry {
     pub(crate) id: u64,
@@ -100,6 +119,7 @@ pub struct Entry {
     last_error: Mutex<Option<String>>,
     in_flight: Mutex<Option<&'static str>>,
     started: Mutex<(SystemTime, Instant)>,
+    changes: Arc<Changes>,
 }
 
 impl Entry {
@@ -112,7 +132,10 @@ impl Entry {
     }
 
     pub(crate) fn set_state(&self, state: ActorState) {
-        self.state.store(state as u8, Ordering::Release);
+        let before = self.state.swap(state as u8, Ordering::AcqRel);
+        if before != state as u8 {
+            self.changes.bump();
+        }
     }
 
     pub(crate) fn state(&self) -> ActorState {
@@ -134,10 +157,12 @@ impl Entry {
 
     pub(crate) fn count_restart(&self) {
         self.restarts.fetch_add(1, Ordering::Relaxed);
+        self.changes.bump();
     }
 
     pub(crate) fn set_error(&self, error: impl Into<String>) {
         *self.last_error.lock() = Some(error.into());
+        self.changes.bump();
     }
 
     pub(crate) fn enqueued(&self) {
@@ -232,11 +257,18 @@ impl Node {
 pub struct Registry {
     next_id: AtomicU64,
     nodes: RwLock<BTreeMap<u64, Node>>,
+    changes: Arc<Changes>,
 }
 
 impl Registry {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Wakes on every change of the tree's shape or of an actor's state, restarts or last
+    /// error (not on mailbox or handled counts; see [`Changes`]).
+    pub fn watch(&self) -> watch::Receiver<u64> {
+        self.changes.0.subscribe()
     }
 
     /// Every registered actor, by id (so parents come before their children).
@@ -286,11 +318,13 @@ impl Registry {
                 read: Box::new(read),
             },
         );
+        self.changes.bump();
         id
     }
 
     pub fn unregister(&self, id: u64) {
         self.nodes.write().remove(&id);
+        self.changes.bump();
     }
 
     pub(crate) fn register_actor(
@@ -313,10 +347,12 @@ impl Registry {
             last_error: Mutex::new(None),
             in_flight: Mutex::new(None),
             started: Mutex::new((SystemTime::now(), Instant::now())),
+            changes: self.changes.clone(),
         });
         self.nodes
             .write()
             .insert(entry.id, Node::Actor(entry.clone()));
+        self.changes.bump();
         entry
     }
 
@@ -339,6 +375,7 @@ impl Registry {
         for id in doomed {
             nodes.remove(&id);
         }
+        self.changes.bump();
     }
 
     fn allocate_id(&self) -> u64 {
@@ -424,6 +461,33 @@ mod tests {
         r.unregister_subtree(sup.id);
         let names: Vec<String> = r.snapshot().into_iter().map(|a| a.name).collect();
         assert_eq!(names, vec!["root"]);
+    }
+
+    #[test]
+    fn the_watch_wakes_on_state_restarts_errors_and_the_trees_shape_not_on_messages() {
+        let r = Registry::new();
+        let mut watch = r.watch();
+        let mut woke = || {
+            let woke = watch.has_changed().unwrap();
+            watch.mark_unchanged();
+            woke
+        };
+        let e = r.register_actor("a".into(), "k", None, None);
+        assert!(woke(), "a new actor");
+        e.enqueued();
+        e.begin("Ping");
+        e.end();
+        assert!(!woke(), "messages are not changes");
+        e.incarnated();
+        assert!(woke(), "starting to run");
+        e.set_state(ActorState::Running);
+        assert!(!woke(), "the same state again");
+        e.set_error("boom");
+        assert!(woke(), "an error");
+        e.count_restart();
+        assert!(woke(), "a restart");
+        r.unregister_subtree(e.id);
+        assert!(woke(), "gone");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 import { useEffect } from "preact/hooks";
 import { useSignal } from "@preact/signals";
-import { get, describe } from "../api";
-import { formatDuration } from "../time";
+import { followActors, uptimeAt } from "../actors";
+import { get } from "../api";
+import type { StreamState } from "../events";
+import { formatDuration, now } from "../time";
 import type { ActorInfo } from "../types";
 
 /** The actor tree in depth-first order, each with its depth (children by id). */
@@ -26,38 +28,35 @@ export function treeOrder(actors: ActorInfo[]): { actor: ActorInfo; depth: numbe
   return out;
 }
 
-/** The registry has no events of its own: the inspector reads it again every second. */
-const POLL_MS = 1000;
-
 export function Inspector() {
   const actors = useSignal<ActorInfo[] | null>(null);
-  const error = useSignal<string | null>(null);
+  const receivedAt = useSignal(0);
+  const state = useSignal<StreamState>("connecting");
   useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout>;
-    const poll = async () => {
-      try {
-        actors.value = await get<ActorInfo[]>("/api/actors");
-        error.value = null;
-      } catch (err) {
-        error.value = describe(err);
-      }
-      if (!stopped) timer = setTimeout(poll, document.hidden ? POLL_MS * 5 : POLL_MS);
-    };
-    void poll();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
+    const stream = followActors({
+      onTree: (tree, at) => {
+        actors.value = tree;
+        receivedAt.value = at;
+      },
+      onState: (s) => {
+        state.value = s;
+        // An EventSource does not say why it failed: ask, so a lost session shows as such.
+        if (s === "reconnecting") get("/api/health").catch(() => {});
+      },
+    });
+    return () => stream.close();
   }, []);
   const rows = actors.value ? treeOrder(actors.value) : [];
+  const error = state.value === "reconnecting" ? "The connection to plinth was lost; reconnecting…" : null;
   return (
     <section class="inspector">
       <h1>Inspector</h1>
-      <p class="muted">The actor tree, as `plinth ps` shows it, read every second.</p>
-      {error.value && (
+      <p class="muted">
+        The actor tree, as <code>plinth ps</code> shows it, live.
+      </p>
+      {error && (
         <p class="error" role="alert">
-          {error.value}
+          {error}
         </p>
       )}
       <div class="table-wrap">
@@ -90,8 +89,14 @@ export function Inspector() {
                 <td class="num">{actor.mailbox}</td>
                 <td class="num">{actor.handled}</td>
                 <td class={`num ${actor.restarts ? "warn" : ""}`}>{actor.restarts}</td>
-                <td>{formatDuration(actor.uptime_ms)}</td>
-                <td class="error-cell">{actor.last_error ?? ""}</td>
+                <td>{formatDuration(uptimeAt(actor, receivedAt.value, now.value))}</td>
+                <td class="error-cell">
+                  {actor.last_error && (
+                    <div title={actor.last_error} onClick={(e) => e.currentTarget.classList.toggle("open")}>
+                      {actor.last_error}
+                    </div>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -56,7 +56,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/health", get(health::show))
         .route("/api/session", post(session::create))
-        .route("/api/actors", get(actors::list))
+        .route("/api/actors", get(actors::list_or_stream))
         .route("/api/actors/{id}", get(actors::show))
         .route(
             "/api/events",
