@@ -127,6 +127,32 @@ test("a task waiting for the user stands out, and a message sent with Enter answ
   }
 });
 
+test("the diff follows the agent's edits while it works, without a refresh", async () => {
+  const c = cleanup();
+  try {
+    const { server, repo, browser } = await setup(c);
+    const task = await scriptedTask(server, repo, [
+      "say ready",
+      "sleep 2500",
+      "write notes.txt first line\\n",
+      "say wrote notes.txt",
+      "sleep 60000",
+    ]);
+    const page = await signedInPage(browser, server, `/tasks/${task.id}`);
+    await page.getByTestId("transcript").getByText("ready").waitFor();
+    await page.keyboard.press("2");
+    await page.getByText("No changes yet.").waitFor();
+    await page.getByTestId("diff-summary").getByText("1 file").waitFor({ timeout: 15_000 });
+    await page.locator(".diff .d-add", { hasText: "+first line" }).waitFor();
+    const now = await api(server, "GET", `/api/tasks/${task.id}`);
+    assert.equal(now.status, "working", "the diff came while the task still worked, not at a status change");
+    await screenshot(page, "task-diff-live");
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await c.run();
+  }
+});
+
 test("the terminal shows the task's session and what is typed reaches it", async () => {
   const c = cleanup();
   try {

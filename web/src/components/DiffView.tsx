@@ -1,7 +1,15 @@
-import { useEffect } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import { useSignal } from "@preact/signals";
 import { get, describe } from "../api";
+import { coalesce } from "../coalesce";
+import { onEvent } from "../tasks";
 import type { Diff } from "../types";
+
+/** Events after which the task's files may have changed: a tool's result or any other
+ * transcript entry, a model call's end, a sync. */
+export function mayChangeFiles(kind: string): boolean {
+  return kind === "task.transcript" || kind === "task.llm.finished" || kind === "task.synced";
+}
 
 /** Lines drawn at most; a bigger diff is cut here (the CLI has it whole). */
 const MAX_LINES = 20_000;
@@ -19,19 +27,36 @@ export function DiffView({ id, status }: { id: string; status: string }) {
   const error = useSignal<string | null>(null);
   const loading = useSignal(false);
 
+  // Reads can overlap (a reload while the last is under way): only the latest one counts.
+  const latest = useRef(0);
+
   async function load() {
+    const mine = ++latest.current;
     loading.value = true;
     try {
-      diff.value = await get<Diff>(`/api/tasks/${encodeURIComponent(id)}/diff`);
+      const read = await get<Diff>(`/api/tasks/${encodeURIComponent(id)}/diff`);
+      if (mine !== latest.current) return;
+      diff.value = read;
       error.value = null;
     } catch (err) {
-      error.value = describe(err);
+      if (mine === latest.current) error.value = describe(err);
     } finally {
-      loading.value = false;
+      if (mine === latest.current) loading.value = false;
     }
   }
-  // Again whenever the task moves: its work tree changed.
+  // Again whenever the task moves, and while it works, after what it does (at most one
+  // read per burst: a diff in a container is a `git diff` run there).
   useEffect(() => void load(), [id, status]);
+  useEffect(() => {
+    const reload = coalesce(() => void load(), 700, 3000);
+    const stop = onEvent((event) => {
+      if (event.task === id && mayChangeFiles(event.kind)) reload.request();
+    });
+    return () => {
+      stop();
+      reload.cancel();
+    };
+  }, [id]);
 
   const d = diff.value;
   const lines = d ? d.diff.split("\n") : [];

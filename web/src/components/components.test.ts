@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { lineClass } from "./DiffView";
+import { lineClass, mayChangeFiles } from "./DiffView";
 import { treeOrder } from "./Inspector";
 import { title } from "./TaskList";
 import type { ActorInfo, Task } from "../types";
@@ -11,6 +11,16 @@ describe("lineClass", () => {
     expect(lineClass("+added")).toBe("d-add");
     expect(lineClass("-removed")).toBe("d-del");
     expect(lineClass(" context")).toBe("");
+  });
+});
+
+describe("mayChangeFiles", () => {
+  it("is true after what the agent did, not for streamed text or notifications", () => {
+    expect(mayChangeFiles("task.transcript")).toBe(true);
+    expect(mayChangeFiles("task.llm.finished")).toBe(true);
+    expect(mayChangeFiles("task.synced")).toBe(true);
+    expect(mayChangeFiles("task.llm.text")).toBe(false);
+    expect(mayChangeFiles("notification")).toBe(false);
   });
 });
 
