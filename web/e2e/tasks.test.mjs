@@ -185,30 +185,42 @@ test("a notification reaches the browser when the tab is hidden and the user all
   const c = cleanup();
   try {
     const { server, repo, browser } = await setup(c);
-    // Chromium's own notification centre is not reachable headless: record what the page
-    // asks of the Notification API, and let the test say when the tab is hidden.
+    // The real Notification API (headless Chromium shows them and fires `show`), watched:
+    // each one the page makes is kept with whether the browser showed it. Headless tabs
+    // are never hidden, so the test says when this one is.
     await browser.context.addInitScript(() => {
       const shown = [];
       window.__shown = shown;
       window.__hidden = false;
       Object.defineProperty(document, "hidden", { get: () => window.__hidden });
-      window.Notification = class {
-        static permission = "granted";
-        static requestPermission = async () => "granted";
-        constructor(title, options) {
-          shown.push({ title, body: options?.body });
-        }
-        close() {}
-      };
+      window.Notification = new Proxy(window.Notification, {
+        construct(Real, args) {
+          const n = new Real(...args);
+          const entry = { title: args[0], body: args[1]?.body, shown: false };
+          n.addEventListener("show", () => (entry.shown = true));
+          shown.push(entry);
+          return n;
+        },
+      });
     });
     const page = await signedInPage(browser, server);
+    // The user allows them on the notifications page (the browser's prompt answered yes).
+    await page.keyboard.press("b");
+    await browser.context.grantPermissions(["notifications"], { origin: server.url });
+    await page.getByRole("button", { name: "Allow browser notifications" }).click();
+    await page.getByText("Browser notifications are on").waitFor();
+    await page.keyboard.press("Escape");
     const visible = await scriptedTask(server, repo, ["say hi", "finish"]);
     await page.getByTestId("toast").filter({ hasText: visible.id }).first().waitFor({ timeout: 20_000 });
     assert.deepEqual(await page.evaluate(() => window.__shown), [], "no browser notification while the tab is seen");
 
     await page.evaluate(() => (window.__hidden = true));
     const hidden = await scriptedTask(server, repo, ["say hi", "fail on purpose"]);
-    await page.waitForFunction((id) => window.__shown.some((n) => `${n.title} ${n.body}`.includes(id)), hidden.id, { timeout: 20_000 });
+    await page.waitForFunction(
+      (id) => window.__shown.some((n) => n.shown && `${n.title} ${n.body}`.includes(id)),
+      hidden.id,
+      { timeout: 20_000 },
+    );
     await screenshot(page, "notification-toast");
     assert.deepEqual(page.errors, []);
   } finally {
