@@ -1,6 +1,7 @@
 // The model's text as it arrives: a scripted task calls the model through plinth's LLM
 // proxy (curl, with the task's own ANTHROPIC_BASE_URL and key) and the mock model streams
-// its reply slowly, so the page shows the text growing, then the tool call, once each.
+// its reply slowly, so the page shows the text growing, then the tool call, once each,
+// and nothing already drawn moves meanwhile.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
@@ -18,7 +19,7 @@ import {
 const REPLY =
   "Reading the repository first. The README says hello, so the change is small: one line in the greeting, then the tests. ".repeat(2).trim();
 
-test("model text streams into the transcript as it arrives and its tool call is folded", async () => {
+test("model text streams into the transcript as it arrives, nothing above it moves, and its tool call is folded", async () => {
   const c = cleanup();
   try {
     const mock = await startMockLlm({
@@ -56,7 +57,29 @@ test("model text streams into the transcript as it arrives and its tool call is 
     ]);
     const page = await signedInPage(browser, server, `/tasks/${task.id}`);
     await page.getByTestId("transcript").getByText("calling the model").waitFor({ timeout: 20_000 });
-
+    // Layout shifts from here on (Chromium's Layout Instability API), and every frame the
+    // place of each entry in the transcript: once drawn, an entry never moves (new ones
+    // only come after it), however the text above it grows.
+    await page.evaluate(() => {
+      window.__shifts = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shifts.push(e.value);
+      }).observe({ type: "layout-shift" });
+      window.__moves = [];
+      const placed = new Map();
+      const scroller = document.querySelector('[data-testid="transcript"]');
+      const frame = () => {
+        for (const wrap of scroller.querySelectorAll(".entry-wrap")) {
+          const top = Math.round(wrap.getBoundingClientRect().top - scroller.getBoundingClientRect().top + scroller.scrollTop);
+          const name = (wrap.textContent || "").slice(0, 40);
+          const before = placed.get(name);
+          if (before !== undefined && before !== top) window.__moves.push(`${name}: ${before} -> ${top}`);
+          placed.set(name, top);
+        }
+        requestAnimationFrame(frame);
+      };
+      requestAnimationFrame(frame);
+    });
     // Sample the streaming entry's text while it grows.
     const lengths = await page.evaluate(async (full) => {
       const seen = [];
@@ -74,9 +97,17 @@ test("model text streams into the transcript as it arrives and its tool call is 
     assert.equal(lengths.at(-1), REPLY.length);
     await page.locator(".entry.streaming").first().waitFor({ state: "detached", timeout: 20_000 }).catch(() => {});
     await screenshot(page, "transcript-streamed");
+    assert.deepEqual(await page.evaluate(() => window.__moves), [], "no entry moved while the text streamed");
+    // Chromium counts the streaming text's own reflow as it wraps (a few thousandths per
+    // chunk); 0.1 is what web vitals call good for a whole page's life.
+    const shifts = await page.evaluate(() => window.__shifts);
+    const cls = shifts.reduce((a, b) => a + b, 0);
+    console.log(`layout shift while streaming: ${cls.toFixed(4)} over ${shifts.length} shifts`);
+    assert.ok(cls < 0.1, `the page jumped while the text streamed: layout shift ${cls} (${shifts})`);
 
     await waitForTask(server, task.id, ["waiting-for-user"]);
     await page.getByTestId("transcript").getByText("the model answered").waitFor();
+    assert.deepEqual(await page.evaluate(() => window.__moves), [], "no entry moved as the call ended");
     const entries = await page.evaluate(() => window.plinth.transcript());
     assert.equal(entries.filter((e) => e.type === "message" && e.text === REPLY).length, 1, "the reply shows once");
     const tools = entries.filter((e) => e.type === "tool");
