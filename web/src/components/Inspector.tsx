@@ -63,33 +63,33 @@ export function Inspector() {
         <table class="actors" data-testid="actors">
           <thead>
             <tr>
-              <th>id</th>
+              <th class="wide-only">id</th>
               <th>actor</th>
-              <th>kind</th>
+              <th class="wide-only">kind</th>
               <th>state</th>
               <th class="num">mailbox</th>
-              <th class="num">handled</th>
+              <th class="num wide-only">handled</th>
               <th class="num">restarts</th>
-              <th>up</th>
+              <th class="wide-only">up</th>
               <th>last error</th>
             </tr>
           </thead>
           <tbody>
             {rows.map(({ actor, depth }) => (
               <tr key={actor.id} class={`a-${actor.state}`} data-actor={actor.name}>
-                <td class="num">{actor.id}</td>
-                <td style={{ paddingLeft: `${0.5 + depth * 1.1}em` }}>
+                <td class="num wide-only">{actor.id}</td>
+                <td class="actor-name" style={{ paddingLeft: `${0.5 + depth * 1.1}em` }}>
                   {actor.name.split("/").pop()}
                   {actor.in_flight && <span class="muted"> ({actor.in_flight})</span>}
                 </td>
-                <td class="muted">{actor.kind}</td>
+                <td class="muted wide-only">{actor.kind}</td>
                 <td>
                   <span class={`state st-${actor.state}`}>{actor.state}</span>
                 </td>
                 <td class="num">{actor.mailbox}</td>
-                <td class="num">{actor.handled}</td>
+                <td class="num wide-only">{actor.handled}</td>
                 <td class={`num ${actor.restarts ? "warn" : ""}`}>{actor.restarts}</td>
-                <td>{formatDuration(uptimeAt(actor, receivedAt.value, now.value))}</td>
+                <td class="wide-only">{formatDuration(uptimeAt(actor, receivedAt.value, now.value))}</td>
                 <td class="error-cell">
                   {actor.last_error && (
                     <div title={actor.last_error} onClick={(e) => e.currentTarget.classList.toggle("open")}>
