@@ -1,7 +1,7 @@
 //! kill -9 of plinth while the real Claude Code is mid-turn (a model call in flight through
-//! plinth's proxy, or a tool running while plinth stays down a while), then a new `plinth
-//! serve` on the same home: the task picks up where it was, no event is lost or doubled,
-//! and its status is right again within seconds.
+//! plinth's proxy, or a tool running while plinth stays down a while) or waits on its
+//! permission dialog, then a new `plinth serve` on the same home: the task picks up where
+//! it was, no event is lost or doubled, and its status is right again within seconds.
 
 mod support;
 
@@ -9,7 +9,10 @@ use std::time::{Duration, Instant};
 
 use plinth_mock_llm::{MockLlm, Script};
 use serde_json::{Value, json};
-use support::claude::{SKIP_PERMISSIONS, create_task, git_out, serve, statuses, story, wait_for};
+use support::claude::{
+    SKIP_PERMISSIONS, create_task, expect_notifications, git_out, send_message, serve, sessions,
+    statuses, story, wait_for, wait_for_synced,
+};
 use support::{Home, Server, repository};
 
 /// How long the cut call's reply makes Claude Code wait: far longer than the test waits
@@ -206,19 +209,7 @@ async fn kill_mid_turn_and_restart(scenario: Scenario) {
     )
     .await;
     let idle_after = restarted.elapsed();
-    let branch_file = format!("plinth/{id}:hello.txt");
-    wait_for(
-        &server,
-        &id,
-        &mock,
-        Duration::from_secs(30),
-        "its branch synced after the restart",
-        |_| {
-            let synced = git_out(repo.path(), &["show", &branch_file]);
-            async move { !synced.is_empty() }
-        },
-    )
-    .await;
+    let synced = wait_for_synced(&server, &id, &mock, repo.path(), "hello.txt").await;
     println!(
         "killed {}, down {:.0} s: idle {:.1} s after the restart, its branch synced {:.1} s after",
         scenario.mid_turn,
@@ -239,10 +230,7 @@ async fn kill_mid_turn_and_restart(scenario: Scenario) {
     }
 
     // (2) The turn's work is done and came back.
-    assert_eq!(
-        git_out(repo.path(), &["show", &branch_file]),
-        "hello from claude\n"
-    );
+    assert_eq!(synced, "hello from claude\n");
     assert_eq!(
         git_out(
             repo.path(),
@@ -254,10 +242,7 @@ async fn kill_mid_turn_and_restart(scenario: Scenario) {
     // Claude Code went on with its own conversation, not a new one.
     let requests = mock.requests();
     assert!(requests.len() > requests_before, "a call after the restart");
-    let sessions: std::collections::BTreeSet<_> = requests
-        .iter()
-        .filter_map(|r| r.header("x-claude-code-session-id").map(str::to_string))
-        .collect();
+    let sessions = sessions(&mock);
     assert_eq!(sessions.len(), 1, "one Claude Code session: {sessions:?}");
 
     // (3) The statuses after the restart make sense: the task was neither relaunched nor
@@ -362,4 +347,110 @@ async fn claude_code_task_survives_kill_9_of_the_server_while_a_tool_runs_and_it
         cut: 0,
     })
     .await;
+}
+
+/// One command that writes and commits the file, asked for in manual mode: Claude Code
+/// waits on its permission dialog until the user answers.
+fn permission_script() -> Script {
+    let command = format!("echo 'hello from claude' > hello.txt && {COMMIT}");
+    serde_json::from_value(json!({"replies": [
+        {"content": [{"type": "text", "text": "I'll write and commit the file."}, bash(&command)]},
+        done()
+    ]}))
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claude_code_task_waiting_for_permission_survives_kill_9_and_the_answer_after_it_counts() {
+    let mock = MockLlm::start("127.0.0.1:0".parse().unwrap(), permission_script())
+        .await
+        .unwrap();
+    let home = Home::new();
+    let manual = &[("PLINTH_PERMISSION_MODE", "manual")];
+    let server = serve(&home, &mock, manual);
+    let repo = repository();
+    let id = create_task(&server, repo.path(), "Create hello.txt and commit it.").await;
+    let _containers = Containers(id.clone());
+    wait_for(
+        &server,
+        &id,
+        &mock,
+        Duration::from_secs(600),
+        "waiting for permission",
+        |shown| async move { shown["status"] == "waiting-for-user" },
+    )
+    .await;
+    expect_notifications(&server, &id, &mock, 1).await;
+    let before = all_events(&server, &id).await;
+    let waiting: Value = server.get_json(&format!("/api/tasks/{id}")).await;
+    server.kill9();
+
+    let server = serve(&home, &mock, manual);
+    // The task's agent host runs again (its adapter resumed, looking at Claude Code's
+    // screen); then a few of its screen ticks, for a wrong status or a second
+    // notification to show if there were to be one.
+    let host = format!("/api/actors/task-{id}");
+    wait_for(
+        &server,
+        &id,
+        &mock,
+        RIGHT_AGAIN_WITHIN,
+        "its agent host running again",
+        |_| {
+            let server = &server;
+            let host = &host;
+            async move {
+                let res = server.get(host).send().await.unwrap();
+                res.status().is_success()
+                    && res.json::<Value>().await.unwrap()["state"] == "running"
+            }
+        },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let shown: Value = server.get_json(&format!("/api/tasks/{id}")).await;
+    assert_eq!(shown["status"], "waiting-for-user", "{shown:#}");
+    assert_eq!(
+        shown["status_since"], waiting["status_since"],
+        "still the same wait: {shown:#}"
+    );
+    let after = all_events(&server, &id).await;
+    for (was, is) in before.iter().zip(&after) {
+        assert_eq!(was, is, "an event before the kill changed or went missing");
+    }
+    let last_before = before.last().map(seq).unwrap_or(0);
+    let statuses_after: Vec<&str> = after
+        .iter()
+        .filter(|e| e["kind"] == "task.status" && seq(e) > last_before)
+        .filter_map(|e| e["data"]["status"].as_str())
+        .collect();
+    assert!(
+        statuses_after.iter().all(|s| *s == "waiting-for-user"),
+        "no other status while the dialog stayed open: {statuses_after:?}\n{}",
+        story(&server, &id, &mock).await
+    );
+    // The restart does not tell the user again.
+    expect_notifications(&server, &id, &mock, 1).await;
+    let branch_file = format!("plinth/{id}:hello.txt");
+    assert_eq!(
+        git_out(repo.path(), &["show", &branch_file]),
+        "",
+        "nothing ran before the answer"
+    );
+
+    // The answer given after the restart reaches the dialog: the command runs.
+    send_message(&server, &id, "yes").await;
+    wait_for(
+        &server,
+        &id,
+        &mock,
+        Duration::from_secs(60),
+        "idle after the answer",
+        |shown| async move { shown["status"] == "idle" },
+    )
+    .await;
+    let synced = wait_for_synced(&server, &id, &mock, repo.path(), "hello.txt").await;
+    assert_eq!(synced, "hello from claude\n");
+    let sessions = sessions(&mock);
+    assert_eq!(sessions.len(), 1, "one Claude Code session: {sessions:?}");
 }

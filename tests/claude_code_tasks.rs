@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use plinth_mock_llm::{MockLlm, Script};
 use serde_json::{Value, json};
 use support::claude::{
-    REAL_KEY, SKIP_PERMISSIONS, create_task, events, git_out, serve, statuses, story, wait_for,
+    REAL_KEY, SKIP_PERMISSIONS, create_task, events, expect_notifications, git_out, send_message,
+    serve, statuses, story, wait_for,
 };
 use support::terminal::{connect, read_until, type_in};
 use support::{Home, Server, repository};
@@ -37,16 +38,6 @@ fn script() -> Script {
     .unwrap()
 }
 
-async fn send_message(server: &Server, id: &str, text: &str) {
-    let res = server
-        .post(&format!("/api/tasks/{id}/messages"))
-        .json(&json!({ "text": text }))
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success(), "{:?}", res.text().await);
-}
-
 /// Waits until the mock has given `replies` replies and the task waits for its user for
 /// the `replies`th time (each reply here asks for a permission).
 async fn wait_for_dialog(server: &Server, id: &str, mock: &MockLlm, replies: usize) {
@@ -66,23 +57,6 @@ async fn wait_for_dialog(server: &Server, id: &str, mock: &MockLlm, replies: usi
         },
     )
     .await;
-}
-
-/// Waits (a little: the notification follows the status that raised it) until the task
-/// has `count` notifications, one per wait, and checks there are no more.
-async fn expect_notifications(server: &Server, id: &str, mock: &MockLlm, count: usize) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let mut notes = events(server, id, "notification").await;
-    while notes.len() < count && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        notes = events(server, id, "notification").await;
-    }
-    assert_eq!(
-        notes.len(),
-        count,
-        "a notification per wait: {notes:#?}\n{}",
-        story(server, id, mock).await
-    );
 }
 
 /// Whether `path` exists in the task's container.

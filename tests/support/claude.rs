@@ -115,3 +115,63 @@ pub fn git_out(dir: &std::path::Path, args: &[&str]) -> String {
         .unwrap();
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Gives the task's agent a message; asserts it was taken.
+pub async fn send_message(server: &Server, id: &str, text: &str) {
+    let res = server
+        .post(&format!("/api/tasks/{id}/messages"))
+        .json(&json!({ "text": text }))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{:?}", res.text().await);
+}
+
+/// Waits (a little: the notification follows the status that raised it) until the task
+/// has `count` notifications, one per wait, and checks there are no more.
+pub async fn expect_notifications(server: &Server, id: &str, mock: &MockLlm, count: usize) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut notes = events(server, id, "notification").await;
+    while notes.len() < count && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        notes = events(server, id, "notification").await;
+    }
+    assert_eq!(
+        notes.len(),
+        count,
+        "a notification per wait: {notes:#?}\n{}",
+        story(server, id, mock).await
+    );
+}
+
+/// Waits until the task's branch in `repo` has `path` (a sync brought it back); its content.
+pub async fn wait_for_synced(
+    server: &Server,
+    id: &str,
+    mock: &MockLlm,
+    repo: &std::path::Path,
+    path: &str,
+) -> String {
+    let spec = format!("plinth/{id}:{path}");
+    wait_for(
+        server,
+        id,
+        mock,
+        Duration::from_secs(30),
+        &format!("{path} on its branch"),
+        |_| {
+            let synced = git_out(repo, &["show", &spec]);
+            async move { !synced.is_empty() }
+        },
+    )
+    .await;
+    git_out(repo, &["show", &spec])
+}
+
+/// The Claude Code sessions the mock was called from (by their session header).
+pub fn sessions(mock: &MockLlm) -> std::collections::BTreeSet<String> {
+    mock.requests()
+        .iter()
+        .filter_map(|r| r.header("x-claude-code-session-id").map(str::to_string))
+        .collect()
+}
