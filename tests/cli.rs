@@ -2,6 +2,11 @@
 
 mod support;
 
+use std::io::BufRead;
+use std::process::Stdio;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
 use serde_json::Value;
 use support::{Home, stderr, stdout};
 
@@ -57,6 +62,120 @@ fn ps_shows_the_actor_tree_and_its_json_has_the_documented_keys() {
         .find(|a| a["name"] == "root/projects")
         .expect("projects listed");
     assert_eq!(projects["parent"], root["id"]);
+}
+
+/// Each line the child prints, read as JSON, on a channel.
+fn json_lines(child: &mut std::process::Child) -> mpsc::Receiver<Value> {
+    let (lines, got) = mpsc::channel();
+    let out = child.stdout.take().expect("stdout piped");
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines() {
+            let Ok(line) = line else { return };
+            let value = serde_json::from_str(&line).expect("one JSON value a line");
+            if lines.send(value).is_err() {
+                return;
+            }
+        }
+    });
+    got
+}
+
+/// Reads lines until one is `wanted`, for at most 30 s; says what came last otherwise.
+fn next_with(got: &mpsc::Receiver<Value>, what: &str, wanted: &dyn Fn(&Value) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut last = Value::Null;
+    loop {
+        match got.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(value) if wanted(&value) => return,
+            Ok(value) => last = value,
+            Err(_) => panic!("never {what}; the last line: {last:#}"),
+        }
+    }
+}
+
+fn has_actor(tree: &Value, wanted: impl Fn(&Value) -> bool) -> bool {
+    tree.as_array().is_some_and(|t| t.iter().any(wanted))
+}
+
+#[test]
+fn ps_watch_streams_the_tree_again_when_an_actor_comes_and_follows_a_restarted_server() {
+    let home = Home::new();
+    let server = home.serve();
+    let mut watch = home
+        .command(&["ps", "--watch", "--json"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let trees = json_lines(&mut watch);
+    // The tree as the server starts, then again as its services come up.
+    next_with(&trees, "the tree", &|t| {
+        has_actor(t, |a| a["name"] == "root/projects")
+    });
+    next_with(&trees, "all running", &|t| {
+        t.as_array()
+            .is_some_and(|t| t.iter().all(|a| a["state"] == "running"))
+    });
+
+    // A task's agent host joins the tree: the watch shows it without being asked again.
+    let repo = support::repository();
+    let mut new = home.command(&[
+        "task",
+        "new",
+        "#!scripted\nwait-message",
+        "--agent",
+        "scripted",
+        "--sandbox",
+        "local",
+        "--json",
+    ]);
+    new.current_dir(repo.path());
+    let made = new.output().unwrap();
+    assert!(made.status.success(), "{}", stderr(&made));
+    let task: Value = serde_json::from_slice(&made.stdout).unwrap();
+    let host = format!("root/tasks/task-{}", task["id"].as_str().unwrap());
+    next_with(&trees, "the task's agent host", &|t| {
+        has_actor(t, |a| a["name"] == host.as_str())
+    });
+
+    // The server dies and a new one starts, on another port: the watch finds it by itself.
+    server.kill9();
+    let _server = home.serve();
+    next_with(&trees, "the restarted server's tree", &|t| {
+        has_actor(t, |a| a["name"] == host.as_str() && a["handled"] == 0)
+    });
+    watch.kill().unwrap();
+    watch.wait().unwrap();
+}
+
+#[tokio::test]
+async fn events_follow_goes_on_from_its_cursor_after_the_server_restarts() {
+    let home = Home::new();
+    let server = home.serve();
+    let append = |server: &support::Server, n: u32| {
+        server
+            .post("/api/events")
+            .json(&serde_json::json!({"kind": "ext.test", "data": {"n": n}}))
+            .send()
+    };
+    assert!(append(&server, 1).await.unwrap().status().is_success());
+    let mut follow = home
+        .command(&["events", "--follow", "--json", "--kind", "ext.test"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let events = json_lines(&mut follow);
+    next_with(&events, "the first event", &|e| e["data"]["n"] == 1);
+
+    server.kill9();
+    let server = home.serve();
+    assert!(append(&server, 2).await.unwrap().status().is_success());
+    // The next line is the new event: the first is not shown again.
+    next_with(&events, "the event after the restart", &|e| {
+        assert_ne!(e["data"]["n"], 1, "shown twice: {e}");
+        e["data"]["n"] == 2
+    });
+    follow.kill().unwrap();
+    follow.wait().unwrap();
 }
 
 #[test]

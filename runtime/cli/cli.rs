@@ -28,7 +28,7 @@ pub enum Command {
     /// Start the server (without registering a project).
     Serve,
     /// The actor tree: state, mailbox, messages handled, restarts, uptime.
-    Ps(Json),
+    Ps(PsArgs),
     /// Everything the registry knows about one actor (by id or name, e.g. root/projects).
     Inspect {
         actor: String,
@@ -249,6 +249,17 @@ pub struct Listen {
 
 #[derive(Args, Debug, Clone, Copy)]
 pub struct Json {
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct PsArgs {
+    /// Keep showing the tree as it changes (a crash or restart at once, counts within half
+    /// a second) until interrupted; with --json, one JSON array per change.
+    #[arg(long, short)]
+    pub watch: bool,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,

@@ -78,6 +78,27 @@ impl Client {
         Err(Failure::new(code::FAILED, message))
     }
 
+    /// Opens `path` as a server-sent event stream: the data of each message, until the
+    /// connection ends (keep-alive comments and empty messages are skipped).
+    pub async fn stream(
+        &self,
+        path: &str,
+    ) -> Result<impl futures::Stream<Item = String> + use<>, Failure> {
+        use eventsource_stream::Eventsource;
+        use futures::StreamExt;
+        let request = self
+            .request(reqwest::Method::GET, path)
+            .header("accept", "text/event-stream");
+        let response = self.send(request).await?;
+        Ok(response
+            .bytes_stream()
+            .eventsource()
+            .take_while(|item| futures::future::ready(item.is_ok()))
+            .filter_map(|item| {
+                futures::future::ready(item.ok().map(|m| m.data).filter(|d| !d.is_empty()))
+            }))
+    }
+
     fn unreachable(&self, err: reqwest::Error) -> Failure {
         if err.is_connect() || err.is_timeout() {
             Failure::new(

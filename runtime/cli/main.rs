@@ -5,6 +5,7 @@ mod client;
 mod commands;
 mod confirm;
 mod failure;
+mod follow;
 mod logging;
 mod table;
 

@@ -1,23 +1,21 @@
 //! `plinth events`: the log, or with `--follow` the live stream, reconnecting from the last
 //! sequence number seen so a server restart loses nothing.
 
-use std::time::Duration;
-
-use eventsource_stream::Eventsource;
 use futures::StreamExt;
+use plinth_server::Home;
 use plinth_store::Event;
 
 use crate::cli::EventsArgs;
 use crate::client::{Client, query};
-use crate::failure::{Failure, code};
+use crate::failure::Failure;
+use crate::follow::follow_server;
 
 const PAGE: usize = 1000;
-/// How long `--follow` keeps trying to reach a server that went away.
-const RECONNECT_FOR: Duration = Duration::from_secs(30);
 
-pub async fn run(client: &Client, args: EventsArgs) -> Result<i32, Failure> {
+pub async fn run(home: &Home, args: EventsArgs) -> Result<i32, Failure> {
     let mut after = args.after;
     if !args.follow {
+        let client = &Client::connect(home)?;
         loop {
             let page: Vec<Event> = client
                 .get(&format!(
@@ -34,38 +32,29 @@ pub async fn run(client: &Client, args: EventsArgs) -> Result<i32, Failure> {
             }
         }
     }
-    let mut gone_since: Option<std::time::Instant> = None;
-    loop {
-        match follow_once(client, &args, &mut after).await {
-            Ok(()) => gone_since = None,
-            Err(failure) if failure.code == code::USAGE => {
-                let since = *gone_since.get_or_insert_with(std::time::Instant::now);
-                if since.elapsed() > RECONNECT_FOR {
-                    return Err(failure);
-                }
-            }
-            Err(failure) => return Err(failure),
+    // `after` moves with every event printed, so a reconnect asks for what came since.
+    let after = std::cell::Cell::new(after);
+    let args = &args;
+    follow_server(home, |client| {
+        let after = &after;
+        async move {
+            let mut at = after.get();
+            let followed = follow_once(&client, args, &mut at).await;
+            after.set(at);
+            followed
         }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    })
+    .await
 }
 
 /// Streams until the connection ends; `after` advances with every event printed.
 async fn follow_once(client: &Client, args: &EventsArgs, after: &mut u64) -> Result<(), Failure> {
-    let request = client
-        .request(
-            reqwest::Method::GET,
-            &format!("/api/events{}", events_query(args, *after, None)),
-        )
-        .header("accept", "text/event-stream");
-    let response = client.send(request).await?;
-    let mut stream = response.bytes_stream().eventsource();
-    while let Some(item) = stream.next().await {
-        let Ok(message) = item else { break };
-        if message.data.is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<Event>(&message.data) {
+    let stream = client
+        .stream(&format!("/api/events{}", events_query(args, *after, None)))
+        .await?;
+    let mut stream = std::pin::pin!(stream);
+    while let Some(data) = stream.next().await {
+        match serde_json::from_str::<Event>(&data) {
             Ok(event) => {
                 print_event(&event, args.json);
                 *after = event.seq;

@@ -28,11 +28,12 @@ pub async fn run(cli: Cli) -> Result<i32, Failure> {
     match cli.command {
         None => onboard::run(&home, cli.home.as_deref(), &cli.listen).await,
         Some(Command::Serve) => serve::run(&home, cli.home.as_deref(), &cli.listen, None).await,
-        Some(Command::Ps(json)) => ps::list(&Client::connect(&home)?, json.json).await,
+        Some(Command::Ps(args)) if args.watch => ps::watch(&home, args.json).await,
+        Some(Command::Ps(args)) => ps::list(&Client::connect(&home)?, args.json).await,
         Some(Command::Inspect { actor, json }) => {
             ps::inspect(&Client::connect(&home)?, &actor, json.json).await
         }
-        Some(Command::Events(args)) => events::run(&Client::connect(&home)?, args).await,
+        Some(Command::Events(args)) => events::run(&home, args).await,
         Some(Command::Agents(command)) => agents::run(&home, cli.home.as_deref(), command).await,
         Some(Command::Config(json)) => config::run(cli.home.as_deref(), json.json),
         Some(Command::Doctor(json)) => Ok(doctor::run(&home, cli.home.as_deref(), json.json).await),

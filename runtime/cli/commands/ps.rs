@@ -1,11 +1,17 @@
 //! `plinth ps` and `plinth inspect`: the actor registry, as a tree or one entry.
 
 use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
 
+use futures::StreamExt;
 use plinth_kernel::{ActorInfo, ActorState};
+
+use plinth_server::Home;
 
 use crate::client::Client;
 use crate::failure::Failure;
+use crate::follow::follow_server;
 use crate::table::table;
 
 pub async fn list(client: &Client, json: bool) -> Result<i32, Failure> {
@@ -19,6 +25,70 @@ pub async fn list(client: &Client, json: bool) -> Result<i32, Failure> {
         print!("{}", render_tree(&actors));
     }
     Ok(0)
+}
+
+/// `plinth ps --watch`: the tree again at each change the server streams. On a terminal it
+/// is redrawn in place, and once a second besides so the uptimes tick; otherwise each tree
+/// (or, with `--json`, each JSON array on its own line) follows the last.
+pub async fn watch(home: &Home, json: bool) -> Result<i32, Failure> {
+    let redraw = !json && std::io::stdout().is_terminal();
+    follow_server(home, |client| async move {
+        follow_tree(&client, json, redraw).await
+    })
+    .await
+}
+
+async fn follow_tree(client: &Client, json: bool, redraw: bool) -> Result<(), Failure> {
+    let stream = client.stream("/api/actors").await?;
+    let mut stream = std::pin::pin!(stream);
+    let mut shown: Option<(Vec<ActorInfo>, Instant)> = None;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            data = stream.next() => {
+                let Some(data) = data else { return Ok(()) };
+                let actors: Vec<ActorInfo> = match serde_json::from_str(&data) {
+                    Ok(actors) => actors,
+                    Err(err) => {
+                        tracing::warn!(%err, "skipping a tree that could not be read");
+                        continue;
+                    }
+                };
+                if json {
+                    println!("{data}");
+                } else {
+                    draw(&actors, Duration::ZERO, redraw);
+                }
+                shown = Some((actors, Instant::now()));
+            }
+            _ = tick.tick(), if redraw => {
+                if let Some((actors, at)) = &shown {
+                    draw(actors, at.elapsed(), true);
+                }
+            }
+        }
+    }
+}
+
+/// Prints the tree as it is `since` after it was received (uptimes counted on).
+fn draw(actors: &[ActorInfo], since: Duration, in_place: bool) {
+    let aged: Vec<ActorInfo> = actors
+        .iter()
+        .cloned()
+        .map(|mut a| {
+            a.uptime_ms += since.as_millis() as u64;
+            a
+        })
+        .collect();
+    let mut out = std::io::stdout().lock();
+    if in_place {
+        // Home, clear: the tree replaces the last one.
+        let _ = write!(out, "\x1b[H\x1b[2J");
+        let _ = write!(out, "{}\nwatching; Ctrl-C stops\n", render_tree(&aged));
+    } else {
+        let _ = writeln!(out, "{}", render_tree(&aged));
+    }
+    let _ = out.flush();
 }
 
 pub async fn inspect(client: &Client, actor: &str, json: bool) -> Result<i32, Failure> {

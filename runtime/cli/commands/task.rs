@@ -139,7 +139,7 @@ pub async fn run(client: &Client, home: &Home, command: TaskCommand) -> Result<i
             // An unknown id is an error here, not an empty log.
             let _: TaskView = client.get(&task_path(&id, "")).await?;
             super::events::run(
-                client,
+                home,
                 EventsArgs {
                     follow,
                     kind: None,

@@ -1,0 +1,64 @@
+//! Following a server's stream (`events --follow`, `ps --watch`) across its restarts.
+
+use std::time::{Duration, Instant};
+
+use plinth_server::Home;
+
+use crate::client::Client;
+use crate::failure::{Failure, code};
+
+/// How long a follower (`events --follow`, `ps --watch`) keeps trying to reach a server
+/// that went away (a restart takes a second or two) before it gives up.
+pub const RECONNECT_FOR: Duration = Duration::from_secs(30);
+
+/// Between two connections.
+const PAUSE: Duration = Duration::from_millis(500);
+
+/// Runs `follow` on the server of `home` until it fails for good: again after each end of
+/// its connection, finding the server anew each time (a restarted one may listen on
+/// another port), for up to [`RECONNECT_FOR`] while none answers. No server at the start
+/// is an error at once.
+pub async fn follow_server<F, Fut>(home: &Home, mut follow: F) -> Result<i32, Failure>
+where
+    F: FnMut(Client) -> Fut,
+    Fut: std::future::Future<Output = Result<(), Failure>>,
+{
+    let mut client = Client::connect(home)?;
+    let mut gone_since = None;
+    loop {
+        keep_following(follow(client).await, &mut gone_since)?;
+        tokio::time::sleep(PAUSE).await;
+        client = loop {
+            match Client::connect(home) {
+                Ok(client) => break client,
+                Err(failure) => {
+                    keep_following(Err(failure), &mut gone_since)?;
+                    tokio::time::sleep(PAUSE).await;
+                }
+            }
+        };
+    }
+}
+
+/// The reconnect policy of a follower, after one connection ended with `result`: `Ok` to
+/// try again (after a pause), the failure to give up with.
+fn keep_following(
+    result: Result<(), Failure>,
+    gone_since: &mut Option<Instant>,
+) -> Result<(), Failure> {
+    match result {
+        Ok(()) => {
+            *gone_since = None;
+            Ok(())
+        }
+        Err(failure) if failure.code == code::USAGE => {
+            let since = *gone_since.get_or_insert_with(Instant::now);
+            if since.elapsed() > RECONNECT_FOR {
+                Err(failure)
+            } else {
+                Ok(())
+            }
+        }
+        Err(failure) => Err(failure),
+    }
+}
