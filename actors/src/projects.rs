@@ -118,14 +118,16 @@ impl Handle<RegisterProject> for ProjectService {
                 path: root,
                 added_at: Utc::now(),
             };
+            let registered = NewEvent::new(
+                "project.registered",
+                serde_json::to_value(&project).unwrap_or_default(),
+            );
             store
-                .put_state(&key, &ProjectRecord::from_latest(project.clone()))
-                .await?;
-            store
-                .append(NewEvent::new(
-                    "project.registered",
-                    serde_json::to_value(&project).unwrap_or_default(),
-                ))
+                .put_state_and_append(
+                    &key,
+                    &ProjectRecord::from_latest(project.clone()),
+                    vec![registered],
+                )
                 .await?;
             Ok(project)
         })

@@ -475,17 +475,15 @@ async fn off_thread<T: Send + 'static>(
         .map_err(|e| EnvironmentError::Join(e.to_string()))?
 }
 
+/// The environment's record and the event that tells of its change, in one transaction.
 async fn save(store: &Store, info: &EnvironmentV1, event: &str) -> Result<(), StoreError> {
+    let event =
+        NewEvent::new(event, serde_json::to_value(info).unwrap_or_default()).for_task(&info.task);
     store
-        .put_state(
+        .put_state_and_append(
             &record::key(&info.task),
             &EnvironmentRecord::from_latest(info.clone()),
-        )
-        .await?;
-    store
-        .append(
-            NewEvent::new(event, serde_json::to_value(info).unwrap_or_default())
-                .for_task(&info.task),
+            vec![event],
         )
         .await?;
     Ok(())

@@ -318,24 +318,20 @@ impl Watched {
             entry.info.clone()
         };
         tracing::warn!(task = %info.task, container = id, %reason, "environment failed");
-        let stored = self
+        let failed = NewEvent::new(
+            "environment.failed",
+            json!({"task": info.task, "container": id, "reason": reason}),
+        )
+        .for_task(&info.task);
+        let recorded = self
             .store
-            .put_state(
+            .put_state_and_append(
                 &record::key(&info.task),
                 &EnvironmentRecord::from_latest(info.clone()),
+                vec![failed],
             )
             .await;
-        let appended = self
-            .store
-            .append(
-                NewEvent::new(
-                    "environment.failed",
-                    json!({"task": info.task, "container": id, "reason": reason}),
-                )
-                .for_task(&info.task),
-            )
-            .await;
-        if let Err(err) = stored.and(appended.map(|_| ())) {
+        if let Err(err) = recorded {
             tracing::error!(%err, task = %info.task, "cannot record the environment's failure");
         }
     }

@@ -281,16 +281,15 @@ impl TaskService {
     }
 }
 
+/// The task's record and the event that tells of its change, in one transaction.
 async fn persist(store: &Store, task: &Task, kind: &str) -> Result<(), StoreError> {
+    let event =
+        NewEvent::new(kind, serde_json::to_value(task).unwrap_or_default()).for_task(&task.id);
     store
-        .put_state(
+        .put_state_and_append(
             &record::key(&task.id),
             &TaskRecord::from_latest(task.clone()),
-        )
-        .await?;
-    store
-        .append(
-            NewEvent::new(kind, serde_json::to_value(task).unwrap_or_default()).for_task(&task.id),
+            vec![event],
         )
         .await?;
     Ok(())

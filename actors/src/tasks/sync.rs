@@ -210,19 +210,16 @@ pub(super) async fn sync(deps: &TaskServiceDeps, task: Task) -> Result<SyncRepor
     })
     .await
     .map_err(|e| SyncError::Actor(format!("the sync's worker failed: {e}")))??;
+    let synced = NewEvent::new(
+        "task.synced",
+        serde_json::to_value(&report).unwrap_or_default(),
+    )
+    .for_task(&task.id);
     deps.store
-        .put_state(
+        .put_state_and_append(
             &sync_record::key(&task.id),
             &TaskSyncRecord::from_latest(record),
-        )
-        .await?;
-    deps.store
-        .append(
-            NewEvent::new(
-                "task.synced",
-                serde_json::to_value(&report).unwrap_or_default(),
-            )
-            .for_task(&task.id),
+            vec![synced],
         )
         .await?;
     Ok(report)

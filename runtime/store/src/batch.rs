@@ -6,7 +6,7 @@ use rusqlite::{Connection, TransactionBehavior, params};
 
 use crate::reads::to_sql_seq;
 use crate::scrollback;
-use crate::write_op::WriteOp;
+use crate::write_op::{StateWrite, WriteOp};
 
 /// What a committed op did, in the order of the ops.
 #[derive(Debug, PartialEq)]
@@ -39,7 +39,10 @@ pub(crate) fn commit(
     let mut outcomes = Vec::with_capacity(ops.len());
     for op in ops {
         let outcome = match op {
-            WriteOp::Append { events, .. } => {
+            WriteOp::Append { state, events, .. } => {
+                if let Some(write) = state {
+                    upsert_state(&tx, write, at)?;
+                }
                 let mut insert = tx.prepare_cached(INSERT_EVENT)?;
                 let mut seqs = Vec::with_capacity(events.len());
                 for event in events {
@@ -49,13 +52,7 @@ pub(crate) fn commit(
                 Outcome::Appended(seqs)
             }
             WriteOp::PutState { write, .. } => {
-                tx.prepare_cached(UPSERT_STATE)?.execute(params![
-                    write.key,
-                    write.kind,
-                    write.version,
-                    write.json,
-                    at
-                ])?;
+                upsert_state(&tx, write, at)?;
                 Outcome::Stored
             }
             WriteOp::DeleteState { key, .. } => {
@@ -84,6 +81,17 @@ pub(crate) fn commit(
     Ok(outcomes)
 }
 
+fn upsert_state(tx: &Connection, write: &StateWrite, at: &str) -> rusqlite::Result<()> {
+    tx.prepare_cached(UPSERT_STATE)?.execute(params![
+        write.key,
+        write.kind,
+        write.version,
+        write.json,
+        at
+    ])?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +113,7 @@ mod tests {
             .map(|k| PendingEvent::encode(NewEvent::new(*k, json!({}))).unwrap())
             .collect();
         WriteOp::Append {
+            state: None,
             events,
             reply: oneshot::channel().0,
         }
@@ -124,6 +133,35 @@ mod tests {
             outcomes,
             [Outcome::Appended(vec![1, 2]), Outcome::Appended(vec![3])]
         );
+    }
+
+    #[test]
+    fn a_record_and_its_events_are_committed_together_or_not_at_all() {
+        let with_record = || {
+            let WriteOp::Append { events, reply, .. } = append(&["thing.changed"]) else {
+                unreachable!()
+            };
+            WriteOp::Append {
+                state: Some(StateWrite {
+                    key: "thing/1".into(),
+                    kind: "thing",
+                    version: 1,
+                    json: "{}".into(),
+                }),
+                events,
+                reply,
+            }
+        };
+        let mut conn = db();
+        let outcomes = commit(&mut conn, &[with_record()], "t").unwrap();
+        assert_eq!(outcomes, [Outcome::Appended(vec![1])]);
+        assert_eq!((count(&conn, "state"), count(&conn, "events")), (1, 1));
+
+        // The event cannot be written: the record it tells of is not written either.
+        let mut conn = db();
+        conn.execute_batch("DROP TABLE events").unwrap();
+        assert!(commit(&mut conn, &[with_record()], "t").is_err());
+        assert_eq!(count(&conn, "state"), 0);
     }
 
     #[test]

@@ -91,7 +91,34 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         self.inner
             .writer
-            .request(|reply| WriteOp::Append { events, reply })
+            .request(|reply| WriteOp::Append {
+                state: None,
+                events,
+                reply,
+            })
+            .await
+    }
+
+    /// Stores `value` under `key` and appends `events`, in one transaction: a record and
+    /// the events that tell of its change are committed together, or neither is.
+    pub async fn put_state_and_append<T: Versioned>(
+        &self,
+        key: &str,
+        value: &T,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<Event>, StoreError> {
+        let write = versioned::encode(key, value)?;
+        let events = events
+            .into_iter()
+            .map(PendingEvent::encode)
+            .collect::<Result<Vec<_>, _>>()?;
+        self.inner
+            .writer
+            .request(|reply| WriteOp::Append {
+                state: Some(write),
+                events,
+                reply,
+            })
             .await
     }
 

@@ -53,7 +53,10 @@ pub(crate) struct StateWrite {
 }
 
 pub(crate) enum WriteOp {
+    /// Events, and with them (written first, in the same transaction) a state row: a
+    /// record and the events that tell of its change are committed together or not at all.
     Append {
+        state: Option<StateWrite>,
         events: Vec<PendingEvent>,
         reply: Reply<Vec<Event>>,
     },
@@ -81,7 +84,7 @@ impl WriteOp {
     /// How many rows this op writes, for the queue and throughput counters.
     pub(crate) fn items(&self) -> u64 {
         match self {
-            WriteOp::Append { events, .. } => events.len() as u64,
+            WriteOp::Append { state, events, .. } => events.len() as u64 + state.is_some() as u64,
             _ => 1,
         }
     }

@@ -173,7 +173,7 @@ impl Writer {
     fn answer(&self, op: WriteOp, outcome: Outcome, at: chrono::DateTime<chrono::Utc>) {
         // A caller that gave up waiting is not an error: its write is committed regardless.
         match (op, outcome) {
-            (WriteOp::Append { events, reply }, Outcome::Appended(seqs)) => {
+            (WriteOp::Append { events, reply, .. }, Outcome::Appended(seqs)) => {
                 let events: Vec<Event> = events
                     .into_iter()
                     .zip(seqs)
