@@ -16,7 +16,7 @@ use crate::scrollback::{self, Scrollback, ScrollbackWrite};
 use crate::stats::WriterStats;
 use crate::subscription::Subscription;
 use crate::versioned::{self, Versioned};
-use crate::write_op::{PendingEvent, WriteOp};
+use crate::write_op::{PendingEvent, StateWrite, WriteOp};
 use crate::writer::{WriterHandle, WriterShared};
 
 /// How many live events a subscriber may fall behind before it has to go back to reading
@@ -85,18 +85,7 @@ impl Store {
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        let events = events
-            .into_iter()
-            .map(PendingEvent::encode)
-            .collect::<Result<Vec<_>, _>>()?;
-        self.inner
-            .writer
-            .request(|reply| WriteOp::Append {
-                state: None,
-                events,
-                reply,
-            })
-            .await
+        self.write_with_events(None, events).await
     }
 
     /// Stores `value` under `key` and appends `events`, in one transaction: a record and
@@ -108,6 +97,14 @@ impl Store {
         events: Vec<NewEvent>,
     ) -> Result<Vec<Event>, StoreError> {
         let write = versioned::encode(key, value)?;
+        self.write_with_events(Some(write), events).await
+    }
+
+    async fn write_with_events(
+        &self,
+        state: Option<StateWrite>,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<Event>, StoreError> {
         let events = events
             .into_iter()
             .map(PendingEvent::encode)
@@ -115,7 +112,7 @@ impl Store {
         self.inner
             .writer
             .request(|reply| WriteOp::Append {
-                state: Some(write),
+                state,
                 events,
                 reply,
             })
