@@ -5,7 +5,7 @@ mod support;
 
 use std::path::PathBuf;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use support::{Home, adapter_component, stderr, stdout, test_component};
 
 fn json(out: &std::process::Output) -> Value {
@@ -207,4 +207,40 @@ fn an_unknown_capability_name_is_a_usage_error() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("tmux, environment, events, log, state"));
+}
+
+#[tokio::test]
+async fn the_server_lists_the_agents_a_task_can_name_with_one_added_while_it_runs() {
+    let home = Home::new();
+    let server = home.serve();
+    let list: Value = server.get_json("/api/agents").await;
+    assert_eq!(names(&list), ["claude-code", "scripted"]);
+    for agent in list.as_array().unwrap() {
+        assert_eq!(
+            (&agent["builtin"], &agent["loads"]),
+            (&json!(true), &json!(true))
+        );
+        assert!(
+            !agent["description"].as_str().unwrap().is_empty(),
+            "{agent}"
+        );
+    }
+
+    let minimal = test_component("minimal");
+    let added = home.run(&[
+        "agents",
+        "add",
+        minimal.to_str().unwrap(),
+        "--name",
+        "tiny",
+        "--yes",
+    ]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    let list: Value = server.get_json("/api/agents").await;
+    assert_eq!(names(&list), ["claude-code", "scripted", "tiny"]);
+    let tiny = &list[2];
+    assert_eq!(
+        (&tiny["builtin"], &tiny["loads"]),
+        (&json!(false), &json!(true))
+    );
 }

@@ -43,7 +43,13 @@ test("a task made in the form runs to its end live: status, transcript, diff and
     assert.match(await formError.innerText(), /no\/such\/repository/);
     await screenshot(page, "new-task-error");
     await page.locator("#repo").fill(repo.dir);
+    // The agents the server has are offered; a name it has not is pointed out at once.
+    await page.locator("#agents option", { hasText: "Follows a script" }).waitFor({ state: "attached" });
+    assert.deepEqual(await page.locator("#agents option").evaluateAll((os) => os.map((o) => o.value)), ["claude-code", "scripted"]);
+    await page.locator("#agent").fill("scriptd");
+    assert.match(await page.getByTestId("agent-problem").innerText(), /No agent is called scriptd: claude-code, scripted/);
     await page.locator("#agent").fill("scripted");
+    await page.getByTestId("agent-problem").waitFor({ state: "detached" });
     await page.locator('input[name="sandbox"][value="local"]').check();
     assert.ok(await page.locator(".sandbox .unsafe").getByText("unsafe").isVisible(), "local is marked unsafe");
     await screenshot(page, "new-task");

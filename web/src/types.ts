@@ -39,6 +39,14 @@ export interface Task {
   status_since: string;
 }
 
+export interface Agent {
+  name: string;
+  description: string;
+  builtin: boolean;
+  /** False when it imports capabilities it was not granted: a task naming it fails. */
+  loads: boolean;
+}
+
 export interface Project {
   id: string;
   name: string;

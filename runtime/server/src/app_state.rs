@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use plinth_actors::agents::AgentCatalog;
 use plinth_actors::config::Config;
 use plinth_actors::environments::EnvironmentManager;
 use plinth_actors::projects::ProjectService;
@@ -18,6 +19,8 @@ pub struct AppState {
     pub projects: ChildRef<ProjectService>,
     pub environments: ChildRef<EnvironmentManager>,
     pub tasks: ChildRef<TaskService>,
+    /// The agent adapters a task can name: built in, and those added with `plinth agents`.
+    pub agents: AgentCatalog,
     pub config: Arc<Config>,
     pub guard: Arc<crate::guard::Guard>,
     pub started: Instant,

@@ -124,7 +124,7 @@ pub async fn serve(
         &registry,
         &home,
         &options.config,
-        catalog,
+        catalog.clone(),
         keys.clone(),
         sandbox.endpoints.clone(),
     );
@@ -169,6 +169,7 @@ pub async fn serve(
         projects: tree.projects,
         environments: tree.environments,
         tasks: tree.tasks,
+        agents: catalog,
         config: Arc::new(options.config.clone()),
         guard,
         started,

@@ -3,12 +3,27 @@ import { useSignal } from "@preact/signals";
 import { get, post, describe } from "../api";
 import { navigate } from "../router";
 import { putTask } from "../tasks";
-import type { Project, Task } from "../types";
+import type { Agent, Project, Task } from "../types";
 
-const KNOWN_AGENTS = ["claude-code", "scripted"];
+/** What the form offers before the server has answered (the built-in adapters). */
+const BUILT_IN: Agent[] = [
+  { name: "claude-code", description: "Claude Code", builtin: true, loads: true },
+  { name: "scripted", description: "a scripted stand-in agent", builtin: true, loads: true },
+];
+
+/** What the form says under the agent field: why the named one cannot run, if it cannot. */
+export function agentProblem(name: string, agents: Agent[]): string | null {
+  const wanted = name.trim();
+  if (!wanted) return null;
+  const agent = agents.find((a) => a.name === wanted);
+  if (!agent) return `No agent is called ${wanted}: ${agents.map((a) => a.name).join(", ")} can run (plinth agents add adds one).`;
+  if (!agent.loads) return `${wanted} was not granted everything it imports, so it cannot load (plinth agents inspect ${wanted}).`;
+  return null;
+}
 
 export function NewTask({ compact = false }: { compact?: boolean }) {
   const projects = useSignal<Project[] | null>(null);
+  const agents = useSignal<Agent[]>(BUILT_IN);
   const repo = useSignal("");
   const prompt = useSignal("");
   const agent = useSignal("claude-code");
@@ -27,6 +42,11 @@ export function NewTask({ compact = false }: { compact?: boolean }) {
         if (!repo.value && list.length) repo.value = list[list.length - 1].path;
       })
       .catch((err) => (error.value = `loading the projects: ${describe(err)}`));
+    get<Agent[]>("/api/agents")
+      .then((list) => (agents.value = list))
+      .catch(() => {
+        /* the built-in names stay offered; the server checks the name on submit */
+      });
     get<{ default_sandbox: "docker" | "local"; docker_error: string | null }>("/api/environments")
       .then((env) => {
         sandbox.value = env.default_sandbox;
@@ -101,10 +121,17 @@ export function NewTask({ compact = false }: { compact?: boolean }) {
           Agent
           <input id="agent" list="agents" value={agent.value} onInput={(e) => (agent.value = e.currentTarget.value)} />
           <datalist id="agents">
-            {KNOWN_AGENTS.map((a) => (
-              <option key={a} value={a} />
+            {agents.value.map((a) => (
+              <option key={a.name} value={a.name}>
+                {a.builtin ? `${a.description} (built in)` : a.description}
+              </option>
             ))}
           </datalist>
+          {agentProblem(agent.value, agents.value) && (
+            <span class="field-note warn" data-testid="agent-problem">
+              {agentProblem(agent.value, agents.value)}
+            </span>
+          )}
         </label>
         <label>
           Base branch

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { lineClass, mayChangeFiles } from "./DiffView";
+import { agentProblem } from "./NewTask";
 import { treeOrder } from "./Inspector";
 import { title } from "./TaskList";
 import type { ActorInfo, Task } from "../types";
@@ -44,5 +45,20 @@ describe("title", () => {
     expect(title({ id: "x", prompt: "#!scripted\n# why\nsay hi\nfinish" } as Task)).toBe("say hi");
     expect(title({ id: "x", prompt: "Fix the bug\nin main" } as Task)).toBe("Fix the bug");
     expect(title({ id: "x", prompt: "  " } as Task)).toBe("x");
+  });
+});
+
+describe("agentProblem", () => {
+  const agents = [
+    { name: "claude-code", description: "", builtin: true, loads: true },
+    { name: "half", description: "", builtin: false, loads: false },
+  ];
+  it("is nothing for an agent that loads, or before one is named", () => {
+    expect(agentProblem("claude-code", agents)).toBeNull();
+    expect(agentProblem(" ", agents)).toBeNull();
+  });
+  it("names the agents there are when the name is unknown, and says why one cannot load", () => {
+    expect(agentProblem("cluade-code", agents)).toContain("claude-code, half");
+    expect(agentProblem("half", agents)).toContain("not granted");
   });
 });

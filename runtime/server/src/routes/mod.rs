@@ -1,6 +1,7 @@
 //! The HTTP API. Every route sits behind [`crate::guard`].
 
 mod actors;
+mod agents;
 mod environments;
 mod events;
 mod health;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/health", get(health::show))
         .route("/api/session", post(session::create))
         .route("/api/actors", get(actors::list_or_stream))
+        .route("/api/agents", get(agents::list))
         .route("/api/actors/{id}", get(actors::show))
         .route(
             "/api/events",
