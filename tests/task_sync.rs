@@ -4,7 +4,8 @@
 //! index and HEAD stay byte for byte as they were; later commits fast-forward the branch;
 //! a branch the user committed to or checked out is left alone and said so; local mode
 //! only records; the diff shows committed and uncommitted work while the sandbox runs and
-//! what was synced after.
+//! what was synced after; a container killed from outside fails its task and its commits
+//! still come back.
 
 mod support;
 
@@ -87,13 +88,16 @@ fn git_out(repo: &Path, args: &[&str]) -> String {
 }
 
 fn container_of(task: &str) -> String {
+    running_container(task).unwrap_or_else(|| panic!("no running container for task {task}"))
+}
+
+fn running_container(task: &str) -> Option<String> {
     let out = Command::new("docker")
         .args(["ps", "-q", "--filter", &format!("label=plinth.task={task}")])
         .output()
         .unwrap();
     let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    assert!(!id.is_empty(), "no running container for task {task}");
-    id
+    (!id.is_empty()).then_some(id)
 }
 
 /// Runs `script` in the container's workdir as the agent, as the agent's own commands
@@ -382,4 +386,80 @@ async fn a_local_task_s_branch_is_already_the_user_s_and_sync_and_diff_say_so() 
     let out = home.run(&["task", "sync", "no-such-task"]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("no task"), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn work_committed_in_a_container_killed_from_outside_still_comes_back() {
+    let home = Home::new();
+    let server = home.serve();
+    let repo = repository();
+    let r = repo.path();
+    let id = scripted(
+        &server,
+        r,
+        "#!scripted\nwrite kept.txt work in progress\\n\ncommit Keep the work\nsleep 600000",
+        "docker",
+    )
+    .await;
+    let _containers = Containers(id.clone());
+    // The first Docker task of a fresh machine builds the agent image (minutes).
+    let deadline = Instant::now() + Duration::from_secs(600);
+    let container = loop {
+        if let Some(container) = running_container(&id)
+            && agent_does(&container, "git log -1 --format=%s || true") == "Keep the work"
+        {
+            break container;
+        }
+        assert!(Instant::now() < deadline, "the agent never committed");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(rev(r, &format!("plinth/{id}")), "", "nothing synced yet");
+
+    // Killed from outside before any sync: the task fails, and its commit still comes back.
+    let killed = Command::new("docker")
+        .args(["kill", &container])
+        .output()
+        .unwrap();
+    assert!(killed.status.success(), "{killed:?}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let failed = loop {
+        let task: Value = server.get_json(&format!("/api/tasks/{id}")).await;
+        let synced = !rev(r, &format!("plinth/{id}:kept.txt")).is_empty();
+        if task["lifecycle"] == "failed" && synced {
+            break task;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the work never came back: {task:#}\n{:#}",
+            server
+                .get_json::<Value>(&format!("/api/events?task={id}&kind=task.sync"))
+                .await
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    // The agent was asleep and never noticed: plinth says why the task failed.
+    assert!(
+        failed["failure"]
+            .as_str()
+            .unwrap()
+            .starts_with("its environment failed"),
+        "{failed:#}"
+    );
+    assert_eq!(
+        git_out(r, &["show", &format!("plinth/{id}:kept.txt")]),
+        "work in progress"
+    );
+    assert_eq!(
+        git_out(r, &["log", "-1", "--format=%s", &format!("plinth/{id}")]),
+        "Keep the work"
+    );
+    // Started only to copy the work out: stopped again.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if running_container(&id).is_none() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the container was left running");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }

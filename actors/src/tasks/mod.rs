@@ -6,6 +6,8 @@
 //! - [`id`]: the readable ids tasks (and their branches and containers) get.
 //! - [`control`]: messages to a task's agent, and resuming a stopped task.
 //! - [`hosts`]: the running agent hosts, and signals held for one being started.
+//! - `environment_lost`: a task whose environment failed under it fails, and its work is
+//!   brought back.
 //! - [`service`]: the actor that makes, follows, stops and resumes tasks.
 //! - [`view`]: a task as the API and the CLI show it.
 //! - [`sync`]: the task's commits back into the user's repository, and its diff
@@ -13,6 +15,7 @@
 
 pub mod control;
 pub mod endpoints;
+mod environment_lost;
 pub mod git_sync;
 pub mod hosts;
 pub mod id;

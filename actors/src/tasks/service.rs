@@ -171,6 +171,7 @@ impl Child for TaskService {
                 });
             }
         }));
+        self.follow_lost_environments(ctx);
         if let Some(command) = self.deps.notify_command.clone() {
             self.run_notify_command(command, ctx);
         }
@@ -296,7 +297,7 @@ async fn persist(store: &Store, task: &Task, kind: &str) -> Result<(), StoreErro
 }
 
 /// A notification when `task` has just ended; nothing otherwise.
-async fn announce_end(store: &Store, task: &Task) {
+pub(super) async fn announce_end(store: &Store, task: &Task) {
     let (title, body, urgency) = match &task.lifecycle {
         Lifecycle::Finished => (
             format!("Task {} finished", task.id),
@@ -332,7 +333,7 @@ fn agent_env(deps: &TaskServiceDeps, task: &Task) -> Vec<(String, String)> {
     env
 }
 
-fn host_name(task: &str) -> String {
+pub(super) fn host_name(task: &str) -> String {
     format!("task-{task}")
 }
 
@@ -655,11 +656,11 @@ impl Handle<StatusSeen> for TaskService {
         }
         task.updated_at = Utc::now();
         let task = self.remember(task);
-        // The agent stopped to wait (Claude Code's Stop hook ends a turn in `idle`) or is
-        // done: what it committed goes back to the user's repository now.
+        // The agent stopped to wait (Claude Code's Stop hook ends a turn in `idle`), is done,
+        // or failed: what it committed goes back to the user's repository now.
         if matches!(
             msg.status.as_str(),
-            "idle" | "waiting-for-user" | "finished"
+            "idle" | "waiting-for-user" | "finished" | "failed"
         ) {
             self.sync_later(&task, ctx);
         }

@@ -24,7 +24,7 @@ use super::record::Task;
 use super::sandbox_git::{SandboxGit, SandboxGitError};
 use super::service::{TaskError, TaskService, TaskServiceDeps};
 use super::sync_record::{self, TaskSync, TaskSyncRecord};
-use crate::environments::{Environment, GetEnvironment};
+use crate::environments::{Environment, GetEnvironment, StartEnvironment, StopEnvironment};
 use crate::task_inputs::Sandbox;
 
 /// The most of a diff's text an answer carries; the summary always covers all of it.
@@ -180,15 +180,20 @@ impl TaskService {
         ctx.actix().spawn(actix::fut::wrap_future(async move {
             if let Err(err) = sync(&deps, task.clone()).await {
                 tracing::warn!(task = %task.id, %err, "cannot sync the task's branch");
-                let event = NewEvent::new(
-                    "task.sync-failed",
-                    serde_json::json!({"task": task.id, "error": err.to_string()}),
-                )
-                .for_task(&task.id);
-                let _ = deps.store.append(event).await;
+                record_failure(&deps, &task.id, &err).await;
             }
         }));
     }
+}
+
+/// A background sync that failed, as a `task.sync-failed` event.
+pub(super) async fn record_failure(deps: &TaskServiceDeps, task: &str, err: &SyncError) {
+    let event = NewEvent::new(
+        "task.sync-failed",
+        serde_json::json!({"task": task, "error": err.to_string()}),
+    )
+    .for_task(task);
+    let _ = deps.store.append(event).await;
 }
 
 /// Syncs one task; syncs of the same task run one at a time. Records the outcome and
@@ -199,17 +204,36 @@ pub(super) async fn sync(deps: &TaskServiceDeps, task: Task) -> Result<SyncRepor
     let previous = deps
         .store
         .get_state::<TaskSyncRecord>(&sync_record::key(&task.id))?;
-    let environment = match task.inputs.sandbox {
-        Sandbox::Docker => environment(deps, &task.id).await?,
-        Sandbox::Local => None,
+    let (environment, woken) = match task.inputs.sandbox {
+        Sandbox::Docker => match environment(deps, &task.id).await? {
+            Some(environment) => (Some(environment), false),
+            None if task.failure().is_some() => match wake(deps, &task.id).await {
+                Some(environment) => (Some(environment), true),
+                None => (None, false),
+            },
+            None => (None, false),
+        },
+        Sandbox::Local => (None, false),
     };
     let t = task.clone();
-    let (report, record) = tokio::task::spawn_blocking(move || match t.inputs.sandbox {
+    let synced = tokio::task::spawn_blocking(move || match t.inputs.sandbox {
         Sandbox::Docker => sync_container(&t, environment, previous),
         Sandbox::Local => sync_local(&t, previous),
     })
     .await
-    .map_err(|e| SyncError::Actor(format!("the sync's worker failed: {e}")))??;
+    .map_err(|e| SyncError::Actor(format!("the sync's worker failed: {e}")));
+    if woken {
+        let stopped = deps
+            .environments
+            .send(StopEnvironment {
+                task: task.id.clone(),
+            })
+            .await;
+        if !matches!(stopped, Ok(Ok(_))) {
+            tracing::warn!(task = %task.id, "the container started to copy the work out did not stop");
+        }
+    }
+    let (report, record) = synced??;
     let synced = NewEvent::new(
         "task.synced",
         serde_json::to_value(&report).unwrap_or_default(),
@@ -223,6 +247,29 @@ pub(super) async fn sync(deps: &TaskServiceDeps, task: Task) -> Result<SyncRepor
         )
         .await?;
     Ok(report)
+}
+
+/// Starts a failed task's stopped container, for as long as it takes to copy its work out:
+/// an environment that failed under its agent (killed from outside, say) still holds what
+/// the agent committed since the last sync. None when it cannot be started (removed).
+async fn wake(deps: &TaskServiceDeps, task: &str) -> Option<Environment> {
+    let started = deps
+        .environments
+        .send(StartEnvironment {
+            task: task.to_string(),
+        })
+        .await;
+    match started {
+        Ok(Ok(environment)) => Some(environment),
+        Ok(Err(err)) => {
+            tracing::warn!(task, %err, "cannot start the failed task's container to copy its work out");
+            None
+        }
+        Err(err) => {
+            tracing::warn!(task, %err, "the environment manager did not answer");
+            None
+        }
+    }
 }
 
 async fn environment(deps: &TaskServiceDeps, task: &str) -> Result<Option<Environment>, SyncError> {

@@ -1,0 +1,100 @@
+//! A task whose environment failed under it (its container killed from outside, run out of
+//! memory, removed): the agent cannot go on, whether or not it noticed. An agent waiting on
+//! a timer, or between commands, would otherwise go on saying `working` for good. The
+//! environment manager's `environment.failed` events are followed from a cursor; each one
+//! for a running task fails the task, ends its agent host, and brings back what the agent
+//! had committed (the sync starts the stopped container just long enough).
+
+use actix::{AsyncContext, Message};
+use chrono::Utc;
+use futures::StreamExt;
+use plinth_kernel::{Ctx, Handle};
+use plinth_store::EventFilter;
+
+use super::record::Lifecycle;
+use super::service::{TaskService, announce_end, host_name};
+
+/// The store cursor of this follower: the last `environment.failed` event applied.
+const CURSOR: &str = "task-service/environment-failed";
+
+#[derive(Message)]
+#[rtype(result = "()")]
+pub(super) struct EnvironmentLost {
+    seq: u64,
+    task: String,
+    reason: String,
+}
+
+impl TaskService {
+    /// Follows `environment.failed` from where the last incarnation stopped, then live.
+    pub(super) fn follow_lost_environments(&self, ctx: &mut Ctx<'_, Self>) {
+        let store = self.deps.store.clone();
+        // The first start begins at the present: earlier failures were dealt with (or not)
+        // by a plinth that did not follow them.
+        let after = match store.get_cursor(CURSOR).ok().flatten() {
+            Some(seq) => seq,
+            None => store.last_seq(),
+        };
+        let mut failures = store.subscribe(EventFilter::kind("environment.failed"), after);
+        let addr = ctx.actix().address();
+        ctx.actix().spawn(actix::fut::wrap_future(async move {
+            // A store failure ends the stream; the next start reads on from the cursor.
+            while let Some(Ok(event)) = failures.next().await {
+                let Some(task) = event.task.clone() else {
+                    continue;
+                };
+                addr.do_send(EnvironmentLost {
+                    seq: event.seq,
+                    task,
+                    reason: event.data["reason"]
+                        .as_str()
+                        .unwrap_or("it stopped")
+                        .to_string(),
+                });
+            }
+        }));
+    }
+}
+
+impl Handle<EnvironmentLost> for TaskService {
+    type Result = ();
+
+    fn handle(&mut self, msg: EnvironmentLost, ctx: &mut Ctx<'_, Self>) {
+        let store = self.deps.store.clone();
+        let task = match self.get(&msg.task) {
+            Ok(task) if task.lifecycle.is_active() => task,
+            // Not ours, or already ended (a stop removes its container on purpose).
+            _ => {
+                ctx.actix().spawn(actix::fut::wrap_future(async move {
+                    let _ = store.set_cursor(CURSOR, msg.seq).await;
+                }));
+                return;
+            }
+        };
+        let mut failed = task;
+        failed.lifecycle = Lifecycle::Failed {
+            reason: format!("its environment failed: {}", msg.reason),
+        };
+        failed.updated_at = Utc::now();
+        self.deps.running.forget_held(&failed.id);
+        let saved = self.save(failed, "task.failed");
+        let deps = self.deps.clone();
+        ctx.actix().spawn(actix::fut::wrap_future(async move {
+            // Nothing is left for its agent to drive.
+            if deps.running.remove(&msg.task).is_some() {
+                let _ = deps.hosts.terminate_child(&host_name(&msg.task)).await;
+            }
+            match saved.await {
+                Ok(task) => {
+                    announce_end(&deps.store, &task).await;
+                    if let Err(err) = super::sync::sync(&deps, task.clone()).await {
+                        tracing::warn!(task = %task.id, %err, "bringing back a lost environment's work failed");
+                        super::sync::record_failure(&deps, &task.id, &err).await;
+                    }
+                }
+                Err(err) => tracing::error!(%err, task = %msg.task, "cannot record the task's failure"),
+            }
+            let _ = deps.store.set_cursor(CURSOR, msg.seq).await;
+        }));
+    }
+}
