@@ -123,6 +123,24 @@ fn agent_does(container: &str, script: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// Waits until the task's running container's last commit is `subject`; the container.
+/// The first Docker task of a fresh machine builds the agent image (minutes).
+async fn committed_in_container(task: &str, subject: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        if let Some(container) = running_container(task)
+            && agent_does(&container, "git log -1 --format=%s || true") == subject
+        {
+            return container;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the agent never committed {subject:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 /// Removes the task's containers when dropped, so that a failing test leaves none.
 struct Containers(String);
 
@@ -402,17 +420,7 @@ async fn work_committed_in_a_container_killed_from_outside_still_comes_back() {
     )
     .await;
     let _containers = Containers(id.clone());
-    // The first Docker task of a fresh machine builds the agent image (minutes).
-    let deadline = Instant::now() + Duration::from_secs(600);
-    let container = loop {
-        if let Some(container) = running_container(&id)
-            && agent_does(&container, "git log -1 --format=%s || true") == "Keep the work"
-        {
-            break container;
-        }
-        assert!(Instant::now() < deadline, "the agent never committed");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
+    let container = committed_in_container(&id, "Keep the work").await;
     assert_eq!(rev(r, &format!("plinth/{id}")), "", "nothing synced yet");
 
     // Killed from outside before any sync: the task fails, and its commit still comes back.
@@ -462,4 +470,48 @@ async fn work_committed_in_a_container_killed_from_outside_still_comes_back() {
         assert!(Instant::now() < deadline, "the container was left running");
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+}
+
+#[tokio::test]
+async fn a_container_stopped_while_plinth_was_down_is_started_again_and_its_task_goes_on() {
+    let home = Home::new();
+    let server = home.serve();
+    let repo = repository();
+    let r = repo.path();
+    let id = scripted(
+        &server,
+        r,
+        "#!scripted\nwrite kept.txt work in progress\\n\ncommit Keep the work\nsleep 4000\nwrite after.txt after the restart\\n\ncommit Go on\nwait-message",
+        "docker",
+    )
+    .await;
+    let _containers = Containers(id.clone());
+    let container = committed_in_container(&id, "Keep the work").await;
+    // plinth and the container go down together (a reboot, say).
+    server.kill9();
+    let stopped = Command::new("docker")
+        .args(["stop", "-t", "1", &container])
+        .output()
+        .unwrap();
+    assert!(stopped.status.success(), "{stopped:?}");
+
+    // The next plinth starts the container again and the agent goes on where it was: its
+    // later work and its wait come, and everything it committed comes back.
+    let server = home.serve();
+    wait_until_waiting(&server, &id, Duration::from_secs(60)).await;
+    assert_eq!(running_container(&id).as_deref(), Some(container.as_str()));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while rev(r, &format!("plinth/{id}:after.txt")).is_empty() {
+        assert!(Instant::now() < deadline, "the work never came back");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(
+        git_out(r, &["log", "--format=%s", &format!("plinth/{id}")])
+            .lines()
+            .take(2)
+            .collect::<Vec<_>>(),
+        ["Go on", "Keep the work"]
+    );
+    let shown: Value = server.get_json(&format!("/api/tasks/{id}")).await;
+    assert_eq!(shown["lifecycle"], "running", "{shown:#}");
 }

@@ -4,6 +4,10 @@
 //! environment manager's `environment.failed` events are followed from a cursor; each one
 //! for a running task fails the task, ends its agent host, and brings back what the agent
 //! had committed (the sync starts the stopped container just long enough).
+//!
+//! A failure from before this start (a container that stopped while plinth was down, with
+//! the machine, say) is not one: the start's launch starts the environment again and the
+//! agent goes on.
 
 use actix::{AsyncContext, Message};
 use chrono::Utc;
@@ -21,6 +25,7 @@ const CURSOR: &str = "task-service/environment-failed";
 #[rtype(result = "()")]
 pub(super) struct EnvironmentLost {
     seq: u64,
+    before_start: bool,
     task: String,
     reason: String,
 }
@@ -29,15 +34,19 @@ impl TaskService {
     /// Follows `environment.failed` from where the last incarnation stopped, then live.
     pub(super) fn follow_lost_environments(&self, ctx: &mut Ctx<'_, Self>) {
         let store = self.deps.store.clone();
-        // The first start begins at the present: earlier failures were dealt with (or not)
-        // by a plinth that did not follow them.
-        let after = match store.get_cursor(CURSOR).ok().flatten() {
-            Some(seq) => seq,
-            None => store.last_seq(),
-        };
+        // The first start begins at the present (earlier failures were dealt with, or not,
+        // by a plinth that did not follow them) and says so at once: a failure the
+        // environment manager finds at a later start, before this follower runs, is then
+        // read from the cursor rather than missed.
+        let cursor = store.get_cursor(CURSOR).ok().flatten();
+        let now = store.last_seq();
+        let after = cursor.unwrap_or(now);
         let mut failures = store.subscribe(EventFilter::kind("environment.failed"), after);
         let addr = ctx.actix().address();
         ctx.actix().spawn(actix::fut::wrap_future(async move {
+            if cursor.is_none() {
+                let _ = store.set_cursor(CURSOR, after).await;
+            }
             // A store failure ends the stream; the next start reads on from the cursor.
             while let Some(Ok(event)) = failures.next().await {
                 let Some(task) = event.task.clone() else {
@@ -45,6 +54,9 @@ impl TaskService {
                 };
                 addr.do_send(EnvironmentLost {
                     seq: event.seq,
+                    // Found while plinth was down (by the environment manager's start, or
+                    // left by the last run): this start's launch starts it again.
+                    before_start: event.seq <= now,
                     task,
                     reason: event.data["reason"]
                         .as_str()
@@ -62,7 +74,7 @@ impl Handle<EnvironmentLost> for TaskService {
     fn handle(&mut self, msg: EnvironmentLost, ctx: &mut Ctx<'_, Self>) {
         let store = self.deps.store.clone();
         let task = match self.get(&msg.task) {
-            Ok(task) if task.lifecycle.is_active() => task,
+            Ok(task) if task.lifecycle.is_active() && !msg.before_start => task,
             // Not ours, or already ended (a stop removes its container on purpose).
             _ => {
                 ctx.actix().spawn(actix::fut::wrap_future(async move {

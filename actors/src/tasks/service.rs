@@ -26,7 +26,10 @@ use super::record::{self, Lifecycle, Task, TaskRecord};
 use crate::agent_host::{AgentHost, AgentSpec, Deliver, StopAgent, TaskSpec};
 use crate::agents::AgentCatalog;
 use crate::config::{PermissionMode, SandboxKind};
-use crate::environments::{CreateEnvironment, EnvironmentManager, GetEnvironment};
+use crate::environments::{
+    CreateEnvironment, Environment, EnvironmentError, EnvironmentManager, GetEnvironment,
+    StartEnvironment,
+};
 use crate::projects::{ProjectError, project_id, repository_root};
 use crate::task_inputs::TaskInputsV1;
 
@@ -337,6 +340,38 @@ pub(super) fn host_name(task: &str) -> String {
     format!("task-{task}")
 }
 
+/// The task's environment running: the one it has, started again (its container stopped
+/// while plinth was down, with the machine, say: what the agent did is in it), or a new one
+/// when it has none yet.
+async fn start_or_create_environment(
+    deps: &TaskServiceDeps,
+    task: &Task,
+) -> Result<Environment, String> {
+    let started = deps
+        .environments
+        .send(StartEnvironment {
+            task: task.id.clone(),
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    match started {
+        Ok(environment) => return Ok(environment),
+        Err(EnvironmentError::Unknown(_)) => {}
+        Err(err) => return Err(format!("cannot start its environment again: {err}")),
+    }
+    deps.environments
+        .send(CreateEnvironment {
+            task: task.id.clone(),
+            project_path: task.project_path.clone(),
+            base_branch: task.base_branch.clone(),
+            sandbox: task.inputs.sandbox.into(),
+            include_uncommitted: task.inputs.include_uncommitted,
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
+}
+
 async fn launch(deps: &TaskServiceDeps, task: &Task) -> Result<(), String> {
     if deps.running.contains(&task.id) {
         return Ok(());
@@ -350,18 +385,7 @@ async fn launch(deps: &TaskServiceDeps, task: &Task) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let environment = match found {
         Some(environment) => environment,
-        None => deps
-            .environments
-            .send(CreateEnvironment {
-                task: task.id.clone(),
-                project_path: task.project_path.clone(),
-                base_branch: task.base_branch.clone(),
-                sandbox: task.inputs.sandbox.into(),
-                include_uncommitted: task.inputs.include_uncommitted,
-            })
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?,
+        None => start_or_create_environment(deps, task).await?,
     };
     let catalog = deps.catalog.clone();
     let agent = task.inputs.agent.clone();
