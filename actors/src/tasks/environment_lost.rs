@@ -10,12 +10,10 @@
 //! agent goes on.
 
 use actix::{AsyncContext, Message};
-use chrono::Utc;
 use futures::StreamExt;
 use plinth_kernel::{Ctx, Handle};
 use plinth_store::EventFilter;
 
-use super::record::Lifecycle;
 use super::service::{TaskService, announce_end, host_name};
 
 /// The store cursor of this follower: the last `environment.failed` event applied.
@@ -83,13 +81,7 @@ impl Handle<EnvironmentLost> for TaskService {
                 return;
             }
         };
-        let mut failed = task;
-        failed.lifecycle = Lifecycle::Failed {
-            reason: format!("its environment failed: {}", msg.reason),
-        };
-        failed.updated_at = Utc::now();
-        self.deps.running.forget_held(&failed.id);
-        let saved = self.save(failed, "task.failed");
+        let saved = self.fail(task, format!("its environment failed: {}", msg.reason));
         let deps = self.deps.clone();
         ctx.actix().spawn(actix::fut::wrap_future(async move {
             // Nothing is left for its agent to drive.

@@ -261,27 +261,35 @@ impl TaskService {
         }));
     }
 
-    /// Stores `task` and appends `kind` for it; the cache follows the store.
-    /// Keeps `task` as the latest version of its record, stamping `status_since` when its
-    /// status changed: the one place that sees both the old and the new version.
-    fn remember(&mut self, mut task: Task) -> Task {
-        task.stamp_status_change(self.tasks.get(&task.id));
-        self.tasks.insert(task.id.clone(), task.clone());
-        task
-    }
-
+    /// Stores `task` and appends `kind` for it; the cache follows the store. The one place
+    /// that sees both the old and the new version of a task, so it stamps `status_since`
+    /// when the status changed.
     pub(super) fn save(
         &mut self,
-        task: Task,
+        mut task: Task,
         kind: &str,
     ) -> ResponseFuture<Result<Task, TaskError>> {
-        let task = self.remember(task);
+        task.stamp_status_change(self.tasks.get(&task.id));
+        self.tasks.insert(task.id.clone(), task.clone());
         let store = self.deps.store.clone();
         let kind = kind.to_string();
         Box::pin(async move {
             persist(&store, &task, &kind).await?;
             Ok(task)
         })
+    }
+
+    /// Records `task` as failed for `reason`. What was held for its agent host is dropped:
+    /// none will start.
+    pub(super) fn fail(
+        &mut self,
+        mut task: Task,
+        reason: String,
+    ) -> ResponseFuture<Result<Task, TaskError>> {
+        self.deps.running.forget_held(&task.id);
+        task.lifecycle = Lifecycle::Failed { reason };
+        task.updated_at = Utc::now();
+        self.save(task, "task.failed")
     }
 }
 
@@ -620,20 +628,15 @@ impl Handle<Launched> for TaskService {
         if !task.lifecycle.is_active() {
             return;
         }
-        let kind = match msg.result {
+        let saved = match msg.result {
             Ok(()) if task.lifecycle == Lifecycle::Running => return,
             Ok(()) => {
                 task.lifecycle = Lifecycle::Running;
-                "task.running"
+                task.updated_at = Utc::now();
+                self.save(task, "task.running")
             }
-            Err(reason) => {
-                self.deps.running.forget_held(&task.id);
-                task.lifecycle = Lifecycle::Failed { reason };
-                "task.failed"
-            }
+            Err(reason) => self.fail(task, reason),
         };
-        task.updated_at = Utc::now();
-        let saved = self.save(task, kind);
         let store = self.deps.store.clone();
         ctx.actix().spawn(actix::fut::wrap_future(async move {
             match saved.await {
@@ -679,7 +682,6 @@ impl Handle<StatusSeen> for TaskService {
             }
         }
         task.updated_at = Utc::now();
-        let task = self.remember(task);
         // The agent stopped to wait (Claude Code's Stop hook ends a turn in `idle`), is done,
         // or failed: what it committed goes back to the user's repository now.
         if matches!(
@@ -688,11 +690,15 @@ impl Handle<StatusSeen> for TaskService {
         ) {
             self.sync_later(&task, ctx);
         }
+        let saved = self.save(task, kind);
         ctx.actix().spawn(actix::fut::wrap_future(async move {
-            if let Err(err) = persist(&store, &task, kind).await {
-                tracing::error!(%err, task = %task.id, "cannot record the agent's status");
-                return;
-            }
+            let task = match saved.await {
+                Ok(task) => task,
+                Err(err) => {
+                    tracing::error!(%err, task = %msg.task, "cannot record the agent's status");
+                    return;
+                }
+            };
             // Only the status that ended the task announces it, not later ones.
             if kind != "task.updated" {
                 announce_end(&store, &task).await;
