@@ -9,7 +9,7 @@ use crate::failure::{Failure, code};
 
 /// How long a follower (`events --follow`, `ps --watch`) keeps trying to reach a server
 /// that went away (a restart takes a second or two) before it gives up.
-pub const RECONNECT_FOR: Duration = Duration::from_secs(30);
+const RECONNECT_FOR: Duration = Duration::from_secs(30);
 
 /// Between two connections.
 const PAUSE: Duration = Duration::from_millis(500);
@@ -23,25 +23,22 @@ where
     F: FnMut(Client) -> Fut,
     Fut: std::future::Future<Output = Result<(), Failure>>,
 {
-    let mut client = Client::connect(home)?;
+    let mut first = Some(Client::connect(home)?);
     let mut gone_since = None;
     loop {
-        keep_following(follow(client).await, &mut gone_since)?;
-        tokio::time::sleep(PAUSE).await;
-        client = loop {
-            match Client::connect(home) {
-                Ok(client) => break client,
-                Err(failure) => {
-                    keep_following(Err(failure), &mut gone_since)?;
-                    tokio::time::sleep(PAUSE).await;
-                }
-            }
+        let connected = first.take().map_or_else(|| Client::connect(home), Ok);
+        let followed = match connected {
+            Ok(client) => follow(client).await,
+            Err(failure) => Err(failure),
         };
+        keep_following(followed, &mut gone_since)?;
+        tokio::time::sleep(PAUSE).await;
     }
 }
 
-/// The reconnect policy of a follower, after one connection ended with `result`: `Ok` to
-/// try again (after a pause), the failure to give up with.
+/// The reconnect policy of a follower, after one attempt (finding the server, then
+/// following it) ended with `result`: `Ok` to try again after a pause, the failure to give
+/// up with.
 fn keep_following(
     result: Result<(), Failure>,
     gone_since: &mut Option<Instant>,

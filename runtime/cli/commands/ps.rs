@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use plinth_kernel::{ActorInfo, ActorState};
-
 use plinth_server::Home;
 
 use crate::client::Client;
