@@ -87,23 +87,9 @@ fn slow_tool_script() -> Script {
     .unwrap()
 }
 
-/// Every event of the task, read page by page from the cursor.
+/// Every event of the task.
 async fn all_events(server: &Server, id: &str) -> Vec<Value> {
-    let mut out: Vec<Value> = Vec::new();
-    let mut after = 0;
-    loop {
-        let page: Vec<Value> = server
-            .get_json(&format!("/api/events?task={id}&after={after}&limit=500"))
-            .await;
-        let n = page.len();
-        if let Some(last) = page.last() {
-            after = last["seq"].as_u64().unwrap();
-        }
-        out.extend(page);
-        if n < 500 {
-            return out;
-        }
-    }
+    server.events_after(&format!("task={id}"), 0).await
 }
 
 /// Removes the task's container when the test ends, passed or not.

@@ -19,31 +19,6 @@ async fn append(server: &support::Server, i: u64) -> u64 {
     res.json::<Value>().await.unwrap()["seq"].as_u64().unwrap()
 }
 
-async fn read_all(server: &support::Server, after: u64) -> Vec<Value> {
-    let mut out = Vec::new();
-    let mut after = after;
-    loop {
-        let page: Vec<Value> = server
-            .get(&format!(
-                "/api/events?after={after}&kind=ext.test&limit=500"
-            ))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let n = page.len();
-        if let Some(last) = page.last() {
-            after = last["seq"].as_u64().unwrap();
-        }
-        out.extend(page);
-        if n < 500 {
-            return out;
-        }
-    }
-}
-
 #[tokio::test]
 async fn acknowledged_events_survive_kill_dash_9_in_order() {
     const N: u64 = 300;
@@ -61,7 +36,7 @@ async fn acknowledged_events_survive_kill_dash_9_in_order() {
     server.kill9();
 
     let server = home.serve();
-    let events = read_all(&server, 0).await;
+    let events = server.events_after("kind=ext.test", 0).await;
     let seqs: Vec<u64> = events.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
     assert_eq!(events.len() as u64, N, "every acknowledged event is back");
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "in order");

@@ -103,6 +103,26 @@ pub struct Server {
 }
 
 impl Server {
+    /// Every stored event matching `filter` (a query such as `task=ID` or `kind=K`) after
+    /// `after`, read page by page.
+    pub async fn events_after(&self, filter: &str, mut after: u64) -> Vec<serde_json::Value> {
+        const PAGE: usize = 500;
+        let mut out: Vec<serde_json::Value> = Vec::new();
+        loop {
+            let page: Vec<serde_json::Value> = self
+                .get_json(&format!("/api/events?{filter}&after={after}&limit={PAGE}"))
+                .await;
+            let n = page.len();
+            if let Some(last) = page.last() {
+                after = last["seq"].as_u64().unwrap();
+            }
+            out.extend(page);
+            if n < PAGE {
+                return out;
+            }
+        }
+    }
+
     pub fn port(&self) -> u16 {
         self.url.rsplit(':').next().unwrap().parse().unwrap()
     }
