@@ -13,15 +13,8 @@
 # Usage: scripts/build-adapters.sh [--quiet]   (--quiet: print nothing unless it fails)
 set -euo pipefail
 
-quiet=false
-case "${1:-}" in
-  --quiet) quiet=true ;;
-  "") ;;
-  *)
-    printf 'usage: %s [--quiet]\n' "$0" >&2
-    exit 2
-    ;;
-esac
+# shellcheck source=lib/quiet-flag.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/quiet-flag.sh"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 workspace="$root/actors/adapters"

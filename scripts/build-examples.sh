@@ -19,15 +19,8 @@ set -euo pipefail
 
 COMPONENTIZE_PY_VERSION=0.25.1
 
-quiet=false
-case "${1:-}" in
-  --quiet) quiet=true ;;
-  "") ;;
-  *)
-    printf 'usage: %s [--quiet]\n' "$0" >&2
-    exit 2
-    ;;
-esac
+# shellcheck source=lib/quiet-flag.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/quiet-flag.sh"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${PLINTH_ADAPTERS_DIR:-$root/target/adapters}"

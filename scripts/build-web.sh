@@ -10,15 +10,8 @@
 # Exit status: 0 built or up to date, 3 Node.js/npm missing or too old, 1 the build failed.
 set -euo pipefail
 
-quiet=false
-case "${1:-}" in
-  --quiet) quiet=true ;;
-  "") ;;
-  *)
-    printf 'usage: %s [--quiet]\n' "$0" >&2
-    exit 2
-    ;;
-esac
+# shellcheck source=lib/quiet-flag.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/quiet-flag.sh"
 
 web="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/web"
 cd "$web"
