@@ -306,7 +306,10 @@ mod hook_command_runs {
             .arg("-c")
             .arg(hook_command("Stop"))
             .env("PATH", path)
-            .env("PLINTH_HOOK_URL", format!("http://127.0.0.1:{port}/tasks/t/hooks"))
+            .env(
+                "PLINTH_HOOK_URL",
+                format!("http://127.0.0.1:{port}/tasks/t/hooks"),
+            )
             .env("PLINTH_HOOK_TOKEN", token)
             .stdin(Stdio::piped())
             .spawn()
@@ -319,14 +322,23 @@ mod hook_command_runs {
             .unwrap();
         assert!(child.wait().unwrap().success());
         let request = server.join().unwrap();
-        assert!(request.starts_with("POST /tasks/t/hooks/Stop "), "{request}");
+        assert!(
+            request.starts_with("POST /tasks/t/hooks/Stop "),
+            "{request}"
+        );
         assert!(
             request.contains(&format!("Authorization: Bearer {token}\r\n")),
             "{request}"
         );
         let args = std::fs::read_to_string(&args_file).unwrap();
-        assert!(args.contains("-X\nPOST\n"), "curl ran through the shim: {args}");
-        assert!(!args.contains(token), "the token on curl's command line: {args}");
+        assert!(
+            args.contains("-X\nPOST\n"),
+            "curl ran through the shim: {args}"
+        );
+        assert!(
+            !args.contains(token),
+            "the token on curl's command line: {args}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
