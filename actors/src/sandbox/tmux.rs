@@ -14,6 +14,8 @@ use std::sync::Arc;
 
 use plinth_wasm::wit::{CapError, Screen, SessionSpec};
 
+use super::session_env;
+
 /// Runs "$@" and stores its exit status in the pane's `@plinth-exit` option (through the
 /// `TMUX` variable tmux gives every pane), then exits with it.
 const EXIT_RECORDER: &str =
@@ -105,31 +107,49 @@ impl TmuxServer {
         if spec.command.is_empty() {
             return Err(CapError::Invalid("the session's command is empty".into()));
         }
-        let cmd = Self::create_command(full, spec, workdir)?;
+        let (cmd, env) = Self::create_command(full, spec, workdir)?;
+        let stdin = env.as_deref().map(str::as_bytes);
         // Asking tmux first would cost a round trip every time (an exec, in a container);
         // a name that is taken is rare, and tmux says so.
-        match self.run(&cmd, None) {
+        let created = match self.run(&cmd, stdin) {
             Err(CapError::Failed(message)) if message.contains("duplicate session") => {
                 if !self.pane_state(full)?.dead {
-                    return Err(CapError::Invalid(format!(
+                    Err(CapError::Invalid(format!(
                         "a session named {:?} is already running",
                         spec.name
-                    )));
+                    )))
+                } else {
+                    // A dead pane kept for its exit status: make room for the new one.
+                    self.kill(full)?;
+                    self.run(&cmd, stdin).map(|_| ())
                 }
-                // A dead pane kept for its exit status: make room for the new one.
-                self.kill(full)?;
-                self.run(&cmd, None).map(|_| ())
             }
             other => other.map(|_| ()),
+        };
+        if created.is_err() && env.is_some() {
+            // The variables must not outlive a session that never started to read them.
+            let _ = self.tmux(&["delete-buffer", "-b", &session_env::buffer_name(full)]);
         }
+        created
     }
 
+    /// The tmux command line that creates session `full`, and the variables it reads on
+    /// its standard input (see [`session_env`]), if it has any.
     fn create_command(
         full: &str,
         spec: &SessionSpec,
         workdir: &Path,
-    ) -> Result<Vec<String>, CapError> {
+    ) -> Result<(Vec<String>, Option<String>), CapError> {
         let mut cmd: Vec<String> = vec!["start-server".into(), ";".into()];
+        let env = if spec.env.is_empty() {
+            None
+        } else {
+            Some(session_env::script(&spec.env)?)
+        };
+        let buffer = session_env::buffer_name(full);
+        if env.is_some() {
+            cmd.extend(["load-buffer", "-b", &buffer, "-", ";"].map(String::from));
+        }
         // Panes are kept after their program ends (so its exit status can be read), set
         // for the whole server before the session exists: a program that exits at once
         // must not take its pane with it.
@@ -147,17 +167,22 @@ impl TmuxServer {
         );
         cmd.extend(["-x".into(), width.clone(), "-y".into(), height.clone()]);
         cmd.extend(["-c".into(), workdir.display().to_string()]);
-        for (key, value) in &spec.env {
-            if key.is_empty() || key.contains('=') {
-                return Err(CapError::Invalid(format!("bad environment name {key:?}")));
-            }
-            cmd.extend(["-e".into(), literal(&format!("{key}={value}"))]);
-        }
         // The program gets its arguments exactly as given ("$@"), under a shell that only
         // records its exit status in a pane option: tmux 3.3's own `pane_dead_status` is
         // lost when clients query the pane as it dies. Job control (-m) makes the program
         // the pane's foreground process, so `foreground-command` names it, not the shell.
-        cmd.extend(["--", "sh", "-mc", EXIT_RECORDER, "plinth-run"].map(String::from));
+        // With variables, the shell first takes them from the buffer named by its `$1`.
+        match env {
+            Some(_) => cmd.extend([
+                "--".into(),
+                "sh".into(),
+                "-mc".into(),
+                format!("{}{EXIT_RECORDER}", session_env::LOADER),
+                "plinth-run".into(),
+                literal(&buffer),
+            ]),
+            None => cmd.extend(["--", "sh", "-mc", EXIT_RECORDER, "plinth-run"].map(String::from)),
+        }
         cmd.extend(spec.command.iter().map(|a| literal(a)));
         // Resizing sets the window's size to manual, so the agent's screen stays as
         // created however small a viewer that attaches later is. (Setting `window-size`
@@ -176,7 +201,7 @@ impl TmuxServer {
             ]
             .map(String::from),
         );
-        Ok(cmd)
+        Ok((cmd, env))
     }
 
     /// Pastes `text` as one bracketed paste (when the program asked for bracketed pastes,

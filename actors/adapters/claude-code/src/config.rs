@@ -91,7 +91,9 @@ pub fn settings_json(
 }
 
 /// The shell command of hook `name`: post its stdin to the host. The URL and token are
-/// expanded from the session's environment when the hook runs, so the file holds no secret.
+/// expanded from the session's environment when the hook runs, so the file holds no secret;
+/// the token goes to curl as a header file on descriptor 3 (a here-document), never as an
+/// argument, since any user on the machine reads every process's arguments.
 /// A refused connection (plinth restarting) or a transient error is tried again each
 /// second for [`HOOK_RETRY_S`]; an answer that is not one is not, so a hook plinth may have
 /// recorded is not sent twice. Its output goes nowhere: Claude Code would add a hook's
@@ -100,10 +102,11 @@ pub fn settings_json(
 pub fn hook_command(name: &str) -> String {
     format!(
         "curl -fsS -m {HOOK_ATTEMPT_S} --retry {HOOK_RETRY_S} --retry-delay 1 \
-         --retry-max-time {HOOK_RETRY_S} --retry-connrefused -X POST \
-         -H \"Authorization: Bearer $PLINTH_HOOK_TOKEN\" \
+         --retry-max-time {HOOK_RETRY_S} --retry-connrefused -X POST -H @/dev/fd/3 \
          -H 'Content-Type: application/json' --data-binary @- \"$PLINTH_HOOK_URL/{name}\" \
-         >/dev/null || exit 1"
+         >/dev/null 3<<PLINTH_HOOK_AUTH || exit 1\n\
+         Authorization: Bearer $PLINTH_HOOK_TOKEN\n\
+         PLINTH_HOOK_AUTH"
     )
 }
 
@@ -219,8 +222,11 @@ mod tests {
                 "{command}"
             );
             assert_eq!(hooks[name][0]["hooks"][0]["timeout"], 20);
+            assert!(command.contains(" -H @/dev/fd/3 "), "{command}");
             assert!(
-                command.contains("-H \"Authorization: Bearer $PLINTH_HOOK_TOKEN\""),
+                command.ends_with(
+                    "3<<PLINTH_HOOK_AUTH || exit 1\nAuthorization: Bearer $PLINTH_HOOK_TOKEN\nPLINTH_HOOK_AUTH"
+                ),
                 "{command}"
             );
             assert!(command.contains("--data-binary @-"), "{command}");
@@ -247,5 +253,92 @@ mod tests {
             key_suffix("0123456789012345678901234"),
             "5678901234567890123".to_string() + "4"
         );
+    }
+}
+
+/// The hook command run for real, as Claude Code runs it (`sh -c`, the session's variables),
+/// against a one-request HTTP listener, with `curl` wrapped to record its arguments.
+#[cfg(test)]
+mod hook_command_runs {
+    use super::hook_command;
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::process::{Command, Stdio};
+
+    #[test]
+    fn a_hook_posts_its_token_as_a_header_and_never_as_an_argument() {
+        let token = "plinth-task-0123456789abcdef";
+        let dir = std::env::temp_dir().join(format!("plinth-hook-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let args_file = dir.join("curl-args");
+        let shim = dir.join("curl");
+        std::fs::write(
+            &shim,
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\nexec /usr/bin/curl \"$@\"\n",
+                args_file.display()
+            ),
+        )
+        .unwrap();
+        Command::new("chmod").arg("+x").arg(&shim).status().unwrap();
+
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            // Headers and the small body arrive together; read until the body is in.
+            while !String::from_utf8_lossy(&request).contains("\"hook\"") {
+                let n = conn.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                request.extend_from_slice(&buf[..n]);
+            }
+            conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                .unwrap();
+            String::from_utf8_lossy(&request).into_owned()
+        });
+
+        let path = format!("{}:{}", dir.display(), std::env::var("PATH").unwrap());
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(hook_command("Stop"))
+            .env("PATH", path)
+            .env(
+                "PLINTH_HOOK_URL",
+                format!("http://127.0.0.1:{port}/tasks/t/hooks"),
+            )
+            .env("PLINTH_HOOK_TOKEN", token)
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(br#"{"hook":"Stop"}"#)
+            .unwrap();
+        assert!(child.wait().unwrap().success());
+        let request = server.join().unwrap();
+        assert!(
+            request.starts_with("POST /tasks/t/hooks/Stop "),
+            "{request}"
+        );
+        assert!(
+            request.contains(&format!("Authorization: Bearer {token}\r\n")),
+            "{request}"
+        );
+        let args = std::fs::read_to_string(&args_file).unwrap();
+        assert!(
+            args.contains("-X\nPOST\n"),
+            "curl ran through the shim: {args}"
+        );
+        assert!(
+            !args.contains(token),
+            "the token on curl's command line: {args}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
