@@ -4,8 +4,9 @@
 //! worktrees.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
+use super::base::Base;
+use super::git_cli::{self, GitCliError};
 use super::repo_copy::task_branch;
 
 #[derive(Debug, thiserror::Error)]
@@ -16,32 +17,17 @@ pub enum WorktreeError {
     Git { args: String, stderr: String },
 }
 
+impl From<GitCliError> for WorktreeError {
+    fn from(err: GitCliError) -> Self {
+        match err {
+            GitCliError::Io(e) => WorktreeError::Io(e),
+            GitCliError::Failed { args, stderr } => WorktreeError::Git { args, stderr },
+        }
+    }
+}
+
 fn git(repo: &Path, args: &[&str], stdin: Option<&[u8]>) -> Result<Vec<u8>, WorktreeError> {
-    use std::io::Write;
-    let mut child = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        pipe.write_all(input)?;
-    }
-    let out = child.wait_with_output()?;
-    if out.status.success() {
-        Ok(out.stdout)
-    } else {
-        Err(WorktreeError::Git {
-            args: args.join(" "),
-            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-        })
-    }
+    Ok(git_cli::git(repo, args, stdin)?)
 }
 
 /// Adds the worktree at `path` on `plinth/<task>` from `base`; with `include_uncommitted`,
@@ -50,17 +36,40 @@ pub fn add(
     repo: &Path,
     path: &Path,
     task: &str,
-    base: &str,
+    base: &Base,
     include_uncommitted: bool,
 ) -> Result<String, WorktreeError> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
     let branch = task_branch(task);
+    make(repo, path, &branch, base, include_uncommitted)?;
+    Ok(branch)
+}
+
+fn make(
+    repo: &Path,
+    path: &Path,
+    branch: &str,
+    base: &Base,
+    include_uncommitted: bool,
+) -> Result<(), WorktreeError> {
     let shown = path.display().to_string();
+    // The base goes in as the commit it was resolved to, after --end-of-options: nothing
+    // the user typed can reach git as an option.
+    let commit = base.commit.to_string();
     git(
         repo,
-        &["worktree", "add", "-q", "-b", &branch, &shown, base],
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            branch,
+            "--end-of-options",
+            &shown,
+            &commit,
+        ],
         None,
     )?;
     if include_uncommitted {
@@ -69,7 +78,7 @@ pub fn add(
             git(path, &["apply", "--whitespace=nowarn", "-"], Some(&diff))?;
         }
     }
-    Ok(branch)
+    Ok(())
 }
 
 /// Removes the worktree, whatever is in it. The branch stays: it holds the agent's work.
@@ -113,6 +122,7 @@ pub fn owner_repository(worktree: &Path) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::process::Command;
 
     fn git_ok(dir: &Path, args: &[&str]) {
         let out = Command::new("git")
@@ -135,6 +145,10 @@ mod tests {
         dir
     }
 
+    fn base(repo: &Path, name: &str) -> Base {
+        super::super::base::resolve(repo, name).unwrap()
+    }
+
     #[test]
     fn a_worktree_is_on_the_task_branch_and_leaves_uncommitted_changes_unless_asked() {
         let repo = repo();
@@ -142,10 +156,10 @@ mod tests {
         let clean = home.path().join("worktrees/t1");
         let dirty = home.path().join("worktrees/t2");
         assert_eq!(
-            add(repo.path(), &clean, "t1", "main", false).unwrap(),
+            add(repo.path(), &clean, "t1", &base(repo.path(), "main"), false).unwrap(),
             "plinth/t1"
         );
-        add(repo.path(), &dirty, "t2", "main", true).unwrap();
+        add(repo.path(), &dirty, "t2", &base(repo.path(), "main"), true).unwrap();
         assert_eq!(
             std::fs::read_to_string(clean.join("a.txt")).unwrap(),
             "one\n"
@@ -168,14 +182,5 @@ mod tests {
         assert!(!clean.exists());
         // The branch stays: it holds the agent's work.
         git_ok(repo.path(), &["rev-parse", "--verify", "plinth/t1"]);
-    }
-
-    #[test]
-    fn a_missing_base_is_a_git_error_that_names_it() {
-        let repo = repo();
-        let home = tempfile::tempdir().unwrap();
-        let err = add(repo.path(), &home.path().join("t"), "t", "nope", false).unwrap_err();
-        assert!(matches!(err, WorktreeError::Git { .. }), "{err}");
-        assert!(err.to_string().contains("nope"), "{err}");
     }
 }

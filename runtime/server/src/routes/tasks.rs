@@ -8,6 +8,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use plinth_actors::config::SandboxKind;
+use plinth_actors::environments::base::BaseError;
 use plinth_actors::tasks::{
     ArchiveTask, CreateTask, GetTask, ListTasks, ResumeTask, SendMessage, StopTask, TaskError,
     TaskView,
@@ -25,6 +26,7 @@ fn task_error(err: TaskError) -> ApiError {
         TaskError::Unknown(_) => ApiError::not_found(err.to_string())
             .with_hint("`plinth task list` (or GET /api/tasks) shows the tasks"),
         TaskError::WrongState { .. } => ApiError::new(StatusCode::CONFLICT, err.to_string()),
+        TaskError::Base(_) => ApiError::bad_request(err.to_string()).with_hint(BaseError::HINT),
         TaskError::Store(_) | TaskError::Actor(_) => ApiError::internal(err),
         _ => ApiError::bad_request(err.to_string()),
     }
