@@ -661,7 +661,11 @@ async fn create(
             off_thread(move || {
                 let base = base::resolve(&root, &msg.base_branch)?;
                 worktree::add(&root, &p, &msg.task, &base, msg.include_uncommitted)?;
-                std::fs::create_dir_all(&h).map_err(WorktreeError::from)?;
+                if let Err(err) = std::fs::create_dir_all(&h) {
+                    // The worktree is no environment without its home: don't leave it.
+                    let _ = worktree::remove(&root, &p);
+                    return Err(WorktreeError::from(err).into());
+                }
                 Ok(())
             })
             .await?;
