@@ -32,6 +32,15 @@ fn task_error(err: TaskError) -> ApiError {
     }
 }
 
+/// The body's shape is shown for a malformed body; a body too large has its own advice.
+fn hint_unless_too_large(err: ApiError, hint: &str) -> ApiError {
+    if err.status == StatusCode::PAYLOAD_TOO_LARGE {
+        err
+    } else {
+        err.with_hint(hint)
+    }
+}
+
 #[derive(Deserialize)]
 pub struct ListQuery {
     #[serde(default)]
@@ -69,8 +78,10 @@ pub async fn create(
     body: Result<Json<CreateBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<TaskView>), ApiError> {
     let Json(body) = body.map_err(|err| {
-        ApiError::bad_request(err.body_text())
-            .with_hint("send {\"prompt\": \"...\", \"repo\": \"/path/to/repository\"}")
+        hint_unless_too_large(
+            err.into(),
+            "send {\"prompt\": \"...\", \"repo\": \"/path/to/repository\"}",
+        )
     })?;
     let task = state
         .tasks
@@ -134,9 +145,8 @@ pub async fn message(
     Path(id): Path<String>,
     body: Result<Json<MessageBody>, JsonRejection>,
 ) -> Result<Json<TaskView>, ApiError> {
-    let Json(body) = body.map_err(|err| {
-        ApiError::bad_request(err.body_text()).with_hint("send {\"text\": \"...\"}")
-    })?;
+    let Json(body) =
+        body.map_err(|err| hint_unless_too_large(err.into(), "send {\"text\": \"...\"}"))?;
     let task = state
         .tasks
         .send(SendMessage {
