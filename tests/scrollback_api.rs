@@ -62,8 +62,16 @@ async fn the_scrollback_route_returns_every_stream_of_the_task_or_one() {
         .send()
         .await
         .unwrap();
-    assert_eq!(none.status(), StatusCode::OK);
-    assert_eq!(none.json::<Value>().await.unwrap(), serde_json::json!([]));
+    // No such task and nothing captured for it: that is a wrong id, not an empty screen.
+    assert_eq!(none.status(), StatusCode::NOT_FOUND);
+    let error: Value = none.json().await.unwrap();
+    assert!(
+        error["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("nobody"),
+        "{error}"
+    );
 
     let anonymous = server
         .client()

@@ -168,3 +168,31 @@ async fn the_page_and_its_files_load_without_the_token_but_the_api_does_not() {
     let res = request(&server, "GET", "/api/tasks").send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let home = Home::new();
+    let server = home.serve();
+    // RFC 9110 §11.1: the scheme name is case-insensitive; the token itself is not.
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let res = server
+            .client()
+            .get(format!("{}/api/health", server.url))
+            .header("authorization", format!("{scheme} {}", server.token))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "scheme {scheme:?}");
+    }
+    let wrong_token = server
+        .client()
+        .get(format!("{}/api/health", server.url))
+        .header(
+            "authorization",
+            format!("bearer {}", server.token.to_uppercase()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_token.status(), StatusCode::UNAUTHORIZED);
+}

@@ -468,3 +468,26 @@ async fn ten_docker_tasks_at_once_all_finish_and_their_branches_come_back() {
         remove_containers_of(id);
     }
 }
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused_with_413_naming_the_limit() {
+    let home = Home::new();
+    let server = home.serve();
+    let repo = repository();
+    let prompt = "x".repeat(3 * 1024 * 1024);
+    let (status, error) = create(
+        &server,
+        json!({"prompt": prompt, "repo": repo.path(), "agent": "scripted"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{error}");
+    let text = error["error"].as_str().unwrap_or_default();
+    assert!(text.contains("2 MiB"), "the limit is named: {text}");
+    let messages = server
+        .post("/api/tasks/t-1/messages")
+        .json(&json!({"text": "y".repeat(3 * 1024 * 1024)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(messages.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}

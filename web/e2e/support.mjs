@@ -21,8 +21,12 @@ export function plinthBin() {
 
 export const artifacts = process.env.PLINTH_UI_ARTIFACTS ?? join(repoRoot, "target", "ui-artifacts");
 
-export async function startServer({ env: extra = {} } = {}) {
-  const home = mkdtempSync(join(tmpdir(), "plinth-ui-home-"));
+/** `home`: a PLINTH_HOME the caller made and removes (e.g. a small disk); else a fresh one. */
+export async function startServer({ env: extra = {}, home: given = null } = {}) {
+  const home = given ?? mkdtempSync(join(tmpdir(), "plinth-ui-home-"));
+  const removeHome = () => {
+    if (!given) rmSync(home, { recursive: true, force: true });
+  };
   const bin = plinthBin();
   if (!existsSync(bin)) throw new Error(`${bin} is missing: build plinth first (cargo build --bin plinth)`);
   const env = { ...process.env, PLINTH_HOME: home, RUST_LOG: "warn", ...extra };
@@ -57,7 +61,7 @@ export async function startServer({ env: extra = {} } = {}) {
             } catch {
               /* no tmux server was started */
             }
-            rmSync(home, { recursive: true, force: true });
+            removeHome();
           },
         };
       }
@@ -65,13 +69,13 @@ export async function startServer({ env: extra = {} } = {}) {
       /* not written yet */
     }
     if (child.exitCode !== null) {
-      rmSync(home, { recursive: true, force: true });
+      removeHome();
       throw new Error(`plinth serve exited early (${child.exitCode}): ${stderr}`);
     }
     await sleep(20);
   }
   child.kill("SIGKILL");
-  rmSync(home, { recursive: true, force: true });
+  removeHome();
   throw new Error(`plinth serve did not start in time: ${stderr}`);
 }
 

@@ -6,6 +6,7 @@ import { startTasks, onEvent } from "./tasks";
 import { loadNotes, receive } from "./notifications";
 import { navigate } from "./router";
 import { startClock } from "./time";
+import { watchHealth } from "./health";
 import { dropStreams } from "./events";
 import { shownTranscript } from "./components/Transcript";
 
@@ -33,6 +34,7 @@ async function boot(): Promise<void> {
     if (event.kind === "notification") receive(event, (id) => navigate({ page: "task", id, tab: "transcript" }));
   });
   render(<App />, root);
+  watchHealth();
   // The notifications up to the stream's cursor; the stream brings the ones after it.
   const cursor = await startTasks();
   if (cursor !== null) void loadNotes(cursor);

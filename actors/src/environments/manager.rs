@@ -24,6 +24,7 @@ use plinth_kernel::{Child, Ctx, Handle};
 use plinth_store::{NewEvent, Store, StoreError, Versioned};
 use serde_json::json;
 
+use super::base::{self, BaseError};
 use super::container::{self, ContainerError, ContainerSpec, Limits, TaskContainer};
 use super::docker::{DockerClient, DockerError};
 use super::docker_exec::blocking;
@@ -68,6 +69,8 @@ pub enum EnvironmentError {
     Copy(#[from] RepoCopyError),
     #[error("the worktree: {0}")]
     Worktree(#[from] WorktreeError),
+    #[error(transparent)]
+    Base(#[from] BaseError),
     #[error(transparent)]
     Project(#[from] ProjectError),
     #[error(transparent)]
@@ -656,14 +659,13 @@ async fn create(
             let (p, h) = (path.clone(), home.clone());
             let s = settings.clone();
             off_thread(move || {
-                worktree::add(
-                    &root,
-                    &p,
-                    &msg.task,
-                    &msg.base_branch,
-                    msg.include_uncommitted,
-                )?;
-                std::fs::create_dir_all(&h).map_err(WorktreeError::from)?;
+                let base = base::resolve(&root, &msg.base_branch)?;
+                worktree::add(&root, &p, &msg.task, &base, msg.include_uncommitted)?;
+                if let Err(err) = std::fs::create_dir_all(&h) {
+                    // The worktree is no environment without its home: don't leave it.
+                    let _ = worktree::remove(&root, &p);
+                    return Err(WorktreeError::from(err).into());
+                }
                 Ok(())
             })
             .await?;

@@ -1,6 +1,7 @@
 //! Where tasks run: Docker containers made from plinth's agent image or a project's own
 //! Dockerfile.
 //!
+//! - [`base`]: the branch, tag or commit a task starts from, resolved before git sees it.
 //! - [`docker`]: the negotiated connection to the daemon, and the error when it is down.
 //! - [`image`]: what an image is made from, and the tag its inputs give it.
 //! - [`build`]: building an image once per set of inputs, with progress events.
@@ -12,6 +13,7 @@
 //! - [`scrollback`]: what the manager does to keep each task's terminal scrollback in the
 //!   store past the life of its container.
 
+pub mod base;
 pub mod build;
 pub mod container;
 pub mod docker;
@@ -19,6 +21,7 @@ pub mod docker_exec;
 pub mod docker_sandbox;
 mod dockerignore;
 pub mod gc;
+mod git_cli;
 pub mod image;
 pub mod image_plan;
 pub mod manager;

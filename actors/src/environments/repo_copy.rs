@@ -2,39 +2,45 @@
 //! on a new branch `plinth/<task>` from a chosen base: nothing of the host is mounted, so
 //! the agent cannot touch the user's working copy.
 //!
-//! The base goes in as a `git bundle` (made on the host with the git CLI, so the user's
-//! git config and object formats are honoured), uploaded through the archive API and
-//! cloned inside as the agent user. Uncommitted changes stay behind unless asked for; then
+//! The base (a branch, a tag or a commit, see [`super::base`]) goes in as a pack of
+//! everything its commit reaches, made on the host with `git pack-objects` (so the user's
+//! git config and object format are honoured), uploaded through the archive API and
+//! indexed inside, as the agent user, into a new repository whose branch starts at that
+//! commit. A branch or tag base is made there too under its own name, so the agent sees
+//! the base as the user named it. Uncommitted changes stay behind unless asked for; then
 //! `git diff HEAD` is applied on top, uncommitted in the container as on the host.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use bollard::query_parameters::UploadToContainerOptionsBuilder;
 
+use super::base::{self, BaseError};
 use super::docker::DockerClient;
 use super::docker_exec::{ExecSpec, exec};
+use super::git_cli::{self, GitCliError};
 use super::image::{AGENT_UID, AGENT_USER, WORKDIR};
 
 /// Who the agent commits as when the user's repository does not say (no `user.name`).
 const FALLBACK_NAME: &str = "plinth agent";
 const FALLBACK_EMAIL: &str = "agent@plinth.invalid";
 
-/// Where the bundle and the patch are put in the container, for the time of the clone.
+/// Where the pack and the patch are put in the container, for the time of the copy.
 const DROP_DIR: &str = "/tmp";
-const BUNDLE: &str = "plinth-repo.bundle";
+const PACK: &str = "plinth-repo.pack";
 const PATCH: &str = "plinth-uncommitted.patch";
 
 const CLONE_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// Clones the bundle on its base branch, starts the task's branch, commits as the user
-/// does, applies the patch when there is one, and removes what was uploaded. Arguments:
-/// bundle, base, branch, patch, author name, author email.
+/// Makes the repository from the pack, starts the task's branch at the base's commit, makes
+/// the base's own ref when it has one, commits as the user does, applies the patch when
+/// there is one, and removes what was uploaded. Arguments: pack, base commit, branch,
+/// patch, author name, author email, the base's full ref (or nothing), object format.
 const CLONE_SCRIPT: &str = r#"set -e
-git clone -q -b "$2" "$1" .
-git remote remove origin
-git checkout -q -b "$3"
+git init -q --object-format="$8" .
+git index-pack --stdin < "$1" > /dev/null
+git checkout -q -b "$3" "$2"
+if [ -n "$7" ]; then git update-ref "$7" "$2"; fi
 git config user.name "$5"
 git config user.email "$6"
 if [ -n "$4" ]; then git apply --whitespace=nowarn "$4"; fi
@@ -45,8 +51,10 @@ git rev-parse HEAD"#;
 pub enum RepoCopyError {
     #[error("{0} is not a git repository")]
     NotARepository(PathBuf),
-    #[error("base branch {base:?} does not exist in {repo}")]
+    #[error("the base {base:?} is not a branch, tag or commit of {}", .repo.display())]
     NoBase { repo: PathBuf, base: String },
+    #[error(transparent)]
+    Base(BaseError),
     #[error("git {args}: {stderr}")]
     Git { args: String, stderr: String },
     #[error("cannot upload the repository into container {container}: {source}")]
@@ -61,11 +69,20 @@ pub enum RepoCopyError {
     Io(#[from] std::io::Error),
 }
 
+impl From<BaseError> for RepoCopyError {
+    fn from(err: BaseError) -> Self {
+        match err {
+            BaseError::NotFound { name, repo } => RepoCopyError::NoBase { repo, base: name },
+            other => RepoCopyError::Base(other),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct RepoCopy {
     /// The project's repository on the host.
     pub repo: PathBuf,
-    /// The branch the task starts from.
+    /// The branch, tag or commit the task starts from, as the user named it.
     pub base: String,
     pub task: String,
     /// Carry the user's uncommitted changes to tracked files.
@@ -92,7 +109,11 @@ pub async fn copy_repo(
     copy: &RepoCopy,
 ) -> Result<CopiedRepo, RepoCopyError> {
     let host = copy.clone();
-    let archive = tokio::task::spawn_blocking(move || pack(&host))
+    let Packed {
+        archive,
+        base,
+        object_format,
+    } = tokio::task::spawn_blocking(move || pack(&host))
         .await
         .map_err(|e| std::io::Error::other(e.to_string()))??;
     let options = UploadToContainerOptionsBuilder::new()
@@ -115,7 +136,7 @@ pub async fn copy_repo(
     // The agent's commits are the user's work: they carry the user's identity, as commits
     // made in a worktree of the same repository (local mode) do.
     let identity = |key: &str, fallback: &str| {
-        git(&copy.repo, &["config", key])
+        git(&copy.repo, &["config", key], None)
             .ok()
             .map(|v| String::from_utf8_lossy(&v).trim().to_string())
             .filter(|v| !v.is_empty())
@@ -130,12 +151,14 @@ pub async fn copy_repo(
         "-c",
         CLONE_SCRIPT,
         "plinth-clone",
-        &format!("{DROP_DIR}/{BUNDLE}"),
-        &copy.base,
+        &format!("{DROP_DIR}/{PACK}"),
+        &base.commit.to_string(),
         &branch,
         &patch,
         &name,
         &email,
+        &base.full_ref().unwrap_or_default(),
+        &object_format,
     ];
     let out = exec(
         client.api(),
@@ -166,27 +189,39 @@ pub async fn copy_repo(
     })
 }
 
-/// The tar to upload: the bundle of the base, and the patch when asked for.
-fn pack(copy: &RepoCopy) -> Result<Vec<u8>, RepoCopyError> {
+/// What goes into the container, and what it was made from.
+struct Packed {
+    /// The tar to upload: the pack, and the patch when asked for.
+    archive: Vec<u8>,
+    base: base::Base,
+    /// `sha1` or `sha256`: the repository in the container must read the pack's ids.
+    object_format: String,
+}
+
+/// The base, resolved before git sees it, and the tar to upload.
+fn pack(copy: &RepoCopy) -> Result<Packed, RepoCopyError> {
     let repo = &copy.repo;
-    if git(repo, &["rev-parse", "--git-dir"]).is_err() {
+    if git(repo, &["rev-parse", "--git-dir"], None).is_err() {
         return Err(RepoCopyError::NotARepository(repo.clone()));
     }
-    let commit = format!("refs/heads/{}^{{commit}}", copy.base);
-    if git(repo, &["rev-parse", "--verify", "--quiet", &commit]).is_err() {
-        return Err(RepoCopyError::NoBase {
-            repo: repo.clone(),
-            base: copy.base.clone(),
-        });
-    }
-    // "-": the bundle comes on stdout, no temporary file needed.
-    let base_ref = format!("refs/heads/{}", copy.base);
+    let base = base::resolve(repo, &copy.base)?;
+    let object_format =
+        String::from_utf8_lossy(&git(repo, &["rev-parse", "--show-object-format"], None)?)
+            .trim()
+            .to_string();
+    // The commit comes on stdin, as the commit id it was resolved to: nothing the user
+    // typed reaches git's arguments. The pack comes on stdout, no temporary file needed.
+    let wanted = format!("{}\n", base.commit);
     let mut files = vec![(
-        BUNDLE,
-        git(repo, &["bundle", "create", "-q", "-", &base_ref])?,
+        PACK,
+        git(
+            repo,
+            &["pack-objects", "--revs", "--stdout", "-q"],
+            Some(wanted.as_bytes()),
+        )?,
     )];
     if copy.include_uncommitted {
-        files.push((PATCH, git(repo, &["diff", "HEAD", "--binary"])?));
+        files.push((PATCH, git(repo, &["diff", "HEAD", "--binary"], None)?));
     }
     let mut tar = tar::Builder::new(Vec::new());
     for (name, data) in files {
@@ -199,21 +234,22 @@ fn pack(copy: &RepoCopy) -> Result<Vec<u8>, RepoCopyError> {
         header.set_cksum();
         tar.append_data(&mut header, name, data.as_slice())?;
     }
-    Ok(tar.into_inner()?)
+    Ok(Packed {
+        archive: tar.into_inner()?,
+        base,
+        object_format,
+    })
 }
 
-fn git(repo: &Path, args: &[&str]) -> Result<Vec<u8>, RepoCopyError> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(args)
-        .output()?;
-    if out.status.success() {
-        Ok(out.stdout)
-    } else {
-        Err(RepoCopyError::Git {
-            args: args.join(" "),
-            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-        })
+impl From<GitCliError> for RepoCopyError {
+    fn from(err: GitCliError) -> Self {
+        match err {
+            GitCliError::Io(e) => RepoCopyError::Io(e),
+            GitCliError::Failed { args, stderr } => RepoCopyError::Git { args, stderr },
+        }
     }
+}
+
+fn git(repo: &Path, args: &[&str], stdin: Option<&[u8]>) -> Result<Vec<u8>, RepoCopyError> {
+    Ok(git_cli::git(repo, args, stdin)?)
 }

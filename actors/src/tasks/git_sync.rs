@@ -66,6 +66,14 @@ pub fn branch_target(repo: &Repository, branch: &str) -> Result<Option<Oid>, Git
     ref_target(repo, &branch_ref(branch))
 }
 
+/// The commit a task's base names now: a branch, a tag or a commit id (see
+/// [`crate::environments::base`]); none when the repository no longer has it.
+pub fn base_target(repo: &Repository, base: &str) -> Option<Oid> {
+    crate::environments::base::resolve_in(repo, base)
+        .ok()
+        .map(|b| b.commit)
+}
+
 /// A pack being written into the repository's object database, piece by piece.
 pub struct PackImport<'r> {
     writer: git2::OdbPackwriter<'r>,
@@ -269,7 +277,7 @@ pub fn diff(
     head: Oid,
     limit: usize,
 ) -> Result<RepoDiff, GitSyncError> {
-    let merge_base = branch_target(repo, base_branch)?.and_then(|b| repo.merge_base(b, head).ok());
+    let merge_base = base_target(repo, base_branch).and_then(|b| repo.merge_base(b, head).ok());
     let base = merge_base
         .or(fallback_base)
         .ok_or_else(|| GitSyncError::Git {

@@ -18,10 +18,27 @@ const QUICK_TIMEOUT_MS: u32 = 30_000;
 const NO_BRANCH: i32 = 93;
 const NO_BASE: i32 = 94;
 
-/// The agent's branch tip and where it left its base. Arguments: branch, base branch.
-const HEADS_SCRIPT: &str = r#"head=$(git rev-parse --verify -q "refs/heads/$1^{commit}") || exit 93
-base=$(git merge-base "refs/heads/$2" "$head" 2>/dev/null) || base=
-echo "$head $base""#;
+/// A shell function, `base_of NAME`: the commit a task's base names in the sandbox, a
+/// branch, a tag or a commit id, as `environments::base` resolves it on the host. Prints
+/// nothing and fails when there is none.
+macro_rules! base_of {
+    () => {
+        r#"base_of() {
+  git rev-parse -q --verify "refs/heads/$1^{commit}" ||
+  git rev-parse -q --verify "refs/tags/$1^{commit}" ||
+  { case $1 in ''|*[!0-9a-f]*) return 1;; esac; git rev-parse -q --verify "$1^{commit}"; }
+}
+"#
+    };
+}
+
+/// The agent's branch tip and where it left its base. Arguments: branch, base.
+const HEADS_SCRIPT: &str = concat!(
+    base_of!(),
+    r#"head=$(git rev-parse --verify -q "refs/heads/$1^{commit}") || exit 93
+base=$(git merge-base "$(base_of "$2")" "$head" 2>/dev/null) || base=
+echo "$head $base""#
+);
 
 /// Packs what `$1` needs and the given commits (those the container has) do not have,
 /// into a file; prints the file and its size. Arguments: head, commits to leave out.
@@ -37,9 +54,11 @@ echo "$out $(wc -c < "$out")""#;
 /// included: staged into a throwaway copy of the index, so the agent's own index is left as
 /// it was. Prints the base, the directory of the outputs and their sizes. Arguments: base
 /// branch, a base to fall back on.
-const DIFF_SCRIPT: &str = r#"set -e
+const DIFF_SCRIPT: &str = concat!(
+    base_of!(),
+    r#"set -e
 cd "$(git rev-parse --show-toplevel)"
-base=$(git merge-base "refs/heads/$1" HEAD 2>/dev/null) || base=$2
+base=$(git merge-base "$(base_of "$1")" HEAD 2>/dev/null) || base=$2
 [ -n "$base" ] || exit 94
 tmp=$(mktemp -d /tmp/plinth-diff.XXXXXX)
 idx=$(git rev-parse --git-path index)
@@ -48,7 +67,8 @@ export GIT_INDEX_FILE="$tmp/index"
 git add -A
 git diff --cached --no-color --no-ext-diff --no-renames "$base" > "$tmp/diff"
 git diff --cached --numstat -z --no-renames "$base" > "$tmp/numstat"
-echo "$base $tmp $(wc -c < "$tmp/diff") $(wc -c < "$tmp/numstat")""#;
+echo "$base $tmp $(wc -c < "$tmp/diff") $(wc -c < "$tmp/numstat")""#
+);
 
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxGitError {

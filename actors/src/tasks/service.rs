@@ -26,6 +26,7 @@ use super::record::{self, Lifecycle, Task, TaskRecord};
 use crate::agent_host::{AgentHost, AgentSpec, Deliver, StopAgent, TaskSpec};
 use crate::agents::AgentCatalog;
 use crate::config::{PermissionMode, SandboxKind};
+use crate::environments::base::{self, BaseError};
 use crate::environments::{
     CreateEnvironment, Environment, EnvironmentError, EnvironmentManager, GetEnvironment,
     StartEnvironment,
@@ -56,6 +57,8 @@ pub enum TaskError {
         "{path} has no current branch (detached HEAD); check out a branch or pass --base BRANCH"
     )]
     NoBranch { path: String },
+    #[error(transparent)]
+    Base(#[from] BaseError),
     #[error("task {id} is {state}: {action} needs it {needs}")]
     WrongState {
         id: String,
@@ -547,8 +550,10 @@ impl TaskService {
             return Err(TaskError::UnknownAgent(msg.agent));
         }
         let root = repository_root(&msg.project_path)?;
+        // Checked here, before anything runs: the base is the user's text, and only a name
+        // the repository has goes any further.
         let base_branch = match msg.base_branch {
-            Some(branch) => branch,
+            Some(name) => base::resolve(&root, &name)?.name,
             None => current_branch(&root)?,
         };
         let mut id = task_id(&msg.prompt, random_suffix());

@@ -450,7 +450,7 @@ fn sync_local(
             where_: " from your repository",
         });
     };
-    let base = git_sync::branch_target(&repo, &task.base_branch)?
+    let base = git_sync::base_target(&repo, &task.base_branch)
         .and_then(|b| repo.merge_base(b, head).ok())
         .map(|o| o.to_string())
         .or_else(|| previous.and_then(|p| p.base_commit));

@@ -2,6 +2,7 @@
 //! where there is one, what to do about it.
 
 use axum::Json;
+use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -43,6 +44,30 @@ impl ApiError {
 
     pub fn unavailable(error: impl std::fmt::Display) -> Self {
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, error.to_string())
+    }
+}
+
+/// The largest request body the API takes (the LLM proxy and the hook endpoint have their
+/// own). Set on the router, so the error for a bigger one can name it.
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+impl From<JsonRejection> for ApiError {
+    /// A body over [`BODY_LIMIT`] is 413 naming the limit; any other unreadable body is 400
+    /// with what serde or axum found wrong.
+    fn from(err: JsonRejection) -> Self {
+        if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "the request body is over plinth's limit of {} MiB",
+                    BODY_LIMIT / (1024 * 1024)
+                ),
+            )
+            .with_hint(
+                "send less: a long prompt or message can point at a file in the repository instead",
+            );
+        }
+        ApiError::bad_request(err.body_text())
     }
 }
 

@@ -46,11 +46,7 @@ impl Guard {
     }
 
     fn has_credentials(&self, headers: &HeaderMap) -> bool {
-        let bearer = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        if bearer.is_some_and(|t| self.token.matches_token(t.trim())) {
+        if bearer_token(headers).is_some_and(|t| self.token.matches_token(t)) {
             return true;
         }
         cookies(headers)
@@ -65,6 +61,16 @@ impl Guard {
         );
         HeaderValue::from_str(&value).expect("cookie is ASCII")
     }
+}
+
+/// The token of an `Authorization: Bearer TOKEN` header. The scheme is matched without
+/// regard to case, as HTTP says (RFC 9110 §11.1); the token is taken as it is.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 fn cookies(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {

@@ -26,13 +26,47 @@ pub(crate) fn open_for_writing(path: &Path) -> Result<Connection, StoreError> {
             source,
         })?;
     }
+    refuse_empty(path)?;
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
     identify(&conn, path)?;
-    configure_writer(&mut conn).map_err(|e| open_error(path, e))?;
+    configure_writer(&mut conn).map_err(|e| write_error(path, e))?;
+    probe_write(&conn).map_err(|e| write_error(path, e))?;
     Ok(conn)
+}
+
+/// SQLite takes a zero-length file for a new database; for plinth an existing one is a
+/// store that lost everything (truncated, or made by something else), not a fresh start.
+fn refuse_empty(path: &Path) -> Result<(), StoreError> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() && meta.len() == 0 => Err(StoreError::Empty {
+            path: path.to_path_buf(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Commits a write that changes nothing. SQLite opens a file it may not write read-only
+/// without a word, and whether a write is possible is not in the mode bits (root, an
+/// immutable file, a read-only mount, a full disk): trying is the only sure test.
+fn probe_write(conn: &Connection) -> rusqlite::Result<()> {
+    let version: u32 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    conn.pragma_update(None, "user_version", version)
+}
+
+/// A failure to configure, migrate or write to the database: refused as unwritable when
+/// SQLite says so, else as a failure to open it.
+fn write_error(path: &Path, source: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode::{CannotOpen, DiskFull, ReadOnly};
+    match source.sqlite_error_code() {
+        Some(ReadOnly | CannotOpen | DiskFull) => StoreError::ReadOnly {
+            path: path.to_path_buf(),
+            source,
+        },
+        _ => open_error(path, source),
+    }
 }
 
 /// A connection for reads only. WAL lets it read while the writer commits.

@@ -36,6 +36,22 @@ pub enum StoreError {
         source: rusqlite::Error,
     },
 
+    #[error(
+        "{} cannot be written ({source}): plinth must write its store to run. Check, for the user plinth runs as: the file's owner and mode (chmod u+w), its immutable attribute (lsattr; chattr -i), that its filesystem is not mounted read-only, and that the disk is not full",
+        .path.display()
+    )]
+    ReadOnly {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+
+    #[error(
+        "{} is empty (0 bytes), so it holds none of plinth's state: it was truncated, or made by something else. Restore it from a backup, or to start afresh with an empty store, delete it (rm {}) and start plinth again",
+        .path.display(),
+        .path.display()
+    )]
+    Empty { path: PathBuf },
+
     #[error("cannot create {}: {source}: check the permissions of its parent directory", .path.display())]
     Io {
         path: PathBuf,

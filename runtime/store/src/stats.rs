@@ -1,7 +1,7 @@
 //! The writer's counters. They are atomics written by the writer thread and read by anyone
 //! (the actor inspector polls them), so reading never waits on a write.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use parking_lot::Mutex;
 use serde::Serialize;
@@ -17,6 +17,9 @@ pub struct WriterStats {
     pub batches: u64,
     /// The most recent failed batch, if any failed since the store was opened.
     pub last_error: Option<String>,
+    /// The last batch failed and none committed since: the store is not taking writes
+    /// (a full disk, a file made read-only). The next batch that commits clears it.
+    pub failing: bool,
 }
 
 #[derive(Default)]
@@ -25,6 +28,7 @@ pub(crate) struct WriterCounters {
     written: AtomicU64,
     batches: AtomicU64,
     last_error: Mutex<Option<String>>,
+    failing: AtomicBool,
 }
 
 impl WriterCounters {
@@ -39,10 +43,12 @@ impl WriterCounters {
     pub(crate) fn committed(&self, items: u64) {
         self.written.fetch_add(items, Ordering::Relaxed);
         self.batches.fetch_add(1, Ordering::Relaxed);
+        self.failing.store(false, Ordering::Relaxed);
     }
 
     pub(crate) fn failed(&self, error: String) {
         *self.last_error.lock() = Some(error);
+        self.failing.store(true, Ordering::Relaxed);
     }
 
     pub(crate) fn snapshot(&self) -> WriterStats {
@@ -51,6 +57,7 @@ impl WriterCounters {
             written: self.written.load(Ordering::Relaxed),
             batches: self.batches.load(Ordering::Relaxed),
             last_error: self.last_error.lock().clone(),
+            failing: self.failing.load(Ordering::Relaxed),
         }
     }
 }
@@ -69,5 +76,21 @@ mod tests {
         let s = c.snapshot();
         assert_eq!((s.queued, s.written, s.batches), (2, 3, 1));
         assert_eq!(s.last_error.as_deref(), Some("disk full"));
+    }
+
+    #[test]
+    fn a_failed_batch_marks_the_store_failing_until_one_commits() {
+        let c = WriterCounters::default();
+        assert!(!c.snapshot().failing);
+        c.failed("disk full".into());
+        assert!(c.snapshot().failing);
+        c.committed(1);
+        let s = c.snapshot();
+        assert!(!s.failing);
+        assert_eq!(
+            s.last_error.as_deref(),
+            Some("disk full"),
+            "the last error stays"
+        );
     }
 }

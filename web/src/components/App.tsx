@@ -5,6 +5,7 @@ import { keyAction, isTyping, step } from "../keys";
 import { tasks, shownOrder, needsUser, streamState } from "../tasks";
 import { notes, seenSeq } from "../notifications";
 import { signedIn } from "../api";
+import { healthProblem } from "../health";
 import { TaskList } from "./TaskList";
 import { NewTask } from "./NewTask";
 import { TaskPage } from "./TaskPage";
@@ -108,6 +109,11 @@ export function App() {
       {!signedIn.value && (
         <p class="banner error" role="alert">
           Signed out: the server no longer accepts this page's session. Open the URL `plinth` printed.
+        </p>
+      )}
+      {signedIn.value && healthProblem.value && (
+        <p class="banner error" role="alert" data-testid="health-problem">
+          {healthProblem.value}
         </p>
       )}
       <aside class="sidebar">

@@ -106,7 +106,7 @@ pub async fn append(
     State(state): State<AppState>,
     body: Result<Json<AppendBody>, JsonRejection>,
 ) -> Result<Json<Event>, ApiError> {
-    let Json(body) = body.map_err(|err| ApiError::bad_request(err.body_text()))?;
+    let Json(body) = body.map_err(ApiError::from)?;
     if !valid_external_kind(&body.kind) {
         return Err(ApiError::bad_request(format!("event kind {:?} is not allowed here", body.kind))
             .with_hint("kinds appended through the API start with `ext.` and use a-z, 0-9, `.`, `_`, `-` (at most 64 characters)"));

@@ -17,6 +17,7 @@ pub mod ui;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::routing::{get, post};
 
@@ -83,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tasks/{id}/ttyd/{session}/{*rest}", get(ttyd::proxy))
         .fallback(fallback)
         .with_state(state)
+        .layer(DefaultBodyLimit::max(crate::api_error::BODY_LIMIT))
         .layer(middleware::from_fn_with_state(guard, guard::check))
 }
 

@@ -23,7 +23,7 @@ pub async fn register(
     State(state): State<AppState>,
     body: Result<Json<RegisterBody>, JsonRejection>,
 ) -> Result<Json<Project>, ApiError> {
-    let Json(body) = body.map_err(|err| ApiError::bad_request(err.body_text()))?;
+    let Json(body) = body.map_err(ApiError::from)?;
     let project = state
         .projects
         .send(RegisterProject { path: body.path })

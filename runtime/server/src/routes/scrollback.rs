@@ -5,6 +5,7 @@
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
+use plinth_actors::tasks::{GetTask, TaskError};
 use plinth_store::Scrollback;
 use serde::Deserialize;
 
@@ -17,7 +18,8 @@ pub struct ScrollbackQuery {
     stream: Option<String>,
 }
 
-/// Every stream of the task, ordered by name; empty when nothing was captured (yet).
+/// Every stream of the task, ordered by name; empty when nothing was captured (yet). An id
+/// that is no task's and has nothing captured is 404: a wrong id is not an empty screen.
 pub async fn show(
     State(state): State<AppState>,
     Path(task): Path<String>,
@@ -25,13 +27,21 @@ pub async fn show(
 ) -> Result<Json<Vec<Scrollback>>, ApiError> {
     let Query(query) = query.map_err(|err| ApiError::bad_request(err.body_text()))?;
     let store = state.store.clone();
+    let id = task.clone();
     let rows = tokio::task::spawn_blocking(move || match query.stream {
         Some(stream) => store
-            .scrollback_stream(&task, &stream)
+            .scrollback_stream(&id, &stream)
             .map(|row| row.into_iter().collect()),
-        None => store.scrollback(&task),
+        None => store.scrollback(&id),
     })
     .await
     .map_err(ApiError::internal)??;
+    if rows.is_empty() {
+        let known = state.tasks.send(GetTask { id: task.clone() }).await?;
+        if let Err(TaskError::Unknown(_)) = known {
+            return Err(ApiError::not_found(format!("no task {task}"))
+                .with_hint("`plinth task list` (or GET /api/tasks) shows the tasks"));
+        }
+    }
     Ok(Json(rows))
 }

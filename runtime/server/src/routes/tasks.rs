@@ -8,6 +8,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use plinth_actors::config::SandboxKind;
+use plinth_actors::environments::base::BaseError;
 use plinth_actors::tasks::{
     ArchiveTask, CreateTask, GetTask, ListTasks, ResumeTask, SendMessage, StopTask, TaskError,
     TaskView,
@@ -25,8 +26,18 @@ fn task_error(err: TaskError) -> ApiError {
         TaskError::Unknown(_) => ApiError::not_found(err.to_string())
             .with_hint("`plinth task list` (or GET /api/tasks) shows the tasks"),
         TaskError::WrongState { .. } => ApiError::new(StatusCode::CONFLICT, err.to_string()),
+        TaskError::Base(_) => ApiError::bad_request(err.to_string()).with_hint(BaseError::HINT),
         TaskError::Store(_) | TaskError::Actor(_) => ApiError::internal(err),
         _ => ApiError::bad_request(err.to_string()),
+    }
+}
+
+/// The body's shape is shown for a malformed body; a body too large has its own advice.
+fn hint_unless_too_large(err: ApiError, hint: &str) -> ApiError {
+    if err.status == StatusCode::PAYLOAD_TOO_LARGE {
+        err
+    } else {
+        err.with_hint(hint)
     }
 }
 
@@ -67,8 +78,10 @@ pub async fn create(
     body: Result<Json<CreateBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<TaskView>), ApiError> {
     let Json(body) = body.map_err(|err| {
-        ApiError::bad_request(err.body_text())
-            .with_hint("send {\"prompt\": \"...\", \"repo\": \"/path/to/repository\"}")
+        hint_unless_too_large(
+            err.into(),
+            "send {\"prompt\": \"...\", \"repo\": \"/path/to/repository\"}",
+        )
     })?;
     let task = state
         .tasks
@@ -132,9 +145,8 @@ pub async fn message(
     Path(id): Path<String>,
     body: Result<Json<MessageBody>, JsonRejection>,
 ) -> Result<Json<TaskView>, ApiError> {
-    let Json(body) = body.map_err(|err| {
-        ApiError::bad_request(err.body_text()).with_hint("send {\"text\": \"...\"}")
-    })?;
+    let Json(body) =
+        body.map_err(|err| hint_unless_too_large(err.into(), "send {\"text\": \"...\"}"))?;
     let task = state
         .tasks
         .send(SendMessage {

@@ -3,7 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use plinth_actors::tasks::{DeliverHook, TaskError};
 
 use super::SandboxState;
@@ -15,12 +15,8 @@ pub async fn post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    if !state.keys.verify(&task, token.trim()) {
+    let token = crate::guard::bearer_token(&headers).unwrap_or_default();
+    if !state.keys.verify(&task, token) {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "this endpoint needs the task's own token (PLINTH_HOOK_TOKEN)",
