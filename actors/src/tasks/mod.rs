@@ -9,13 +9,15 @@
 //! - `environment_lost`: a task whose environment failed under it fails, and its work is
 //!   brought back.
 //! - [`service`]: the actor that makes, follows, stops and resumes tasks.
-//! - [`view`]: a task as the API and the CLI show it.
+//! - [`view`]: a task as the API and the CLI show it; [`event_data`]: as its events carry
+//!   it (without its whole prompt).
 //! - [`sync`]: the task's commits back into the user's repository, and its diff
 //!   ([`git_sync`] on the host, [`sandbox_git`] in the environment, [`sync_record`] stored).
 
 pub mod control;
 pub mod endpoints;
 mod environment_lost;
+pub mod event_data;
 pub mod git_sync;
 pub mod hosts;
 pub mod id;

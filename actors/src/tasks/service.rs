@@ -293,10 +293,10 @@ impl TaskService {
     }
 }
 
-/// The task's record and the event that tells of its change, in one transaction.
+/// The task's record and the event that tells of its change, in one transaction. The
+/// prompt is stored once, in the record; the event carries a preview of it.
 async fn persist(store: &Store, task: &Task, kind: &str) -> Result<(), StoreError> {
-    let event =
-        NewEvent::new(kind, serde_json::to_value(task).unwrap_or_default()).for_task(&task.id);
+    let event = NewEvent::new(kind, super::event_data::of(task)).for_task(&task.id);
     store
         .put_state_and_append(
             &record::key(&task.id),
