@@ -45,8 +45,8 @@ api() { curl -sf -H "Authorization: Bearer $token" -H 'accept: application/json'
 body=$(python3 - "$repo" "$AGENT_MIB" <<'PY'
 import json, sys
 repo, mib = sys.argv[1], int(sys.argv[2])
-hold = f"node -e 'const b = Buffer.alloc({mib} << 20, 1); console.log(\"holding\"); setInterval(() => b[0]++, 1000)'"
-prompt = "\n".join(["#!scripted", f'term sh -c "{hold}"', "expect holding",
+hold = f"node -e \"const b = Buffer.alloc({mib} << 20, 1); console.log('hold' + 'ing'); setInterval(() => b[0]++, 1000)\""
+prompt = "\n".join(["#!scripted", f"term {hold}", "expect holding",
                     "write notes.txt done", "commit notes", "finish"])
 print(json.dumps({"prompt": prompt, "repo": repo, "agent": "scripted", "sandbox": "docker"}))
 PY
@@ -80,7 +80,7 @@ for line in sys.stdin:
     total += float(value) * units[unit]
 print(int(total))')
 fi
-hosts=$(api "$url/api/actors" | python3 -c 'import json,sys; print(sum(a["name"].rsplit("/", 1)[-1].startswith("task-") for a in json.load(sys.stdin)))')
+hosts=$(api "$url/api/actors" | python3 -c 'import json,sys; print(sum(a["name"].rsplit("/", 1)[-1].startswith("task-") and a["name"] != "root/task-service" for a in json.load(sys.stdin)))')
 echo "$TASKS finished tasks ($BIN):"
 echo "  server RSS: $((rss / 1024)) MiB"
 echo "  task containers running: $count, their memory: $((mem >> 20)) MiB"
