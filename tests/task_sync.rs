@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{Home, Server, git, remove_containers_of, repository, stderr, stdout};
+use support::{
+    Home, Server, git, remove_containers_of, repository, rev, running_container, stderr, stdout,
+};
 
 async fn scripted(server: &Server, repo: &Path, script: &str, sandbox: &str) -> String {
     let body = json!({"prompt": script, "repo": repo, "agent": "scripted", "sandbox": sandbox});
@@ -66,16 +68,6 @@ async fn diff(server: &Server, id: &str) -> Value {
     body
 }
 
-fn rev(repo: &Path, name: &str) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(["rev-parse", "--verify", "-q", name])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 fn git_out(repo: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .arg("-C")
@@ -89,15 +81,6 @@ fn git_out(repo: &Path, args: &[&str]) -> String {
 
 fn container_of(task: &str) -> String {
     running_container(task).unwrap_or_else(|| panic!("no running container for task {task}"))
-}
-
-fn running_container(task: &str) -> Option<String> {
-    let out = Command::new("docker")
-        .args(["ps", "-q", "--filter", &format!("label=plinth.task={task}")])
-        .output()
-        .unwrap();
-    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    (!id.is_empty()).then_some(id)
 }
 
 /// Runs `script` in the container's workdir as the agent, as the agent's own commands

@@ -288,7 +288,7 @@ async fn a_docker_task_waits_for_a_message_is_attached_to_stopped_resumed_and_an
     wait_for(&server, &id, Duration::from_secs(600), waiting).await;
 
     // The agent's terminal in "yours": a pseudo-terminal made by script(1).
-    let attached = attach_and_detach(&home, &id, "attach-me");
+    let (attached, _) = support::attach::attach_type_detach(&home, &id, "", "attach-me");
     assert!(attached.contains("attach-me"), "{attached}");
 
     let stopped: Value = server
@@ -327,51 +327,6 @@ async fn a_docker_task_waits_for_a_message_is_attached_to_stopped_resumed_and_an
     })
     .await;
     remove_containers_of(&id);
-}
-
-/// Runs `plinth task attach ID` under script(1) (a pseudo-terminal), waits until `marker`
-/// shows, detaches with tmux's Ctrl-b d, and returns what the terminal showed.
-fn attach_and_detach(home: &Home, id: &str, marker: &str) -> String {
-    use std::io::{Read, Write};
-    let line = format!("{} task attach {id}", support::BIN);
-    let mut child = Command::new("script")
-        .args(["-q", "-e", "-c", &line, "/dev/null"])
-        .env("PLINTH_HOME", home.path())
-        .env("TERM", "xterm")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("script(1) from util-linux");
-    let mut stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut seen = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !String::from_utf8_lossy(&seen).contains(marker) && Instant::now() < deadline {
-        if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(200)) {
-            seen.extend(chunk);
-        }
-    }
-    let mut stdin = child.stdin.take().unwrap();
-    let _ = stdin.write_all(b"\x02d");
-    let _ = stdin.flush();
-    let exit_deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < exit_deadline {
-        if let Ok(Some(_)) = child.try_wait() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    String::from_utf8_lossy(&seen).into_owned()
 }
 
 #[tokio::test]

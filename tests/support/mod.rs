@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod attach;
 pub mod claude;
 pub mod terminal;
 
@@ -267,4 +268,25 @@ pub fn remove_containers_of(task: &str) {
     for id in containers_of(task) {
         let _ = Command::new("docker").args(["rm", "-f", &id]).output();
     }
+}
+
+/// The id of the task's running container (by its `plinth.task` label), if one runs.
+pub fn running_container(task: &str) -> Option<String> {
+    let out = Command::new("docker")
+        .args(["ps", "-q", "--filter", &format!("label=plinth.task={task}")])
+        .output()
+        .unwrap();
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (!id.is_empty()).then_some(id)
+}
+
+/// The commit `name` is at in `repo`; empty when there is no such thing.
+pub fn rev(repo: &Path, name: &str) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["rev-parse", "--verify", "-q", name])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }

@@ -76,7 +76,13 @@ impl Handle<ResumeTask> for TaskService {
                 id: task.id.clone(),
                 state: task.lifecycle.name(),
                 action: "resume",
-                needs: "stopped",
+                // An ended task's adapter state is final: its agent would not go on.
+                needs: if task.lifecycle.is_ended() {
+                    "stopped; an ended task's agent cannot go on (start a new task for more; \
+                     its diff, sync and terminal still work)"
+                } else {
+                    "stopped"
+                },
             };
             return Box::pin(async move { Err(err) });
         }

@@ -3,7 +3,7 @@
 //! a timer, or between commands, would otherwise go on saying `working` for good. The
 //! environment manager's `environment.failed` events are followed from a cursor; each one
 //! for a running task fails the task, ends its agent host, and brings back what the agent
-//! had committed (the sync starts the stopped container just long enough).
+//! had committed (the sync wakes the stopped container just long enough, `super::wake`).
 //!
 //! A failure from before this start (a container that stopped while plinth was down, with
 //! the machine, say) is not one: the start's launch starts the environment again and the
@@ -91,12 +91,11 @@ impl Handle<EnvironmentLost> for TaskService {
             match saved.await {
                 Ok(task) => {
                     announce_end(&deps.store, &task).await;
-                    if let Err(err) = super::sync::sync(&deps, task.clone()).await {
-                        tracing::warn!(task = %task.id, %err, "bringing back a lost environment's work failed");
-                        super::sync::record_failure(&deps, &task.id, &err).await;
-                    }
+                    super::wake::settle(&deps, task).await;
                 }
-                Err(err) => tracing::error!(%err, task = %msg.task, "cannot record the task's failure"),
+                Err(err) => {
+                    tracing::error!(%err, task = %msg.task, "cannot record the task's failure")
+                }
             }
             let _ = deps.store.set_cursor(CURSOR, msg.seq).await;
         }));

@@ -9,13 +9,17 @@
 //! - `environment_lost`: a task whose environment failed under it fails, and its work is
 //!   brought back.
 //! - [`service`]: the actor that makes, follows, stops and resumes tasks.
-//! - [`view`]: a task as the API and the CLI show it.
+//! - [`view`]: a task as the API and the CLI show it; [`event_data`]: as its events carry
+//!   it (without its whole prompt).
+//! - [`wake`]: an ended task's agent host ended and its environment stopped, and woken
+//!   again for what needs it (a sync, a diff, a terminal).
 //! - [`sync`]: the task's commits back into the user's repository, and its diff
 //!   ([`git_sync`] on the host, [`sandbox_git`] in the environment, [`sync_record`] stored).
 
 pub mod control;
 pub mod endpoints;
 mod environment_lost;
+pub mod event_data;
 pub mod git_sync;
 pub mod hosts;
 pub mod id;
@@ -27,6 +31,7 @@ pub mod service;
 pub mod sync;
 pub mod sync_record;
 pub mod view;
+pub mod wake;
 
 pub use control::{DeliverHook, ResumeTask, SendMessage, SignalAgent};
 pub use endpoints::SandboxEndpoints;
@@ -37,3 +42,4 @@ pub use service::{
 };
 pub use sync::{DiffReport, DiffSource, SyncError, SyncOutcome, SyncReport, SyncTask, TaskDiff};
 pub use view::TaskView;
+pub use wake::{Lease, WakeEnvironment, Wakes};

@@ -51,6 +51,12 @@ impl Lifecycle {
     pub fn is_active(&self) -> bool {
         matches!(self, Lifecycle::Starting | Lifecycle::Running)
     }
+
+    /// Whether the task is over (finished or failed): it holds no agent host and no
+    /// running environment once its work is synced (`tasks::wake`).
+    pub fn is_ended(&self) -> bool {
+        matches!(self, Lifecycle::Finished | Lifecycle::Failed { .. })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -23,6 +23,7 @@ use super::id::{random_suffix, task_id};
 use super::keys::TaskKeys;
 use super::notify;
 use super::record::{self, Lifecycle, Task, TaskRecord};
+use super::wake::{self, Wakes};
 use crate::agent_host::{AgentHost, AgentSpec, Deliver, StopAgent, TaskSpec};
 use crate::agents::AgentCatalog;
 use crate::config::{PermissionMode, SandboxKind};
@@ -83,6 +84,8 @@ pub struct TaskServiceDeps {
     /// The agent hosts by task, and signals held for those being started; outlives a
     /// restart of the service (the hosts do too).
     pub running: Hosts,
+    /// Who holds ended tasks' environments awake (a sync, a diff, a terminal).
+    pub wakes: Wakes,
     /// The tokens tasks' sandboxes present to plinth.
     pub keys: TaskKeys,
     /// Where sandboxes reach plinth's hook endpoint and model proxy.
@@ -110,6 +113,7 @@ impl TaskServiceDeps {
             catalog,
             hosts,
             running: Hosts::default(),
+            wakes: Wakes::default(),
             keys,
             endpoints,
             notify_command: None,
@@ -181,15 +185,19 @@ impl Child for TaskService {
         if let Some(command) = self.deps.notify_command.clone() {
             self.run_notify_command(command, ctx);
         }
-        let active: Vec<Task> = self
+        let (active, ended): (Vec<Task>, Vec<Task>) = self
             .tasks
             .values()
-            .filter(|t| t.lifecycle.is_active())
+            .filter(|t| t.lifecycle != Lifecycle::Stopped)
             .cloned()
-            .collect();
+            .partition(|t| t.lifecycle.is_active());
         for task in active {
             self.launch(task, ctx);
         }
+        let deps = self.deps.clone();
+        ctx.actix().spawn(actix::fut::wrap_future(async move {
+            wake::settle_left_running(&deps, ended).await;
+        }));
     }
 }
 
@@ -296,10 +304,10 @@ impl TaskService {
     }
 }
 
-/// The task's record and the event that tells of its change, in one transaction.
+/// The task's record and the event that tells of its change, in one transaction. The
+/// prompt is stored once, in the record; the event carries a preview of it.
 async fn persist(store: &Store, task: &Task, kind: &str) -> Result<(), StoreError> {
-    let event =
-        NewEvent::new(kind, serde_json::to_value(task).unwrap_or_default()).for_task(&task.id);
+    let event = NewEvent::new(kind, super::event_data::of(task)).for_task(&task.id);
     store
         .put_state_and_append(
             &record::key(&task.id),
@@ -642,10 +650,16 @@ impl Handle<Launched> for TaskService {
             }
             Err(reason) => self.fail(task, reason),
         };
-        let store = self.deps.store.clone();
+        let deps = self.deps.clone();
         ctx.actix().spawn(actix::fut::wrap_future(async move {
             match saved.await {
-                Ok(task) => announce_end(&store, &task).await,
+                Ok(task) => {
+                    announce_end(&deps.store, &task).await;
+                    // A launch that failed after its environment was made leaves it up.
+                    if task.lifecycle.is_ended() {
+                        wake::release(&deps, &task.id).await;
+                    }
+                }
                 Err(err) => tracing::error!(%err, "cannot record a task's start"),
             }
         }));
@@ -688,14 +702,19 @@ impl Handle<StatusSeen> for TaskService {
         }
         task.updated_at = Utc::now();
         // The agent stopped to wait (Claude Code's Stop hook ends a turn in `idle`), is done,
-        // or failed: what it committed goes back to the user's repository now.
-        if matches!(
-            msg.status.as_str(),
-            "idle" | "waiting-for-user" | "finished" | "failed"
-        ) {
+        // or failed: what it committed goes back to the user's repository now. A task that
+        // has just ended is then released (its agent host ended, its environment stopped).
+        let ended = kind != "task.updated";
+        if !ended
+            && matches!(
+                msg.status.as_str(),
+                "idle" | "waiting-for-user" | "finished" | "failed"
+            )
+        {
             self.sync_later(&task, ctx);
         }
         let saved = self.save(task, kind);
+        let deps = self.deps.clone();
         ctx.actix().spawn(actix::fut::wrap_future(async move {
             let task = match saved.await {
                 Ok(task) => task,
@@ -705,10 +724,13 @@ impl Handle<StatusSeen> for TaskService {
                 }
             };
             // Only the status that ended the task announces it, not later ones.
-            if kind != "task.updated" {
+            if ended {
                 announce_end(&store, &task).await;
             }
             let _ = store.set_cursor(STATUS_CURSOR, msg.seq).await;
+            if ended {
+                wake::settle(&deps, task).await;
+            }
         }));
     }
 }

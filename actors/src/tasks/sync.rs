@@ -24,7 +24,7 @@ use super::record::Task;
 use super::sandbox_git::{SandboxGit, SandboxGitError};
 use super::service::{TaskError, TaskService, TaskServiceDeps};
 use super::sync_record::{self, TaskSync, TaskSyncRecord};
-use crate::environments::{Environment, GetEnvironment, StartEnvironment, StopEnvironment};
+use crate::environments::{Environment, GetEnvironment};
 use crate::task_inputs::Sandbox;
 
 /// The most of a diff's text an answer carries; the summary always covers all of it.
@@ -204,16 +204,23 @@ pub(super) async fn sync(deps: &TaskServiceDeps, task: Task) -> Result<SyncRepor
     let previous = deps
         .store
         .get_state::<TaskSyncRecord>(&sync_record::key(&task.id))?;
-    let (environment, woken) = match task.inputs.sandbox {
+    // An ended task's environment was stopped once its work was synced: woken for as long
+    // as this takes (its agent may have committed since, or failed under a killed container).
+    let (environment, _lease) = match task.inputs.sandbox {
         Sandbox::Docker => match environment(deps, &task.id).await? {
-            Some(environment) => (Some(environment), false),
-            None if task.failure().is_some() => match wake(deps, &task.id).await {
-                Some(environment) => (Some(environment), true),
-                None => (None, false),
-            },
-            None => (None, false),
+            Some(environment) => (Some(environment), None),
+            None if task.lifecycle.is_ended() => {
+                match deps.wakes.wake(&deps.environments, &task.id).await {
+                    Ok((environment, lease)) => (Some(environment), Some(lease)),
+                    Err(err) => {
+                        tracing::warn!(task = %task.id, %err, "cannot wake the ended task's environment to copy its work out");
+                        (None, None)
+                    }
+                }
+            }
+            None => (None, None),
         },
-        Sandbox::Local => (None, false),
+        Sandbox::Local => (None, None),
     };
     let t = task.clone();
     let synced = tokio::task::spawn_blocking(move || match t.inputs.sandbox {
@@ -222,17 +229,6 @@ pub(super) async fn sync(deps: &TaskServiceDeps, task: Task) -> Result<SyncRepor
     })
     .await
     .map_err(|e| SyncError::Actor(format!("the sync's worker failed: {e}")));
-    if woken {
-        let stopped = deps
-            .environments
-            .send(StopEnvironment {
-                task: task.id.clone(),
-            })
-            .await;
-        if !matches!(stopped, Ok(Ok(_))) {
-            tracing::warn!(task = %task.id, "the container started to copy the work out did not stop");
-        }
-    }
     let (report, record) = synced??;
     let synced = NewEvent::new(
         "task.synced",
@@ -247,29 +243,6 @@ pub(super) async fn sync(deps: &TaskServiceDeps, task: Task) -> Result<SyncRepor
         )
         .await?;
     Ok(report)
-}
-
-/// Starts a failed task's stopped container, for as long as it takes to copy its work out:
-/// an environment that failed under its agent (killed from outside, say) still holds what
-/// the agent committed since the last sync. None when it cannot be started (removed).
-async fn wake(deps: &TaskServiceDeps, task: &str) -> Option<Environment> {
-    let started = deps
-        .environments
-        .send(StartEnvironment {
-            task: task.to_string(),
-        })
-        .await;
-    match started {
-        Ok(Ok(environment)) => Some(environment),
-        Ok(Err(err)) => {
-            tracing::warn!(task, %err, "cannot start the failed task's container to copy its work out");
-            None
-        }
-        Err(err) => {
-            tracing::warn!(task, %err, "the environment manager did not answer");
-            None
-        }
-    }
 }
 
 async fn environment(deps: &TaskServiceDeps, task: &str) -> Result<Option<Environment>, SyncError> {
@@ -486,7 +459,18 @@ pub(super) async fn diff(deps: &TaskServiceDeps, task: Task) -> Result<DiffRepor
     let previous = deps
         .store
         .get_state::<TaskSyncRecord>(&sync_record::key(&task.id))?;
-    let environment = environment(deps, &task.id).await?;
+    let mut environment = environment(deps, &task.id).await?;
+    // An ended task's environment is stopped; its work tree may hold more than was synced
+    // (work not committed), so it is woken for the diff.
+    let mut _lease = None;
+    if environment.is_none() && task.lifecycle.is_ended() {
+        match deps.wakes.wake(&deps.environments, &task.id).await {
+            Ok((woken, lease)) => (environment, _lease) = (Some(woken), Some(lease)),
+            Err(err) => {
+                tracing::warn!(task = %task.id, %err, "cannot wake the ended task's environment for its diff; showing what was synced")
+            }
+        }
+    }
     tokio::task::spawn_blocking(move || match environment {
         Some(environment) => diff_environment(&task, &environment, previous),
         None => diff_synced(&task, previous),

@@ -10,6 +10,7 @@
 //! - [`docker_tty`]: the client in a TTY exec inside the container.
 //! - [`terminal`]: the open terminal's three parts (output, input, closer).
 //! - [`open`]: opens a terminal for an environment.
+//! - [`shell`]: a shell session for the viewer of an ended task, whose sessions are gone.
 //! - [`ttyd`]: a ttyd process serving a session instead (when `terminal.ttyd` is set).
 
 pub mod docker_tty;
@@ -17,6 +18,7 @@ mod error;
 pub mod local_pty;
 mod open;
 pub mod session;
+mod shell;
 mod size;
 #[allow(clippy::module_inception)]
 mod terminal;
@@ -24,6 +26,7 @@ pub mod ttyd;
 
 pub use error::TerminalError;
 pub use open::{open, pick_session};
+pub use shell::{SHELL_SESSION, pick_or_open_shell};
 pub use size::TermSize;
 pub use terminal::{Terminal, TerminalCloser, TerminalInput, TerminalOutput};
 pub use ttyd::Ttyd;

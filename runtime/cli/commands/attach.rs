@@ -1,6 +1,7 @@
 //! `plinth task attach`: the agent's tmux session in the user's own terminal, through the
 //! docker CLI for a container or tmux itself in local mode. plinth replaces itself with
-//! the attaching process, so the terminal behaves exactly as tmux's own.
+//! the attaching process, so the terminal behaves exactly as tmux's own. An ended task's
+//! environment is stopped: [`super::attach_server`] goes through the server instead.
 
 use std::io::IsTerminal;
 use std::os::unix::process::CommandExt;
@@ -15,18 +16,24 @@ use serde_json::Value;
 
 use crate::failure::{Failure, code};
 
-pub fn attach(
-    home: &Path,
-    task: &TaskView,
-    environments: &Value,
-    session: Option<&str>,
-) -> Result<i32, Failure> {
+/// `task attach` draws in your terminal: it fails without one.
+pub fn need_terminal() -> Result<(), Failure> {
     if !std::io::stdin().is_terminal() {
         return Err(Failure::new(
             code::USAGE,
             "task attach needs a terminal; run it from an interactive shell",
         ));
     }
+    Ok(())
+}
+
+pub fn attach(
+    home: &Path,
+    task: &TaskView,
+    environments: &Value,
+    session: Option<&str>,
+) -> Result<i32, Failure> {
+    need_terminal()?;
     let environment = environments["environments"]
         .as_array()
         .and_then(|all| all.iter().find(|e| e["task"] == task.id.as_str()))

@@ -1,5 +1,6 @@
 mod agents;
 mod attach;
+mod attach_server;
 mod config;
 mod dev;
 mod doctor;

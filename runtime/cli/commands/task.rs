@@ -109,6 +109,12 @@ pub async fn run(client: &Client, home: &Home, command: TaskCommand) -> Result<i
         }
         TaskCommand::Attach { id, session } => {
             let task: TaskView = client.get(&task_path(&id, "")).await?;
+            // Its environment is stopped once its work is synced: the server starts it
+            // again for as long as the terminal is open.
+            if matches!(task.lifecycle.as_str(), "finished" | "failed") {
+                super::attach::need_terminal()?;
+                return super::attach_server::attach(client, &task.id, session.as_deref()).await;
+            }
             let environments: serde_json::Value = client.get("/api/environments").await?;
             super::attach::attach(home.root(), &task, &environments, session.as_deref())
         }

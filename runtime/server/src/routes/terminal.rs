@@ -23,6 +23,7 @@ use axum::response::Response;
 use futures::{SinkExt, StreamExt};
 use plinth_actors::environments::record::EnvironmentStatus;
 use plinth_actors::environments::{Environment, GetEnvironment, ListEnvironments};
+use plinth_actors::tasks::{Lease, TaskError, WakeEnvironment};
 use plinth_actors::terminal::{self, TermSize, Terminal, TerminalError};
 use serde::Deserialize;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -74,14 +75,20 @@ pub async fn attach(
             .with_hint("open this URL as a WebSocket (see docs/architecture.md, web terminal)")
     })?;
     let Query(query) = query.map_err(|err| ApiError::bad_request(err.body_text()))?;
-    let env = environment(&state, &task).await?;
+    let (env, lease) = viewed_environment(&state, &task).await?;
     let requested = query.session.clone();
     let picking = env.clone();
-    let session =
-        tokio::task::spawn_blocking(move || terminal::pick_session(&picking, requested.as_deref()))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(|err| terminal_error(&task, err))?;
+    let woken = lease.is_some();
+    let session = tokio::task::spawn_blocking(move || {
+        if woken {
+            terminal::pick_or_open_shell(&picking, requested.as_deref())
+        } else {
+            terminal::pick_session(&picking, requested.as_deref())
+        }
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|err| terminal_error(&task, err))?;
     let permit = Arc::clone(&state.terminals)
         .try_acquire_owned()
         .map_err(|_| {
@@ -95,7 +102,32 @@ pub async fn attach(
     Ok(upgrade
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| serve_terminal(socket, state, env, session, size, permit)))
+        .on_upgrade(move |socket| async move {
+            serve_terminal(socket, state, env, session, size, permit).await;
+            // Held while the viewer is attached: an ended task's environment stops after.
+            drop(lease);
+        }))
+}
+
+/// The environment a viewer attaches to, and for an ended task (whose environment was
+/// stopped once its work was synced) the lease that keeps it woken while the viewer is on.
+async fn viewed_environment(
+    state: &AppState,
+    task: &str,
+) -> Result<(Environment, Option<Lease>), ApiError> {
+    let woken = state
+        .tasks
+        .send(WakeEnvironment {
+            id: task.to_string(),
+        })
+        .await?;
+    match woken {
+        Ok(Some((env, lease))) => Ok((env, Some(lease))),
+        // Not an ended task (or not a task at all): its environment as it is.
+        Ok(None) | Err(TaskError::Unknown(_)) => Ok((environment(state, task).await?, None)),
+        Err(err) => Err(ApiError::unavailable(err.to_string())
+            .with_hint("the task's environment could not be started again; see `plinth doctor`")),
+    }
 }
 
 /// The task's environment, if it can be attached to; a 404 for no such environment, a 409
