@@ -184,9 +184,14 @@ impl Driver {
         write(&settings_path, &text, caps)
     }
 
-    /// Claude Code's screen changed: does it show something only the user can fix?
+    /// Claude Code's screen changed: does it show something only the user can fix? Not
+    /// while a model call is under way (the screen changes with every piece of the reply,
+    /// and neither screen looked for comes with a call in flight).
     fn look_for_trouble(&mut self, caps: &mut impl Caps) {
-        if self.saved.phase.is_final() || self.saved.trouble.is_some() {
+        if self.saved.phase.is_final()
+            || self.saved.trouble.is_some()
+            || !self.saved.llm_in_flight.is_empty()
+        {
             return;
         }
         let Ok(text) = caps.screen_text(SESSION) else {
