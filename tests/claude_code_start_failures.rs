@@ -155,9 +155,8 @@ async fn claude_code_stuck_at_its_start_is_reported_after_the_start_deadline_wit
         .await
         .unwrap();
     let home = Home::new();
-    let mut env = SKIP_PERMISSIONS.to_vec();
-    env.push(("PLINTH_TASKS_START_DEADLINE_MS", "8000"));
-    let server = serve(&home, &mock, &env);
+    // Claude Code's own default mode, as tried by hand: the dialog comes before the prompt.
+    let server = serve(&home, &mock, &[("PLINTH_TASKS_START_DEADLINE_MS", "8000")]);
     let id = create_task(&server, repo.path(), "Say hello.").await;
 
     // The first Docker task of a machine builds the agent image first.
