@@ -199,6 +199,113 @@ async fn claude_code_writes_and_commits_a_file_and_its_branch_comes_back() {
         .output();
 }
 
+/// A command the API's check flags (so Claude Code must not run it), then the file, its
+/// commit and the end; each call checked by the mock the way the API checks it.
+fn auto_mode_script() -> Script {
+    let bash = |command: &str, description: &str| {
+        json!({"type": "tool_use", "name": "Bash",
+               "input": {"command": command, "description": description}})
+    };
+    let mut flagged = bash("rm -rf .git", "Start the history afresh");
+    flagged["flagged"] = json!("it deletes the repository's history");
+    serde_json::from_value(json!({
+        "replies": [
+            {"content": [flagged]},
+            {"when": {"tool_result": "denied"},
+             "content": [
+                {"type": "text", "text": "I'll write the file instead."},
+                {"type": "tool_use", "name": "Write",
+                 "input": {"file_path": "/workspace/hello.txt", "content": "hello from auto mode\n"}}]},
+            {"when": {"tool_result": ""},
+             "content": [bash("git add hello.txt && git commit -q -m 'Add hello.txt'", "Commit the file")]},
+            {"when": {"tool_result": ""},
+             "content": [{"type": "text", "text": "Done: hello.txt is committed."}]}
+        ]
+    }))
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claude_code_in_its_default_auto_mode_runs_and_commits_with_no_dialog() {
+    let mock = MockLlm::start("127.0.0.1:0".parse().unwrap(), auto_mode_script())
+        .await
+        .unwrap();
+    let home = Home::new();
+    // No permission setting at all: Claude Code starts in its own default, auto mode.
+    let server = serve(&home, &mock, &[]);
+    let repo = repository();
+    let id = create_task(&server, repo.path(), "Create hello.txt and commit it.").await;
+
+    let branch_file = format!("plinth/{id}:hello.txt");
+    wait_for(
+        &server,
+        &id,
+        &mock,
+        Duration::from_secs(600),
+        "idle with its branch, asking nobody",
+        |shown| {
+            let synced = git_out(repo.path(), &["show", &branch_file]);
+            async move {
+                assert_ne!(
+                    shown["status"], "waiting-for-user",
+                    "auto mode asked its user: {shown:#}"
+                );
+                shown["status"] == "idle" && !synced.is_empty()
+            }
+        },
+    )
+    .await;
+    assert_eq!(
+        git_out(
+            repo.path(),
+            &["log", "-1", "--format=%s", &format!("plinth/{id}")]
+        )
+        .trim(),
+        "Add hello.txt"
+    );
+    let statuses = statuses(&server, &id).await;
+    assert!(
+        !statuses.iter().any(|s| s == "waiting-for-user"),
+        "no dialog: {statuses:?}"
+    );
+    expect_notifications(&server, &id, &mock, 0).await;
+
+    // Every turn asked the API to check its tool calls, and got the verdicts back through
+    // plinth's proxy: the flagged command was refused by Claude Code with the mock's
+    // reason, and no separate classifier request was made (each request is a turn of the
+    // script, none is left over).
+    let requests: Vec<_> = mock
+        .requests()
+        .into_iter()
+        .filter(|r| r.is_messages())
+        .collect();
+    assert_eq!(mock.remaining(), 0, "{}", story(&server, &id, &mock).await);
+    assert_eq!(
+        requests.len(),
+        4,
+        "{:#?}",
+        requests.iter().map(|r| r.served).collect::<Vec<_>>()
+    );
+    for request in &requests {
+        assert_eq!(
+            request.body["safeguards"][0]["type"], "dangerous_tool_use",
+            "{}",
+            request.path
+        );
+    }
+    let refusal = requests[1].tool_results().join("\n");
+    assert!(
+        refusal.contains("denied") && refusal.contains("it deletes the repository's history"),
+        "{refusal}"
+    );
+    assert!(
+        exists_in_container(&id, "/workspace/.git/HEAD"),
+        "the flagged command did not run"
+    );
+
+    support::remove_containers_of(&id);
+}
+
 fn permission_script() -> Script {
     let bash = |command: &str, description: &str| {
         json!({"type": "tool_use", "name": "Bash",

@@ -56,6 +56,10 @@ pub const KEYS: &[KeyInfo] = &[
     key("tasks.notify_command", &["PLINTH_NOTIFY_COMMAND"]),
     key("tasks.skip_permissions", &["PLINTH_SKIP_PERMISSIONS"]),
     key("tasks.permission_mode", &["PLINTH_PERMISSION_MODE"]),
+    key(
+        "tasks.start_deadline_ms",
+        &["PLINTH_TASKS_START_DEADLINE_MS"],
+    ),
     key("llm.upstream", &["PLINTH_LLM_UPSTREAM"]),
 ];
 
@@ -230,6 +234,14 @@ pub struct TaskConfig {
     pub skip_permissions: bool,
     /// What the agent may do without asking when permissions are not skipped.
     pub permission_mode: PermissionMode,
+    /// How long a starting agent may show no sign of life before its user is told.
+    pub start_deadline_ms: u64,
+}
+
+impl TaskConfig {
+    pub fn start_deadline(&self) -> Duration {
+        Duration::from_millis(self.start_deadline_ms)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -266,6 +278,7 @@ impl Default for Config {
                 notify_command: None,
                 skip_permissions: false,
                 permission_mode: PermissionMode::Agent,
+                start_deadline_ms: 60_000,
             },
             llm: LlmConfig {
                 upstream: "https://api.anthropic.com".to_string(),
@@ -574,6 +587,12 @@ impl Config {
                     defaults.tasks.permission_mode,
                     |_| Ok(()),
                 )?,
+                start_deadline_ms: layers.required(
+                    "tasks.start_deadline_ms",
+                    tasks.start_deadline_ms,
+                    defaults.tasks.start_deadline_ms,
+                    |v| positive(*v, "ms"),
+                )?,
             },
             llm: LlmConfig {
                 upstream: layers.required(
@@ -648,6 +667,7 @@ struct FileTasks {
     notify_command: Option<Spanned<String>>,
     skip_permissions: Option<Spanned<bool>>,
     permission_mode: Option<Spanned<PermissionMode>>,
+    start_deadline_ms: Option<Spanned<u64>>,
 }
 
 #[derive(Default, Deserialize)]

@@ -81,6 +81,7 @@ impl Rig {
                 store: self.store.clone(),
                 tick: Duration::from_millis(50),
                 starts: Arc::new(AtomicU32::new(0)),
+                start_deadline: None,
             };
             let (child, child_ref) =
                 ChildSpec::actor(*id, "agent-host", Restart::Transient, spec.factory());

@@ -115,6 +115,7 @@ async fn a_scripted_task_runs_writes_uses_the_terminal_and_commits_in_its_contai
         store: store.clone(),
         tick: Duration::from_millis(100),
         starts: Arc::new(AtomicU32::new(0)),
+        start_deadline: None,
     };
     let (child, _ref) = ChildSpec::actor(&task, "agent-host", Restart::Transient, agent.factory());
     let kernel = Kernel::start(KernelConfig { workers: 2 }).unwrap();

@@ -35,6 +35,9 @@ pub struct AgentSpec {
     pub tick: Duration,
     /// Incarnations so far; the first start sees 0.
     pub starts: Arc<AtomicU32>,
+    /// For a task still starting: how long its agent may show no sign of life before the
+    /// user is told (`tasks.start_deadline_ms`, see `start_watch`); `None` for none.
+    pub start_deadline: Option<Duration>,
 }
 
 impl AgentSpec {

@@ -6,10 +6,11 @@ use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use plinth_wasm::wit::{Level, Signal, Task};
-use plinth_wasm::{AdapterInstance, Capabilities, GuestError, LogCap, StateCap};
+use plinth_wasm::wit::{Level, Signal, Status, Task, Urgency};
+use plinth_wasm::{AdapterInstance, Capabilities, EventsCap, GuestError, LogCap, StateCap};
 
 use super::actor::AgentSpec;
+use super::start_watch::{self, StartWatch, Watched};
 use super::task_caps::{TaskEvents, TaskState};
 
 pub(super) enum Command {
@@ -48,7 +49,10 @@ pub(super) fn spawn(
 fn run(spec: AgentSpec, restarts: u32, rx: mpsc::Receiver<Command>) -> Result<(), String> {
     let events = TaskEvents::new(spec.store.clone(), &spec.task.id);
     let state = TaskState::new(spec.store.clone(), &spec.task.id);
-    let caps = capabilities(&spec, &events, &state);
+    let watch = spec
+        .start_deadline
+        .map(|deadline| Arc::new(StartWatch::new(deadline, true)));
+    let caps = capabilities(&spec, &events, &state, watch.as_ref());
     let mut instance = spec
         .adapter
         .instantiate(caps)
@@ -76,6 +80,9 @@ fn run(spec: AgentSpec, restarts: u32, rx: mpsc::Receiver<Command>) -> Result<()
         let wait = next_tick.saturating_duration_since(Instant::now());
         match rx.recv_timeout(wait) {
             Ok(Command::Signal(signal)) => {
+                if let Some(watch) = &watch {
+                    watch.saw(&signal);
+                }
                 check(&events, "on-signal", instance.on_signal(&signal))?;
             }
             Ok(Command::Stop(reply)) => {
@@ -85,7 +92,7 @@ fn run(spec: AgentSpec, restarts: u32, rx: mpsc::Receiver<Command>) -> Result<()
             }
             Err(RecvTimeoutError::Timeout) => {
                 next_tick = Instant::now() + spec.tick;
-                tick(&spec, &events, &mut instance)?;
+                tick(&spec, &events, &mut instance, watch.as_deref())?;
             }
             Err(RecvTimeoutError::Disconnected) => return Ok(()),
         }
@@ -96,15 +103,40 @@ fn tick(
     spec: &AgentSpec,
     events: &TaskEvents,
     instance: &mut AdapterInstance,
+    watch: Option<&StartWatch>,
 ) -> Result<(), String> {
     for signal in spec.sandbox.poll() {
+        if let Some(watch) = watch {
+            watch.saw(&signal);
+        }
         check(events, "on-signal", instance.on_signal(&signal))?;
     }
     check(
         events,
         "on-signal",
         instance.on_signal(&Signal::Tick(now_ms())),
-    )
+    )?;
+    if let Some(watch) = watch.filter(|w| w.overdue()) {
+        report_silence(spec, events, watch);
+    }
+    Ok(())
+}
+
+/// The start deadline passed: the task waits for its user, who is told what the agent's
+/// screen shows.
+fn report_silence(spec: &AgentSpec, events: &TaskEvents, watch: &StartWatch) {
+    let sessions = spec.sandbox.task_sessions();
+    let screen = sessions
+        .names()
+        .ok()
+        .and_then(|names| names.into_iter().next())
+        .and_then(|name| spec.sandbox.clone().tmux().capture_screen(&name).ok())
+        .map(|screen| start_watch::tail(&screen.text))
+        .unwrap_or_default();
+    let detail = start_watch::report(watch.deadline(), &screen);
+    events.log(Level::Warn, &detail);
+    let _ = events.set_status(Status::WaitingForUser, &detail);
+    let _ = events.notify("The agent does not start", &detail, Urgency::NeedsAttention);
 }
 
 fn now_ms() -> u64 {
@@ -134,12 +166,24 @@ fn check(events: &TaskEvents, call: &str, result: Result<(), GuestError>) -> Res
     }
 }
 
-fn capabilities(spec: &AgentSpec, events: &TaskEvents, state: &TaskState) -> Capabilities {
+fn capabilities(
+    spec: &AgentSpec,
+    events: &TaskEvents,
+    state: &TaskState,
+    watch: Option<&Arc<StartWatch>>,
+) -> Capabilities {
+    let events_cap: Arc<dyn EventsCap> = match watch {
+        Some(watch) => Arc::new(Watched {
+            inner: events.clone(),
+            watch: watch.clone(),
+        }),
+        None => Arc::new(events.clone()),
+    };
     Capabilities {
         task_id: spec.task.id.clone(),
         tmux: Some(spec.sandbox.clone().tmux()),
         environment: Some(spec.sandbox.clone().environment()),
-        events: Some(Arc::new(events.clone())),
+        events: Some(events_cap),
         log: Some(Arc::new(events.clone())),
         state: Some(Arc::new(state.clone())),
     }

@@ -6,6 +6,7 @@
 mod actor;
 mod guest_thread;
 mod sandbox;
+mod start_watch;
 mod task_caps;
 
 pub use actor::{AgentHost, AgentSpec, Deliver, StopAgent, TaskSpec};

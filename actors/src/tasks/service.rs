@@ -41,6 +41,8 @@ const STATUS_CURSOR: &str = "task-service/status";
 const NOTIFY_CURSOR: &str = "task-service/notify";
 /// How often an agent host ticks its adapter (and polls the sandbox).
 const TICK: Duration = Duration::from_millis(250);
+/// How long a starting agent may show no sign of life, unless configured.
+const START_DEADLINE: Duration = Duration::from_secs(60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum TaskError {
@@ -96,6 +98,8 @@ pub struct TaskServiceDeps {
     pub skip_permissions: bool,
     /// What agents may do without asking otherwise (`tasks.permission_mode`).
     pub permission_mode: PermissionMode,
+    /// How long a starting agent may show no sign of life (`tasks.start_deadline_ms`).
+    pub start_deadline: Duration,
 }
 
 impl TaskServiceDeps {
@@ -119,7 +123,13 @@ impl TaskServiceDeps {
             notify_command: None,
             skip_permissions: false,
             permission_mode: PermissionMode::Agent,
+            start_deadline: START_DEADLINE,
         }
+    }
+
+    pub fn with_start_deadline(mut self, deadline: Duration) -> Self {
+        self.start_deadline = deadline;
+        self
     }
 
     pub fn with_skip_permissions(mut self, skip: bool) -> Self {
@@ -425,6 +435,9 @@ async fn launch(deps: &TaskServiceDeps, task: &Task) -> Result<(), String> {
         store: deps.store.clone(),
         tick: TICK,
         starts: Arc::new(AtomicU32::new(0)),
+        // A task resumed while its agent works, idles or waits has started already.
+        start_deadline: matches!(task.agent_status.as_deref(), None | Some("starting"))
+            .then_some(deps.start_deadline),
     };
     let (child, host) = ChildSpec::actor(
         host_name(&task.id),

@@ -22,6 +22,7 @@
 pub mod claude_code;
 mod reply;
 mod request;
+mod safeguards;
 mod script;
 mod server;
 

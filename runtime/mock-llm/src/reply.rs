@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::request::estimate_tokens;
+use crate::safeguards::{self, Judged};
 use crate::script::{Block, ErrorReply, Reply};
 
 /// Text is streamed in deltas of at most this many characters, as the API streams a few
@@ -42,6 +43,11 @@ pub struct Rendered {
     pub input_tokens: u64,
     pub output_tokens: u64,
     pub error: Option<ErrorReply>,
+    /// What the script says the API's check makes of each tool call: (its id, flagged why).
+    pub flags: Vec<(String, Option<String>)>,
+    /// The API's verdicts on the tool calls, when the request asked for them
+    /// ([`Rendered::judged`]).
+    pub safeguard_results: Option<Value>,
 }
 
 impl Rendered {
@@ -53,6 +59,7 @@ impl Rendered {
         mut next_id: impl FnMut(&str) -> String,
     ) -> Self {
         let mut output_bytes = 0;
+        let mut flags = Vec::new();
         let content = reply
             .content
             .iter()
@@ -61,10 +68,15 @@ impl Rendered {
                     output_bytes += text.len();
                     json!({"type": "text", "text": text})
                 }
-                Block::ToolUse { name, input } => {
+                Block::ToolUse {
+                    name,
+                    input,
+                    flagged,
+                } => {
                     output_bytes += name.len() + input.to_string().len();
-                    json!({"type": "tool_use", "id": next_id("toolu"), "name": name,
-                           "input": input})
+                    let id = next_id("toolu");
+                    flags.push((id.clone(), flagged.clone()));
+                    json!({"type": "tool_use", "id": id, "name": name, "input": input})
                 }
             })
             .collect();
@@ -79,7 +91,23 @@ impl Rendered {
                 .output_tokens
                 .unwrap_or_else(|| estimate_tokens(output_bytes)),
             error: reply.error.clone(),
+            flags,
+            safeguard_results: None,
         }
+    }
+
+    /// With the API's verdicts on its tool calls when `request` asks for `safeguards`.
+    pub fn judged(mut self, request: &Value) -> Self {
+        let calls: Vec<Judged<'_>> = self
+            .flags
+            .iter()
+            .map(|(id, flagged)| Judged {
+                tool_use_id: id,
+                flagged: flagged.as_deref(),
+            })
+            .collect();
+        self.safeguard_results = safeguards::results(request, &calls);
+        self
     }
 
     fn usage(&self, output_tokens: u64) -> Value {
@@ -93,7 +121,7 @@ impl Rendered {
 
     /// The non-streaming response body.
     pub fn message(&self) -> Value {
-        json!({
+        let mut message = json!({
             "id": self.id,
             "type": "message",
             "role": "assistant",
@@ -102,7 +130,11 @@ impl Rendered {
             "stop_reason": self.stop_reason,
             "stop_sequence": null,
             "usage": self.usage(self.output_tokens),
-        })
+        });
+        if let Some(results) = &self.safeguard_results {
+            message["safeguard_results"] = results.clone();
+        }
+        message
     }
 
     /// The streamed response, event by event. With an in-stream error the content is
@@ -131,10 +163,13 @@ impl Rendered {
             events.push(SseEvent::new("error", error_body(error)));
             return events;
         }
+        let mut delta = json!({"stop_reason": self.stop_reason, "stop_sequence": null});
+        if let Some(results) = &self.safeguard_results {
+            delta["safeguard_results"] = results.clone();
+        }
         events.push(SseEvent::new(
             "message_delta",
-            json!({"type": "message_delta",
-                   "delta": {"stop_reason": self.stop_reason, "stop_sequence": null},
+            json!({"type": "message_delta", "delta": delta,
                    "usage": self.usage(self.output_tokens)}),
         ));
         events.push(SseEvent::new(
@@ -277,6 +312,7 @@ mod tests {
                 Block::ToolUse {
                     name: "Write".into(),
                     input: input.clone(),
+                    flagged: None,
                 },
             ],
             ..Reply::default()
@@ -349,5 +385,59 @@ mod tests {
         );
         assert!(events.iter().all(|e| e.name != "message_stop"));
         assert!(events.iter().any(|e| e.name == "content_block_delta"));
+    }
+
+    #[test]
+    fn verdicts_on_the_tool_calls_ride_in_the_final_message_delta_or_the_message() {
+        let reply = Reply {
+            content: vec![
+                Block::ToolUse {
+                    name: "Bash".into(),
+                    input: json!({"command": "ls"}),
+                    flagged: None,
+                },
+                Block::ToolUse {
+                    name: "Bash".into(),
+                    input: json!({"command": "rm -rf .git"}),
+                    flagged: Some("it deletes the repository".into()),
+                },
+            ],
+            ..Reply::default()
+        };
+        let asking = json!({"safeguards": [{"type": "dangerous_tool_use"}]});
+        let expected = json!([{"type": "dangerous_tool_use", "status": {"type": "available",
+            "tool_uses": {
+                "toolu_1": {"type": "evaluated", "outcome": "not_flagged"},
+                "toolu_2": {"type": "evaluated", "outcome": "flagged",
+                            "explanation": "it deletes the repository"}}}}]);
+        let rendered = render(&reply).judged(&asking);
+        let events = rendered.events();
+        let delta = events.iter().find(|e| e.name == "message_delta").unwrap();
+        assert_eq!(delta.data["delta"]["safeguard_results"], expected);
+        assert_eq!(delta.data["delta"]["stop_reason"], "tool_use");
+        assert!(
+            events
+                .iter()
+                .filter(|e| e.name != "message_delta")
+                .all(|e| !e.encode().contains("safeguard_results")),
+            "only the final message_delta carries them"
+        );
+        assert_eq!(rendered.message()["safeguard_results"], expected);
+
+        // A request that does not ask gets none, as from the API.
+        let plain = render(&reply).judged(&json!({"model": "m"}));
+        assert!(
+            !plain
+                .message()
+                .as_object()
+                .unwrap()
+                .contains_key("safeguard_results")
+        );
+        let delta = plain
+            .events()
+            .into_iter()
+            .find(|e| e.name == "message_delta")
+            .unwrap();
+        assert!(!delta.encode().contains("safeguard_results"));
     }
 }

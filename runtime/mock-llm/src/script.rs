@@ -72,6 +72,7 @@ impl Reply {
             content: vec![Block::ToolUse {
                 name: name.into(),
                 input,
+                flagged: None,
             }],
             ..Reply::default()
         }
@@ -163,8 +164,17 @@ impl When {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Block {
-    Text { text: String },
-    ToolUse { name: String, input: Value },
+    Text {
+        text: String,
+    },
+    ToolUse {
+        name: String,
+        input: Value,
+        /// When the request asks for `safeguards`, the API's check flags this call, with
+        /// this explanation; unflagged calls pass (see `safeguards.rs`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        flagged: Option<String>,
+    },
 }
 
 /// Token counts to report; absent ones are estimated from the request and the reply.
@@ -283,7 +293,9 @@ mod tests {
         let script: Script = serde_json::from_value(json!({
             "replies": [
                 {"content": [{"type": "tool_use", "name": "Write",
-                              "input": {"file_path": "/workspace/a", "content": "x"}}]},
+                              "input": {"file_path": "/workspace/a", "content": "x"}},
+                             {"type": "tool_use", "name": "Bash",
+                              "input": {"command": "rm -rf /"}, "flagged": "destroys the disk"}]},
                 {"when": {"tool_result": "created", "tools": null},
                  "content": [{"type": "text", "text": "done"}], "delay_ms": 5},
                 {"error": {"type": "overloaded_error", "message": "busy", "in_stream": true}}
@@ -293,6 +305,12 @@ mod tests {
         assert_eq!(script.default, Reply::text(DEFAULT_TEXT));
         assert_eq!(script.replies[0].when.tools, Some(true));
         assert_eq!(script.replies[0].effective_stop_reason(), "tool_use");
+        assert!(matches!(
+            &script.replies[0].content[0],
+            Block::ToolUse { flagged: None, .. }
+        ));
+        assert!(matches!(&script.replies[0].content[1],
+                         Block::ToolUse { flagged: Some(why), .. } if why == "destroys the disk"));
         assert_eq!(script.replies[1].when.tools, None);
         assert_eq!(script.replies[1].effective_stop_reason(), "end_turn");
         let error = script.replies[2].error.as_ref().unwrap();

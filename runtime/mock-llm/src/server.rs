@@ -322,7 +322,8 @@ async fn messages(
         request.model(),
         request.estimate_input_tokens(),
         |prefix| shared.next_id(prefix),
-    );
+    )
+    .judged(body);
     if !streamed {
         return axum::Json(rendered.message()).into_response();
     }

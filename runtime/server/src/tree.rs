@@ -103,7 +103,8 @@ pub fn build(
     )
     .with_notify_command(config.tasks.notify_command.clone())
     .with_skip_permissions(config.tasks.skip_permissions)
-    .with_permission_mode(config.tasks.permission_mode);
+    .with_permission_mode(config.tasks.permission_mode)
+    .with_start_deadline(config.tasks.start_deadline());
     let (tasks_spec, tasks) = ChildSpec::actor(
         "task-service",
         "task-service",

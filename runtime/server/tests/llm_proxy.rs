@@ -196,6 +196,7 @@ async fn a_streamed_reply_reaches_the_client_byte_for_byte_and_yields_its_events
             Block::ToolUse {
                 name: "Write".into(),
                 input: input.clone(),
+                flagged: None,
             },
         ],
         usage: Usage {
@@ -387,6 +388,117 @@ async fn a_plain_json_reply_with_a_bearer_token_yields_text_usage_and_the_finish
         finished(&events),
         ProxyEvent::CallFinished { stop_reason: Some(r), error: None, status: 200, .. } if r == "end_turn"
     ));
+}
+
+/// The `message_delta` events' data in an SSE text.
+fn message_deltas(sse: &str) -> Vec<Value> {
+    sse.split("\n\n")
+        .filter(|event| event.starts_with("event: message_delta"))
+        .filter_map(|event| event.split_once("data: "))
+        .map(|(_, data)| serde_json::from_str(data).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_apis_safeguard_verdicts_reach_the_client_unchanged_streamed_or_not() {
+    // Claude Code's auto mode asks the API to check each tool call (`safeguards`) and
+    // reads the verdicts from the reply; without them it asks its user before every action.
+    let reply = Reply {
+        content: vec![
+            Block::Text {
+                text: "Committing.".into(),
+            },
+            Block::ToolUse {
+                name: "Bash".into(),
+                input: json!({"command": "git commit -qam done"}),
+                flagged: None,
+            },
+            Block::ToolUse {
+                name: "Bash".into(),
+                input: json!({"command": "rm -rf .git"}),
+                flagged: Some("it deletes the repository".into()),
+            },
+        ],
+        ..Reply::default()
+    };
+    let s = setup(Script {
+        replies: vec![],
+        default: reply,
+    })
+    .await;
+    let mut body = request_body(true);
+    body["safeguards"] = json!([{"type": "dangerous_tool_use", "classifier_context": {"v": 1}}]);
+    let url = format!("{}/v1/messages?beta=true", s.base);
+
+    let streamed = messages_request(&s.client, &url, &body)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let deltas = message_deltas(&streamed);
+    assert_eq!(deltas.len(), 1, "{streamed}");
+    let results = &deltas[0]["delta"]["safeguard_results"];
+    let verdicts = results[0]["status"]["tool_uses"].as_object().unwrap();
+    let ids: Vec<&str> = streamed
+        .match_indices("\"id\":\"toolu_")
+        .map(|(at, _)| &streamed[at + 6..at + 6 + "toolu_01mock".len() + 18])
+        .collect();
+    assert_eq!(ids.len(), 2, "{streamed}");
+    assert_eq!(
+        verdicts[ids[0]],
+        json!({"type": "evaluated", "outcome": "not_flagged"})
+    );
+    assert_eq!(
+        verdicts[ids[1]],
+        json!({"type": "evaluated", "outcome": "flagged", "explanation": "it deletes the repository"})
+    );
+    // What the upstream sent, byte for byte: the same request straight to the mock.
+    let direct = messages_request(
+        &s.client,
+        &format!("{}/v1/messages?beta=true", s.mock.url()),
+        &body,
+    )
+    .send()
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert_eq!(without_mock_ids(&streamed), without_mock_ids(&direct));
+    assert_eq!(s.mock.requests()[0].body["safeguards"], body["safeguards"]);
+    // The stream was still read: both calls and the stop reason.
+    let events = s.host.finished_events().await;
+    assert_eq!(
+        count(&events, |e| matches!(e, ProxyEvent::ToolUse { .. })),
+        2
+    );
+    assert!(matches!(
+        finished(&events),
+        ProxyEvent::CallFinished { stop_reason: Some(r), error: None, .. } if r == "tool_use"
+    ));
+
+    body["stream"] = json!(false);
+    let message: Value = messages_request(&s.client, &url, &body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let verdicts = message["safeguard_results"][0]["status"]["tool_uses"]
+        .as_object()
+        .unwrap();
+    let calls: Vec<&str> = message["content"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|b| b["id"].as_str())
+        .collect();
+    assert_eq!(calls.len(), 2);
+    assert_eq!(verdicts[calls[0]]["outcome"], "not_flagged");
+    assert_eq!(verdicts[calls[1]]["outcome"], "flagged");
 }
 
 #[tokio::test]

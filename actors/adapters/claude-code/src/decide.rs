@@ -12,6 +12,7 @@ use crate::plinth::agent::log::Level;
 use crate::saved::Saved;
 use crate::screen;
 use crate::tool_use;
+use crate::trouble;
 
 /// Ticks (about 250 ms each) the screen must look idle before a `working` status that no
 /// hook ended is taken back to idle: long enough to span the gap between two model calls.
@@ -64,12 +65,23 @@ pub fn on_signal(saved: &mut Saved, signal: &Signal) -> Vec<Effect> {
         }
         Signal::LlmCallFinished(result) => {
             saved.llm_in_flight.retain(|id| id != &result.id);
-            if let Some(error) = &result.error {
-                let message = format!(
-                    "claude-code: model call {} ({}) failed: {error}",
-                    result.id, result.model
-                );
-                out.push(Effect::Log(Level::Warn, message));
+            match &result.error {
+                Some(error) => {
+                    let message = format!(
+                        "claude-code: model call {} ({}) failed: {error}",
+                        result.id, result.model
+                    );
+                    out.push(Effect::Log(Level::Warn, message));
+                    if let Some(reason) = trouble::from_model_error(error) {
+                        in_trouble(saved, reason, &mut out);
+                    }
+                }
+                // A call went through: whatever stood in the way is gone.
+                None => {
+                    if saved.trouble.take().is_some() {
+                        set_phase(saved, Phase::Working, "thinking", &mut out);
+                    }
+                }
             }
             if saved.llm_in_flight.is_empty() && !saved.turn_active && saved.phase == Phase::Working
             {
@@ -83,7 +95,12 @@ pub fn on_signal(saved: &mut Saved, signal: &Signal) -> Vec<Effect> {
                     Level::Info,
                     "claude-code: a message after the end; not delivered".into(),
                 ));
-            } else if saved.phase == Phase::WaitingForUser && saved.answer.is_none() {
+            } else if saved.phase == Phase::WaitingForUser
+                && saved.answer.is_none()
+                && saved.trouble.is_none()
+            {
+                // A dialog's answer; with trouble there is no dialog, and the message is
+                // the next prompt (the retry once the user fixed what was wrong).
                 saved.answer = Some(text.clone());
             } else {
                 saved.pending.push_back(text.clone());
@@ -215,6 +232,29 @@ fn on_hook(saved: &mut Saved, hook: Hook, out: &mut Vec<Effect>) {
     }
 }
 
+/// A changed screen (the host noticed) that shows Claude Code stuck on something only the
+/// user can fix. `has_proxy`: the task's environment points Claude Code at the proxy.
+pub fn on_changed_screen(saved: &mut Saved, text: &str, has_proxy: bool) -> Vec<Effect> {
+    let mut out = Vec::new();
+    if saved.phase.is_final() || saved.trouble.is_some() {
+        return out;
+    }
+    if let Some(reason) = trouble::from_screen(text, has_proxy) {
+        in_trouble(saved, reason, &mut out);
+    }
+    out
+}
+
+/// Waits for the user because of `reason` until a model call goes through.
+fn in_trouble(saved: &mut Saved, reason: String, out: &mut Vec<Effect>) {
+    // Unchanged: the same trouble again (Claude Code's next retry) says nothing new.
+    if saved.trouble.as_deref() == Some(reason.as_str()) {
+        return;
+    }
+    wait_for_user(saved, &reason, out);
+    saved.trouble = Some(reason);
+}
+
 /// Whether a tick should read the screen for [`on_screen`]: the status says working but
 /// no model call is running, or a dialog is waiting for the user — the cases where a missed
 /// hook, or an answer typed in the terminal (no hook tells of one), leaves it wrong.
@@ -294,6 +334,12 @@ fn wait_for_user(saved: &mut Saved, detail: &str, out: &mut Vec<Effect>) {
 /// waiting for the user does, since the detail says what the user must do.
 pub fn set_phase(saved: &mut Saved, phase: Phase, detail: &str, out: &mut Vec<Effect>) -> bool {
     if saved.phase.is_final() {
+        return false;
+    }
+    // Trouble holds the wait: Claude Code's spinner while it retries, its prompt after it
+    // gave up, or a hook do not mean it can work; only a call that goes through does (it
+    // clears the trouble first), or an end.
+    if saved.trouble.is_some() && !phase.is_final() && phase != Phase::WaitingForUser {
         return false;
     }
     let same = saved.phase == phase && (phase != Phase::WaitingForUser || saved.detail == detail);

@@ -476,3 +476,173 @@ fn exited(exit_code: Option<i32>) -> crate::exports::plinth::agent::agent::Proce
         exit_code,
     }
 }
+
+fn notifications(effects: &[Effect]) -> usize {
+    effects
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                Effect::Notify {
+                    urgency: Urgency::NeedsAttention,
+                    ..
+                }
+            )
+        })
+        .count()
+}
+
+#[test]
+fn a_refused_key_waits_for_the_user_at_once_and_claude_codes_retries_do_not_end_it() {
+    let mut saved = at(Phase::Working);
+    saved.turn_active = true;
+    on_signal(&mut saved, &started("c1"));
+    let effects = on_signal(
+        &mut saved,
+        &finished("c1", Some("401 authentication_error: invalid x-api-key")),
+    );
+    assert_eq!(
+        statuses(&effects),
+        [(
+            Phase::WaitingForUser,
+            "the model API refused the key (401): authentication_error: invalid x-api-key"
+                .to_string()
+        )]
+    );
+    assert_eq!(notifications(&effects), 1);
+    // Claude Code retries for minutes: each retry fails the same way, its spinner shows,
+    // and when it gives up it is back at its prompt with its Stop hook; none of it is news.
+    for call in ["c2", "c3"] {
+        let mut effects = on_signal(&mut saved, &started(call));
+        effects.extend(on_signal(
+            &mut saved,
+            &finished(call, Some("401 authentication_error: invalid x-api-key")),
+        ));
+        assert!(statuses(&effects).is_empty(), "{effects:?}");
+    }
+    for _ in 0..IDLE_TICKS + 1 {
+        assert!(statuses(&on_screen(&mut saved, BUSY)).is_empty());
+        assert!(statuses(&on_screen(&mut saved, READY)).is_empty());
+    }
+    assert!(statuses(&on_signal(&mut saved, &hook("Stop", "{}"))).is_empty());
+    assert_eq!(saved.phase, Phase::WaitingForUser);
+
+    // The user fixed the key and sends the prompt again: it is the next prompt, not a
+    // dialog's answer, and the first call that goes through ends the wait.
+    on_signal(&mut saved, &Signal::UserMessage("try again".into()));
+    assert_eq!(saved.pending, ["try again"]);
+    assert_eq!(saved.answer, None);
+    on_signal(
+        &mut saved,
+        &hook("UserPromptSubmit", r#"{"prompt":"try again"}"#),
+    );
+    on_signal(&mut saved, &started("c4"));
+    let effects = on_signal(&mut saved, &finished("c4", None));
+    assert_eq!(
+        statuses(&effects)[0],
+        (Phase::Working, "thinking".to_string())
+    );
+    assert_eq!(saved.trouble, None);
+    assert_eq!(phase_after(&mut saved, hook("Stop", "{}")), Phase::Idle);
+}
+
+#[test]
+fn a_rate_limit_and_an_unreachable_api_wait_for_the_user_with_the_reason() {
+    for (error, says) in [
+        (
+            "429 rate_limit_error: Number of requests has exceeded your rate limit",
+            "(429)",
+        ),
+        (
+            "plinth's LLM proxy could not reach the model API at http://127.0.0.1:9: connection refused",
+            "the model API cannot be reached",
+        ),
+        ("403 permission_error: not allowed", "refused the key (403)"),
+    ] {
+        let mut saved = at(Phase::Starting);
+        on_signal(&mut saved, &started("c1"));
+        let effects = on_signal(&mut saved, &finished("c1", Some(error)));
+        let status = statuses(&effects);
+        assert_eq!(status.len(), 1, "{error}: {effects:?}");
+        assert_eq!(status[0].0, Phase::WaitingForUser);
+        assert!(status[0].1.contains(says), "{status:?}");
+        assert_eq!(notifications(&effects), 1);
+    }
+}
+
+#[test]
+fn an_overload_is_left_to_claude_codes_own_retries() {
+    let mut saved = at(Phase::Working);
+    saved.turn_active = true;
+    on_signal(&mut saved, &started("c1"));
+    let effects = on_signal(
+        &mut saved,
+        &finished("c1", Some("529 overloaded_error: Overloaded")),
+    );
+    assert!(statuses(&effects).is_empty(), "{effects:?}");
+    assert_eq!(saved.phase, Phase::Working);
+    assert_eq!(saved.trouble, None);
+    assert_eq!(notifications(&effects), 0);
+}
+
+#[test]
+fn not_logged_in_on_the_screen_waits_for_the_user_even_while_starting() {
+    use crate::decide::on_changed_screen;
+    use crate::screens::{NOT_LOGGED_IN_AFTER_PROMPT, NOT_LOGGED_IN_AT_START};
+    let mut saved = at(Phase::Starting);
+    let effects = on_changed_screen(&mut saved, NOT_LOGGED_IN_AT_START, false);
+    let status = statuses(&effects);
+    assert_eq!(status.len(), 1, "{effects:?}");
+    assert_eq!(status[0].0, Phase::WaitingForUser);
+    assert!(
+        status[0]
+            .1
+            .starts_with("Claude Code is not logged in: the task has no model proxy"),
+        "{status:?}"
+    );
+    assert_eq!(notifications(&effects), 1);
+    // The same screen after the prompt: still the one wait, no second notification.
+    let effects = on_changed_screen(&mut saved, NOT_LOGGED_IN_AFTER_PROMPT, false);
+    assert!(effects.is_empty(), "{effects:?}");
+    // A hook (the prompt was submitted) does not make it work.
+    on_signal(&mut saved, &hook("UserPromptSubmit", r#"{"prompt":"x"}"#));
+    assert_eq!(saved.phase, Phase::WaitingForUser);
+    // Once logged in (by hand, in the terminal), the first call that goes through ends it.
+    on_signal(&mut saved, &started("c1"));
+    on_signal(&mut saved, &finished("c1", None));
+    assert_eq!(saved.phase, Phase::Working);
+}
+
+#[test]
+fn resend_your_message_on_the_screen_waits_for_the_user_with_the_error() {
+    use crate::decide::on_changed_screen;
+    use crate::screens::RESEND_AFTER_401;
+    let mut saved = at(Phase::Idle);
+    let effects = on_changed_screen(&mut saved, RESEND_AFTER_401, true);
+    assert_eq!(saved.phase, Phase::WaitingForUser);
+    assert!(
+        saved
+            .detail
+            .starts_with("Claude Code stopped on an error: "),
+        "{}",
+        saved.detail
+    );
+    assert_eq!(notifications(&effects), 1);
+    // Ordinary screens say nothing.
+    let mut saved = at(Phase::Idle);
+    assert!(on_changed_screen(&mut saved, READY, true).is_empty());
+    assert!(on_changed_screen(&mut saved, BUSY, true).is_empty());
+}
+
+#[test]
+fn trouble_survives_a_restart_of_the_adapter() {
+    let mut saved = at(Phase::Working);
+    on_signal(&mut saved, &started("c1"));
+    on_signal(
+        &mut saved,
+        &finished("c1", Some("401 authentication_error: bad key")),
+    );
+    let back = Saved::decode(&saved.encode()).unwrap();
+    assert_eq!(back.trouble, saved.trouble);
+    assert!(back.trouble.is_some());
+}

@@ -74,6 +74,11 @@ impl Driver {
     pub fn on_signal(&mut self, signal: &Signal, caps: &mut impl Caps) {
         let effects = decide::on_signal(&mut self.saved, signal);
         self.apply(effects, caps);
+        if let Signal::ScreenChanged(session) = signal
+            && session == SESSION
+        {
+            self.look_for_trouble(caps);
+        }
         self.pump(matches!(signal, Signal::Tick(_)), caps);
         self.persist(caps);
     }
@@ -177,6 +182,26 @@ impl Driver {
         }
         let text = config::settings_json(existing.as_deref(), hook_url_known, skip);
         write(&settings_path, &text, caps)
+    }
+
+    /// Claude Code's screen changed: does it show something only the user can fix? Not
+    /// while a model call is under way (the screen changes with every piece of the reply,
+    /// and neither screen looked for comes with a call in flight).
+    fn look_for_trouble(&mut self, caps: &mut impl Caps) {
+        if self.saved.phase.is_final()
+            || self.saved.trouble.is_some()
+            || !self.saved.llm_in_flight.is_empty()
+        {
+            return;
+        }
+        let Ok(text) = caps.screen_text(SESSION) else {
+            return;
+        };
+        let has_proxy = ["ANTHROPIC_BASE_URL", "ANTHROPIC_API_KEY"]
+            .iter()
+            .all(|key| launch::lookup(&self.task.env, key).is_some_and(|v| !v.is_empty()));
+        let effects = decide::on_changed_screen(&mut self.saved, &text, has_proxy);
+        self.apply(effects, caps);
     }
 
     /// Delivers what can be delivered, and on a tick lets the screen correct a stale status.

@@ -430,3 +430,36 @@ fn exited(exit_code: Option<i32>) -> crate::exports::plinth::agent::agent::Proce
         exit_code,
     }
 }
+
+#[test]
+fn a_changed_screen_saying_not_logged_in_makes_the_task_wait_while_still_starting() {
+    let mut fake = Fake::default();
+    // No model proxy in the task's environment.
+    let input = TaskInput {
+        env: vec![],
+        ..task(&[])
+    };
+    let mut driver = Driver::start(input, None, &mut fake).unwrap();
+    fake.calls.clear();
+    fake.screen = crate::screens::NOT_LOGGED_IN_AT_START.into();
+    driver.on_signal(&Signal::Tick(1), &mut fake);
+    assert!(
+        fake.calls_starting("status").is_empty(),
+        "a tick alone does not look"
+    );
+    driver.on_signal(&Signal::ScreenChanged("agent".into()), &mut fake);
+    let statuses = fake.calls_starting("status");
+    assert_eq!(statuses.len(), 1, "{:?}", fake.calls);
+    assert!(
+        statuses[0].starts_with(
+            "status WaitingForUser: Claude Code is not logged in: the task has no model proxy"
+        ),
+        "{statuses:?}"
+    );
+    assert_eq!(fake.calls_starting("notify").len(), 1);
+    assert!(saved_state(&fake).trouble.is_some());
+    // Another session's screen is not Claude Code's.
+    fake.calls.clear();
+    driver.on_signal(&Signal::ScreenChanged("other".into()), &mut fake);
+    assert!(fake.calls_starting("status").is_empty());
+}

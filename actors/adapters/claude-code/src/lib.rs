@@ -8,6 +8,7 @@
 //! - [`saved`] and [`phase`]: what survives a restart.
 //! - [`config`] and [`launch`]: Claude Code's config files, command and environment.
 //! - [`hooks`], [`screen`], [`reply`], [`tool_use`]: reading what Claude Code shows.
+//! - [`trouble`]: what stops Claude Code that only its user can fix.
 //! - [`caps`] and [`host`]: the capabilities as a trait, and over the WIT imports.
 
 wit_bindgen::generate!({ path: "../../../wit", world: "adapter" });
@@ -27,6 +28,7 @@ pub mod reply;
 pub mod saved;
 pub mod screen;
 pub mod tool_use;
+pub mod trouble;
 
 #[cfg(test)]
 mod decide_tests;

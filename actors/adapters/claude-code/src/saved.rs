@@ -41,6 +41,10 @@ pub struct Saved {
     pub session_ended: bool,
     /// `stop` was called: the exit that follows is not a failure.
     pub stop_requested: bool,
+    /// What keeps Claude Code from working that only the user can fix (a refused key, no
+    /// login, ...; see `trouble`). While set the task waits for its user, whatever the
+    /// screen or the hooks say, until a model call goes through.
+    pub trouble: Option<String>,
     /// Ticks in a row the screen looked idle while the status said working; not saved,
     /// since a restart should look again anyway.
     #[serde(skip)]

@@ -29,10 +29,12 @@ pub fn busy(screen: &str) -> bool {
 /// unnumbered menus, `❯ No` over `Yes`, would otherwise pass for the input line).
 pub fn dialog_open(screen: &str) -> bool {
     let bottom = bottom(screen);
-    if bottom
-        .iter()
-        .any(|l| l.to_lowercase().contains("esc to cancel"))
-    {
+    // "Esc to reject" ends the dialogs Claude Code opens before its prompt (a project's
+    // new MCP server, say).
+    if bottom.iter().any(|l| {
+        let l = l.to_lowercase();
+        l.contains("esc to cancel") || l.contains("esc to reject")
+    }) {
         return true;
     }
     let lines: Vec<&str> = screen.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -40,7 +42,8 @@ pub fn dialog_open(screen: &str) -> bool {
     tail.iter().any(|l| l.contains("Do you want to")) && tail.iter().any(|l| is_menu_choice(l))
 }
 
-fn bottom(screen: &str) -> Vec<&str> {
+/// The last few non-empty lines: the input box, its hints and the status line.
+pub fn bottom(screen: &str) -> Vec<&str> {
     let lines: Vec<&str> = screen.lines().filter(|l| !l.trim().is_empty()).collect();
     lines[lines.len().saturating_sub(BOTTOM_LINES)..].to_vec()
 }
@@ -148,10 +151,15 @@ mod tests {
         assert!(!input_ready(&screen));
     }
 
-    use crate::screens::{NOTICE, UNNUMBERED};
+    use crate::screens::{MCP_SERVER, NOTICE, UNNUMBERED};
 
     #[test]
     fn dialogs_are_seen() {
+        assert!(dialog_open(MCP_SERVER));
+        assert!(
+            !input_ready(MCP_SERVER),
+            "its selected choice is no input line"
+        );
         assert!(dialog_open(PERMISSION));
         assert!(dialog_open(UNNUMBERED));
         assert!(dialog_open(NOTICE));
