@@ -6,6 +6,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 pub mod claude;
+pub mod netns_docker;
 pub mod terminal;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_plinth");
