@@ -61,7 +61,10 @@ fn setup(root: &Path, bin: &Path, args: &[&str]) -> (Output, Duration) {
 
 #[test]
 fn setup_starts_its_own_daemon_though_another_dockerd_runs() {
-    let others = Command::new("pgrep").args(["-x", "dockerd"]).output().unwrap();
+    let others = Command::new("pgrep")
+        .args(["-x", "dockerd"])
+        .output()
+        .unwrap();
     assert!(
         others.status.success(),
         "precondition: another dockerd runs (the machine's)"
@@ -105,9 +108,14 @@ fn setup_starts_its_own_daemon_though_another_dockerd_runs() {
         "it started its daemon rather than wait for another's: {took:?}\n{said}"
     );
     assert!(said.contains("starting dockerd"), "{said}");
-    let pid = started.pid().expect("its pid file names the live dockerd it started");
+    let pid = started
+        .pid()
+        .expect("its pid file names the live dockerd it started");
     let info = Command::new("docker")
-        .args(["-H", &format!("unix://{}", root.path().join("docker.sock").display())])
+        .args([
+            "-H",
+            &format!("unix://{}", root.path().join("docker.sock").display()),
+        ])
         .args(["info", "--format", "{{.ID}}"])
         .output()
         .unwrap();
@@ -124,7 +132,12 @@ fn setup_starts_its_own_daemon_though_another_dockerd_runs() {
     assert!(stopped.status.success(), "{}", stderr(&stopped));
     assert_eq!(started.pid(), None, "its daemon stopped");
     assert!(
-        Command::new("pgrep").args(["-x", "dockerd"]).status().unwrap().success(),
+        Command::new("pgrep")
+            .args(["-x", "dockerd"])
+            .output()
+            .unwrap()
+            .status
+            .success(),
         "the machine's daemon still runs"
     );
 }

@@ -25,8 +25,7 @@ const ANSWER: &str = "The upstream answers through plinth's network.";
 const BASE_IMAGE: &str = "plinth-base:bookworm";
 
 #[test]
-fn docker_tasks_reach_plinth_on_a_first_start_a_bridgeless_daemon_and_say_why_behind_a_firewall()
-{
+fn docker_tasks_reach_plinth_on_a_first_start_a_bridgeless_daemon_and_say_why_behind_a_firewall() {
     // The images come from the machine's daemon, built there once.
     let agent = agent_image(&Home::new());
     let root = DaemonRoot::new();
@@ -64,10 +63,7 @@ fn docker_tasks_reach_plinth_on_a_first_start_a_bridgeless_daemon_and_say_why_be
     bridgeless.enter_this_thread();
     runtime().block_on(an_agent_calls_the_proxy_without_a_default_bridge(&daemon));
 
-    let dropped = bridgeless.exec(
-        "iptables",
-        &["-I", "INPUT", "-i", "br-+", "-j", "DROP"],
-    );
+    let dropped = bridgeless.exec("iptables", &["-I", "INPUT", "-i", "br-+", "-j", "DROP"]);
     assert!(dropped.status.success(), "{dropped:?}");
     runtime().block_on(behind_a_firewall_doctor_and_tasks_say_why(&daemon));
     daemon.stop();
@@ -108,14 +104,22 @@ fn doctor(home: &Home, daemon: &Dockerd) -> Value {
 
 /// The networks a task's container is attached to, by name.
 fn networks_of(daemon: &Dockerd, task: &str) -> Vec<String> {
-    let id = stdout(&daemon.docker(&["ps", "-aq", "--filter", &format!("label=plinth.task={task}")]));
+    let id = stdout(&daemon.docker(&[
+        "ps",
+        "-aq",
+        "--filter",
+        &format!("label=plinth.task={task}"),
+    ]));
     let out = daemon.docker(&[
         "inspect",
         "--format",
         "{{range $name, $_ := .NetworkSettings.Networks}}{{$name}} {{end}}",
         id.trim(),
     ]);
-    stdout(&out).split_whitespace().map(str::to_string).collect()
+    stdout(&out)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
 }
 
 async fn claude_code_calls_the_proxy(daemon: &Dockerd) {
@@ -151,7 +155,12 @@ async fn claude_code_calls_the_proxy(daemon: &Dockerd) {
     let requests = mock.requests();
     assert!(requests.iter().any(|r| r.is_messages()), "{requests:?}");
     for request in &requests {
-        assert_eq!(request.header("x-api-key"), Some(REAL_KEY), "{}", request.path);
+        assert_eq!(
+            request.header("x-api-key"),
+            Some(REAL_KEY),
+            "{}",
+            request.path
+        );
     }
     assert_eq!(
         networks_of(daemon, &id),
@@ -194,8 +203,10 @@ async fn an_agent_calls_the_proxy_without_a_default_bridge(daemon: &Dockerd) {
     );
     let res = server
         .post("/api/tasks")
-        .json(&json!({"prompt": script, "repo": repo.path(), "agent": "scripted",
-                      "sandbox": "docker"}))
+        .json(
+            &json!({"prompt": script, "repo": repo.path(), "agent": "scripted",
+                      "sandbox": "docker"}),
+        )
         .send()
         .await
         .unwrap();
@@ -213,7 +224,12 @@ async fn an_agent_calls_the_proxy_without_a_default_bridge(daemon: &Dockerd) {
         |shown| async move { shown["status"] == "finished" },
     )
     .await;
-    let answer = daemon.docker(&["exec", &format!("plinth-{id}"), "cat", "/workspace/answer.json"]);
+    let answer = daemon.docker(&[
+        "exec",
+        &format!("plinth-{id}"),
+        "cat",
+        "/workspace/answer.json",
+    ]);
     assert!(
         stdout(&answer).contains(ANSWER),
         "the upstream's answer in the container: {answer:?}"
@@ -261,7 +277,8 @@ async fn behind_a_firewall_doctor_and_tasks_say_why(daemon: &Dockerd) {
     assert!(mock.requests().is_empty(), "no agent ran");
     let note = events(&server, &id, "notification").await;
     assert!(
-        note.iter().any(|n| n.to_string().contains("cannot reach plinth")),
+        note.iter()
+            .any(|n| n.to_string().contains("cannot reach plinth")),
         "the user is told: {note:#?}"
     );
     eprintln!(

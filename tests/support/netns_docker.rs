@@ -129,7 +129,8 @@ impl Dockerd {
                 return;
             }
             if Instant::now() > deadline {
-                let log = std::fs::read_to_string(self.root.join("dockerd.log")).unwrap_or_default();
+                let log =
+                    std::fs::read_to_string(self.root.join("dockerd.log")).unwrap_or_default();
                 panic!("the test's dockerd did not answer within 60 s:\n{log}");
             }
             std::thread::sleep(Duration::from_millis(200));
@@ -270,8 +271,11 @@ pub fn require_root() {
 }
 
 fn run(program: &str, args: &[&str]) {
-    let out = Command::new(program).args(args).output().unwrap_or_else(|e| {
-        panic!("{program}: {e} (the test needs iproute2)");
-    });
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("{program}: {e} (the test needs iproute2)");
+        });
     assert!(out.status.success(), "{program} {args:?}: {out:?}");
 }
