@@ -12,16 +12,27 @@
 #   --stop-daemon: stop the daemon (containers keep running) and return; a plain rerun
 #     starts it again the same way. For tests of a daemon restart.
 # Environment: PLINTH_BASE_IMAGE (a different base: then it is only checked, not built),
-# PLINTH_CACHE_DIR (default /var/cache/plinth), PLINTH_DEBIAN_MIRROR.
+# PLINTH_CACHE_DIR (default /var/cache/plinth), PLINTH_DEBIAN_MIRROR;
+# PLINTH_DOCKERD_PIDFILE and PLINTH_DOCKERD_SOCKET: the daemon this script owns, when not
+# the system's (/var/run/docker.pid, /var/run/docker.sock): it is started with them;
+# PLINTH_DOCKERD_LOG (default /var/log/dockerd-plinth.log).
 set -euo pipefail
 
 default_base="plinth-base:bookworm"
 base_image="${PLINTH_BASE_IMAGE:-$default_base}"
 cache_dir="${PLINTH_CACHE_DIR:-/var/cache/plinth}"
 mirror="${PLINTH_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-dockerd_log=/var/log/dockerd-plinth.log
+dockerd_log="${PLINTH_DOCKERD_LOG:-/var/log/dockerd-plinth.log}"
 daemon_config=/etc/docker/daemon.json
-pidfile=/var/run/docker.pid
+pidfile="${PLINTH_DOCKERD_PIDFILE:-/var/run/docker.pid}"
+socket="${PLINTH_DOCKERD_SOCKET:-/var/run/docker.sock}"
+dockerd_args=()
+# A daemon of its own: started on its own pid file and socket, and every docker call here
+# goes to it.
+if [[ -n ${PLINTH_DOCKERD_PIDFILE:-} || -n ${PLINTH_DOCKERD_SOCKET:-} ]]; then
+  dockerd_args=(--pidfile "$pidfile" -H "unix://$socket")
+  export DOCKER_HOST="unix://$socket"
+fi
 wait_seconds=60
 
 quiet=0
@@ -58,6 +69,17 @@ as_root() {
 # `docker info` can hang on a half-started daemon; a bounded probe keeps the wait bounded.
 daemon_answers() { timeout 10 docker info >/dev/null 2>&1; }
 
+# The pid of the daemon this script starts, if it runs: the one its pid file names, alive
+# and a dockerd. Any other dockerd (a second daemon, rootless Docker) is not ours to wait
+# for: it does not serve $socket.
+our_daemon_pid() {
+  local pid
+  pid="$(cat "$pidfile" 2>/dev/null || true)"
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  [[ $(cat "/proc/$pid/comm" 2>/dev/null) == dockerd ]] || return 1
+  printf '%s\n' "$pid"
+}
+
 install_packages() {
   local missing=()
   # The docker client may exist alone (a static binary in /usr/local/bin): the daemon is
@@ -89,26 +111,31 @@ start_daemon() {
       "add yourself to the docker group: sudo usermod -aG docker $(id -un), then log in again" \
       "or run plinth as root"
   fi
-  if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null; then
+  local pid
+  if ((${#dockerd_args[@]} == 0)) && [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null; then
     log "starting docker with systemctl"
     as_root systemctl start docker || true
-  elif pgrep -x dockerd >/dev/null; then
-    log "dockerd is running but not answering yet; waiting"
+  elif pid="$(our_daemon_pid)"; then
+    log "dockerd ($pid, $pidfile) is running but not answering on $socket yet; waiting"
   else
-    # A pid file left by a daemon that died makes the next one refuse to start.
-    if [[ -f $pidfile ]] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    # A pid file left by a daemon that died (or by another program since) makes the next
+    # one refuse to start.
+    if [[ -f $pidfile ]]; then
       as_root rm -f "$pidfile"
+    fi
+    if pgrep -x dockerd >/dev/null; then
+      log "another dockerd runs (not the one of $pidfile and $socket); starting this machine's own"
     fi
     log "starting dockerd in the background (log: $dockerd_log)"
     # setsid: the daemon must outlive this script and the shell's process group. 9<&-: the
     # daemon must not inherit the lock below, or every later run would wait for it forever.
-    as_root setsid nohup dockerd >>"$dockerd_log" 2>&1 </dev/null 9<&- &
+    as_root setsid nohup dockerd "${dockerd_args[@]}" >>"$dockerd_log" 2>&1 </dev/null 9<&- &
   fi
   local waited=0
   until daemon_answers; do
     if ((waited >= wait_seconds)); then
       tail -n 20 "$dockerd_log" >&2 2>/dev/null || true
-      die "the Docker daemon did not answer within ${wait_seconds}s" \
+      die "the Docker daemon did not answer on $socket within ${wait_seconds}s" \
         "read $dockerd_log (last lines above)" \
         "start it by hand with \`dockerd\` or \`systemctl start docker\`, then rerun"
     fi
@@ -168,8 +195,7 @@ reload_live_restore() {
   live_restore_on && return 0
   grep -q '"live-restore": *true' "$daemon_config" 2>/dev/null || return 0
   local pid
-  pid="$(cat "$pidfile" 2>/dev/null || pgrep -xo dockerd || true)"
-  [[ -n $pid ]] || return 0
+  pid="$(our_daemon_pid)" || return 0
   log "reloading dockerd ($pid) to turn live-restore on"
   quietly_as_root kill -HUP "$pid" || {
     live_restore_off_warning "cannot signal dockerd"
@@ -184,15 +210,14 @@ reload_live_restore() {
 }
 
 stop_daemon() {
-  if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null; then
+  if ((${#dockerd_args[@]} == 0)) && [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null; then
     log "stopping docker with systemctl"
     as_root systemctl stop docker.socket docker.service
     return 0
   fi
   local pid
-  pid="$(cat "$pidfile" 2>/dev/null || true)"
-  if [[ -z $pid ]] || ! kill -0 "$pid" 2>/dev/null; then
-    log "dockerd is not running"
+  if ! pid="$(our_daemon_pid)"; then
+    log "dockerd is not running ($pidfile names no live dockerd)"
     return 0
   fi
   live_restore_on || log "warning: live-restore is off: the task containers stop with dockerd"
@@ -258,6 +283,8 @@ main() {
   # test.sh and scripts/plinth may run this at the same time: one debootstrap, one dockerd.
   # A read-only descriptor is enough for flock, and lets any user share root's lock file.
   local lockfile=/tmp/plinth-docker-setup.lock
+  # A daemon of its own is set up independently of the system's.
+  if ((${#dockerd_args[@]})); then lockfile="$pidfile.setup.lock"; fi
   : >>"$lockfile" 2>/dev/null || true
   # Stopping takes no lock: a daemon started before the lock was kept from it may still
   # hold it.

@@ -17,6 +17,10 @@ command -v npm >/dev/null || need_apt+=(nodejs npm)
 command -v chromium >/dev/null || need_apt+=(chromium)
 # One browser test calls the model proxy from a scripted task with curl.
 command -v curl >/dev/null || need_apt+=(curl)
+# Docker tests that need a daemon in a state the machine's must not be put in (a first
+# start, --bridge=none, a firewall) run one of their own in a network namespace.
+command -v ip >/dev/null || need_apt+=(iproute2)
+command -v iptables >/dev/null || need_apt+=(iptables)
 if ((${#need_apt[@]})); then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

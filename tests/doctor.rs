@@ -15,6 +15,7 @@ const CHECKS: &[&str] = &[
     "base-image",
     "agent-image",
     "limits",
+    "sandbox-reach",
     "tmux",
     "ttyd",
     "git",

@@ -18,6 +18,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use crate::environments::network::{DEFAULT_NETWORK, check_name as network_name};
 use crate::environments::{DEFAULT_BASE_IMAGE, DEFAULT_DOCKER_HOST};
 
 /// The file's name, in the home or the XDG config directory.
@@ -38,6 +39,7 @@ pub const KEYS: &[KeyInfo] = &[
     // DOCKER_HOST is what every Docker client reads; plinth's own variable wins so plinth
     // can be pointed elsewhere without changing the user's docker CLI.
     key("docker.socket", &["PLINTH_DOCKER_SOCKET", "DOCKER_HOST"]),
+    key("docker.network", &["PLINTH_DOCKER_NETWORK"]),
     key("sandbox.default", &["PLINTH_SANDBOX"]),
     key("terminal.ttyd", &["PLINTH_TTYD"]),
     key(
@@ -88,6 +90,8 @@ pub struct DockerConfig {
     pub memory: MemorySize,
     /// Where the daemon listens: `unix:///path`, a bare socket path, or `tcp://host:port`.
     pub socket: String,
+    /// The user-defined bridge network plinth makes and attaches every task container to.
+    pub network: String,
 }
 
 impl DockerConfig {
@@ -261,6 +265,7 @@ impl Default for Config {
                 cpus: std::thread::available_parallelism().map_or(1, |n| n.get().min(2)) as f64,
                 memory: MemorySize(4 << 30),
                 socket: DEFAULT_DOCKER_HOST.to_string(),
+                network: DEFAULT_NETWORK.to_string(),
             },
             sandbox: SandboxConfig {
                 default: SandboxKind::Docker,
@@ -523,6 +528,12 @@ impl Config {
                     defaults.docker.socket,
                     |v| docker_address(v),
                 )?,
+                network: layers.required(
+                    "docker.network",
+                    docker.network,
+                    defaults.docker.network,
+                    |v| network_name(v),
+                )?,
             },
             sandbox: SandboxConfig {
                 default: layers.required(
@@ -638,6 +649,7 @@ struct FileDocker {
     cpus: Option<Spanned<f64>>,
     memory: Option<Spanned<MemorySize>>,
     socket: Option<Spanned<String>>,
+    network: Option<Spanned<String>>,
 }
 
 #[derive(Default, Deserialize)]
@@ -979,6 +991,22 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.docker.socket, "unix:///run/other.sock");
+    }
+
+    #[test]
+    fn the_docker_network_is_plinths_own_unless_named_and_never_one_of_dockers() {
+        let (config, _) = load(None, &[]).unwrap();
+        assert_eq!(config.docker.network, "plinth");
+        let (config, _) = load(Some("[docker]\nnetwork = \"tasks-net\"\n"), &[]).unwrap();
+        assert_eq!(config.docker.network, "tasks-net");
+        let err = load(None, &[("PLINTH_DOCKER_NETWORK", "bridge")]).unwrap_err();
+        assert!(err.to_string().contains("Docker's own networks"), "{err}");
+        let err = load(Some("[docker]\nnetwork = \"no spaces\"\n"), &[]).unwrap_err();
+        assert!(matches!(err, ConfigError::File { line: 2, .. }), "{err:?}");
+        assert!(
+            err.to_string().contains("not a Docker network name"),
+            "{err}"
+        );
     }
 
     #[test]

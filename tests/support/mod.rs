@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 pub mod attach;
 pub mod claude;
+pub mod netns_docker;
 pub mod terminal;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_plinth");

@@ -105,10 +105,20 @@ pub fn container_name(task: &str) -> Result<String, ContainerError> {
     }
 }
 
-/// Creates and starts `spec`'s container.
+/// Creates and starts `spec`'s container on Docker's default network.
 pub async fn create(
     client: &DockerClient,
     spec: &ContainerSpec,
+) -> Result<TaskContainer, ContainerError> {
+    create_on(client, spec, None).await
+}
+
+/// Creates and starts `spec`'s container attached to `network` only (plinth's own network,
+/// [`super::network`]), or to Docker's default network when `None`.
+pub async fn create_on(
+    client: &DockerClient,
+    spec: &ContainerSpec,
+    network: Option<&str>,
 ) -> Result<TaskContainer, ContainerError> {
     let name = container_name(&spec.task)?;
     let mut labels: HashMap<String, String> = spec.labels.iter().cloned().collect();
@@ -132,6 +142,7 @@ pub async fn create(
             pids_limit: Some(spec.limits.pids),
             security_opt: Some(vec!["no-new-privileges".into()]),
             binds: Some(Vec::new()),
+            network_mode: network.map(str::to_string),
             ..Default::default()
         }),
         ..Default::default()
@@ -148,9 +159,11 @@ pub async fn create(
                 task: spec.task.clone(),
                 name: name.clone(),
             },
+            // A network that vanished is a 404 too; only a missing image is "not there".
             bollard::errors::Error::DockerResponseServerError {
-                status_code: 404, ..
-            } => ContainerError::NoImage(spec.image.clone()),
+                status_code: 404,
+                ref message,
+            } if !message.contains("network") => ContainerError::NoImage(spec.image.clone()),
             source => ContainerError::Docker {
                 id: name.clone(),
                 source,

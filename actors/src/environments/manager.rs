@@ -29,6 +29,7 @@ use super::container::{self, ContainerError, ContainerSpec, Limits, TaskContaine
 use super::docker::{DockerClient, DockerError};
 use super::docker_exec::blocking;
 use super::docker_sandbox::DockerSandbox;
+use super::network::{self, NetworkError};
 use super::ownership::{LABEL_HOME, find_mine, home_label};
 use super::record::{
     self, EnvironmentInfo, EnvironmentKind, EnvironmentRecord, EnvironmentStatus, EnvironmentV1,
@@ -63,6 +64,8 @@ pub enum EnvironmentError {
     Docker(#[from] DockerError),
     #[error(transparent)]
     Container(#[from] ContainerError),
+    #[error(transparent)]
+    Network(#[from] NetworkError),
     #[error(transparent)]
     Image(#[from] ImageError),
     #[error(transparent)]
@@ -163,6 +166,16 @@ pub struct RemoveEnvironment {
 #[derive(Message)]
 #[rtype(result = "Listing")]
 pub struct ListEnvironments;
+
+/// Where the task's sandbox reaches plinth, when that is an address plinth must listen on:
+/// for a Docker environment, the gateway of the network its container is on (plinth's own
+/// network, see [`super::network`]); `None` for a local one (loopback) and for a container
+/// on no network with a gateway.
+#[derive(Message)]
+#[rtype(result = "Result<Option<std::net::IpAddr>, EnvironmentError>")]
+pub struct SandboxGateway {
+    pub task: String,
+}
 
 /// Captures the task's scrollback now; answers how many streams changed (0 when its
 /// environment is not running).
@@ -527,9 +540,12 @@ fn create_docker(
     };
     let c = client.clone();
     let task = msg.task.clone();
+    let network = settings.config.docker.network.clone();
     let id = blocking(async move {
         spec.image = ensure_image(&images, plan, &store, &task).await?.tag;
-        let made = container::create(&c, &spec).await?;
+        let network = network::ensure(&c, &network).await?;
+        // By id: two networks may share the name (see `network::find`).
+        let made = container::create_on(&c, &spec, Some(&network.id)).await?;
         if let Err(e) = copy_repo(&c, &made.id, &copy).await {
             // A container without the repository is no environment: don't leave it.
             let _ = container::remove(&c, &made.id).await;
@@ -726,6 +742,35 @@ impl Handle<ListEnvironments> for EnvironmentManager {
             orphans: state.orphans.clone(),
             docker_error: self.docker.current().err(),
         }
+    }
+}
+
+impl Handle<SandboxGateway> for EnvironmentManager {
+    type Result = ResponseFuture<Result<Option<std::net::IpAddr>, EnvironmentError>>;
+
+    fn handle(&mut self, msg: SandboxGateway, _ctx: &mut Ctx<'_, Self>) -> Self::Result {
+        let found = self.lookup(&msg.task);
+        let docker = self.docker.clone();
+        let network = self.settings.config.docker.network.clone();
+        Box::pin(async move {
+            let info = found?;
+            let Some(id) = info
+                .container
+                .filter(|_| info.kind == EnvironmentKind::Docker)
+            else {
+                return Ok(None);
+            };
+            off_thread(move || {
+                let client = docker.get()?;
+                let gateway = blocking(async move {
+                    network::container_gateway(&client, &id, &network)
+                        .await
+                        .map_err(|source| ContainerError::Docker { id, source })
+                })?;
+                Ok(gateway)
+            })
+            .await
+        })
     }
 }
 
@@ -962,7 +1007,19 @@ fn resume(
             let client = docker.get()?;
             let c = client.clone();
             let started = id.clone();
-            blocking(async move { container::start(&c, &started).await })?;
+            let network = settings.config.docker.network.clone();
+            blocking(async move {
+                // Its network may have been removed (and made again) while it was stopped.
+                let network = network::ensure(&c, &network).await?;
+                network::reattach(&c, &started, &network)
+                    .await
+                    .map_err(|source| ContainerError::Docker {
+                        id: started.clone(),
+                        source,
+                    })?;
+                container::start(&c, &started).await?;
+                Ok::<_, EnvironmentError>(())
+            })?;
             Ok(DockerSandbox::new(&client, &id, &info.task)? as Arc<dyn Sandbox>)
         }
         EnvironmentKind::Local => {

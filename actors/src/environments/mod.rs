@@ -10,6 +10,7 @@
 //! - [`manager`]: the actor that owns every task's environment, Docker or local, and
 //!   re-adopts them after a restart ([`record`] is what it stores); `watch` notices
 //!   containers that die under it while it runs.
+//! - [`network`]: plinth's own Docker network, which every task container is on.
 //! - [`scrollback`]: what the manager does to keep each task's terminal scrollback in the
 //!   store past the life of its container.
 
@@ -25,6 +26,7 @@ mod git_cli;
 pub mod image;
 pub mod image_plan;
 pub mod manager;
+pub mod network;
 pub mod ownership;
 pub mod record;
 pub mod repo_copy;
@@ -38,6 +40,6 @@ pub use image::{CLAUDE_CODE_VERSION, DEFAULT_BASE_IMAGE, ImageRecipe};
 pub use image_plan::ImagePlan;
 pub use manager::{
     CaptureScrollback, CreateEnvironment, Environment, EnvironmentError, EnvironmentManager,
-    GetEnvironment, ListEnvironments, Listing, ManagerSettings, RemoveEnvironment,
+    GetEnvironment, ListEnvironments, Listing, ManagerSettings, RemoveEnvironment, SandboxGateway,
     StartEnvironment, StopEnvironment,
 };

@@ -1,13 +1,27 @@
 //! Where a task's sandbox reaches plinth: the hook endpoint and the model proxy, on a
 //! listener of their own (see the server's `sandbox_api`), at an address a container can
-//! reach (the Docker bridge's gateway) or, in local mode, loopback.
+//! reach (the gateway of plinth's Docker network, see [`GatewayListener`]) or, in local
+//! mode, loopback.
+
+use std::net::IpAddr;
 
 use crate::task_inputs::Sandbox;
 
 use super::keys::TaskKeys;
 
+/// Makes plinth's sandbox listener listen on a Docker network's gateway, the address a
+/// container on that network reaches the host by. Implemented by the server, which owns the
+/// listener; called when a Docker task's agent is about to start, since the network (and
+/// so its gateway) is only known, and may only exist, by then.
+pub trait GatewayListener: Send + Sync {
+    /// The listener's base URL (`http://gateway:port`) on `gateway`, binding it the first
+    /// time; later calls for the same address answer at once.
+    fn listen_on(&self, gateway: IpAddr) -> Result<String, std::io::Error>;
+}
+
 /// Base URLs (`http://host:port`) of the sandbox listener, by the sandboxes that use them;
-/// `None` where plinth could not listen (Docker was down at start, say).
+/// `None` where plinth does not listen. The server knows only `local` at start; a Docker
+/// task's URL is found when its agent starts ([`super::reach`]).
 #[derive(Clone, Debug, Default)]
 pub struct SandboxEndpoints {
     pub local: Option<String>,

@@ -1,7 +1,8 @@
 //! Tasks: a prompt given to an agent in a sandbox, from creation to its branch.
 //!
 //! - [`record`]: what is stored of a task and where it is in its life.
-//! - [`keys`] and [`endpoints`]: the token and the URLs a task's sandbox reaches plinth by.
+//! - [`keys`] and [`endpoints`]: the token and the URLs a task's sandbox reaches plinth by;
+//!   [`reach`]: a Docker task starts only once its container is seen to reach them.
 //! - [`notify`]: notifications, and the command run for each.
 //! - [`id`]: the readable ids tasks (and their branches and containers) get.
 //! - [`control`]: messages to a task's agent, and resuming a stopped task.
@@ -25,6 +26,7 @@ pub mod hosts;
 pub mod id;
 pub mod keys;
 pub mod notify;
+pub mod reach;
 pub mod record;
 pub mod sandbox_git;
 pub mod service;
@@ -34,7 +36,7 @@ pub mod view;
 pub mod wake;
 
 pub use control::{DeliverHook, ResumeTask, SendMessage, SignalAgent};
-pub use endpoints::SandboxEndpoints;
+pub use endpoints::{GatewayListener, SandboxEndpoints};
 pub use keys::TaskKeys;
 pub use record::{Lifecycle, Task, TaskRecord};
 pub use service::{

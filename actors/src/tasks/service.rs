@@ -17,7 +17,7 @@ use plinth_kernel::{Child, ChildRef, ChildSpec, Ctx, Handle, Restart, Supervisor
 use plinth_store::{EventFilter, NewEvent, Store, StoreError, Versioned};
 use plinth_wasm::wit::Signal;
 
-use super::endpoints::SandboxEndpoints;
+use super::endpoints::{GatewayListener, SandboxEndpoints};
 use super::hosts::Hosts;
 use super::id::{random_suffix, task_id};
 use super::keys::TaskKeys;
@@ -92,6 +92,9 @@ pub struct TaskServiceDeps {
     pub keys: TaskKeys,
     /// Where sandboxes reach plinth's hook endpoint and model proxy.
     pub endpoints: SandboxEndpoints,
+    /// Listens where Docker tasks' containers reach plinth ([`super::reach`]); without one,
+    /// Docker tasks fail to start.
+    pub gateways: Option<Arc<dyn GatewayListener>>,
     /// Run for every notification (`tasks.notify_command`).
     pub notify_command: Option<String>,
     /// Agents run their tools without asking (`tasks.skip_permissions`).
@@ -120,6 +123,7 @@ impl TaskServiceDeps {
             wakes: Wakes::default(),
             keys,
             endpoints,
+            gateways: None,
             notify_command: None,
             skip_permissions: false,
             permission_mode: PermissionMode::Agent,
@@ -139,6 +143,11 @@ impl TaskServiceDeps {
 
     pub fn with_permission_mode(mut self, mode: PermissionMode) -> Self {
         self.permission_mode = mode;
+        self
+    }
+
+    pub fn with_gateway_listener(mut self, gateways: Arc<dyn GatewayListener>) -> Self {
+        self.gateways = Some(gateways);
         self
     }
 
@@ -348,12 +357,23 @@ pub(super) async fn announce_end(store: &Store, task: &Task) {
     }
 }
 
-/// What the task's agent gets in its environment: where and how it reaches plinth, and
-/// whether it may skip asking for permissions or which permission mode it starts in.
-fn agent_env(deps: &TaskServiceDeps, task: &Task) -> Vec<(String, String)> {
-    let mut env = deps
-        .endpoints
-        .env_for(task.inputs.sandbox, &task.id, &deps.keys);
+/// What the task's agent gets in its environment: where and how it reaches plinth (a
+/// Docker task only once its container is seen to reach it), and whether it may skip
+/// asking for permissions or which permission mode it starts in.
+async fn agent_env(
+    deps: &TaskServiceDeps,
+    task: &Task,
+    environment: &Environment,
+) -> Result<Vec<(String, String)>, String> {
+    let endpoints = match task.inputs.sandbox {
+        crate::task_inputs::Sandbox::Docker => {
+            super::reach::docker_endpoints(deps, &task.id, environment)
+                .await
+                .map_err(|e| e.to_string())?
+        }
+        crate::task_inputs::Sandbox::Local => deps.endpoints.clone(),
+    };
+    let mut env = endpoints.env_for(task.inputs.sandbox, &task.id, &deps.keys);
     if deps.skip_permissions {
         env.push(("PLINTH_SKIP_PERMISSIONS".into(), "1".into()));
     } else if deps.permission_mode != PermissionMode::Agent {
@@ -362,7 +382,7 @@ fn agent_env(deps: &TaskServiceDeps, task: &Task) -> Vec<(String, String)> {
             deps.permission_mode.to_string(),
         ));
     }
-    env
+    Ok(env)
 }
 
 pub(super) fn host_name(task: &str) -> String {
@@ -428,7 +448,7 @@ async fn launch(deps: &TaskServiceDeps, task: &Task) -> Result<(), String> {
             id: task.id.clone(),
             prompt: task.inputs.prompt.clone(),
             branch: task.branch.clone(),
-            env: agent_env(deps, task),
+            env: agent_env(deps, task, &environment).await?,
         },
         adapter,
         sandbox: environment.sandbox,

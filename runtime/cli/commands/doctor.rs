@@ -23,6 +23,9 @@ use serde::Serialize;
 
 use crate::failure::code;
 
+#[path = "doctor_reach.rs"]
+mod reach;
+
 const GIB: u64 = 1 << 30;
 /// Below this, image builds and task scrollback soon fill the disk.
 const DISK_WARN: u64 = 5 * GIB;
@@ -127,6 +130,7 @@ async fn checks(home: &Home, explicit_home: Option<&Path>) -> Vec<Check> {
     checks.push(docker_check(&docker).await);
     checks.extend(image_checks(docker.as_ref().ok(), &config).await);
     checks.push(limits_check(docker.as_ref().ok(), &config).await);
+    checks.push(reach::check(docker.as_ref().ok(), &config).await);
     checks.push(tmux_check());
     checks.push(ttyd_check(config.terminal.ttyd.as_deref()));
     checks.push(git_check());
@@ -163,7 +167,12 @@ fn verdict(checks: &[Check]) -> Verdict {
             message: format!("plinth cannot run tasks here: {}.", blockers.join("; ")),
         };
     }
-    let message = if failed("docker") {
+    let message = if failed("sandbox-reach") && !failed("docker") {
+        "Docker task containers cannot reach plinth (see sandbox-reach): Docker tasks fail to \
+         start until that is fixed; meanwhile tasks can run only with `--sandbox local`, which \
+         is UNSAFE (the agent runs unconfined on this machine, with your permissions)."
+            .to_string()
+    } else if failed("docker") {
         "Docker is not available: tasks can run only with `--sandbox local`, which is UNSAFE \
          (the agent runs unconfined on this machine, with your permissions)."
             .to_string()

@@ -112,7 +112,7 @@ pub async fn serve(
     let catalog = AgentCatalog::new(store.clone(), home.agents_dir(), wasm);
     // Before the tree: tasks resumed at start already need to know where their sandboxes
     // reach plinth.
-    let sandbox = sandbox_api::listener::bind(home.root(), &options.config.docker.socket)
+    let sandbox = sandbox_api::listener::bind(home.root())
         .await
         .map_err(|source| ServeError::Home {
             path: home.root().display().to_string(),
@@ -127,6 +127,7 @@ pub async fn serve(
         catalog.clone(),
         keys.clone(),
         sandbox.endpoints.clone(),
+        sandbox.gateways.clone(),
     );
     kernel
         .start_root(tree.spec)
@@ -218,22 +219,38 @@ pub async fn serve(
         store.clone(),
         proxy,
     );
-    for listener in sandbox.listeners {
-        let app = sandbox_app.clone();
+    let serve_sandbox = {
         let stop = shutdown.clone();
-        tokio::spawn(async move {
-            // Streamed model replies go out chunk by chunk: no Nagle delay on them.
-            let listener = listener.tap_io(|tcp| {
-                let _ = tcp.set_nodelay(true);
+        move |listener: tokio::net::TcpListener| {
+            let app = sandbox_app.clone();
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                // Streamed model replies go out chunk by chunk: no Nagle delay on them.
+                let listener = listener.tap_io(|tcp| {
+                    let _ = tcp.set_nodelay(true);
+                });
+                let served = axum::serve(listener, app)
+                    .with_graceful_shutdown(async move { stop.cancelled().await })
+                    .await;
+                if let Err(err) = served {
+                    tracing::error!(%err, "the sandbox listener failed");
+                }
             });
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async move { stop.cancelled().await })
-                .await;
-            if let Err(err) = served {
-                tracing::error!(%err, "the sandbox listener failed");
-            }
-        });
+        }
+    };
+    for listener in sandbox.listeners {
+        serve_sandbox(listener);
     }
+    // Gateways of Docker networks, bound as Docker tasks start.
+    let mut later = sandbox.later;
+    tokio::spawn(async move {
+        while let Some(listener) = later.recv().await {
+            match tokio::net::TcpListener::from_std(listener) {
+                Ok(listener) => serve_sandbox(listener),
+                Err(err) => tracing::error!(%err, "cannot serve a sandbox listener"),
+            }
+        }
+    });
     let app = routes::router(state);
     let (reason_tx, reason_rx) = tokio::sync::oneshot::channel();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {

@@ -9,7 +9,9 @@ use plinth_actors::agents::AgentCatalog;
 use plinth_actors::config::Config;
 use plinth_actors::environments::{EnvironmentManager, ManagerSettings};
 use plinth_actors::projects::ProjectService;
-use plinth_actors::tasks::{SandboxEndpoints, TaskKeys, TaskService, TaskServiceDeps};
+use plinth_actors::tasks::{
+    GatewayListener, SandboxEndpoints, TaskKeys, TaskService, TaskServiceDeps,
+};
 use plinth_kernel::{
     ActorState, Backoff, ChildRef, ChildSpec, Intensity, ProbeReading, Registry, Restart, Strategy,
     SupervisorSpec,
@@ -33,6 +35,7 @@ pub fn build(
     catalog: AgentCatalog,
     keys: TaskKeys,
     endpoints: SandboxEndpoints,
+    gateways: Arc<dyn GatewayListener>,
 ) -> Tree {
     // The store's writer is a thread, not an actor; it still belongs in the inspector.
     let probe_store = store.clone();
@@ -101,6 +104,7 @@ pub fn build(
         keys,
         endpoints,
     )
+    .with_gateway_listener(gateways)
     .with_notify_command(config.tasks.notify_command.clone())
     .with_skip_permissions(config.tasks.skip_permissions)
     .with_permission_mode(config.tasks.permission_mode)

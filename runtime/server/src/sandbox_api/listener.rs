@@ -1,29 +1,33 @@
-//! Where sandboxes reach plinth: loopback for local mode, and the Docker bridge's gateway
-//! for containers, on one port that plinth keeps across restarts (in
-//! `$PLINTH_HOME/sandbox-port`), so an agent still running from before a restart finds the
-//! new server where the old one was.
+//! Where sandboxes reach plinth: loopback for local mode, bound at start, and for
+//! containers the gateway of the Docker network they are on, bound when a Docker task's
+//! agent is about to start ([`Gateways`]): the network may not exist at start (Docker down,
+//! or a daemon never used), and may be made again with another gateway later. All on one
+//! port that plinth keeps across restarts (in `$PLINTH_HOME/sandbox-port`), so an agent
+//! still running from before a restart finds the new server where the old one was.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
 
-use plinth_actors::environments::DockerClient;
-use plinth_actors::tasks::SandboxEndpoints;
+use plinth_actors::tasks::{GatewayListener, SandboxEndpoints};
 use tokio::net::TcpListener;
+use tokio::sync::mpsc;
 
 const PORT_FILE: &str = "sandbox-port";
-/// How long asking Docker for its bridge may take before containers go without.
-const DOCKER_WAIT: Duration = Duration::from_secs(3);
 
 pub struct SandboxListeners {
+    /// Bound at start: loopback.
     pub listeners: Vec<TcpListener>,
     pub endpoints: SandboxEndpoints,
+    /// Binds on gateways as Docker tasks need them.
+    pub gateways: Arc<Gateways>,
+    /// What [`Gateways`] binds, for the server to serve.
+    pub later: mpsc::UnboundedReceiver<std::net::TcpListener>,
 }
 
-/// Binds the sandbox listeners. Failing to listen where containers can reach plinth is
-/// not fatal (Docker may be down): Docker tasks then run without hooks or the model proxy,
-/// and the reason is logged.
-pub async fn bind(home: &Path, docker_socket: &str) -> std::io::Result<SandboxListeners> {
+/// Binds the loopback listener, on the port of the last run when it is free.
+pub async fn bind(home: &Path) -> std::io::Result<SandboxListeners> {
     let port_file = home.join(PORT_FILE);
     let saved: u16 = std::fs::read_to_string(&port_file)
         .ok()
@@ -39,54 +43,46 @@ pub async fn bind(home: &Path, docker_socket: &str) -> std::io::Result<SandboxLi
     if port != saved {
         let _ = std::fs::write(&port_file, port.to_string());
     }
-    let mut endpoints = SandboxEndpoints {
-        local: Some(format!("http://127.0.0.1:{port}")),
-        docker: None,
-    };
-    let mut listeners = vec![local];
-    match docker_gateway(docker_socket).await {
-        Ok(gateway) => match TcpListener::bind(SocketAddr::new(gateway, port)).await {
-            Ok(listener) => {
-                endpoints.docker = Some(format!("http://{gateway}:{port}"));
-                listeners.push(listener);
-            }
-            Err(err) => tracing::warn!(
-                %err, %gateway, port,
-                "cannot listen on the Docker bridge: Docker tasks run without hooks or the model proxy"
-            ),
-        },
-        Err(reason) => tracing::info!(
-            %reason,
-            "no Docker bridge to listen on: Docker tasks run without hooks or the model proxy"
-        ),
-    }
+    let (tx, later) = mpsc::unbounded_channel();
     Ok(SandboxListeners {
-        listeners,
-        endpoints,
+        listeners: vec![local],
+        endpoints: SandboxEndpoints {
+            local: Some(format!("http://127.0.0.1:{port}")),
+            docker: None,
+        },
+        gateways: Arc::new(Gateways {
+            port,
+            bound: Mutex::default(),
+            serve: tx,
+        }),
+        later,
     })
 }
 
-/// The gateway of Docker's default bridge: the host as containers see it.
-async fn docker_gateway(socket: &str) -> Result<IpAddr, String> {
-    let ask = async {
-        let client = DockerClient::connect_to(socket)
-            .await
-            .map_err(|e| e.to_string())?;
-        let network = client
-            .api()
-            .inspect_network("bridge", None)
-            .await
-            .map_err(|e| format!("inspecting Docker's bridge network: {e}"))?;
-        network
-            .ipam
-            .and_then(|ipam| ipam.config)
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|c| c.gateway)
-            .find_map(|g| g.parse::<IpAddr>().ok())
-            .ok_or_else(|| "Docker's bridge network has no gateway".to_string())
-    };
-    tokio::time::timeout(DOCKER_WAIT, ask)
-        .await
-        .map_err(|_| "Docker did not answer".to_string())?
+/// The sandbox listener's addresses on Docker networks' gateways. One bound address stays
+/// bound for the server's life: a network removed and made again with the same gateway
+/// finds it still listening.
+pub struct Gateways {
+    port: u16,
+    bound: Mutex<HashMap<IpAddr, String>>,
+    serve: mpsc::UnboundedSender<std::net::TcpListener>,
+}
+
+impl GatewayListener for Gateways {
+    fn listen_on(&self, gateway: IpAddr) -> std::io::Result<String> {
+        let mut bound = self.bound.lock().expect("gateway listeners poisoned");
+        if let Some(url) = bound.get(&gateway) {
+            return Ok(url.clone());
+        }
+        let addr = SocketAddr::new(gateway, self.port);
+        let listener = std::net::TcpListener::bind(addr)?;
+        listener.set_nonblocking(true)?;
+        self.serve
+            .send(listener)
+            .map_err(|_| std::io::Error::other("the server is stopping"))?;
+        tracing::info!(%addr, "the sandbox listener listens for containers");
+        let url = format!("http://{addr}");
+        bound.insert(gateway, url.clone());
+        Ok(url)
+    }
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::post;
+use axum::routing::{get, post};
 use plinth_actors::tasks::{TaskKeys, TaskService};
 use plinth_kernel::ChildRef;
 use plinth_store::Store;
@@ -36,6 +36,12 @@ pub fn router(state: SandboxState, store: Store, proxy: ProxyConfig) -> Router {
         .layer(DefaultBodyLimit::max(HOOK_BODY_LIMIT))
         .with_state(state);
     hooks
+        // Unauthenticated and saying nothing: what a container probes to prove it gets
+        // through to plinth before its agent starts.
+        .route(
+            plinth_actors::tasks::reach::HEALTH_PATH,
+            get(|| async { "plinth\n" }),
+        )
         .nest(llm_proxy::MOUNT, llm_proxy::router(proxy, Arc::new(host)))
         .fallback(hooks::not_found)
 }
