@@ -10,19 +10,12 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{Home, repository, stderr, stdout};
+use support::{Home, git_stdout, repository, stderr, stdout};
 
 const TASKS: usize = 30;
 
 fn git_lines(repo: &Path, args: &[&str]) -> Vec<String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
-    stdout(&out).lines().map(str::to_string).collect()
+    git_stdout(repo, args).lines().map(str::to_string).collect()
 }
 
 #[test]

@@ -12,26 +12,18 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{Home, Server, containers_of, git, remove_containers_of, repository, stderr, stdout};
+use support::{
+    Home, Server, containers_of, git, git_stdout, remove_containers_of, repository, stderr, stdout,
+};
 
 const BAD_BASES: [&str; 4] = ["-bfoo", "--lock", "-f", "no-such-branch"];
 
 /// The repository's refs and worktrees, to show that nothing changed.
 fn repo_state(repo: &Path) -> String {
-    let run = |args: &[&str]| {
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(repo)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
-        stdout(&out)
-    };
     format!(
         "{}\n{}",
-        run(&["for-each-ref", "--format=%(refname) %(objectname)"]),
-        run(&["worktree", "list", "--porcelain"])
+        git_stdout(repo, &["for-each-ref", "--format=%(refname) %(objectname)"]),
+        git_stdout(repo, &["worktree", "list", "--porcelain"])
     )
 }
 
@@ -124,14 +116,9 @@ async fn wait_finished(server: &Server, id: &str, limit: Duration) -> Value {
 }
 
 fn rev(repo: &Path, what: &str) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(["rev-parse", "--verify", what])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{what}: {}", stderr(&out));
-    stdout(&out).trim().to_string()
+    git_stdout(repo, &["rev-parse", "--verify", what])
+        .trim()
+        .to_string()
 }
 
 /// A repository whose `main` has moved on from a tagged first commit.

@@ -237,6 +237,18 @@ pub fn git(dir: &Path, args: &[&str]) {
     assert!(out.status.success(), "git {args:?}: {out:?}");
 }
 
+/// What `git ARGS` in `dir` prints; panics with git's output on failure.
+pub fn git_stdout(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("run git");
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// A new repository on `main` with one commit (a README).
 pub fn repository() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
