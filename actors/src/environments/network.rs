@@ -45,6 +45,13 @@ pub enum NetworkError {
          plinth: remove it (`docker network rm {name}`) and plinth makes it again"
     )]
     NoGateway { name: String },
+    #[error(
+        "there are {} Docker networks called {name:?}, with containers on each, so none \
+         can be used: remove all but one (`docker network rm ID`; ids: {})",
+        ids.len(),
+        ids.join(", ")
+    )]
+    Ambiguous { name: String, ids: Vec<String> },
     #[error("the Docker network {name:?}: {source}")]
     Docker {
         name: String,
@@ -95,7 +102,13 @@ pub fn check_name(name: &str) -> Result<(), String> {
 }
 
 /// plinth's network `name`, made when it is missing.
+///
+/// Docker (before API 1.44) makes a second network of a name that exists when two ask at
+/// once, and a container on a name two networks share cannot start. So plinths on one
+/// machine take turns ([`MakerLock`]), and a second network left by a plinth from before
+/// that is removed when nothing is on it.
 pub async fn ensure(client: &DockerClient, name: &str) -> Result<TaskNetwork, NetworkError> {
+    let _turn = MakerLock::take(name).await;
     if let Some(found) = find(client, name).await? {
         return describe(name, found);
     }
@@ -137,8 +150,9 @@ pub async fn ensure(client: &DockerClient, name: &str) -> Result<TaskNetwork, Ne
     describe(name, found)
 }
 
-/// The network called exactly `name`. Where two have that name (made at the same moment by
-/// two plinths), every plinth picks the same one: the lowest id.
+/// The network called exactly `name`. Where two have that name, those with no container on
+/// them go (the one with containers, else the lowest id, stays); when that leaves two, the
+/// user is told which to remove.
 async fn find(client: &DockerClient, name: &str) -> Result<Option<Network>, NetworkError> {
     let filters = HashMap::from([("name".to_string(), vec![name.to_string()])]);
     let options = ListNetworksOptionsBuilder::new().filters(&filters).build();
@@ -155,7 +169,86 @@ async fn find(client: &DockerClient, name: &str) -> Result<Option<Network>, Netw
         .filter(|n| n.name.as_deref() == Some(name))
         .collect();
     found.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(found.into_iter().next())
+    if found.len() > 1 {
+        found = keep_one(client, found).await;
+    }
+    match found.len() {
+        0 | 1 => Ok(found.into_iter().next()),
+        _ => Err(NetworkError::Ambiguous {
+            name: name.to_string(),
+            ids: found.into_iter().filter_map(|n| n.id).collect(),
+        }),
+    }
+}
+
+/// Removes the networks among `same_name` that nothing is on, keeping one; what is left.
+async fn keep_one(client: &DockerClient, same_name: Vec<Network>) -> Vec<Network> {
+    let mut used = Vec::new();
+    let mut unused = Vec::new();
+    for network in same_name {
+        let id = network.id.clone().unwrap_or_default();
+        let containers = match client.api().inspect_network(&id, None).await {
+            Ok(inspected) => inspected.containers.map_or(0, |c| c.len()),
+            // Gone meanwhile, or unknown: leave it be.
+            Err(_) => continue,
+        };
+        if containers > 0 {
+            used.push(network);
+        } else {
+            unused.push(network);
+        }
+    }
+    if used.is_empty() && !unused.is_empty() {
+        used.push(unused.remove(0));
+    }
+    for network in unused {
+        let id = network.id.clone().unwrap_or_default();
+        if client.api().remove_network(&id).await.is_err() {
+            used.push(network);
+        }
+    }
+    used
+}
+
+/// Turns among the plinths of this machine at making network `name`: a file lock in the
+/// temporary directory, waited for at most a few seconds (a plinth that cannot take it
+/// goes on; Docker's own check then still catches most collisions).
+struct MakerLock(Option<std::fs::File>);
+
+impl MakerLock {
+    async fn take(name: &str) -> MakerLock {
+        let path = std::env::temp_dir().join(format!("plinth-docker-network-{name}.lock"));
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            // Another user's file: a read-only descriptor locks as well.
+            .or_else(|_| std::fs::File::open(&path));
+        let Ok(file) = file else {
+            return MakerLock(None);
+        };
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return MakerLock(Some(file)),
+                Err(std::fs::TryLockError::WouldBlock)
+                    if tokio::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+                Err(_) => return MakerLock(None),
+            }
+        }
+    }
+}
+
+impl Drop for MakerLock {
+    fn drop(&mut self) {
+        if let Some(file) = &self.0 {
+            let _ = file.unlock();
+        }
+    }
 }
 
 fn describe(name: &str, network: Network) -> Result<TaskNetwork, NetworkError> {
