@@ -447,7 +447,11 @@ async fn a_child_past_its_own_budget_ends_failed_alone_with_growing_delays_and_i
     let registry = kernel.registry();
     let info = registry.get("root/flaky").unwrap();
     assert_eq!((info.state, info.restarts), (ActorState::Failed, 3));
-    assert_eq!(info.restart_limit.unwrap().max_restarts, 3, "its own budget");
+    assert_eq!(
+        info.restart_limit.unwrap().max_restarts,
+        3,
+        "its own budget"
+    );
     let why = info.last_error.unwrap();
     assert!(
         why.contains("restart budget is spent") && why.contains("boom from flaky"),
@@ -502,7 +506,10 @@ async fn many_children_crash_looping_on_their_own_budgets_never_make_their_super
         let ended = tokio::time::timeout(Duration::from_secs(5), down)
             .await
             .unwrap();
-        assert!(matches!(ended, Down::BudgetSpent { exits: 3, .. }), "{ended:?}");
+        assert!(
+            matches!(ended, Down::BudgetSpent { exits: 3, .. }),
+            "{ended:?}"
+        );
     }
     let registry = kernel.registry();
     let tasks = registry.get("root/tasks").unwrap();
