@@ -56,6 +56,11 @@ pub const KEYS: &[KeyInfo] = &[
     key("tasks.notify_command", &["PLINTH_NOTIFY_COMMAND"]),
     key("tasks.skip_permissions", &["PLINTH_SKIP_PERMISSIONS"]),
     key("tasks.permission_mode", &["PLINTH_PERMISSION_MODE"]),
+    key("tasks.max_restarts", &["PLINTH_TASKS_MAX_RESTARTS"]),
+    key(
+        "tasks.restart_window_ms",
+        &["PLINTH_TASKS_RESTART_WINDOW_MS"],
+    ),
     key("llm.upstream", &["PLINTH_LLM_UPSTREAM"]),
 ];
 
@@ -230,6 +235,16 @@ pub struct TaskConfig {
     pub skip_permissions: bool,
     /// What the agent may do without asking when permissions are not skipped.
     pub permission_mode: PermissionMode,
+    /// A task's restart budget: its agent host is restarted at most this many times within
+    /// `restart_window_ms`; one failure more and the task fails.
+    pub max_restarts: u32,
+    pub restart_window_ms: u64,
+}
+
+impl TaskConfig {
+    pub fn restart_window(&self) -> Duration {
+        Duration::from_millis(self.restart_window_ms)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -266,6 +281,8 @@ impl Default for Config {
                 notify_command: None,
                 skip_permissions: false,
                 permission_mode: PermissionMode::Agent,
+                max_restarts: 5,
+                restart_window_ms: 60_000,
             },
             llm: LlmConfig {
                 upstream: "https://api.anthropic.com".to_string(),
@@ -574,6 +591,18 @@ impl Config {
                     defaults.tasks.permission_mode,
                     |_| Ok(()),
                 )?,
+                max_restarts: layers.required(
+                    "tasks.max_restarts",
+                    tasks.max_restarts,
+                    defaults.tasks.max_restarts,
+                    |_| Ok(()),
+                )?,
+                restart_window_ms: layers.required(
+                    "tasks.restart_window_ms",
+                    tasks.restart_window_ms,
+                    defaults.tasks.restart_window_ms,
+                    |v| positive(*v, "ms"),
+                )?,
             },
             llm: LlmConfig {
                 upstream: layers.required(
@@ -648,6 +677,8 @@ struct FileTasks {
     notify_command: Option<Spanned<String>>,
     skip_permissions: Option<Spanned<bool>>,
     permission_mode: Option<Spanned<PermissionMode>>,
+    max_restarts: Option<Spanned<u32>>,
+    restart_window_ms: Option<Spanned<u64>>,
 }
 
 #[derive(Default, Deserialize)]
@@ -934,6 +965,31 @@ mod tests {
         );
         let err = load(None, &[(variable, "0")]).unwrap_err();
         assert!(err.to_string().contains("more than 0"), "{err}");
+    }
+
+    #[test]
+    fn the_task_restart_budget_is_read_from_the_file_and_its_variables() {
+        let (config, _) = load(None, &[]).unwrap();
+        assert_eq!(config.tasks.max_restarts, 5);
+        assert_eq!(config.tasks.restart_window(), Duration::from_secs(60));
+        let file = "[tasks]\nmax_restarts = 2\nrestart_window_ms = 10000\n";
+        let (config, _) = load(Some(file), &[]).unwrap();
+        assert_eq!(
+            (config.tasks.max_restarts, config.tasks.restart_window_ms),
+            (2, 10_000)
+        );
+        let (config, _) = load(Some(file), &[("PLINTH_TASKS_MAX_RESTARTS", "0")]).unwrap();
+        assert_eq!(
+            config.tasks.max_restarts, 0,
+            "no restart at all is a choice"
+        );
+        let err = load(None, &[("PLINTH_TASKS_RESTART_WINDOW_MS", "0")]).unwrap_err();
+        assert!(err.to_string().contains("more than 0"), "{err}");
+        let err = load(None, &[("PLINTH_TASKS_MAX_RESTARTS", "-1")]).unwrap_err();
+        assert!(
+            err.to_string().contains("PLINTH_TASKS_MAX_RESTARTS"),
+            "{err}"
+        );
     }
 
     #[test]
