@@ -129,7 +129,10 @@ async fn claude_code_whose_model_api_is_unreachable_waits_for_its_user() {
     let upstream = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
     let home = Home::new();
-    let env = [SKIP_PERMISSIONS[0], ("PLINTH_LLM_UPSTREAM", upstream.as_str())];
+    let env = [
+        SKIP_PERMISSIONS[0],
+        ("PLINTH_LLM_UPSTREAM", upstream.as_str()),
+    ];
     let server = serve(&home, &mock, &env);
     let repo = repository();
     let id = create_task(&server, repo.path(), "Say hello.").await;

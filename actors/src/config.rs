@@ -62,6 +62,11 @@ pub const KEYS: &[KeyInfo] = &[
         "tasks.start_deadline_ms",
         &["PLINTH_TASKS_START_DEADLINE_MS"],
     ),
+    key("tasks.max_restarts", &["PLINTH_TASKS_MAX_RESTARTS"]),
+    key(
+        "tasks.restart_window_ms",
+        &["PLINTH_TASKS_RESTART_WINDOW_MS"],
+    ),
     key("llm.upstream", &["PLINTH_LLM_UPSTREAM"]),
 ];
 
@@ -240,11 +245,19 @@ pub struct TaskConfig {
     pub permission_mode: PermissionMode,
     /// How long a starting agent may show no sign of life before its user is told.
     pub start_deadline_ms: u64,
+    /// A task's restart budget: its agent host is restarted at most this many times within
+    /// `restart_window_ms`; one failure more and the task fails.
+    pub max_restarts: u32,
+    pub restart_window_ms: u64,
 }
 
 impl TaskConfig {
     pub fn start_deadline(&self) -> Duration {
         Duration::from_millis(self.start_deadline_ms)
+    }
+
+    pub fn restart_window(&self) -> Duration {
+        Duration::from_millis(self.restart_window_ms)
     }
 }
 
@@ -284,6 +297,8 @@ impl Default for Config {
                 skip_permissions: false,
                 permission_mode: PermissionMode::Agent,
                 start_deadline_ms: 60_000,
+                max_restarts: 5,
+                restart_window_ms: 60_000,
             },
             llm: LlmConfig {
                 upstream: "https://api.anthropic.com".to_string(),
@@ -604,6 +619,18 @@ impl Config {
                     defaults.tasks.start_deadline_ms,
                     |v| positive(*v, "ms"),
                 )?,
+                max_restarts: layers.required(
+                    "tasks.max_restarts",
+                    tasks.max_restarts,
+                    defaults.tasks.max_restarts,
+                    |_| Ok(()),
+                )?,
+                restart_window_ms: layers.required(
+                    "tasks.restart_window_ms",
+                    tasks.restart_window_ms,
+                    defaults.tasks.restart_window_ms,
+                    |v| positive(*v, "ms"),
+                )?,
             },
             llm: LlmConfig {
                 upstream: layers.required(
@@ -680,6 +707,8 @@ struct FileTasks {
     skip_permissions: Option<Spanned<bool>>,
     permission_mode: Option<Spanned<PermissionMode>>,
     start_deadline_ms: Option<Spanned<u64>>,
+    max_restarts: Option<Spanned<u32>>,
+    restart_window_ms: Option<Spanned<u64>>,
 }
 
 #[derive(Default, Deserialize)]
@@ -966,6 +995,31 @@ mod tests {
         );
         let err = load(None, &[(variable, "0")]).unwrap_err();
         assert!(err.to_string().contains("more than 0"), "{err}");
+    }
+
+    #[test]
+    fn the_task_restart_budget_is_read_from_the_file_and_its_variables() {
+        let (config, _) = load(None, &[]).unwrap();
+        assert_eq!(config.tasks.max_restarts, 5);
+        assert_eq!(config.tasks.restart_window(), Duration::from_secs(60));
+        let file = "[tasks]\nmax_restarts = 2\nrestart_window_ms = 10000\n";
+        let (config, _) = load(Some(file), &[]).unwrap();
+        assert_eq!(
+            (config.tasks.max_restarts, config.tasks.restart_window_ms),
+            (2, 10_000)
+        );
+        let (config, _) = load(Some(file), &[("PLINTH_TASKS_MAX_RESTARTS", "0")]).unwrap();
+        assert_eq!(
+            config.tasks.max_restarts, 0,
+            "no restart at all is a choice"
+        );
+        let err = load(None, &[("PLINTH_TASKS_RESTART_WINDOW_MS", "0")]).unwrap_err();
+        assert!(err.to_string().contains("more than 0"), "{err}");
+        let err = load(None, &[("PLINTH_TASKS_MAX_RESTARTS", "-1")]).unwrap_err();
+        assert!(
+            err.to_string().contains("PLINTH_TASKS_MAX_RESTARTS"),
+            "{err}"
+        );
     }
 
     #[test]

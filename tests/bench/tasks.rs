@@ -10,90 +10,17 @@
 //! Both times come from one machine's wall clock: the client's before the request, the
 //! server's stamp on the event.
 
-use std::process::{Command, Stdio};
+mod bench_server;
+
 use std::time::{Duration, Instant};
 
+use bench_server::{Server, repository, serve};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 /// Measured runs under `cargo bench`; `cargo test` (which runs benches too, without
 /// `--bench`) only checks that one run works.
 const RUNS: usize = 9;
-
-struct Server {
-    child: std::process::Child,
-    url: String,
-    token: String,
-    home: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        // Every container this server made carries its home.
-        let label = format!(
-            "label=plinth.home={}",
-            self.home.path().canonicalize().unwrap().display()
-        );
-        let listed = Command::new("docker")
-            .args(["ps", "-aq", "--filter", &label])
-            .output()
-            .unwrap();
-        for id in String::from_utf8_lossy(&listed.stdout).split_whitespace() {
-            let _ = Command::new("docker").args(["rm", "-f", id]).output();
-        }
-    }
-}
-
-fn serve() -> Server {
-    let home = tempfile::tempdir().unwrap();
-    let server_file = home.path().join("server.json");
-    let child = Command::new(env!("CARGO_BIN_EXE_plinth"))
-        .args(["serve", "--port", "0", "--no-open"])
-        .env("PLINTH_HOME", home.path())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let began = Instant::now();
-    let file: Value = loop {
-        if let Ok(text) = std::fs::read_to_string(&server_file)
-            && let Ok(v) = serde_json::from_str(&text)
-        {
-            break v;
-        }
-        assert!(began.elapsed() < Duration::from_secs(20), "no server");
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    Server {
-        child,
-        url: file["url"].as_str().unwrap().into(),
-        token: file["token"].as_str().unwrap().into(),
-        home,
-    }
-}
-
-fn repository() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let git = |args: &[&str]| {
-        let ok = Command::new("git")
-            .arg("-C")
-            .arg(dir.path())
-            .args(["-c", "user.name=b", "-c", "user.email=b@example.invalid"])
-            .args(args)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "git {args:?}");
-    };
-    git(&["init", "-q", "-b", "main"]);
-    std::fs::write(dir.path().join("README.md"), "bench\n").unwrap();
-    git(&["add", "README.md"]);
-    git(&["commit", "-q", "-m", "first"]);
-    dir
-}
 
 /// Submits a task and returns the time to the first event of `kind` whose data matches.
 async fn time_to(
@@ -155,7 +82,7 @@ async fn measure(
     kind: &str,
     matches: impl Fn(&Value) -> bool + Copy,
 ) {
-    let server = serve();
+    let server = serve(&[]);
     let repo = repository();
     let client = reqwest::Client::new();
     let body = json!({"prompt": script, "repo": repo.path(), "agent": agent, "sandbox": "docker"});

@@ -7,6 +7,8 @@
 //! - [`id`]: the readable ids tasks (and their branches and containers) get.
 //! - [`control`]: messages to a task's agent, and resuming a stopped task.
 //! - [`hosts`]: the running agent hosts, and signals held for one being started.
+//! - [`restart_budget`]: each task's agent restarts within a budget of its own; past it the
+//!   task fails.
 //! - `environment_lost`: a task whose environment failed under it fails, and its work is
 //!   brought back.
 //! - [`service`]: the actor that makes, follows, stops and resumes tasks.
@@ -28,6 +30,7 @@ pub mod keys;
 pub mod notify;
 pub mod reach;
 pub mod record;
+pub mod restart_budget;
 pub mod sandbox_git;
 pub mod service;
 pub mod sync;

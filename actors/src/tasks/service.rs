@@ -13,7 +13,9 @@ use std::time::Duration;
 use actix::{AsyncContext, Message, ResponseFuture};
 use chrono::Utc;
 use futures::StreamExt;
-use plinth_kernel::{Child, ChildRef, ChildSpec, Ctx, Handle, Restart, SupervisorRef};
+use plinth_kernel::{
+    Child, ChildRef, ChildSpec, Ctx, Handle, Restart, RestartBudget, SupervisorRef,
+};
 use plinth_store::{EventFilter, NewEvent, Store, StoreError, Versioned};
 use plinth_wasm::wit::Signal;
 
@@ -23,10 +25,11 @@ use super::id::{random_suffix, task_id};
 use super::keys::TaskKeys;
 use super::notify;
 use super::record::{self, Lifecycle, Task, TaskRecord};
+use super::restart_budget;
 use super::wake::{self, Wakes};
 use crate::agent_host::{AgentHost, AgentSpec, Deliver, StopAgent, TaskSpec};
 use crate::agents::AgentCatalog;
-use crate::config::{PermissionMode, SandboxKind};
+use crate::config::{Config, PermissionMode, SandboxKind};
 use crate::environments::base::{self, BaseError};
 use crate::environments::{
     CreateEnvironment, Environment, EnvironmentError, EnvironmentManager, GetEnvironment,
@@ -103,6 +106,9 @@ pub struct TaskServiceDeps {
     pub permission_mode: PermissionMode,
     /// How long a starting agent may show no sign of life (`tasks.start_deadline_ms`).
     pub start_deadline: Duration,
+    /// Each task's agent host's own restart budget (`tasks.max_restarts` and
+    /// `tasks.restart_window_ms`).
+    pub restart_budget: RestartBudget,
 }
 
 impl TaskServiceDeps {
@@ -128,11 +134,17 @@ impl TaskServiceDeps {
             skip_permissions: false,
             permission_mode: PermissionMode::Agent,
             start_deadline: START_DEADLINE,
+            restart_budget: restart_budget::budget(&Config::default().tasks),
         }
     }
 
     pub fn with_start_deadline(mut self, deadline: Duration) -> Self {
         self.start_deadline = deadline;
+        self
+    }
+
+    pub fn with_restart_budget(mut self, budget: RestartBudget) -> Self {
+        self.restart_budget = budget;
         self
     }
 
@@ -465,10 +477,13 @@ async fn launch(deps: &TaskServiceDeps, task: &Task) -> Result<(), String> {
         Restart::Transient,
         spec.factory(),
     );
+    let mut child = child.with_budget(deps.restart_budget);
+    let down = child.monitor();
     deps.hosts
         .start_child(child)
         .await
         .map_err(|e| e.to_string())?;
+    restart_budget::watch(deps.clone(), task.id.clone(), down);
     // What arrived for the task while its host was on its way goes first, in order.
     let mut held = std::collections::VecDeque::new();
     loop {

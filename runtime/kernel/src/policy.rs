@@ -58,6 +58,17 @@ pub struct Intensity {
     pub within: Duration,
 }
 
+/// A child's own restart budget, for a child whose failures are its own business (a task's
+/// agent): its restarts are counted here, never against its supervisor's intensity, and
+/// only it is restarted, whatever the strategy. One failure more than `intensity` allows
+/// and it is not restarted again: it ends failed, its monitors hear why
+/// ([`crate::Down::BudgetSpent`]), and its supervisor and siblings go on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RestartBudget {
+    pub intensity: Intensity,
+    pub backoff: Backoff,
+}
+
 /// Delay before a restart: `initial × factor^(n-1)` for the n-th restart within the
 /// intensity window, never more than `max`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

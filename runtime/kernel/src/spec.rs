@@ -2,10 +2,13 @@
 
 use std::sync::Arc;
 
+use tokio::sync::oneshot;
+
 use crate::child::Child;
 use crate::child_ref::ChildRef;
 use crate::incarnation::{ActorStarter, Starter};
-use crate::policy::{Backoff, Intensity, Restart, Strategy};
+use crate::monitor::{Down, Monitor};
+use crate::policy::{Backoff, Intensity, Restart, RestartBudget, Strategy};
 use crate::supervisor::{Supervisor, SupervisorRef, SupervisorStarter};
 
 pub struct SupervisorSpec {
@@ -21,6 +24,8 @@ pub struct ChildSpec {
     pub(crate) kind: String,
     pub(crate) restart: Restart,
     pub(crate) starter: Box<dyn Starter>,
+    pub(crate) budget: Option<RestartBudget>,
+    pub(crate) monitors: Vec<oneshot::Sender<Down>>,
 }
 
 impl ChildSpec {
@@ -46,6 +51,8 @@ impl ChildSpec {
                 factory: Arc::new(factory),
                 shared,
             }),
+            budget: None,
+            monitors: Vec::new(),
         };
         (spec, child_ref)
     }
@@ -64,8 +71,26 @@ impl ChildSpec {
             kind: "supervisor".into(),
             restart,
             starter: Box::new(SupervisorStarter::new(supervisor)),
+            budget: None,
+            monitors: Vec::new(),
         };
         (spec, handle)
+    }
+
+    /// Gives the child a restart budget of its own: its failures no longer count against
+    /// its supervisor's intensity, nor restart its siblings; past the budget it ends failed
+    /// and the supervisor goes on. For children whose failures are nobody else's business.
+    pub fn with_budget(mut self, budget: RestartBudget) -> Self {
+        self.budget = Some(budget);
+        self
+    }
+
+    /// A monitor of this child: it resolves once the child has ended for good (not when it
+    /// is restarted), with how.
+    pub fn monitor(&mut self) -> Monitor {
+        let (tx, monitor) = Monitor::new();
+        self.monitors.push(tx);
+        monitor
     }
 
     pub fn name(&self) -> &str {

@@ -13,7 +13,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::exit::{Exit, panic_message};
 use crate::incarnation::{Running, RunningEnds, Starter};
-use crate::policy::{Backoff, Intensity, Restart, RestartLog, Strategy};
+use crate::monitor::Down;
+use crate::policy::{Backoff, Intensity, Restart, RestartBudget, RestartLog, Strategy};
 use crate::registry::{ActorState, Entry, Registry, RestartLimit};
 use crate::spec::{ChildSpec, SupervisorSpec};
 use crate::workers::Workers;
@@ -85,6 +86,20 @@ struct Slot {
     running: Option<Running>,
     restart_at: Option<Instant>,
     log: RestartLog,
+    budget: Option<RestartBudget>,
+    monitors: Vec<oneshot::Sender<Down>>,
+    /// What its monitors hear should its supervisor end it for good without a new exit.
+    last_exit: Exit,
+}
+
+impl Slot {
+    /// The child will not run again: its incarnations' callers and its monitors learn so.
+    fn finish(&mut self, down: Down) {
+        self.starter.finished();
+        for monitor in self.monitors.drain(..) {
+            let _ = monitor.send(down.clone());
+        }
+    }
 }
 
 struct Attached {
@@ -144,8 +159,8 @@ impl Supervisor {
 
     fn adopt(&mut self, mut spec: ChildSpec) -> &mut Slot {
         let attached = self.attached.as_ref().expect("adopt after attach");
-        let limit =
-            (spec.restart != Restart::Temporary).then(|| RestartLimit::from(self.intensity));
+        let intensity = spec.budget.map_or(self.intensity, |b| b.intensity);
+        let limit = (spec.restart != Restart::Temporary).then(|| RestartLimit::from(intensity));
         let entry = attached.registry.register_actor(
             format!("{}/{}", attached.entry.name(), spec.name),
             &spec.kind,
@@ -162,6 +177,9 @@ impl Supervisor {
             running: None,
             restart_at: None,
             log: RestartLog::default(),
+            budget: spec.budget,
+            monitors: spec.monitors,
+            last_exit: Exit::Shutdown,
         });
         self.slots.last_mut().expect("just pushed")
     }
@@ -228,6 +246,7 @@ impl Supervisor {
     async fn on_exit(&mut self, i: usize, exit: Exit) -> Option<Exit> {
         let slot = &mut self.slots[i];
         slot.running = None;
+        slot.last_exit = exit.clone();
         if let Exit::Failed(reason) = &exit {
             tracing::warn!(actor = %slot.entry.name(), %reason, "actor failed");
             slot.entry.set_error(reason.clone());
@@ -238,10 +257,14 @@ impl Supervisor {
             } else {
                 ActorState::Stopped
             });
-            slot.starter.finished();
+            slot.finish(Down::Exited(exit));
             return None;
         }
         let now = Instant::now();
+        if let Some(budget) = slot.budget {
+            restart_alone(slot, budget, &exit, now);
+            return None;
+        }
         if !self.log.allow(self.intensity, now) {
             return Some(self.give_up(i, &exit).await);
         }
@@ -263,7 +286,7 @@ impl Supervisor {
         for j in live {
             let slot = &mut self.slots[j];
             if j != i && slot.restart == Restart::Temporary {
-                slot.starter.finished();
+                slot.finish(Down::Exited(Exit::Shutdown));
                 continue;
             }
             slot.entry.count_restart();
@@ -306,6 +329,7 @@ impl Supervisor {
         let slot = &mut self.slots[i];
         slot.restart_at = None;
         if let Some(mut running) = slot.running.take() {
+            slot.last_exit = Exit::Shutdown;
             running.request_stop();
             if tokio::time::timeout(STOP_GRACE, &mut running.exit)
                 .await
@@ -328,9 +352,12 @@ impl Supervisor {
         }
     }
 
-    fn finish_all(&self) {
-        for slot in &self.slots {
-            slot.starter.finished();
+    /// None of its children will run again (this supervisor will not): each is finished
+    /// with its last exit.
+    fn finish_all(&mut self) {
+        for slot in &mut self.slots {
+            let last = slot.last_exit.clone();
+            slot.finish(Down::Exited(last));
         }
     }
 
@@ -357,13 +384,43 @@ impl Supervisor {
                     return;
                 };
                 self.stop_slot(i).await;
-                let slot = self.slots.remove(i);
-                slot.starter.finished();
+                let mut slot = self.slots.remove(i);
+                slot.finish(Down::Exited(Exit::Shutdown));
                 self.attached().registry.unregister_subtree(slot.entry.id());
                 let _ = reply.send(Ok(()));
             }
         }
     }
+}
+
+/// The policy for a child with a budget of its own: it alone is restarted, after its own
+/// backoff, until it needs more restarts than its budget allows; then it is finished as
+/// failed. Its supervisor's intensity and its siblings are not touched either way.
+fn restart_alone(slot: &mut Slot, budget: RestartBudget, exit: &Exit, now: Instant) {
+    let exits = slot.log.record(now, budget.intensity.within);
+    if exits > budget.intensity.max_restarts {
+        let within = budget.intensity.within;
+        let last = match exit {
+            Exit::Failed(reason) => reason.clone(),
+            other => format!("{other:?}"),
+        };
+        tracing::warn!(actor = %slot.entry.name(), exits, %last, "restart budget spent; not restarted");
+        slot.entry.set_error(format!(
+            "not restarted: its restart budget is spent ({exits} exits within {}, {} restarts allowed); last failure: {last}",
+            human(within),
+            budget.intensity.max_restarts
+        ));
+        slot.entry.set_state(ActorState::Failed);
+        slot.finish(Down::BudgetSpent {
+            exits,
+            within,
+            last,
+        });
+        return;
+    }
+    slot.entry.count_restart();
+    slot.entry.set_state(ActorState::Restarting);
+    slot.restart_at = Some(now + budget.backoff.delay(exits));
 }
 
 async fn next_exit(slots: &mut [Slot]) -> (usize, Exit) {
@@ -466,7 +523,7 @@ impl Starter for SupervisorStarter {
     }
 
     fn finished(&self) {
-        if let Some(supervisor) = self.state.lock().as_ref() {
+        if let Some(supervisor) = self.state.lock().as_mut() {
             supervisor.finish_all();
         }
     }

@@ -5,7 +5,8 @@ mod support;
 use std::time::Duration;
 
 use plinth_kernel::{
-    ActorState, ChildSpec, Exit, Kernel, KernelConfig, Restart, SendError, Strategy,
+    ActorState, Backoff, ChildSpec, Down, Exit, Intensity, Kernel, KernelConfig, Monitor, Restart,
+    RestartBudget, SendError, Strategy,
 };
 use support::*;
 
@@ -373,5 +374,213 @@ async fn a_factory_that_fails_counts_as_a_failure_with_its_reason() {
         reason.contains("could not start: config file missing"),
         "{reason}"
     );
+    kernel.shutdown(Duration::from_secs(1)).await;
+}
+
+fn budget(max_restarts: u32, initial_ms: u64) -> RestartBudget {
+    RestartBudget {
+        intensity: Intensity {
+            max_restarts,
+            within: Duration::from_secs(30),
+        },
+        backoff: Backoff {
+            initial: Duration::from_millis(initial_ms),
+            max: Duration::from_secs(2),
+            factor: 2,
+        },
+    }
+}
+
+/// A monitor that has not fired within a short while (it must not have).
+async fn still_pending(monitor: &mut Monitor) {
+    assert!(
+        tokio::time::timeout(Duration::from_millis(100), monitor)
+            .await
+            .is_err(),
+        "the monitor fired though the child runs on"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_child_past_its_own_budget_ends_failed_alone_with_growing_delays_and_its_supervisor_goes_on()
+ {
+    let kernel = kernel();
+    let (traces, steady_traces) = (Traces::default(), Traces::default());
+    let (child, flaky) = probe("flaky", Restart::Transient, &traces);
+    let mut child = child.with_budget(budget(3, 40));
+    let mut down = child.monitor();
+    let (steady, steady_ref) = probe("steady", Restart::Permanent, &steady_traces);
+    // The supervisor itself allows a single restart: the child's four failures would be
+    // far too many for it, were they counted against it.
+    kernel
+        .start_root(spec(Strategy::OneForAll, 1, 1, vec![steady, child]))
+        .await
+        .unwrap();
+    steady_ref.send(Incr).await.unwrap();
+
+    for n in 0..4 {
+        assert!(flaky.send(Boom).await.is_err());
+        if n < 3 {
+            still_pending(&mut down).await;
+        }
+    }
+    let ended = tokio::time::timeout(Duration::from_secs(5), down)
+        .await
+        .expect("the monitor fires once the budget is spent");
+    let Down::BudgetSpent {
+        exits,
+        within,
+        last,
+    } = ended
+    else {
+        panic!("{ended:?}")
+    };
+    assert_eq!((exits, within), (4, Duration::from_secs(30)));
+    assert!(last.contains("boom from flaky"), "{last}");
+
+    let starts = traces.starts.lock().clone();
+    assert_eq!(starts.len(), 4, "the first start and three restarts");
+    for (k, pair) in starts.windows(2).enumerate() {
+        let backoff = Duration::from_millis(40 << k);
+        assert!(pair[1] - pair[0] >= backoff, "restart {} too soon", k + 1);
+    }
+    let registry = kernel.registry();
+    let info = registry.get("root/flaky").unwrap();
+    assert_eq!((info.state, info.restarts), (ActorState::Failed, 3));
+    assert_eq!(
+        info.restart_limit.unwrap().max_restarts,
+        3,
+        "its own budget"
+    );
+    let why = info.last_error.unwrap();
+    assert!(
+        why.contains("restart budget is spent") && why.contains("boom from flaky"),
+        "{why}"
+    );
+    assert!(matches!(
+        flaky.send(Incr).await,
+        Err(SendError::NotRunning { .. })
+    ));
+    // Neither the supervisor nor the one_for_all sibling was touched.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(100), kernel.root_exited())
+            .await
+            .is_err(),
+        "the supervisor gave up"
+    );
+    assert_eq!(registry.get("root").unwrap().state, ActorState::Running);
+    assert_eq!(steady_ref.send(Incr).await.unwrap(), (2, false));
+    assert_eq!(steady_traces.starts(), 1);
+    assert_eq!(registry.get("root/steady").unwrap().restarts, 0);
+    kernel.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_children_crash_looping_on_their_own_budgets_never_make_their_supervisor_give_up() {
+    let kernel = kernel();
+    let root = kernel
+        .start_root(spec(Strategy::OneForOne, 5, 1, vec![]))
+        .await
+        .unwrap();
+    // Like the server's `tasks`: a supervisor the task-like children are added to.
+    let (tasks, tasks_ref) = ChildSpec::supervisor(
+        "tasks",
+        Restart::Permanent,
+        spec(Strategy::OneForOne, 3, 1, vec![]),
+    );
+    root.start_child(tasks).await.unwrap();
+    let mut handles = Vec::new();
+    for name in ["a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9"] {
+        let (child, r) = probe(name, Restart::Transient, &Traces::default());
+        let mut child = child.with_budget(budget(2, 1));
+        handles.push((r, child.monitor()));
+        tasks_ref.start_child(child).await.unwrap();
+    }
+    // Thirty failures in a moment, ten times what `tasks` itself allows.
+    for (child, _) in &handles {
+        for _ in 0..3 {
+            assert!(child.send(Boom).await.is_err());
+        }
+    }
+    for (_, down) in handles {
+        let ended = tokio::time::timeout(Duration::from_secs(5), down)
+            .await
+            .unwrap();
+        assert!(
+            matches!(ended, Down::BudgetSpent { exits: 3, .. }),
+            "{ended:?}"
+        );
+    }
+    let registry = kernel.registry();
+    let tasks = registry.get("root/tasks").unwrap();
+    assert_eq!((tasks.state, tasks.restarts), (ActorState::Running, 0));
+    assert_eq!(registry.get("root").unwrap().state, ActorState::Running);
+    kernel.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_monitor_hears_the_final_exit_only() {
+    let kernel = kernel();
+    let root = kernel
+        .start_root(spec(Strategy::OneForOne, 5, 1, vec![]))
+        .await
+        .unwrap();
+    let traces = Traces::default();
+
+    // A transient child: a failure is restarted (no word), a normal exit is its end.
+    let (mut child, worker) = probe("worker", Restart::Transient, &traces);
+    let mut down = child.monitor();
+    root.start_child(child).await.unwrap();
+    worker.send(Fail("the disk is full".into())).await.unwrap();
+    assert_eq!(worker.send(Incr).await.unwrap().0, 1);
+    still_pending(&mut down).await;
+    worker.send(Finish).await.unwrap();
+    assert_eq!(down.await, Down::Exited(Exit::Normal));
+
+    // A temporary child's failure is final at once.
+    let (mut child, once) = probe("once", Restart::Temporary, &traces);
+    let down = child.monitor();
+    root.start_child(child).await.unwrap();
+    assert!(once.send(Boom).await.is_err());
+    let Down::Exited(Exit::Failed(reason)) = down.await else {
+        panic!("a failure")
+    };
+    assert!(reason.contains("boom from once"), "{reason}");
+
+    // Removed by its supervisor, and stopped with the tree.
+    let (mut child, _) = probe("removed", Restart::Permanent, &traces);
+    let removed = child.monitor();
+    root.start_child(child).await.unwrap();
+    let (mut child, _) = probe("kept", Restart::Permanent, &traces);
+    let mut kept = child.monitor();
+    root.start_child(child).await.unwrap();
+    root.terminate_child("removed").await.unwrap();
+    assert_eq!(removed.await, Down::Exited(Exit::Shutdown));
+    still_pending(&mut kept).await;
+    kernel.shutdown(Duration::from_secs(1)).await;
+    assert_eq!(kept.await, Down::Exited(Exit::Shutdown));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_for_all_stops_a_temporary_sibling_for_good() {
+    let kernel = kernel();
+    let (a_traces, t_traces) = (Traces::default(), Traces::default());
+    let (a, a_ref) = probe("a", Restart::Permanent, &a_traces);
+    let (mut t, t_ref) = probe("t", Restart::Temporary, &t_traces);
+    let down = t.monitor();
+    kernel
+        .start_root(spec(Strategy::OneForAll, 5, 1, vec![a, t]))
+        .await
+        .unwrap();
+    t_ref.send(Incr).await.unwrap();
+    assert!(a_ref.send(Boom).await.is_err());
+    a_ref.send(Incr).await.unwrap();
+    assert_eq!(down.await, Down::Exited(Exit::Shutdown));
+    assert!(t_traces.log().contains(&"t stopping".to_string()));
+    assert_eq!(t_traces.starts(), 1, "not started again");
+    assert!(matches!(
+        t_ref.send(Incr).await,
+        Err(SendError::NotRunning { .. })
+    ));
     kernel.shutdown(Duration::from_secs(1)).await;
 }

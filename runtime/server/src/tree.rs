@@ -9,6 +9,7 @@ use plinth_actors::agents::AgentCatalog;
 use plinth_actors::config::Config;
 use plinth_actors::environments::{EnvironmentManager, ManagerSettings};
 use plinth_actors::projects::ProjectService;
+use plinth_actors::tasks::restart_budget;
 use plinth_actors::tasks::{
     GatewayListener, SandboxEndpoints, TaskKeys, TaskService, TaskServiceDeps,
 };
@@ -77,8 +78,10 @@ pub fn build(
                 .map_err(|e| e.to_string())
         },
     );
-    // Agent hosts come and go with their tasks; one crashing often is its own business
-    // (it is restarted with its saved state), many at once means something is wrong.
+    // Agent hosts come and go with their tasks. Each has a restart budget of its own (see
+    // `restart_budget`): its failures are its task's business, restart only it, and never
+    // count against this supervisor's intensity, so no number of crash-looping agents makes
+    // it give up. The intensity is for children without a budget (there are none today).
     let (hosts_spec, hosts) = ChildSpec::supervisor(
         "tasks",
         Restart::Permanent,
@@ -108,7 +111,8 @@ pub fn build(
     .with_notify_command(config.tasks.notify_command.clone())
     .with_skip_permissions(config.tasks.skip_permissions)
     .with_permission_mode(config.tasks.permission_mode)
-    .with_start_deadline(config.tasks.start_deadline());
+    .with_start_deadline(config.tasks.start_deadline())
+    .with_restart_budget(restart_budget::budget(&config.tasks));
     let (tasks_spec, tasks) = ChildSpec::actor(
         "task-service",
         "task-service",
