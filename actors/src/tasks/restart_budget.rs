@@ -67,7 +67,7 @@ pub(super) fn watch(deps: TaskServiceDeps, id: String, host: Monitor) {
 
 /// "the adapter failed 6 times in 60 s (5 restarts allowed): adapter's start: …"
 pub fn reason(exits: u32, within: Duration, last: &str) -> String {
-    let window = if within.as_millis() % 1000 == 0 {
+    let window = if within.as_millis().is_multiple_of(1000) {
         format!("{} s", within.as_secs())
     } else {
         format!("{} ms", within.as_millis())
