@@ -62,7 +62,7 @@ fn token_of(task: &str) -> Option<String> {
             .split(|b| *b == 0)
             .map(|v| String::from_utf8_lossy(v).into_owned())
             .collect();
-        if !vars.iter().any(|v| *v == marker) {
+        if !vars.contains(&marker) {
             continue;
         }
         if let Some(token) = vars

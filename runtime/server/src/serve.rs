@@ -126,8 +126,7 @@ pub async fn serve(
         &options.config,
         catalog.clone(),
         keys.clone(),
-        sandbox.endpoints.clone(),
-        sandbox.gateways.clone(),
+        &sandbox,
     );
     kernel
         .start_root(tree.spec)

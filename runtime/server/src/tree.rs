@@ -10,9 +10,7 @@ use plinth_actors::config::Config;
 use plinth_actors::environments::{EnvironmentManager, ManagerSettings};
 use plinth_actors::projects::ProjectService;
 use plinth_actors::tasks::restart_budget;
-use plinth_actors::tasks::{
-    GatewayListener, SandboxEndpoints, TaskKeys, TaskService, TaskServiceDeps,
-};
+use plinth_actors::tasks::{GatewayListener, TaskKeys, TaskService, TaskServiceDeps};
 use plinth_kernel::{
     ActorState, Backoff, ChildRef, ChildSpec, Intensity, ProbeReading, Registry, Restart, Strategy,
     SupervisorSpec,
@@ -20,6 +18,7 @@ use plinth_kernel::{
 use plinth_store::Store;
 
 use crate::home::Home;
+use crate::sandbox_api::listener::SandboxListeners;
 
 pub struct Tree {
     pub spec: SupervisorSpec,
@@ -35,9 +34,9 @@ pub fn build(
     config: &Config,
     catalog: AgentCatalog,
     keys: TaskKeys,
-    endpoints: SandboxEndpoints,
-    gateways: Arc<dyn GatewayListener>,
+    sandbox: &SandboxListeners,
 ) -> Tree {
+    let gateways: Arc<dyn GatewayListener> = sandbox.gateways.clone();
     // The store's writer is a thread, not an actor; it still belongs in the inspector.
     let probe_store = store.clone();
     registry.register_probe("store", "store-writer", None, move || {
@@ -105,7 +104,7 @@ pub fn build(
         catalog,
         hosts,
         keys,
-        endpoints,
+        sandbox.endpoints.clone(),
     )
     .with_gateway_listener(gateways)
     .with_notify_command(config.tasks.notify_command.clone())
