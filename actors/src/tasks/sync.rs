@@ -206,20 +206,18 @@ pub(super) async fn sync(deps: &TaskServiceDeps, task: Task) -> Result<SyncRepor
         .get_state::<TaskSyncRecord>(&sync_record::key(&task.id))?;
     // An ended task's environment was stopped once its work was synced: woken for as long
     // as this takes (its agent may have committed since, or failed under a killed container).
+    // Held by a lease even when found running: its release may be stopping it right now.
     let (environment, _lease) = match task.inputs.sandbox {
-        Sandbox::Docker => match environment(deps, &task.id).await? {
-            Some(environment) => (Some(environment), None),
-            None if task.lifecycle.is_ended() => {
-                match deps.wakes.wake(&deps.environments, &task.id).await {
-                    Ok((environment, lease)) => (Some(environment), Some(lease)),
-                    Err(err) => {
-                        tracing::warn!(task = %task.id, %err, "cannot wake the ended task's environment to copy its work out");
-                        (None, None)
-                    }
+        Sandbox::Docker if task.lifecycle.is_ended() => {
+            match deps.wakes.wake(&deps.environments, &task.id).await {
+                Ok((environment, lease)) => (Some(environment), Some(lease)),
+                Err(err) => {
+                    tracing::warn!(task = %task.id, %err, "cannot wake the ended task's environment to copy its work out");
+                    (None, None)
                 }
             }
-            None => (None, None),
-        },
+        }
+        Sandbox::Docker => (environment(deps, &task.id).await?, None),
         Sandbox::Local => (None, None),
     };
     let t = task.clone();
@@ -459,18 +457,20 @@ pub(super) async fn diff(deps: &TaskServiceDeps, task: Task) -> Result<DiffRepor
     let previous = deps
         .store
         .get_state::<TaskSyncRecord>(&sync_record::key(&task.id))?;
-    let mut environment = environment(deps, &task.id).await?;
     // An ended task's environment is stopped; its work tree may hold more than was synced
-    // (work not committed), so it is woken for the diff.
-    let mut _lease = None;
-    if environment.is_none() && task.lifecycle.is_ended() {
+    // (work not committed), so it is woken for the diff, and held by a lease even when
+    // found running: its release may be stopping it right now.
+    let (environment, _lease) = if task.lifecycle.is_ended() {
         match deps.wakes.wake(&deps.environments, &task.id).await {
-            Ok((woken, lease)) => (environment, _lease) = (Some(woken), Some(lease)),
+            Ok((woken, lease)) => (Some(woken), Some(lease)),
             Err(err) => {
-                tracing::warn!(task = %task.id, %err, "cannot wake the ended task's environment for its diff; showing what was synced")
+                tracing::warn!(task = %task.id, %err, "cannot wake the ended task's environment for its diff; showing what was synced");
+                (None, None)
             }
         }
-    }
+    } else {
+        (environment(deps, &task.id).await?, None)
+    };
     tokio::task::spawn_blocking(move || match environment {
         Some(environment) => diff_environment(&task, &environment, previous),
         None => diff_synced(&task, previous),

@@ -44,16 +44,15 @@ async fn a_missing_file_and_its_directories_are_created() {
 }
 
 #[test]
-fn an_empty_file_is_initialised() {
+fn an_empty_file_is_refused_and_left_as_it_was() {
+    // A zero-byte file is not a fresh store: it is one whose contents were lost (a copy cut
+    // short, a truncation). Starting an empty store in its place would hide that.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("plinth.db");
     std::fs::write(&path, b"").unwrap();
-    Store::open(&path).unwrap();
-    let id: i64 = Connection::open(&path)
-        .unwrap()
-        .query_row("PRAGMA application_id", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(id, OUR_APPLICATION_ID);
+    let err = Store::open(&path).err().expect("an empty file is refused");
+    assert!(matches!(err, StoreError::Empty { .. }), "{err:?}");
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
 }
 
 #[test]
