@@ -50,7 +50,7 @@ fn an_empty_file_is_refused_and_left_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("plinth.db");
     std::fs::write(&path, b"").unwrap();
-    let err = Store::open(&path).err().expect("an empty file is refused");
+    let err = Store::open(&path).expect_err("an empty file is refused");
     assert!(matches!(err, StoreError::Empty { .. }), "{err:?}");
     assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
 }
