@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{Home, Server, remove_containers_of, repository};
+use support::{Home, Server, containers_of, remove_containers_of, repository};
 
 /// The user's key, as plinth's model proxy gets it from the environment.
 const USER_KEY: &str = "sk-ant-user-key-that-must-stay-on-the-host-7f3a";
@@ -75,6 +75,22 @@ fn token_of(task: &str) -> Option<String> {
     None
 }
 
+/// Removes the Docker task's container when the test ends, passed or not; a removal that
+/// meets the container still stopping is tried again (bounded).
+struct RemoveContainers(String);
+
+impl Drop for RemoveContainers {
+    fn drop(&mut self) {
+        for _ in 0..20 {
+            remove_containers_of(&self.0);
+            if containers_of(&self.0).is_empty() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+}
+
 #[tokio::test]
 async fn no_command_line_on_the_host_holds_a_task_token_or_the_users_key() {
     let home = Home::new();
@@ -84,6 +100,7 @@ async fn no_command_line_on_the_host_holds_a_task_token_or_the_users_key() {
     let repo = repository();
     let local = start_task(&server, "local", repo.path()).await;
     let docker = start_task(&server, "docker", repo.path()).await;
+    let _cleanup = RemoveContainers(docker.clone());
 
     // Both agents' sessions up, with the task's variables in their environment.
     let deadline = Instant::now() + Duration::from_secs(600);
@@ -120,5 +137,4 @@ async fn no_command_line_on_the_host_holds_a_task_token_or_the_users_key() {
     for task in [&local, &docker] {
         let _ = server.post(&format!("/api/tasks/{task}/stop")).send().await;
     }
-    remove_containers_of(&docker);
 }
