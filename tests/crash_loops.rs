@@ -9,7 +9,6 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::{Home, Server, repository};
 
@@ -30,15 +29,11 @@ const HEALTHY: &str = "#!scripted\nsay working through the storm\nsleep 8000\nru
 const FAILED_WITHIN: Duration = Duration::from_secs(120);
 
 async fn create(server: &Server, repo: &Path, script: &str) -> String {
-    let res = server
-        .post("/api/tasks")
-        .json(&json!({"prompt": script, "repo": repo, "agent": "scripted", "sandbox": "local"}))
-        .send()
+    server
+        .create_task(
+            &json!({"prompt": script, "repo": repo, "agent": "scripted", "sandbox": "local"}),
+        )
         .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let task: Value = res.json().await.unwrap();
-    task["id"].as_str().unwrap().to_string()
 }
 
 /// The server's stderr, read as it comes: each adapter failure is logged with its WASM

@@ -7,8 +7,7 @@ mod support;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use support::{Home, Server, containers_of, remove_containers_of, repository};
 
 /// The user's key, as plinth's model proxy gets it from the environment.
@@ -23,18 +22,12 @@ sleep 600000
 finish";
 
 async fn start_task(server: &Server, sandbox: &str, repo: &std::path::Path) -> String {
-    let res = server
-        .post("/api/tasks")
-        .json(
+    server
+        .create_task(
             &json!({"prompt": HOLD_SESSION, "repo": repo, "agent": "scripted",
-                      "sandbox": sandbox}),
+                             "sandbox": sandbox}),
         )
-        .send()
         .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let task: Value = res.json().await.unwrap();
-    task["id"].as_str().unwrap().to_string()
 }
 
 /// Every process's arguments, as `ps -eo args` shows them to any user.

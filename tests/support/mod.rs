@@ -159,6 +159,22 @@ impl Server {
             .bearer_auth(&self.token)
     }
 
+    /// Creates a task from `body` (`POST /api/tasks`, which must answer 201); its id.
+    pub async fn create_task(&self, body: &serde_json::Value) -> String {
+        let res = self
+            .post("/api/tasks")
+            .json(body)
+            .send()
+            .await
+            .expect("POST /api/tasks");
+        let status = res.status();
+        let text = res.text().await.expect("read the body");
+        assert_eq!(status.as_u16(), 201, "POST /api/tasks: {text}");
+        let task: serde_json::Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("POST /api/tasks: {e}: {text}"));
+        task["id"].as_str().expect("the task's id").to_string()
+    }
+
     pub fn signal(&self, signal: i32) {
         // SAFETY: signalling our own child process.
         unsafe {

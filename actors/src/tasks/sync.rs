@@ -24,6 +24,7 @@ use super::record::Task;
 use super::sandbox_git::{SandboxGit, SandboxGitError};
 use super::service::{TaskError, TaskService, TaskServiceDeps};
 use super::sync_record::{self, TaskSync, TaskSyncRecord};
+use super::wake::Lease;
 use crate::environments::{Environment, GetEnvironment};
 use crate::task_inputs::Sandbox;
 
@@ -204,20 +205,9 @@ pub(super) async fn sync(deps: &TaskServiceDeps, task: Task) -> Result<SyncRepor
     let previous = deps
         .store
         .get_state::<TaskSyncRecord>(&sync_record::key(&task.id))?;
-    // An ended task's environment was stopped once its work was synced: woken for as long
-    // as this takes (its agent may have committed since, or failed under a killed container).
-    // Held by a lease even when found running: its release may be stopping it right now.
+    // Its agent may have committed since, or failed under a killed container.
     let (environment, _lease) = match task.inputs.sandbox {
-        Sandbox::Docker if task.lifecycle.is_ended() => {
-            match deps.wakes.wake(&deps.environments, &task.id).await {
-                Ok((environment, lease)) => (Some(environment), Some(lease)),
-                Err(err) => {
-                    tracing::warn!(task = %task.id, %err, "cannot wake the ended task's environment to copy its work out");
-                    (None, None)
-                }
-            }
-        }
-        Sandbox::Docker => (environment(deps, &task.id).await?, None),
+        Sandbox::Docker => environment_for_work(deps, &task, "copy its work out").await?,
         Sandbox::Local => (None, None),
     };
     let t = task.clone();
@@ -241,6 +231,28 @@ pub(super) async fn sync(deps: &TaskServiceDeps, task: Task) -> Result<SyncRepor
         )
         .await?;
     Ok(report)
+}
+
+/// The task's environment to read its work from, if it has one. An ended task's was
+/// stopped once its work was synced, so it is woken, and held by the lease returned for as
+/// long as the caller keeps it: even when found running, since the task's release may be
+/// stopping it right now. `None` when it cannot be woken: the caller falls back on what was
+/// synced.
+async fn environment_for_work(
+    deps: &TaskServiceDeps,
+    task: &Task,
+    purpose: &str,
+) -> Result<(Option<Environment>, Option<Lease>), SyncError> {
+    if !task.lifecycle.is_ended() {
+        return Ok((environment(deps, &task.id).await?, None));
+    }
+    match deps.wakes.wake(&deps.environments, &task.id).await {
+        Ok((environment, lease)) => Ok((Some(environment), Some(lease))),
+        Err(err) => {
+            tracing::warn!(task = %task.id, %err, "cannot wake the ended task's environment to {purpose}");
+            Ok((None, None))
+        }
+    }
 }
 
 async fn environment(deps: &TaskServiceDeps, task: &str) -> Result<Option<Environment>, SyncError> {
@@ -457,20 +469,8 @@ pub(super) async fn diff(deps: &TaskServiceDeps, task: Task) -> Result<DiffRepor
     let previous = deps
         .store
         .get_state::<TaskSyncRecord>(&sync_record::key(&task.id))?;
-    // An ended task's environment is stopped; its work tree may hold more than was synced
-    // (work not committed), so it is woken for the diff, and held by a lease even when
-    // found running: its release may be stopping it right now.
-    let (environment, _lease) = if task.lifecycle.is_ended() {
-        match deps.wakes.wake(&deps.environments, &task.id).await {
-            Ok((woken, lease)) => (Some(woken), Some(lease)),
-            Err(err) => {
-                tracing::warn!(task = %task.id, %err, "cannot wake the ended task's environment for its diff; showing what was synced");
-                (None, None)
-            }
-        }
-    } else {
-        (environment(deps, &task.id).await?, None)
-    };
+    // Its work tree may hold more than was synced (work not committed).
+    let (environment, _lease) = environment_for_work(deps, &task, "diff its work tree").await?;
     tokio::task::spawn_blocking(move || match environment {
         Some(environment) => diff_environment(&task, &environment, previous),
         None => diff_synced(&task, previous),
