@@ -224,12 +224,8 @@ async fn an_agent_calls_the_proxy_without_a_default_bridge(daemon: &Dockerd) {
         |shown| async move { shown["status"] == "finished" },
     )
     .await;
-    let answer = daemon.docker(&[
-        "exec",
-        &format!("plinth-{id}"),
-        "cat",
-        "/workspace/answer.json",
-    ]);
+    // `cp`, not `exec`: a finished task's container is stopped soon after it ends.
+    let answer = daemon.docker(&["cp", &format!("plinth-{id}:/workspace/answer.json"), "-"]);
     assert!(
         stdout(&answer).contains(ANSWER),
         "the upstream's answer in the container: {answer:?}"
