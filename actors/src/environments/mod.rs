@@ -8,8 +8,8 @@
 //! - [`image_plan`]: which image a project's environments run in.
 //! - `dockerignore`: what a project's build context leaves out.
 //! - [`manager`]: the actor that owns every task's environment, Docker or local, and
-//!   re-adopts them after a restart ([`record`] is what it stores); `watch` notices
-//!   containers that die under it while it runs.
+//!   re-adopts them after a restart ([`record`] is what it stores); it notices containers
+//!   that die under it while it runs. Its messages are in [`manager::protocol`].
 //! - [`network`]: plinth's own Docker network, which every task container is on.
 //! - [`scrollback`]: what the manager does to keep each task's terminal scrollback in the
 //!   store past the life of its container.
@@ -31,7 +31,6 @@ pub mod ownership;
 pub mod record;
 pub mod repo_copy;
 pub mod scrollback;
-mod watch;
 pub mod worktree;
 
 pub use build::{BuildEvent, ImageError, ImageRef, Images};
