@@ -10,8 +10,9 @@ use std::sync::{Arc, LazyLock, Mutex};
 use bollard::query_parameters::{BuildImageOptionsBuilder, BuilderVersion};
 use futures::StreamExt;
 
+use super::build_context::{self, BuildContext};
 use super::docker::{DockerClient, DockerError};
-use super::image::{self, BuildContext, ImageRecipe};
+use super::image::{self, ImageRecipe};
 
 /// How many lines of a failed build's log its error carries.
 const LOG_TAIL_LINES: usize = 40;
@@ -155,7 +156,7 @@ impl Images {
                     ImageRecipe::ProjectLayer { .. } => image::project_layer_dockerfile(base),
                     _ => image::agent_dockerfile(base),
                 };
-                let context = image::agent_context(&dockerfile, ca_dir.as_deref())
+                let context = build_context::agent_context(&dockerfile, ca_dir.as_deref())
                     .map_err(ImageError::Context)?;
                 // The context holds the Dockerfile and the certificates it copies.
                 let hash = image::inputs_hash(&[&context.tar, base_id.as_bytes()]);
@@ -168,7 +169,7 @@ impl Images {
                 let (dockerfile, context) = (dockerfile.clone(), context.clone());
                 // Reading a project tree is blocking file I/O.
                 let context = tokio::task::spawn_blocking(move || {
-                    image::project_context(&dockerfile, &context)
+                    build_context::project_context(&dockerfile, &context)
                 })
                 .await
                 .map_err(|e| ImageError::Context(std::io::Error::other(e)))?

@@ -4,7 +4,8 @@
 //! - [`base`]: the branch, tag or commit a task starts from, resolved before git sees it.
 //! - [`docker`]: the negotiated connection to the daemon, and the error when it is down.
 //! - [`image`]: what an image is made from, and the tag its inputs give it.
-//! - [`build`]: building an image once per set of inputs, with progress events.
+//! - [`build`]: building an image once per set of inputs, with progress events;
+//!   `build_context` is the reproducible archive sent to the daemon.
 //! - [`image_plan`]: which image a project's environments run in.
 //! - `dockerignore`: what a project's build context leaves out.
 //! - [`manager`]: the actor that owns every task's environment, Docker or local, and
@@ -16,6 +17,7 @@
 
 pub mod base;
 pub mod build;
+mod build_context;
 pub mod container;
 pub mod docker;
 pub mod docker_exec;
