@@ -18,7 +18,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::environments::network::{DEFAULT_NETWORK, check_name as network_name};
+use crate::environments::docker::network::{DEFAULT_NETWORK, check_name as network_name};
 use crate::environments::{DEFAULT_BASE_IMAGE, DEFAULT_DOCKER_HOST};
 
 /// The file's name, in the home or the XDG config directory.

@@ -10,8 +10,8 @@ use bollard::exec::ResizeExecOptions;
 
 use super::error::TerminalError;
 use super::size::TermSize;
-use crate::environments::docker_exec::{ExecSpec, exec};
-use crate::environments::image::{AGENT_USER, WORKDIR};
+use crate::environments::docker::exec::{ExecSpec, exec};
+use crate::environments::docker::image::{AGENT_USER, WORKDIR};
 
 /// How long ending a client may take before it is given up on.
 const END_TIMEOUT: Duration = Duration::from_secs(10);

@@ -18,8 +18,8 @@ use super::size::TermSize;
 use super::terminal::{
     Closer, Input, Output, Terminal, TerminalCloser, TerminalInput, TerminalOutput,
 };
-use crate::environments::docker_sandbox::TMUX_SOCKET;
-use crate::environments::image::{AGENT_USER, WORKDIR};
+use crate::environments::docker::image::{AGENT_USER, WORKDIR};
+use crate::environments::docker::sandbox::TMUX_SOCKET;
 
 /// Writes the shell's pid to "$0", then becomes the tmux client (same pid).
 const RECORD_PID_THEN_ATTACH: &str = r#"echo $$ > "$0" && exec "$@""#;

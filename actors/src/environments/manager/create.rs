@@ -19,10 +19,11 @@ use super::settings::ManagerSettings;
 use super::state::EnvironmentManager;
 use crate::agent_host::Sandbox;
 use crate::config::SandboxKind;
+use crate::environments::base;
+use crate::environments::docker::container;
+use crate::environments::docker::repo_copy::task_branch;
 use crate::environments::record::{EnvironmentKind, EnvironmentStatus, EnvironmentV1};
-use crate::environments::repo_copy::task_branch;
 use crate::environments::worktree::{self, WorktreeError};
-use crate::environments::{base, container};
 use crate::projects::{project_id, repository_root};
 use crate::sandbox::LocalSandbox;
 

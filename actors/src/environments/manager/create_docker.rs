@@ -12,13 +12,13 @@ use serde_json::json;
 use super::protocol::{CreateEnvironment, EnvironmentError};
 use super::settings::ManagerSettings;
 use crate::agent_host::Sandbox;
-use crate::environments::container::{self, ContainerSpec, Limits};
 use crate::environments::docker::DockerClient;
-use crate::environments::docker_exec::blocking;
-use crate::environments::docker_sandbox::DockerSandbox;
-use crate::environments::network;
-use crate::environments::ownership::{LABEL_HOME, home_label};
-use crate::environments::repo_copy::{RepoCopy, copy_repo};
+use crate::environments::docker::container::{self, ContainerSpec, Limits};
+use crate::environments::docker::exec::blocking;
+use crate::environments::docker::network;
+use crate::environments::docker::ownership::{LABEL_HOME, home_label};
+use crate::environments::docker::repo_copy::{RepoCopy, copy_repo};
+use crate::environments::docker::sandbox::DockerSandbox;
 use crate::environments::{BuildEvent, ImagePlan, ImageRef, Images};
 
 /// Makes the task's container and a sandbox over it; answers the container's id.

@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use super::protocol::EnvironmentError;
 use crate::environments::docker::DockerClient;
-use crate::environments::docker_exec::blocking;
+use crate::environments::docker::exec::blocking;
 
 /// The manager's connection to Docker, shared with its handlers' work. A daemon that was
 /// down is asked again on the next use, so Docker environments work once it is back

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use crate::agent_host::Sandbox;
-use crate::environments::container::TaskContainer;
+use crate::environments::docker::container::TaskContainer;
 use crate::environments::record::EnvironmentInfo;
 
 /// One task's environment as the manager holds it.

@@ -17,8 +17,8 @@ use super::protocol::{EnvironmentError, RemoveEnvironment, StopEnvironment};
 use super::save::save;
 use super::settings::ManagerSettings;
 use super::state::EnvironmentManager;
-use crate::environments::container;
-use crate::environments::docker_exec::blocking;
+use crate::environments::docker::container;
+use crate::environments::docker::exec::blocking;
 use crate::environments::record::{
     self, EnvironmentInfo, EnvironmentKind, EnvironmentStatus, EnvironmentV1,
 };

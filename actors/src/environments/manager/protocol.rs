@@ -23,11 +23,11 @@ use crate::agent_host::Sandbox;
 use crate::config::SandboxKind;
 use crate::environments::ImageError;
 use crate::environments::base::BaseError;
-use crate::environments::container::{ContainerError, TaskContainer};
 use crate::environments::docker::DockerError;
-use crate::environments::network::NetworkError;
+use crate::environments::docker::container::{ContainerError, TaskContainer};
+use crate::environments::docker::network::NetworkError;
+use crate::environments::docker::repo_copy::RepoCopyError;
 use crate::environments::record::{EnvironmentInfo, EnvironmentKind};
-use crate::environments::repo_copy::RepoCopyError;
 use crate::environments::scrollback::ScrollbackError;
 use crate::environments::worktree::WorktreeError;
 use crate::projects::ProjectError;
@@ -155,7 +155,7 @@ pub struct ListEnvironments;
 
 /// Where the task's sandbox reaches plinth, when that is an address plinth must listen on:
 /// for a Docker environment, the gateway of the network its container is on (plinth's own
-/// network, see [`crate::environments::network`]); `None` for a local one (loopback) and for a
+/// network, see [`crate::environments::docker::network`]); `None` for a local one (loopback) and for a
 /// container on no network with a gateway. Handled in `query`.
 #[derive(Message)]
 #[rtype(result = "Result<Option<std::net::IpAddr>, EnvironmentError>")]

@@ -9,9 +9,9 @@ use super::protocol::{
     Environment, EnvironmentError, GetEnvironment, ListEnvironments, Listing, SandboxGateway,
 };
 use super::state::EnvironmentManager;
-use crate::environments::container::ContainerError;
-use crate::environments::docker_exec::blocking;
-use crate::environments::network;
+use crate::environments::docker::container::ContainerError;
+use crate::environments::docker::exec::blocking;
+use crate::environments::docker::network;
 use crate::environments::record::{EnvironmentInfo, EnvironmentKind};
 
 impl Handle<GetEnvironment> for EnvironmentManager {

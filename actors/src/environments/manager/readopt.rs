@@ -14,10 +14,10 @@ use super::entries::{Entry, State};
 use super::protocol::EnvironmentError;
 use super::state::EnvironmentManager;
 use crate::agent_host::Sandbox;
-use crate::environments::container::TaskContainer;
-use crate::environments::docker_exec::blocking;
-use crate::environments::docker_sandbox::DockerSandbox;
-use crate::environments::ownership::find_mine;
+use crate::environments::docker::container::TaskContainer;
+use crate::environments::docker::exec::blocking;
+use crate::environments::docker::ownership::find_mine;
+use crate::environments::docker::sandbox::DockerSandbox;
 use crate::environments::record::{
     self, EnvironmentKind, EnvironmentRecord, EnvironmentStatus, EnvironmentV1,
 };

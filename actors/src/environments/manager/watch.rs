@@ -30,9 +30,9 @@ use super::docker_link::DockerLink;
 use super::entries::State;
 use super::watch_reasons::{died, removed};
 use crate::agent_host::Sandbox;
-use crate::environments::container::{LABEL_TASK, find_ours};
 use crate::environments::docker::DockerClient;
-use crate::environments::docker_sandbox::DockerSandbox;
+use crate::environments::docker::container::{LABEL_TASK, find_ours};
+use crate::environments::docker::sandbox::DockerSandbox;
 use crate::environments::record::{self, EnvironmentKind, EnvironmentRecord, EnvironmentStatus};
 
 /// The first wait before reconnecting; it doubles up to [`MAX_RETRY`].

@@ -11,7 +11,7 @@ use bollard::query_parameters::{BuildImageOptionsBuilder, BuilderVersion};
 use futures::StreamExt;
 
 use super::build_context::{self, BuildContext};
-use super::docker::{DockerClient, DockerError};
+use super::client::{DockerClient, DockerError};
 use super::image::{self, ImageRecipe};
 
 /// How many lines of a failed build's log its error carries.
