@@ -7,7 +7,8 @@
 //! - [`image`]: what an image is made from, and the tag its inputs give it;
 //!   `build_context` is the reproducible archive sent to the daemon, `dockerignore` what a
 //!   project's leaves out.
-//! - [`build`]: building an image once per set of inputs, with progress events.
+//! - [`build`]: building an image once per set of inputs, with progress events read from
+//!   the builder's output (`build_output`).
 //! - [`image_plan`]: which image a project's environments run in.
 //! - [`network`]: plinth's own Docker network, which every task container is on.
 //! - [`container`]: one container per task, and finding plinth's containers again;
@@ -17,6 +18,7 @@
 
 pub mod build;
 mod build_context;
+mod build_output;
 pub mod client;
 pub mod container;
 mod dockerignore;
