@@ -13,13 +13,14 @@ use super::protocol::{CreateEnvironment, EnvironmentError};
 use super::settings::ManagerSettings;
 use crate::agent_host::Sandbox;
 use crate::environments::docker::DockerClient;
+use crate::environments::docker::build::{BuildEvent, ImageRef, Images};
 use crate::environments::docker::container::{self, ContainerSpec, Limits};
 use crate::environments::docker::exec::blocking;
+use crate::environments::docker::image_plan::ImagePlan;
 use crate::environments::docker::network;
 use crate::environments::docker::ownership::{LABEL_HOME, home_label};
 use crate::environments::docker::repo_copy::{RepoCopy, copy_repo};
 use crate::environments::docker::sandbox::DockerSandbox;
-use crate::environments::{BuildEvent, ImagePlan, ImageRef, Images};
 
 /// Makes the task's container and a sandbox over it; answers the container's id.
 pub(super) fn create_docker(

@@ -21,9 +21,9 @@ use plinth_store::StoreError;
 
 use crate::agent_host::Sandbox;
 use crate::config::SandboxKind;
-use crate::environments::ImageError;
 use crate::environments::base::BaseError;
 use crate::environments::docker::DockerError;
+use crate::environments::docker::build::ImageError;
 use crate::environments::docker::container::{ContainerError, TaskContainer};
 use crate::environments::docker::network::NetworkError;
 use crate::environments::docker::repo_copy::RepoCopyError;
