@@ -26,6 +26,21 @@ pub(super) struct State {
     pub(super) halting: HashSet<String>,
 }
 
+impl State {
+    /// Records what a handler made of `task`'s environment, if the manager still holds it.
+    pub(super) fn update(
+        &mut self,
+        task: &str,
+        info: EnvironmentInfo,
+        sandbox: Option<Arc<dyn Sandbox>>,
+    ) {
+        if let Some(entry) = self.entries.get_mut(task) {
+            entry.info = info;
+            entry.sandbox = sandbox;
+        }
+    }
+}
+
 /// Marks `task` as being stopped or removed by plinth for as long as it lives, so the
 /// container's death is not taken for a failure (the watcher leaves such tasks alone).
 pub(super) struct Halting {

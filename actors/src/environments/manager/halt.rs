@@ -110,15 +110,10 @@ impl Handle<StopEnvironment> for EnvironmentManager {
             let (mut info, _halting) = halted.await?;
             info.status = EnvironmentStatus::Stopped;
             save(&store, &info, "environment.stopped").await?;
-            if let Some(entry) = state
+            state
                 .lock()
                 .expect("environment state poisoned")
-                .entries
-                .get_mut(&msg.task)
-            {
-                entry.info = info;
-                entry.sandbox = None;
-            }
+                .update(&msg.task, info, None);
             Ok(())
         })
     }

@@ -41,15 +41,11 @@ impl Handle<StartEnvironment> for EnvironmentManager {
             info.status = EnvironmentStatus::Running;
             save(&store, &info, "environment.started").await?;
             let env = Environment::of(&info, sandbox.clone());
-            if let Some(entry) = state
-                .lock()
-                .expect("environment state poisoned")
-                .entries
-                .get_mut(&msg.task)
-            {
-                entry.info = info;
-                entry.sandbox = Some(sandbox);
-            }
+            state.lock().expect("environment state poisoned").update(
+                &msg.task,
+                info,
+                Some(sandbox),
+            );
             Ok(env)
         })
     }
