@@ -6,7 +6,7 @@
 //! | [`Deliver`]   | nothing: the signal is queued for the adapter, in order             |
 //! | [`StopAgent`] | once the adapter's `stop` returned, or why it could not run          |
 //!
-//! [`GuestDown`] is the host's own: its guest thread ended abnormally.
+//! `GuestDown` is the host's own: its guest thread ended abnormally.
 
 use actix::Message;
 use plinth_wasm::wit::Signal;

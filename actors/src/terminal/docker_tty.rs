@@ -2,7 +2,7 @@
 //! the agent user, on plinth's tmux socket there.
 //!
 //! Docker does not end an exec's process when the connection to it closes, so the client
-//! records its pid in a file first (`exec` keeps the pid); [`super::docker_client`] ends
+//! records its pid in a file first (`exec` keeps the pid); `docker_client` ends
 //! the viewer by signalling that pid through a second, short exec.
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,5 +1,5 @@
 //! What an environment's image is made from: plinth's own agent image, or a project's
-//! Dockerfile (the build context sent to the daemon is made in [`super::build_context`]).
+//! Dockerfile (the build context sent to the daemon is made in `build_context`).
 //!
 //! Images are tagged by a hash of their inputs, so "is it built?" is one lookup of a tag
 //! and a changed input can never be answered by a stale image.

@@ -6,7 +6,7 @@
 //! are orphans, reported and left for `plinth gc`.
 //!
 //! Docker work runs on the Docker runtime ([`super::docker::exec::blocking`]) from a
-//! blocking thread ([`off_thread`]), so the actor's own thread is never held by a build or
+//! blocking thread (`off_thread`), so the actor's own thread is never held by a build or
 //! a copy.
 //!
 //! The manager also keeps every task's scrollback in the store ([`super::scrollback`]): on

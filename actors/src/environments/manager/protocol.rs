@@ -11,7 +11,7 @@
 //! | [`SandboxGateway`]    | the address the task's sandbox reaches plinth on, if any     |
 //! | [`CaptureScrollback`] | how many scrollback streams changed                          |
 //!
-//! [`CaptureAll`] is the manager's own timer tick.
+//! `CaptureAll` is the manager's own timer tick.
 
 use std::path::PathBuf;
 use std::sync::Arc;
