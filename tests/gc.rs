@@ -8,8 +8,8 @@
 
 mod support;
 
-use plinth_actors::environments::container::{self, ContainerSpec, Limits};
-use plinth_actors::environments::docker_exec::blocking;
+use plinth_actors::environments::docker::container::{self, ContainerSpec, Limits};
+use plinth_actors::environments::docker::exec::blocking;
 use plinth_actors::environments::record::{self, EnvironmentRecord, EnvironmentV1};
 use plinth_actors::environments::{DockerClient, ImageRecipe, Images};
 use plinth_store::{Store, Versioned};

@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 use futures::{SinkExt, StreamExt};
 use plinth_actors::agent_host::Sandbox;
 use plinth_actors::config::{Config, SandboxKind};
-use plinth_actors::environments::container;
-use plinth_actors::environments::docker_exec::blocking;
+use plinth_actors::environments::docker::container;
+use plinth_actors::environments::docker::exec::blocking;
 use plinth_actors::environments::manager::{
     CreateEnvironment, EnvironmentManager, ManagerSettings,
 };

@@ -10,10 +10,10 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use plinth_actors::environments::container::{self, ContainerSpec, Limits, TaskContainer};
-use plinth_actors::environments::docker_exec::blocking;
-use plinth_actors::environments::docker_sandbox::DockerSandbox;
-use plinth_actors::environments::repo_copy::{RepoCopy, copy_repo};
+use plinth_actors::environments::docker::container::{self, ContainerSpec, Limits, TaskContainer};
+use plinth_actors::environments::docker::exec::blocking;
+use plinth_actors::environments::docker::repo_copy::{RepoCopy, copy_repo};
+use plinth_actors::environments::docker::sandbox::DockerSandbox;
 use plinth_actors::environments::{DockerClient, ImageRecipe, Images};
 use plinth_wasm::TmuxCap;
 use plinth_wasm::wit::SessionSpec;

@@ -8,10 +8,10 @@ use std::sync::atomic::AtomicU32;
 use std::time::{Duration, Instant};
 
 use plinth_actors::agent_host::{AgentSpec, TaskSpec, kind};
-use plinth_actors::environments::container::{self, ContainerSpec, Limits};
-use plinth_actors::environments::docker_exec::blocking;
-use plinth_actors::environments::docker_sandbox::DockerSandbox;
-use plinth_actors::environments::repo_copy::{RepoCopy, copy_repo};
+use plinth_actors::environments::docker::container::{self, ContainerSpec, Limits};
+use plinth_actors::environments::docker::exec::blocking;
+use plinth_actors::environments::docker::repo_copy::{RepoCopy, copy_repo};
+use plinth_actors::environments::docker::sandbox::DockerSandbox;
 use plinth_actors::environments::{DockerClient, ImageRecipe, Images};
 use plinth_kernel::{
     Backoff, ChildSpec, Intensity, Kernel, KernelConfig, Restart, Strategy, SupervisorSpec,

@@ -12,8 +12,8 @@ use std::process::Command;
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder};
 use plinth_actors::environments::DockerClient;
-use plinth_actors::environments::docker_exec::blocking;
-use plinth_actors::environments::network::{self, NetworkError, TaskNetwork};
+use plinth_actors::environments::docker::exec::blocking;
+use plinth_actors::environments::docker::network::{self, NetworkError, TaskNetwork};
 use support::{TEST_LABEL, client};
 
 const BASE_IMAGE: &str = "plinth-base:bookworm";

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use plinth_actors::agent_host::Sandbox;
 use plinth_actors::config::SandboxKind;
-use plinth_actors::environments::docker_exec::blocking;
+use plinth_actors::environments::docker::exec::blocking;
 use plinth_actors::environments::manager::{
     CreateEnvironment, GetEnvironment, ListEnvironments, RemoveEnvironment,
 };

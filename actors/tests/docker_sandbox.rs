@@ -11,10 +11,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use plinth_actors::agent_host::Sandbox;
-use plinth_actors::environments::container::{self, ContainerSpec, Limits, TaskContainer};
-use plinth_actors::environments::docker_exec::blocking;
-use plinth_actors::environments::docker_sandbox::DockerSandbox;
-use plinth_actors::environments::repo_copy::{RepoCopy, RepoCopyError, copy_repo};
+use plinth_actors::environments::docker::container::{self, ContainerSpec, Limits, TaskContainer};
+use plinth_actors::environments::docker::exec::blocking;
+use plinth_actors::environments::docker::repo_copy::{RepoCopy, RepoCopyError, copy_repo};
+use plinth_actors::environments::docker::sandbox::DockerSandbox;
 use plinth_actors::environments::{DockerClient, ImageRecipe, Images};
 use plinth_wasm::wit::{CapError, ExecRequest, ProcessExit, SessionSpec, Signal};
 use plinth_wasm::{EnvironmentCap, TmuxCap};

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use plinth_actors::config::SandboxKind;
 use plinth_actors::environments::DockerClient;
-use plinth_actors::environments::container::{self, ContainerSpec, Limits};
-use plinth_actors::environments::docker_exec::blocking;
+use plinth_actors::environments::docker::container::{self, ContainerSpec, Limits};
+use plinth_actors::environments::docker::exec::blocking;
 use plinth_actors::environments::manager::{
     CreateEnvironment, EnvironmentError, GetEnvironment, ListEnvironments, RemoveEnvironment,
     StopEnvironment,

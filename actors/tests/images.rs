@@ -13,7 +13,7 @@ use bollard::query_parameters::{
     RemoveImageOptionsBuilder,
 };
 use futures::StreamExt;
-use plinth_actors::environments::image::{self, ImageRecipe};
+use plinth_actors::environments::docker::image::{self, ImageRecipe};
 use plinth_actors::environments::{BuildEvent, DockerClient, DockerError, ImageError, Images};
 
 const TEST_LABEL: (&str, &str) = ("plinth.test", "1");

@@ -13,13 +13,14 @@ use std::time::{Duration, Instant};
 
 use plinth_actors::agent_host::{Sandbox, kind};
 use plinth_actors::config::{Config, SandboxKind};
-use plinth_actors::environments::docker_exec::blocking;
+use plinth_actors::environments::docker::container;
+use plinth_actors::environments::docker::exec::blocking;
 use plinth_actors::environments::manager::{
     CreateEnvironment, Environment, EnvironmentManager, ManagerSettings, RemoveEnvironment,
     StopEnvironment,
 };
 use plinth_actors::environments::scrollback::MAX_LINES;
-use plinth_actors::environments::{DockerClient, ImageRecipe, Images, container};
+use plinth_actors::environments::{DockerClient, ImageRecipe, Images};
 use plinth_kernel::{ChildRef, Kernel};
 use plinth_store::{NewEvent, Scrollback, Store};
 use plinth_wasm::wit::SessionSpec;

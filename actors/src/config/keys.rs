@@ -9,7 +9,7 @@ use super::checks::{docker_address, http_url, image_name, non_empty_path, positi
 use super::layers::Layers;
 use super::values::{MemorySize, PermissionMode, SandboxKind};
 use super::{ConfigError, KeyInfo};
-use crate::environments::network::{DEFAULT_NETWORK, check_name as network_name};
+use crate::environments::docker::network::{DEFAULT_NETWORK, check_name as network_name};
 use crate::environments::{DEFAULT_BASE_IMAGE, DEFAULT_DOCKER_HOST};
 
 declare_config! {

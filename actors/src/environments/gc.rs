@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use plinth_store::{Store, StoreError};
 use serde::Serialize;
 
-use super::container::{self, ContainerError, TaskContainer};
 use super::docker::DockerClient;
-use super::ownership::find_mine;
+use super::docker::container::{self, ContainerError, TaskContainer};
+use super::docker::ownership::find_mine;
 use super::record::{self, EnvironmentRecord};
 use super::worktree::{self, WorktreeError};
 

@@ -1,43 +1,31 @@
 //! Where tasks run: Docker containers made from plinth's agent image or a project's own
 //! Dockerfile.
 //!
-//! - [`base`]: the branch, tag or commit a task starts from, resolved before git sees it.
-//! - [`docker`]: the negotiated connection to the daemon, and the error when it is down.
-//! - [`image`]: what an image is made from, and the tag its inputs give it.
-//! - [`build`]: building an image once per set of inputs, with progress events.
-//! - [`image_plan`]: which image a project's environments run in.
-//! - `dockerignore`: what a project's build context leaves out.
 //! - [`manager`]: the actor that owns every task's environment, Docker or local, and
-//!   re-adopts them after a restart ([`record`] is what it stores); `watch` notices
-//!   containers that die under it while it runs.
-//! - [`network`]: plinth's own Docker network, which every task container is on.
+//!   re-adopts them after a restart ([`record`] is what it stores); it notices containers
+//!   that die under it while it runs. Its messages are in [`manager::protocol`].
+//! - [`docker`]: the Docker plumbing it uses, from the connection to the daemon up to a
+//!   task's container with the repository copied in.
+//! - [`worktree`]: unsafe local mode's working copy, a git worktree on the host.
+//! - [`base`]: the branch, tag or commit a task starts from, resolved before git sees it
+//!   (both kinds use it); `git_cli` runs git's own commands on the host's repository.
 //! - [`scrollback`]: what the manager does to keep each task's terminal scrollback in the
 //!   store past the life of its container.
+//! - [`gc`]: what `plinth gc` removes.
 
 pub mod base;
-pub mod build;
-pub mod container;
 pub mod docker;
-pub mod docker_exec;
-pub mod docker_sandbox;
-mod dockerignore;
 pub mod gc;
 mod git_cli;
-pub mod image;
-pub mod image_plan;
 pub mod manager;
-pub mod network;
-pub mod ownership;
 pub mod record;
-pub mod repo_copy;
 pub mod scrollback;
-mod watch;
 pub mod worktree;
 
-pub use build::{BuildEvent, ImageError, ImageRef, Images};
+pub use docker::build::{BuildEvent, ImageError, ImageRef, Images};
+pub use docker::image::{CLAUDE_CODE_VERSION, DEFAULT_BASE_IMAGE, ImageRecipe};
+pub use docker::image_plan::ImagePlan;
 pub use docker::{DEFAULT_DOCKER_HOST, DockerClient, DockerError};
-pub use image::{CLAUDE_CODE_VERSION, DEFAULT_BASE_IMAGE, ImageRecipe};
-pub use image_plan::ImagePlan;
 pub use manager::{
     CaptureScrollback, CreateEnvironment, Environment, EnvironmentError, EnvironmentManager,
     GetEnvironment, ListEnvironments, Listing, ManagerSettings, RemoveEnvironment, SandboxGateway,

@@ -12,8 +12,8 @@ use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 
 use super::base::Base;
+use super::docker::repo_copy::task_branch;
 use super::git_cli::{self, GitCliError};
-use super::repo_copy::task_branch;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorktreeError {

@@ -2,67 +2,27 @@
 //! the agent user, on plinth's tmux socket there.
 //!
 //! Docker does not end an exec's process when the connection to it closes, so the client
-//! records its pid in a file first (`exec` keeps the pid), and ending the viewer signals
-//! that pid through a second, short exec.
+//! records its pid in a file first (`exec` keeps the pid); `docker_client` ends
+//! the viewer by signalling that pid through a second, short exec.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use bollard::Docker;
-use bollard::exec::{CreateExecOptions, ResizeExecOptions, StartExecOptions, StartExecResults};
+use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
 
+use super::docker_client::{Client, resize};
 use super::error::TerminalError;
 use super::session::attach_command;
 use super::size::TermSize;
 use super::terminal::{
     Closer, Input, Output, Terminal, TerminalCloser, TerminalInput, TerminalOutput,
 };
-use crate::environments::docker_exec::{ExecSpec, exec};
-use crate::environments::docker_sandbox::TMUX_SOCKET;
-use crate::environments::image::{AGENT_USER, WORKDIR};
-
-/// How long ending a client may take before it is given up on.
-const END_TIMEOUT: Duration = Duration::from_secs(10);
-const END_ATTEMPTS: u32 = 3;
+use crate::environments::docker::image::{AGENT_USER, WORKDIR};
+use crate::environments::docker::sandbox::TMUX_SOCKET;
 
 /// Writes the shell's pid to "$0", then becomes the tmux client (same pid).
 const RECORD_PID_THEN_ATTACH: &str = r#"echo $$ > "$0" && exec "$@""#;
-/// Hangs up the client whose pid is in "$0" (tmux clients exit on SIGHUP) and forgets it.
-const HANG_UP: &str = r#"kill -HUP "$(cat "$0")" 2>/dev/null; rm -f "$0""#;
-
-/// One viewer's client in a container, to be ended.
-pub struct Client {
-    docker: Docker,
-    container: String,
-    pidfile: String,
-}
-
-impl Client {
-    pub async fn end(self) {
-        let spec = || ExecSpec {
-            command: ["sh", "-c", HANG_UP, &self.pidfile]
-                .map(String::from)
-                .to_vec(),
-            user: AGENT_USER.into(),
-            workdir: Some(WORKDIR.into()),
-            env: Vec::new(),
-            stdin: None,
-            timeout: END_TIMEOUT,
-        };
-        // A busy daemon now and then refuses a connection; a client left attached stays
-        // until the container stops, so it is worth asking again.
-        for attempt in 1..=END_ATTEMPTS {
-            match exec(&self.docker, &self.container, spec()).await {
-                Ok(_) => return,
-                Err(err) if attempt == END_ATTEMPTS => {
-                    // The container may be gone, and every client in it with it.
-                    tracing::warn!(%err, container = %self.container, "cannot end a terminal client");
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-            }
-        }
-    }
-}
 
 /// A pid file name no other viewer (of this or another plinth) uses.
 fn pidfile() -> String {
@@ -142,17 +102,4 @@ pub async fn open(
         }),
         closer,
     })
-}
-
-pub async fn resize(docker: &Docker, exec: &str, size: TermSize) -> Result<(), TerminalError> {
-    docker
-        .resize_exec(
-            exec,
-            ResizeExecOptions {
-                height: size.rows,
-                width: size.cols,
-            },
-        )
-        .await?;
-    Ok(())
 }

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use super::docker_tty;
+use super::docker_client;
 use super::error::TerminalError;
 use super::size::TermSize;
 
@@ -101,7 +101,7 @@ impl TerminalInput {
     pub async fn resize(&mut self, size: TermSize) -> Result<(), TerminalError> {
         match &mut self.0 {
             Input::Local(pty) => Ok(pty.resize(pty_process::Size::new(size.rows, size.cols))?),
-            Input::Docker { docker, exec, .. } => docker_tty::resize(docker, exec, size).await,
+            Input::Docker { docker, exec, .. } => docker_client::resize(docker, exec, size).await,
         }
     }
 }
@@ -110,7 +110,7 @@ pub struct TerminalCloser(pub(super) Option<Closer>);
 
 pub(super) enum Closer {
     Local(tokio::process::Child),
-    Docker(docker_tty::Client),
+    Docker(docker_client::Client),
 }
 
 impl TerminalCloser {

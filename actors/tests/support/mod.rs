@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use plinth_actors::agent_host::Sandbox;
 use plinth_actors::config::Config;
-use plinth_actors::environments::container;
-use plinth_actors::environments::docker_exec::blocking;
+use plinth_actors::environments::docker::container;
+use plinth_actors::environments::docker::exec::blocking;
 use plinth_actors::environments::manager::{EnvironmentManager, ManagerSettings};
 use plinth_actors::environments::{DockerClient, ImageRecipe, ImageRef, Images};
 use plinth_kernel::{

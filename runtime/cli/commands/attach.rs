@@ -8,8 +8,8 @@ use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
 
-use plinth_actors::environments::docker_sandbox::TMUX_SOCKET;
-use plinth_actors::environments::image::AGENT_USER;
+use plinth_actors::environments::docker::image::AGENT_USER;
+use plinth_actors::environments::docker::sandbox::TMUX_SOCKET;
 use plinth_actors::environments::manager::LOCAL_TMUX_SOCKET;
 use plinth_actors::tasks::TaskView;
 use serde_json::Value;

@@ -13,7 +13,7 @@ use std::process::Command;
 use bollard::query_parameters::ListImagesOptions;
 use plinth_actors::builtin_adapters::{builtin_adapters, missing_builtins};
 use plinth_actors::config::Config;
-use plinth_actors::environments::image::AGENT_IMAGE_REPO;
+use plinth_actors::environments::docker::image::AGENT_IMAGE_REPO;
 use plinth_actors::environments::{
     CLAUDE_CODE_VERSION, DockerClient, DockerError, ImageRecipe, Images,
 };

@@ -15,7 +15,7 @@ use bollard::query_parameters::{
 };
 use futures::StreamExt;
 use plinth_actors::config::Config;
-use plinth_actors::environments::network::{self, TaskNetwork};
+use plinth_actors::environments::docker::network::{self, TaskNetwork};
 use plinth_actors::environments::{DockerClient, ImageRecipe, Images};
 use plinth_actors::tasks::reach::{CANNOT_PROBE, probe_command};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -15,7 +15,7 @@ use bollard::query_parameters::{
     CreateContainerOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
 };
 use futures::StreamExt;
-use plinth_actors::environments::docker_exec::{ExecSpec, blocking, exec};
+use plinth_actors::environments::docker::exec::{ExecSpec, blocking, exec};
 use plinth_actors::environments::{DockerClient, ImageRecipe, Images};
 use plinth_mock_llm::{MockLlm, RecordedRequest, Reply, Script, Served, When, claude_code};
 use serde_json::json;

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use plinth_actors::config::SandboxKind;
 use plinth_actors::environments::ListEnvironments;
-use plinth_actors::environments::container::TaskContainer;
+use plinth_actors::environments::docker::container::TaskContainer;
 use plinth_actors::environments::record::EnvironmentInfo;
 use serde::Serialize;
 

@@ -12,8 +12,8 @@ use bollard::Docker;
 use plinth_wasm::wit::{CapError, ExecOutput, ExecRequest, Signal};
 use plinth_wasm::{EnvironmentCap, TmuxCap};
 
-use super::docker::{DockerClient, DockerError};
-use super::docker_exec::{ExecSpec, blocking, exec};
+use super::client::{DockerClient, DockerError};
+use super::exec::{ExecSpec, blocking, exec};
 use super::image::{AGENT_USER, WORKDIR};
 use crate::agent_host::Sandbox;
 use crate::sandbox::{DirResolver, TaskSessions, TmuxOutput, TmuxRunner, TmuxServer};

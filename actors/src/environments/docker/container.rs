@@ -14,7 +14,7 @@ use bollard::query_parameters::{
     StopContainerOptionsBuilder,
 };
 
-use super::docker::DockerClient;
+use super::client::DockerClient;
 use super::image::AGENT_USER;
 
 pub const LABEL_TASK: &str = "plinth.task";

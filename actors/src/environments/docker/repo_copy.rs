@@ -2,7 +2,7 @@
 //! on a new branch `plinth/<task>` from a chosen base: nothing of the host is mounted, so
 //! the agent cannot touch the user's working copy.
 //!
-//! The base (a branch, a tag or a commit, see [`super::base`]) goes in as a pack of
+//! The base (a branch, a tag or a commit, see [`crate::environments::base`]) goes in as a pack of
 //! everything its commit reaches, made on the host with `git pack-objects` (so the user's
 //! git config and object format are honoured), uploaded through the archive API and
 //! indexed inside, as the agent user, into a new repository whose branch starts at that
@@ -15,11 +15,11 @@ use std::time::Duration;
 
 use bollard::query_parameters::UploadToContainerOptionsBuilder;
 
-use super::base::{self, BaseError};
-use super::docker::DockerClient;
-use super::docker_exec::{ExecSpec, exec};
-use super::git_cli::{self, GitCliError};
+use super::client::DockerClient;
+use super::exec::{ExecSpec, exec};
 use super::image::{AGENT_UID, AGENT_USER, WORKDIR};
+use crate::environments::base::{self, BaseError};
+use crate::environments::git_cli::{self, GitCliError};
 
 /// Who the agent commits as when the user's repository does not say (no `user.name`).
 const FALLBACK_NAME: &str = "plinth agent";

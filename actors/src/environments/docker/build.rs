@@ -10,8 +10,10 @@ use std::sync::{Arc, LazyLock, Mutex};
 use bollard::query_parameters::{BuildImageOptionsBuilder, BuilderVersion};
 use futures::StreamExt;
 
-use super::docker::{DockerClient, DockerError};
-use super::image::{self, BuildContext, ImageRecipe};
+use super::build_context::{self, BuildContext};
+use super::build_output::{parse_step, strip_colours};
+use super::client::{DockerClient, DockerError};
+use super::image::{self, ImageRecipe};
 
 /// How many lines of a failed build's log its error carries.
 const LOG_TAIL_LINES: usize = 40;
@@ -155,7 +157,7 @@ impl Images {
                     ImageRecipe::ProjectLayer { .. } => image::project_layer_dockerfile(base),
                     _ => image::agent_dockerfile(base),
                 };
-                let context = image::agent_context(&dockerfile, ca_dir.as_deref())
+                let context = build_context::agent_context(&dockerfile, ca_dir.as_deref())
                     .map_err(ImageError::Context)?;
                 // The context holds the Dockerfile and the certificates it copies.
                 let hash = image::inputs_hash(&[&context.tar, base_id.as_bytes()]);
@@ -168,7 +170,7 @@ impl Images {
                 let (dockerfile, context) = (dockerfile.clone(), context.clone());
                 // Reading a project tree is blocking file I/O.
                 let context = tokio::task::spawn_blocking(move || {
-                    image::project_context(&dockerfile, &context)
+                    build_context::project_context(&dockerfile, &context)
                 })
                 .await
                 .map_err(|e| ImageError::Context(std::io::Error::other(e)))?
@@ -317,58 +319,9 @@ impl BuildLog {
     }
 }
 
-/// The classic builder wraps a step's stderr in red (`ESC[91m` … `ESC[0m`); a progress
-/// bar, an event log and an error message all want the bare text.
-fn strip_colours(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' && chars.peek() == Some(&'[') {
-            chars.next();
-            // Parameters and intermediates run up to the final byte, '@'..='~'.
-            for c in chars.by_ref() {
-                if ('@'..='~').contains(&c) {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// "Step 3/7 : RUN make" → (3, 7, "RUN make").
-fn parse_step(line: &str) -> Option<(u32, u32, &str)> {
-    let rest = line.strip_prefix("Step ")?;
-    let (numbers, instruction) = rest.split_once(" : ")?;
-    let (step, total) = numbers.split_once('/')?;
-    Some((step.parse().ok()?, total.parse().ok()?, instruction))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn step_lines_become_steps() {
-        assert_eq!(
-            parse_step("Step 3/7 : RUN make && make install"),
-            Some((3, 7, "RUN make && make install"))
-        );
-        assert_eq!(parse_step(" ---> Running in 0123456789ab"), None);
-        assert_eq!(parse_step("Step x/7 : RUN make"), None);
-    }
-
-    #[test]
-    fn colours_are_stripped() {
-        assert_eq!(strip_colours("\x1b[91mboom: 42\x1b[0m"), "boom: 42");
-        assert_eq!(
-            strip_colours("\x1b[0mRemoving intermediate"),
-            "Removing intermediate"
-        );
-        assert_eq!(strip_colours("plain [91m"), "plain [91m");
-    }
 
     #[test]
     fn chunks_are_cut_into_lines_and_the_tail_is_bounded() {

@@ -22,7 +22,7 @@ use bollard::models::{
 };
 use bollard::query_parameters::ListNetworksOptionsBuilder;
 
-use super::docker::DockerClient;
+use super::client::DockerClient;
 
 /// The network's name unless `docker.network` says otherwise.
 pub const DEFAULT_NETWORK: &str = "plinth";

@@ -12,8 +12,8 @@
 //! was away is noticed then, and environments the manager could not adopt because Docker
 //! was down at its start are adopted once it answers.
 //!
-//! plinth's own stops and removals are not failures: their handlers hold a [`Halting`]
-//! guard for the task while they act, and the watcher leaves such tasks alone.
+//! plinth's own stops and removals are not failures: their handlers hold a `Halting`
+//! guard (see `entries`) for the task while they act, and the watcher leaves such tasks alone.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -26,12 +26,14 @@ use plinth_store::{NewEvent, Store, Versioned};
 use serde_json::json;
 use tokio::sync::watch;
 
-use super::container::{LABEL_TASK, find_ours};
-use super::docker::DockerClient;
-use super::docker_sandbox::DockerSandbox;
-use super::manager::{DockerLink, State};
-use super::record::{self, EnvironmentKind, EnvironmentRecord, EnvironmentStatus};
+use super::docker_link::DockerLink;
+use super::entries::State;
+use super::watch_reasons::{died, removed};
 use crate::agent_host::Sandbox;
+use crate::environments::docker::DockerClient;
+use crate::environments::docker::container::{LABEL_TASK, find_ours};
+use crate::environments::docker::sandbox::DockerSandbox;
+use crate::environments::record::{self, EnvironmentKind, EnvironmentRecord, EnvironmentStatus};
 
 /// The first wait before reconnecting; it doubles up to [`MAX_RETRY`].
 const FIRST_RETRY: Duration = Duration::from_millis(250);
@@ -39,9 +41,6 @@ const FIRST_RETRY: Duration = Duration::from_millis(250);
 const MAX_RETRY: Duration = Duration::from_secs(5);
 /// How long stopping waits for the watcher's thread to end.
 const STOP_WAIT: Duration = Duration::from_secs(3);
-/// 128 + SIGKILL / SIGTERM: how `docker kill` and `docker stop` end a container.
-const KILLED: i64 = 137;
-const TERMINATED: i64 = 143;
 
 /// What the watcher reads and changes: the manager's state and store, and how to reach
 /// Docker.
@@ -92,35 +91,6 @@ impl Watcher {
 impl Drop for Watcher {
     fn drop(&mut self) {
         self.stop();
-    }
-}
-
-/// Marks `task` as being stopped or removed by plinth for as long as it lives, so the
-/// container's death is not taken for a failure.
-pub(super) struct Halting {
-    state: Arc<Mutex<State>>,
-    task: String,
-}
-
-impl Halting {
-    pub(super) fn begin(state: &Arc<Mutex<State>>, task: &str) -> Self {
-        state
-            .lock()
-            .expect("environment state poisoned")
-            .halting
-            .insert(task.to_string());
-        Halting {
-            state: state.clone(),
-            task: task.to_string(),
-        }
-    }
-}
-
-impl Drop for Halting {
-    fn drop(&mut self) {
-        if let Ok(mut state) = self.state.lock() {
-            state.halting.remove(&self.task);
-        }
     }
 }
 
@@ -351,54 +321,5 @@ async fn exit_of(client: &DockerClient, id: &str) -> (Option<i64>, bool) {
             (state.exit_code, state.oom_killed == Some(true))
         }
         Err(_) => (None, false),
-    }
-}
-
-/// Why an environment failed whose container stopped without plinth asking.
-pub(super) fn died(exit_code: Option<i64>, out_of_memory: bool) -> String {
-    let code = exit_code
-        .map(|c| format!(" (exit code {c})"))
-        .unwrap_or_default();
-    if out_of_memory {
-        format!("its container ran out of memory and was killed{code}")
-    } else if exit_code == Some(KILLED) {
-        format!("its container was killed from outside{code}")
-    } else if exit_code == Some(TERMINATED) {
-        format!("its container was stopped from outside{code}")
-    } else {
-        format!("its container stopped without plinth asking{code}")
-    }
-}
-
-fn removed() -> String {
-    "its container was removed from outside plinth".into()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reasons_say_what_happened_to_the_container() {
-        assert_eq!(
-            died(Some(137), false),
-            "its container was killed from outside (exit code 137)"
-        );
-        assert_eq!(
-            died(Some(137), true),
-            "its container ran out of memory and was killed (exit code 137)"
-        );
-        assert_eq!(
-            died(Some(143), false),
-            "its container was stopped from outside (exit code 143)"
-        );
-        assert_eq!(
-            died(Some(0), false),
-            "its container stopped without plinth asking (exit code 0)"
-        );
-        assert_eq!(
-            died(None, false),
-            "its container stopped without plinth asking"
-        );
     }
 }

@@ -7,8 +7,8 @@
 use std::collections::HashSet;
 use std::path::Path;
 
+use super::client::DockerClient;
 use super::container::{self, ContainerError, TaskContainer};
-use super::docker::DockerClient;
 
 pub const LABEL_HOME: &str = "plinth.home";
 
