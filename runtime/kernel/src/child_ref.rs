@@ -7,8 +7,7 @@ use std::time::Duration;
 use actix::{Addr, Message};
 use tokio::sync::watch;
 
-use crate::child::{Child, Handle};
-use crate::host::Host;
+use crate::child::{Child, Handle, Host, Retire};
 use crate::registry::Entry;
 use crate::spin::{self, SpinPoll};
 
@@ -48,6 +47,12 @@ impl<A: Child> Shared<A> {
 
     pub(crate) fn set(&self, incarnation: Incarnation<A>) {
         self.current.send_replace(incarnation);
+    }
+
+    /// What the running incarnation calls as it ends.
+    pub(crate) fn retirer(self: &Arc<Self>) -> Retire {
+        let shared = self.clone();
+        Arc::new(move || shared.set(Incarnation::Between))
     }
 }
 

@@ -10,10 +10,9 @@ use parking_lot::Mutex;
 use tokio::sync::oneshot;
 use tokio::task::{AbortHandle, JoinError};
 
-use crate::child::Child;
+use crate::child::{Child, ExitCell, Host};
 use crate::child_ref::{Incarnation, Shared};
 use crate::exit::{Exit, panic_message, short_type_name};
-use crate::host::{ExitCell, Host};
 use crate::registry::{Entry, Registry};
 use crate::workers::Workers;
 
@@ -122,7 +121,7 @@ impl<A: Child> Starter for ActorStarter<A> {
                 actor,
                 entry.clone(),
                 cell.clone(),
-                shared.clone(),
+                shared.retirer(),
                 stop,
             )));
             *abort.lock() = Some(task.abort_handle());

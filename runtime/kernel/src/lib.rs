@@ -8,7 +8,6 @@
 mod child;
 mod child_ref;
 mod exit;
-mod host;
 mod incarnation;
 mod kernel;
 mod monitor;
@@ -19,10 +18,9 @@ mod spin;
 mod supervisor;
 mod workers;
 
-pub use child::{Child, Ctx, Handle};
+pub use child::{Child, Ctx, Handle, Host};
 pub use child_ref::{ChildRef, SendError};
 pub use exit::Exit;
-pub use host::Host;
 pub use kernel::{Kernel, KernelConfig, KernelError};
 pub use monitor::{Down, Monitor};
 pub use policy::{Backoff, Intensity, Restart, RestartBudget, Strategy};
