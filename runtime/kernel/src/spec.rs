@@ -1,4 +1,5 @@
-//! What a supervisor is asked to run: its policy and its children.
+//! What a supervisor is asked to run: its policy and its children. A child that is itself a
+//! supervisor is made by `ChildSpec::supervisor`, beside the supervisor it builds.
 
 use std::sync::Arc;
 
@@ -9,7 +10,6 @@ use crate::child_ref::ChildRef;
 use crate::incarnation::{ActorStarter, Starter};
 use crate::monitor::{Down, Monitor};
 use crate::policy::{Backoff, Intensity, Restart, RestartBudget, Strategy};
-use crate::supervisor::{Supervisor, SupervisorRef, SupervisorStarter};
 
 pub struct SupervisorSpec {
     pub strategy: Strategy,
@@ -55,26 +55,6 @@ impl ChildSpec {
             monitors: Vec::new(),
         };
         (spec, child_ref)
-    }
-
-    /// A nested supervisor. When it gives up, its own supervisor treats that as its failure.
-    pub fn supervisor(
-        name: impl Into<String>,
-        restart: Restart,
-        spec: SupervisorSpec,
-    ) -> (ChildSpec, SupervisorRef) {
-        let name = name.into();
-        let supervisor = Supervisor::new(name.clone(), spec);
-        let handle = supervisor.handle();
-        let spec = ChildSpec {
-            name,
-            kind: "supervisor".into(),
-            restart,
-            starter: Box::new(SupervisorStarter::new(supervisor)),
-            budget: None,
-            monitors: Vec::new(),
-        };
-        (spec, handle)
     }
 
     /// Gives the child a restart budget of its own: its failures no longer count against

@@ -24,6 +24,28 @@ const STOP_GRACE: Duration = Duration::from_millis(500);
 /// How long a command waits for a supervisor that is between incarnations.
 const COMMAND_WAIT: Duration = Duration::from_secs(5);
 
+impl ChildSpec {
+    /// A nested supervisor. When it gives up, its own supervisor treats that as its failure.
+    pub fn supervisor(
+        name: impl Into<String>,
+        restart: Restart,
+        spec: SupervisorSpec,
+    ) -> (ChildSpec, SupervisorRef) {
+        let name = name.into();
+        let supervisor = Supervisor::new(name.clone(), spec);
+        let handle = supervisor.handle();
+        let spec = ChildSpec {
+            name,
+            kind: "supervisor".into(),
+            restart,
+            starter: Box::new(SupervisorStarter::new(supervisor)),
+            budget: None,
+            monitors: Vec::new(),
+        };
+        (spec, handle)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SupervisorError {
     #[error("supervisor `{supervisor}` is not running")]
