@@ -5,14 +5,15 @@
 //! |---|---|---|
 //! | [`CreateTask`] | the task, recorded as `starting` | `create.rs` |
 //! | [`ListTasks`], [`GetTask`] | the tasks, one task | `query.rs` |
-//! | [`SendMessage`], [`DeliverHook`], [`SignalAgent`] | once handed to the task's agent | `deliver.rs` |
+//! | [`SendMessage`] | the task, once the text is handed to its agent (or held for it) | `deliver.rs` |
+//! | [`DeliverHook`], [`SignalAgent`] | nothing, once handed over (or held) | `deliver.rs` |
 //! | [`StopTask`], [`ResumeTask`], [`ArchiveTask`] | the task as it is now | `stop.rs` |
 //! | [`SyncTask`] | a [`SyncReport`] | `work.rs` (the sync: `sync.rs`) |
 //! | [`TaskDiff`] | a [`DiffReport`] | `work.rs` (the diff: `diff.rs`) |
 //! | [`WakeEnvironment`] | an ended task's environment and its [`Lease`] | `query.rs` |
 //!
-//! The service also sends itself [`Launch`] and [`Launched`] (`create.rs`), [`StatusSeen`]
-//! and [`FollowerDown`] (`status.rs`), and [`EnvironmentLost`] (`environment_lost.rs`).
+//! The service also sends itself `Launch` and `Launched` (`create.rs`), `StatusSeen`
+//! and `FollowerDown` (`status.rs`), and `EnvironmentLost` (`environment_lost.rs`).
 //! Errors are [`TaskError`] and [`SyncError`] (`error.rs`).
 
 use std::path::PathBuf;
