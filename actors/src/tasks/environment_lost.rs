@@ -9,24 +9,18 @@
 //! the machine, say) is not one: the start's launch starts the environment again and the
 //! agent goes on.
 
-use actix::{AsyncContext, Message};
+use actix::AsyncContext;
 use futures::StreamExt;
 use plinth_kernel::{Ctx, Handle};
 use plinth_store::EventFilter;
 
-use super::service::{TaskService, announce_end, host_name};
+use super::ending::{announce_end, settle};
+use super::hosts::host_name;
+use super::protocol::EnvironmentLost;
+use super::state::TaskService;
 
 /// The store cursor of this follower: the last `environment.failed` event applied.
 const CURSOR: &str = "task-service/environment-failed";
-
-#[derive(Message)]
-#[rtype(result = "()")]
-pub(super) struct EnvironmentLost {
-    seq: u64,
-    before_start: bool,
-    task: String,
-    reason: String,
-}
 
 impl TaskService {
     /// Follows `environment.failed` from where the last incarnation stopped, then live.
@@ -91,7 +85,7 @@ impl Handle<EnvironmentLost> for TaskService {
             match saved.await {
                 Ok(task) => {
                     announce_end(&deps.store, &task).await;
-                    super::wake::settle(&deps, task).await;
+                    settle(&deps, task).await;
                 }
                 Err(err) => {
                     tracing::error!(%err, task = %msg.task, "cannot record the task's failure")

@@ -44,6 +44,11 @@ pub fn kept_ref(task: &str) -> String {
     format!("refs/plinth/tasks/{task}")
 }
 
+/// A commit id as people read it: its first 12 hex digits.
+pub(super) fn short(commit: &str) -> &str {
+    commit.get(..12).unwrap_or(commit)
+}
+
 fn branch_ref(branch: &str) -> String {
     format!("refs/heads/{branch}")
 }

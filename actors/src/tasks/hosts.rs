@@ -19,6 +19,11 @@ use crate::agent_host::AgentHost;
 /// coming is not coming soon).
 pub const HELD_MAX: usize = 256;
 
+/// The name of task `task`'s agent host under the `tasks` supervisor.
+pub(super) fn host_name(task: &str) -> String {
+    format!("task-{task}")
+}
+
 /// Shared by the service's incarnations, as the hosts outlive a restart of the service.
 /// Generic only so its rules can be tested without actors.
 #[derive(Clone)]

@@ -2,13 +2,18 @@
 //! `notification` (adapters raise theirs through the `events` capability; plinth raises one
 //! when a task finishes or fails), and the configured `tasks.notify_command` runs for each.
 
+use std::future::Future;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use plinth_store::{Event, NewEvent, Store, StoreError};
+use futures::StreamExt;
+use plinth_store::{Event, EventFilter, NewEvent, Store, StoreError};
 use serde_json::json;
 
 pub use crate::agent_host::kind::NOTIFICATION;
+
+/// The store cursor of the notify command: the last notification it ran for.
+const NOTIFY_CURSOR: &str = "task-service/notify";
 
 /// The longest a notify command may run before it is killed.
 const COMMAND_LIMIT: Duration = Duration::from_secs(10);
@@ -63,6 +68,32 @@ pub fn run_command(command: &str, event: &Event) -> Result<(), String> {
                 ));
             }
             Err(e) => return Err(format!("waiting for the notify command: {e}")),
+        }
+    }
+}
+
+/// Runs `command` for every notification, from its cursor (the first start begins at the
+/// present: notifications from before it was configured are old news), for as long as the
+/// future returned is polled.
+pub(super) fn follow(store: &Store, command: String) -> impl Future<Output = ()> + use<> {
+    let store = store.clone();
+    let after = match store.get_cursor(NOTIFY_CURSOR).ok().flatten() {
+        Some(seq) => seq,
+        None => store.last_seq(),
+    };
+    let mut notifications = store.subscribe(EventFilter::kind(NOTIFICATION), after);
+    async move {
+        while let Some(Ok(event)) = notifications.next().await {
+            let seq = event.seq;
+            let command = command.clone();
+            let ran = tokio::task::spawn_blocking(move || run_command(&command, &event))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r);
+            if let Err(err) = ran {
+                tracing::warn!(%err, seq, "the notify command");
+            }
+            let _ = store.set_cursor(NOTIFY_CURSOR, seq).await;
         }
     }
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use plinth_wasm::wit::ExecRequest;
 
 use super::endpoints::SandboxEndpoints;
-use super::service::TaskServiceDeps;
+use super::state::TaskServiceDeps;
 use crate::environments::{Environment, SandboxGateway};
 
 /// The path on the sandbox listener that answers anyone, so a probe needs no token.

@@ -53,7 +53,7 @@ impl Lifecycle {
     }
 
     /// Whether the task is over (finished or failed): it holds no agent host and no
-    /// running environment once its work is synced (`tasks::wake`).
+    /// running environment once its work is synced (`tasks::ending`).
     pub fn is_ended(&self) -> bool {
         matches!(self, Lifecycle::Finished | Lifecycle::Failed { .. })
     }

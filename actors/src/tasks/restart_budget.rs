@@ -12,10 +12,10 @@
 use std::time::Duration;
 
 use plinth_kernel::{Backoff, Down, Intensity, Monitor, RestartBudget};
-use plinth_store::NewEvent;
+use plinth_store::{NewEvent, Store};
 use serde_json::json;
 
-use super::service::TaskServiceDeps;
+use super::hosts::Hosts;
 use crate::agent_host::kind;
 use crate::config::TaskConfig;
 
@@ -43,7 +43,7 @@ pub fn budget(config: &TaskConfig) -> RestartBudget {
 /// task `id`'s agent host to end for good, and fails the task if it spent its budget. Any
 /// other end is someone's decision (a stop, a lost environment, plinth stopping) and is
 /// recorded by whoever made it.
-pub(super) fn watch(deps: TaskServiceDeps, id: String, host: Monitor) {
+pub(super) fn watch(running: Hosts, store: Store, id: String, host: Monitor) {
     actix::spawn(async move {
         let Down::BudgetSpent {
             exits,
@@ -54,12 +54,12 @@ pub(super) fn watch(deps: TaskServiceDeps, id: String, host: Monitor) {
             return;
         };
         // Signals for it are dropped from now on, not sent to a host that is gone.
-        deps.running.remove(&id);
+        running.remove(&id);
         let reason = reason(exits, within, &last);
         tracing::warn!(task = %id, %reason, "the task's agent spent its restart budget");
         let status = NewEvent::new(kind::STATUS, json!({"status": "failed", "detail": reason}))
             .for_task(&id);
-        if let Err(err) = deps.store.append(status).await {
+        if let Err(err) = store.append(status).await {
             tracing::error!(task = %id, %err, "cannot record that the task's agent gave up");
         }
     });

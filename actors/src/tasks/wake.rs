@@ -1,22 +1,15 @@
-//! An ended task (finished or failed) holds nothing: once its work is synced its agent host
-//! is ended and its environment stopped ([`release`]): an idle Claude Code container is
-//! 115–150 MiB, and twenty finished tasks would keep gigabytes for nothing. Its files stay
-//! (the container is stopped, not removed) and so does its scrollback (in the store).
-//!
-//! What still needs the environment afterwards (a sync, a diff, a terminal) wakes it with a
-//! [`Lease`]. The environment is stopped again once no lease has been held for [`GRACE`],
-//! so a burst of reads (the browser's diff follows every event) starts it once, and a
-//! terminal keeps it up for as long as it is open.
+//! An ended task's environment is stopped (`super::ending`); what still needs it afterwards
+//! (a sync, a diff, a terminal) wakes it with a [`Lease`]. The environment is stopped again
+//! once no lease has been held for [`GRACE`], so a burst of reads (the browser's diff
+//! follows every event) starts it once, and a terminal keeps it up for as long as it is
+//! open.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use actix::{Message, ResponseFuture};
-use plinth_kernel::{ChildRef, Ctx, Handle};
+use plinth_kernel::ChildRef;
 
-use super::record::Task;
-use super::service::{TaskError, TaskService, TaskServiceDeps, host_name};
 use crate::environments::{
     Environment, EnvironmentError, EnvironmentManager, GetEnvironment, StartEnvironment,
     StopEnvironment,
@@ -177,66 +170,5 @@ impl Drop for Lease {
                 wakes.stop_unless_held(&environments, &task).await;
             }
         });
-    }
-}
-
-/// Frees what an ended task holds: its agent host ends, and its environment stops unless a
-/// lease holds it awake. Call it once the task's work is synced.
-pub(super) async fn release(deps: &TaskServiceDeps, task: &str) {
-    if deps.running.remove(task).is_some() {
-        let _ = deps.hosts.terminate_child(&host_name(task)).await;
-    }
-    deps.wakes.stop_unless_held(&deps.environments, task).await;
-}
-
-/// Brings an ended task's work back, then frees what it holds. A sync that fails is
-/// recorded and does not keep the environment up: the work stays in the stopped container,
-/// and the next sync wakes it.
-pub(super) async fn settle(deps: &TaskServiceDeps, task: Task) {
-    if let Err(err) = super::sync::sync(deps, task.clone()).await {
-        tracing::warn!(task = %task.id, %err, "cannot sync the ended task's branch");
-        super::sync::record_failure(deps, &task.id, &err).await;
-    }
-    release(deps, &task.id).await;
-}
-
-/// Settles the ended `tasks` whose environment still runs: plinth stopped before it could
-/// release them, or an older plinth kept them.
-pub(super) async fn settle_left_running(deps: &TaskServiceDeps, tasks: Vec<Task>) {
-    for task in tasks {
-        let running = deps
-            .environments
-            .send(GetEnvironment {
-                task: task.id.clone(),
-            })
-            .await;
-        if matches!(running, Ok(Some(_))) {
-            settle(deps, task).await;
-        }
-    }
-}
-
-/// The environment of an ended task, woken for a reader (the web terminal), with the lease
-/// that keeps it up; `None` for a task that has not ended (its environment runs, or was
-/// stopped on purpose and waits for a resume).
-#[derive(Message)]
-#[rtype(result = "Result<Option<(Environment, Lease)>, TaskError>")]
-pub struct WakeEnvironment {
-    pub id: String,
-}
-
-impl Handle<WakeEnvironment> for TaskService {
-    type Result = ResponseFuture<Result<Option<(Environment, Lease)>, TaskError>>;
-
-    fn handle(&mut self, msg: WakeEnvironment, _ctx: &mut Ctx<'_, Self>) -> Self::Result {
-        let task = self.get(&msg.id);
-        let deps = self.deps.clone();
-        Box::pin(async move {
-            if !task?.lifecycle.is_ended() {
-                return Ok(None);
-            }
-            let woken = deps.wakes.wake(&deps.environments, &msg.id).await;
-            woken.map(Some).map_err(|e| TaskError::Actor(e.to_string()))
-        })
     }
 }
