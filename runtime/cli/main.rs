@@ -1,5 +1,6 @@
 //! The `plinth` command: runs the server, and talks to a running one.
 
+mod browser;
 mod cli;
 mod client;
 mod commands;

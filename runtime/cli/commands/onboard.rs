@@ -37,25 +37,9 @@ pub async fn run(
         );
         println!("plinth is running at {link}");
         if !listen.no_open {
-            open_browser(&link);
+            crate::browser::open(&link);
         }
         return Ok(0);
     }
     super::serve::run(home, explicit_home, listen, Some(root)).await
-}
-
-/// Best effort: only where a desktop session exists, and never fatal.
-pub fn open_browser(url: &str) {
-    let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
-    if !has_display {
-        return;
-    }
-    let _ = std::process::Command::new("xdg-open")
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn();
 }

@@ -45,6 +45,6 @@ fn announce(ready: Ready<'_>, open: bool) {
     println!("plinth is running at {link}");
     println!("Stop it with Ctrl-C. The token is also in the server file for the CLI.");
     if open {
-        super::onboard::open_browser(&link);
+        crate::browser::open(&link);
     }
 }

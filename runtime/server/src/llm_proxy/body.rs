@@ -169,7 +169,7 @@ impl Stream for ProxyBody {
                 }
                 this.break_off(format!(
                     "the model API's reply broke off: {}",
-                    super::forward::describe(&err)
+                    super::upstream_error::describe(&err)
                 ))
             }
             Poll::Ready(None) => {

@@ -3,7 +3,6 @@
 //! proxy answers with when there is none).
 
 use std::collections::HashMap;
-use std::error::Error as _;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
@@ -21,6 +20,7 @@ use super::call::Call;
 use super::config::{Credentials, Timeouts};
 use super::headers::{client_headers, client_token, upstream_headers};
 use super::host::ProxyHost;
+use super::upstream_error::describe;
 
 /// The router's state: one upstream client (its connection pool shared by all tasks).
 pub struct Proxy {
@@ -84,22 +84,6 @@ impl NoResponse {
     fn into_response(self) -> Response {
         api_error(self.status, "api_error", &self.message)
     }
-}
-
-/// An error and its causes on one line: reqwest's own message ("error sending request")
-/// says little, its sources ("Connection refused") say what happened.
-pub fn describe(err: &reqwest::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 fn body_rejected(rejection: BytesRejection) -> Response {

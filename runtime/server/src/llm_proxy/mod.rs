@@ -24,6 +24,7 @@ mod headers;
 mod host;
 mod reply;
 mod sse;
+mod upstream_error;
 
 use std::sync::Arc;
 
