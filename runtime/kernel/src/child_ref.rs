@@ -2,17 +2,14 @@
 //! keep one handle while the supervisor restarts what is behind it.
 
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
 use actix::{Addr, Message};
 use tokio::sync::watch;
 
 use crate::child::{Child, Handle, Host, Retire};
+use crate::limits::RESTART_WAIT;
 use crate::registry::Entry;
 use crate::spin::{self, SpinPoll};
-
-/// How long a send waits for an actor that is being restarted before it gives up.
-const RESTART_WAIT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
@@ -115,7 +112,7 @@ impl<A: Child> ChildRef<A> {
         }
         let request = std::pin::pin!(addr.send(msg));
         spin::note_message();
-        SpinPoll::new(request, spin::CALLER_SPIN)
+        SpinPoll::new(request, crate::limits::CALLER_SPIN)
             .await
             .map_err(|_| SendError::Died {
                 actor: self.name().to_string(),

@@ -10,6 +10,7 @@ mod child_ref;
 mod exit;
 mod incarnation;
 mod kernel;
+mod limits;
 mod monitor;
 mod policy;
 mod registry;
