@@ -1,12 +1,14 @@
 //! The capabilities an adapter can import. Each is one WIT interface of `plinth:agent`, one
 //! file here (its trait, its linker line, its host glue over [`CapsView`]) and one grant
-//! name, and the list
-//! below is the only place that names them all: the [`Capability`] enum, its names (for
-//! grants and for the error of an unknown one), the [`Capabilities`] an embedder hands to
-//! an instance, and linking all derive from it.
+//! name. The list below is the only place that names them all: the [`Capability`] enum,
+//! its names (for grants, and for the errors that say which exist), the [`Capabilities`]
+//! an embedder hands to an instance, and linking all derive from it.
 //!
 //! Adding one: its interface in `wit/agent.wit` (imported by the `adapter` world and listed
-//! in the `capability` enum), a file here like the others, and a line below.
+//! in the `capability` enum), a file here like the others with its `mod` and `pub use`
+//! lines, and a line in the list; then its implementation in the embedder (plinth-actors'
+//! `agent_host/capabilities/`) and its place in docs/adapters.md. `the_list_is_the_wits`
+//! checks the list against the WIT.
 //!
 //! The traits are synchronous because an instance runs on its caller's thread; a slow call
 //! (an `exec`) blocks only that task's adapter, and its time is not charged to the guest's
