@@ -9,9 +9,9 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use plinth_wasm::wit::{Level, Signal, Status, Task, Urgency};
 use plinth_wasm::{AdapterInstance, Capabilities, EventsCap, GuestError, LogCap, StateCap};
 
+use super::capabilities::{TaskEvents, TaskState};
 use super::spec::AgentSpec;
 use super::start_watch::{self, StartWatch, Watched};
-use super::task_caps::{TaskEvents, TaskState};
 
 pub(super) enum Command {
     Signal(Signal),

@@ -128,7 +128,8 @@ fn parse_grants(grants: &[String]) -> Result<Option<Vec<Capability>>, Failure> {
                 Failure::new(
                     code::USAGE,
                     format!(
-                        "unknown capability {g:?}: the capabilities are tmux, environment, events, log, state"
+                        "unknown capability {g:?}: the capabilities are {}",
+                        Capability::names()
                     ),
                 )
             })

@@ -8,8 +8,7 @@ use wasmtime::Store;
 use wasmtime::component::Component;
 
 use crate::cache::{self, CacheCounters, CacheStats, DiskCache};
-use crate::capabilities::Capabilities;
-use crate::capability::Capability;
+use crate::capabilities::{Capabilities, Capability};
 use crate::engine::{HostConfig, Ticker, build_engine};
 use crate::errors::{GuestError, HostError, InspectError, LoadError};
 use crate::inspect::ComponentSummary;

@@ -1,48 +1,24 @@
-//! The capabilities an adapter can import, one per WIT interface of `plinth:agent`.
+//! A capability's names: the one a grant uses, and its component import name.
 
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use super::Capability;
 
 /// The WIT package every plinth import and export belongs to, with the version this host
 /// implements.
 pub(crate) const PACKAGE: &str = "plinth:agent";
 pub(crate) const VERSION: &str = "0.1.0";
 
-/// One grantable import of the `adapter` world.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Capability {
-    Tmux,
-    Environment,
-    Events,
-    Log,
-    State,
-}
-
 impl Capability {
-    pub const ALL: [Capability; 5] = [
-        Capability::Tmux,
-        Capability::Environment,
-        Capability::Events,
-        Capability::Log,
-        Capability::State,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Capability::Tmux => "tmux",
-            Capability::Environment => "environment",
-            Capability::Events => "events",
-            Capability::Log => "log",
-            Capability::State => "state",
-        }
-    }
-
     /// The component import name, e.g. `plinth:agent/tmux@0.1.0`.
     pub fn interface_name(self) -> String {
         format!("{PACKAGE}/{}@{VERSION}", self.as_str())
+    }
+
+    /// Every name, in WIT order, as a list for a person to read: "tmux, environment, ...".
+    pub fn names() -> String {
+        Capability::ALL.map(Capability::as_str).join(", ")
     }
 
     /// A bit per capability, so a grant set can key the linker cache.
@@ -51,15 +27,18 @@ impl Capability {
     }
 }
 
+// The linker cache keys a set of capabilities by a bit each, in a `u8`.
+const _: () = assert!(Capability::ALL.len() <= 8);
+
 impl fmt::Display for Capability {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-/// A capability name that is not one of `tmux`, `environment`, `events`, `log`, `state`.
+/// A capability name that is none of [`Capability::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown capability `{0}`: expected one of tmux, environment, events, log, state")]
+#[error("unknown capability `{0}`: expected one of {names}", names = Capability::names())]
 pub struct UnknownCapability(pub String);
 
 impl FromStr for Capability {
