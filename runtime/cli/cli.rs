@@ -212,13 +212,14 @@ pub enum TaskCommand {
         #[command(flatten)]
         json: Json,
     },
-    /// What the task did: transcript, statuses, notifications, its log.
+    /// What the task did, as a transcript: messages, tool uses, statuses, notifications,
+    /// its log, each with its time.
     Logs {
         id: String,
         /// Keep streaming until interrupted.
         #[arg(short, long)]
         follow: bool,
-        /// One JSON object per line.
+        /// Every event of the task, raw: one JSON object per line.
         #[arg(long)]
         json: bool,
     },

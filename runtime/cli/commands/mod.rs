@@ -12,6 +12,7 @@ mod ps;
 mod serve;
 mod task;
 mod task_diff;
+mod task_logs;
 
 use plinth_server::Home;
 
