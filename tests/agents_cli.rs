@@ -134,15 +134,9 @@ fn a_partial_grant_is_stored_but_reported_as_not_loadable() {
 async fn list_and_inspect_json_say_whether_it_loads_as_the_api_does() {
     let home = Home::new();
     let probe = test_component("probe");
-    let added = json(&home.run(&[
-        "agents",
-        "add",
-        probe.to_str().unwrap(),
-        "--grant",
-        "log,events",
-        "--yes",
-        "--json",
-    ]));
+    let partly = ["--grant", "log,events", "--yes", "--json"];
+    let add = [&["agents", "add", probe.to_str().unwrap()][..], &partly].concat();
+    let added = json(&home.run(&add));
     assert_eq!(added["loads"], false, "{added}");
     let shown = json(&home.run(&["agents", "inspect", "probe", "--json"]));
     assert_eq!(shown["loads"], false, "{shown}");

@@ -37,26 +37,17 @@ async fn it_serves_the_script_records_requests_and_stops_on_ctrl_c() {
         .to_string(),
     )
     .unwrap();
-    let mut child = home
-        .command(&[
-            "dev",
-            "mock-llm",
-            "--script",
-            script.to_str().unwrap(),
-            "--port",
-            "0",
-            "--record",
-            record.to_str().unwrap(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut url = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut url)
-        .unwrap();
-    let url = url.trim();
+    let (mut child, url) = start(home.command(&[
+        "dev",
+        "mock-llm",
+        "--script",
+        script.to_str().unwrap(),
+        "--port",
+        "0",
+        "--record",
+        record.to_str().unwrap(),
+    ]));
+    let url = url.as_str();
     assert!(url.starts_with("http://127.0.0.1:"), "{url:?}");
 
     let reply: Value = reqwest::Client::new()
@@ -105,10 +96,23 @@ fn the_servers_bind_and_port_variables_do_not_move_the_mock() {
     let home = Home::new();
     let script = home.path().join("script.json");
     std::fs::write(&script, r#"{"replies": []}"#).unwrap();
-    let mut child = home
-        .command(&["dev", "mock-llm", "--script", script.to_str().unwrap()])
+    let mut command = home.command(&["dev", "mock-llm", "--script", script.to_str().unwrap()]);
+    command
         .env("PLINTH_BIND", "127.0.0.2")
-        .env("PLINTH_PORT", "1")
+        .env("PLINTH_PORT", "1");
+    let (mut child, url) = start(command);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        url.starts_with("http://127.0.0.1:"),
+        "its own --bind default: {url:?}"
+    );
+    assert!(!url.ends_with(":1"), "its own --port default: {url:?}");
+}
+
+/// Starts the mock; its URL is the first line it prints.
+fn start(mut command: std::process::Command) -> (std::process::Child, String) {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -117,12 +121,5 @@ fn the_servers_bind_and_port_variables_do_not_move_the_mock() {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut url)
         .unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
-    let url = url.trim();
-    assert!(
-        url.starts_with("http://127.0.0.1:"),
-        "its own --bind default: {url:?}"
-    );
-    assert!(!url.ends_with(":1"), "its own --port default: {url:?}");
+    (child, url.trim().to_string())
 }
