@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::failure::{Failure, code};
+use crate::limits::CLIENT_CONNECT_TIMEOUT;
 
 pub struct Client {
     server: ServerFile,
@@ -20,7 +21,7 @@ impl Client {
 
     pub fn for_server(server: ServerFile) -> Client {
         let http = reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(2))
+            .connect_timeout(CLIENT_CONNECT_TIMEOUT)
             .build()
             .expect("a client with no TLS always builds");
         Client { server, http }

@@ -1,18 +1,13 @@
 //! Following a server's stream (`events --follow`, `ps --watch`) across its restarts.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use plinth_server::Home;
 
 use crate::client::Client;
 use crate::failure::{Failure, code};
-
-/// How long a follower (`events --follow`, `ps --watch`) keeps trying to reach a server
-/// that went away (a restart takes a second or two) before it gives up.
-const RECONNECT_FOR: Duration = Duration::from_secs(30);
-
-/// Between two connections.
-const PAUSE: Duration = Duration::from_millis(500);
+use crate::limits::RECONNECT_FOR;
+use crate::limits::RECONNECT_PAUSE;
 
 /// Runs `follow` on the server of `home` until it fails for good: again after each end of
 /// its connection, finding the server anew each time (a restarted one may listen on
@@ -32,7 +27,7 @@ where
             Err(failure) => Err(failure),
         };
         keep_following(followed, &mut gone_since)?;
-        tokio::time::sleep(PAUSE).await;
+        tokio::time::sleep(RECONNECT_PAUSE).await;
     }
 }
 

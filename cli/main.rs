@@ -7,6 +7,7 @@ mod commands;
 mod confirm;
 mod failure;
 mod follow;
+mod limits;
 mod logging;
 mod table;
 
@@ -35,7 +36,7 @@ fn main() {
     };
     let result = runtime.block_on(commands::run(cli));
     // Don't wait for detached tasks (an idle event stream): the command's work is done.
-    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    runtime.shutdown_timeout(limits::RUNTIME_SHUTDOWN);
     match result {
         Ok(code) => std::process::exit(code),
         Err(failure) => failure.exit(),

@@ -22,15 +22,13 @@ use plinth_store::Store;
 use serde::Serialize;
 
 use crate::failure::code;
+use crate::limits::DISK_FAIL;
+use crate::limits::DISK_WARN;
 
 #[path = "doctor_reach.rs"]
 mod reach;
 
 const GIB: u64 = 1 << 30;
-/// Below this, image builds and task scrollback soon fill the disk.
-const DISK_WARN: u64 = 5 * GIB;
-/// Below this, the store's writes may fail mid-task.
-const DISK_FAIL: u64 = GIB;
 
 const DOCKER_FIX: &str = "start the daemon with `dockerd` (or `systemctl start docker`); on a \
      machine without Docker, `scripts/docker-setup.sh` installs and starts it. Without Docker, \

@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
@@ -22,10 +21,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use super::{Check, image_exists};
+use crate::limits::REACH_CHECK_DEADLINE;
+use crate::limits::REACH_READ_TIMEOUT;
 
 const NAME: &str = "sandbox-reach";
-/// The whole check, container start to its removal.
-const DEADLINE: Duration = Duration::from_secs(40);
 
 pub async fn check(docker: Option<&DockerClient>, config: &Config) -> Check {
     let Some(client) = docker else {
@@ -76,7 +75,11 @@ pub async fn check(docker: Option<&DockerClient>, config: &Config) -> Check {
     };
     let answering = tokio::spawn(answer(listener));
     let base = format!("http://{}", SocketAddr::new(network.gateway, port));
-    let tried = tokio::time::timeout(DEADLINE, probe_from(client, &image, &network, &base)).await;
+    let tried = tokio::time::timeout(
+        REACH_CHECK_DEADLINE,
+        probe_from(client, &image, &network, &base),
+    )
+    .await;
     answering.abort();
     let (code, output) = match tried {
         Ok(Ok(result)) => result,
@@ -87,7 +90,10 @@ pub async fn check(docker: Option<&DockerClient>, config: &Config) -> Check {
                 "see the docker check",
             );
         }
-        Err(_) => (-1, format!("no result within {}s", DEADLINE.as_secs())),
+        Err(_) => (
+            -1,
+            format!("no result within {}s", REACH_CHECK_DEADLINE.as_secs()),
+        ),
     };
     let seen = format!(
         "a container on Docker network {} ({}) asked plinth at {base}",
@@ -136,7 +142,7 @@ async fn answer(listener: TcpListener) {
             let mut request = Vec::new();
             let mut buf = [0u8; 1024];
             while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 8192 {
-                match tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf)).await {
+                match tokio::time::timeout(REACH_READ_TIMEOUT, stream.read(&mut buf)).await {
                     Ok(Ok(n)) if n > 0 => request.extend_from_slice(&buf[..n]),
                     _ => return,
                 }

@@ -11,8 +11,7 @@ use crate::cli::EventsArgs;
 use crate::client::{Client, query};
 use crate::failure::Failure;
 use crate::follow::follow_server;
-
-const PAGE: usize = 1000;
+use crate::limits::EVENTS_PAGE;
 
 pub async fn run(home: &Home, args: EventsArgs) -> Result<i32, Failure> {
     let json = args.json;
@@ -35,14 +34,14 @@ pub async fn show(
             let page: Vec<Event> = client
                 .get(&format!(
                     "/api/events{}",
-                    events_query(args, after, Some(PAGE))
+                    events_query(args, after, Some(EVENTS_PAGE))
                 ))
                 .await?;
             for event in &page {
                 (print.borrow_mut())(event);
                 after = event.seq;
             }
-            if page.len() < PAGE {
+            if page.len() < EVENTS_PAGE {
                 return Ok(0);
             }
         }
