@@ -3,8 +3,6 @@
 //! (scripts/docker-setup.sh) and the built adapters (scripts/build-adapters.sh); fails
 //! saying so without them.
 
-use std::sync::Arc;
-use std::sync::atomic::AtomicU32;
 use std::time::{Duration, Instant};
 
 use plinth_actors::agent_host::{AgentSpec, TaskSpec, kind};
@@ -114,7 +112,6 @@ async fn a_scripted_task_runs_writes_uses_the_terminal_and_commits_in_its_contai
         sandbox: sandbox.clone(),
         store: store.clone(),
         tick: Duration::from_millis(100),
-        starts: Arc::new(AtomicU32::new(0)),
         start_deadline: None,
     };
     let (child, _ref) = ChildSpec::actor(&task, "agent-host", Restart::Transient, agent.factory());

@@ -12,6 +12,7 @@ use plinth_wasm::{AdapterInstance, Capabilities, EventsCap, GuestError, LogCap, 
 use super::capabilities::{TaskEvents, TaskState};
 use super::spec::AgentSpec;
 use super::start_watch::{self, StartWatch, Watched};
+use super::starts;
 
 pub(super) enum Command {
     Signal(Signal),
@@ -31,14 +32,13 @@ impl GuestThread {
 
 pub(super) fn spawn(
     spec: AgentSpec,
-    restarts: u32,
     on_down: impl FnOnce(String) + Send + 'static,
 ) -> std::io::Result<GuestThread> {
     let (tx, rx) = mpsc::channel();
     std::thread::Builder::new()
         .name(format!("guest-{}", spec.task.id))
         .spawn(move || {
-            if let Err(reason) = run(spec, restarts, rx) {
+            if let Err(reason) = run(spec, rx) {
                 on_down(reason);
             }
         })?;
@@ -46,7 +46,8 @@ pub(super) fn spawn(
 }
 
 /// Runs until the channel closes (`Ok`) or the instance dies (`Err` with why).
-fn run(spec: AgentSpec, restarts: u32, rx: mpsc::Receiver<Command>) -> Result<(), String> {
+fn run(spec: AgentSpec, rx: mpsc::Receiver<Command>) -> Result<(), String> {
+    let restarts = starts::count_start(&spec.store, &spec.task.id)?;
     let events = TaskEvents::new(spec.store.clone(), &spec.task.id);
     let state = TaskState::new(spec.store.clone(), &spec.task.id);
     let watch = spec

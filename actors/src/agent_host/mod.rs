@@ -16,6 +16,7 @@ mod relay;
 mod sandbox;
 mod spec;
 mod start_watch;
+mod starts;
 mod state;
 
 pub use capabilities::{
@@ -24,4 +25,5 @@ pub use capabilities::{
 pub use protocol::{Deliver, StopAgent};
 pub use sandbox::Sandbox;
 pub use spec::{AgentSpec, TaskSpec};
+pub use starts::{AdapterStartsRecord, AdapterStartsV1};
 pub use state::AgentHost;

@@ -2,7 +2,6 @@
 //! it too.
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicU32;
 use std::time::Duration;
 
 use plinth_store::Store;
@@ -28,8 +27,6 @@ pub struct AgentSpec {
     pub store: Store,
     /// How often the adapter gets a tick (and the sandbox is polled).
     pub tick: Duration,
-    /// Incarnations so far; the first start sees 0.
-    pub starts: Arc<AtomicU32>,
     /// For a task still starting: how long its agent may show no sign of life before the
     /// user is told (`tasks.start_deadline_ms`, see `start_watch`); `None` for none.
     pub start_deadline: Option<Duration>,

@@ -5,8 +5,6 @@
 //! [`Launched`].
 
 use std::collections::VecDeque;
-use std::sync::Arc;
-use std::sync::atomic::AtomicU32;
 
 use actix::AsyncContext;
 use plinth_kernel::{ChildSpec, Ctx, Restart};
@@ -74,7 +72,6 @@ async fn launch(deps: &TaskServiceDeps, task: &Task) -> Result<(), String> {
         sandbox: environment.sandbox,
         store: deps.store.clone(),
         tick: LAUNCH_TICK,
-        starts: Arc::new(AtomicU32::new(0)),
         // A task resumed while its agent works, idles or waits has started already.
         start_deadline: matches!(task.agent_status.as_deref(), None | Some("starting"))
             .then_some(deps.start_deadline),
