@@ -24,8 +24,6 @@ pub const AGENT_HOME: &str = "/home/agent";
 /// cannot collide with plinth's.
 pub const TMUX_SOCKET: &str = "/tmp/plinth-tmux.sock";
 
-/// The longest a command may run, whatever the adapter asks.
-const MAX_EXEC: Duration = Duration::from_secs(600);
 /// A tmux call or a file access that takes longer than this is stuck.
 const QUICK: Duration = Duration::from_secs(30);
 
@@ -185,13 +183,14 @@ impl TmuxRunner for ContainerTmux {
 
 impl EnvironmentCap for DockerSandbox {
     fn exec(&self, request: ExecRequest) -> Result<ExecOutput, CapError> {
+        let timeout = request.timeout();
         self.run(ExecSpec {
             command: request.command,
             user: AGENT_USER.into(),
             workdir: Some(Self::dir(request.workdir.as_deref())),
             env: request.env,
             stdin: request.stdin,
-            timeout: Duration::from_millis(u64::from(request.timeout_ms.max(1))).min(MAX_EXEC),
+            timeout,
         })
     }
 
