@@ -1,6 +1,7 @@
 //! Errors as the API returns them: a status and a JSON body that says what failed and,
 //! where there is one, what to do about it.
 
+use crate::limits::API_BODY_LIMIT;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
@@ -47,12 +48,8 @@ impl ApiError {
     }
 }
 
-/// The largest request body the API takes (the LLM proxy and the hook endpoint have their
-/// own). Set on the router, so the error for a bigger one can name it.
-pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
-
 impl From<JsonRejection> for ApiError {
-    /// A body over [`BODY_LIMIT`] is 413 naming the limit; any other unreadable body is 400
+    /// A body over [`API_BODY_LIMIT`] is 413 naming the limit; any other unreadable body is 400
     /// with what serde or axum found wrong.
     fn from(err: JsonRejection) -> Self {
         if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -60,7 +57,7 @@ impl From<JsonRejection> for ApiError {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!(
                     "the request body is over plinth's limit of {} MiB",
-                    BODY_LIMIT / (1024 * 1024)
+                    API_BODY_LIMIT / (1024 * 1024)
                 ),
             )
             .with_hint(

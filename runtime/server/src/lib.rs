@@ -7,6 +7,7 @@ mod api_error;
 mod app_state;
 mod guard;
 mod home_lock;
+mod limits;
 mod routes;
 mod sandbox_api;
 mod secret_file;

@@ -5,7 +5,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::serve::ListenerExt;
 use plinth_actors::agents::AgentCatalog;
@@ -21,13 +21,11 @@ use crate::app_state::AppState;
 use crate::guard::Guard;
 use crate::home::Home;
 use crate::home_lock::HomeLock;
+use crate::limits::SHUTDOWN_BUDGET;
 use crate::llm_proxy::{Credentials, ProxyConfig};
 use crate::server_file::ServerFile;
 use crate::token::AccessToken;
 use crate::{routes, sandbox_api, tree};
-
-/// How long the whole stop may take; the bar is one second.
-const SHUTDOWN_BUDGET: Duration = Duration::from_millis(800);
 
 #[derive(Clone, Debug)]
 pub struct ServeOptions {

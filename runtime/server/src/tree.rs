@@ -3,7 +3,6 @@
 //! restart intensity decides when the server gives up.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use plinth_actors::agents::AgentCatalog;
 use plinth_actors::config::Config;
@@ -12,12 +11,12 @@ use plinth_actors::projects::ProjectService;
 use plinth_actors::tasks::restart_budget;
 use plinth_actors::tasks::{GatewayListener, TaskKeys, TaskService, TaskServiceDeps};
 use plinth_kernel::{
-    ActorState, Backoff, ChildRef, ChildSpec, Intensity, ProbeReading, Registry, Restart, Strategy,
-    SupervisorSpec,
+    ActorState, ChildRef, ChildSpec, ProbeReading, Registry, Restart, Strategy, SupervisorSpec,
 };
 use plinth_store::Store;
 
 use crate::home::Home;
+use crate::limits::{ROOT_BACKOFF, ROOT_INTENSITY, TASKS_BACKOFF, TASKS_INTENSITY};
 use crate::sandbox_api::listener::SandboxListeners;
 
 pub struct Tree {
@@ -86,15 +85,8 @@ pub fn build(
         Restart::Permanent,
         SupervisorSpec {
             strategy: Strategy::OneForOne,
-            intensity: Intensity {
-                max_restarts: 50,
-                within: Duration::from_secs(60),
-            },
-            backoff: Backoff {
-                initial: Duration::from_millis(100),
-                max: Duration::from_secs(10),
-                factor: 2,
-            },
+            intensity: TASKS_INTENSITY,
+            backoff: TASKS_BACKOFF,
             children: Vec::new(),
         },
     );
@@ -121,15 +113,8 @@ pub fn build(
     Tree {
         spec: SupervisorSpec {
             strategy: Strategy::OneForOne,
-            intensity: Intensity {
-                max_restarts: 5,
-                within: Duration::from_secs(30),
-            },
-            backoff: Backoff {
-                initial: Duration::from_millis(50),
-                max: Duration::from_secs(5),
-                factor: 2,
-            },
+            intensity: ROOT_INTENSITY,
+            backoff: ROOT_BACKOFF,
             children: vec![projects_spec, environments_spec, hosts_spec, tasks_spec],
         },
         projects,

@@ -16,9 +16,7 @@ use super::api_error::error_event;
 use super::call::Call;
 use super::reply::ReplyReader;
 use super::sse::SseParser;
-
-/// A non-streamed reply (or error body) longer than this is passed on but not read.
-const MAX_JSON_BYTES: usize = 8 * 1024 * 1024;
+use crate::limits::MAX_JSON_BYTES;
 
 enum Format {
     Sse(SseParser),

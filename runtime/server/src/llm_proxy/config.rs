@@ -4,6 +4,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::limits::{UPSTREAM_CONNECT, UPSTREAM_IDLE, UPSTREAM_RESPONSE};
+
 /// Anthropic's API, where calls go unless told otherwise.
 pub const DEFAULT_UPSTREAM: &str = "https://api.anthropic.com";
 
@@ -73,9 +75,9 @@ pub struct Timeouts {
 impl Default for Timeouts {
     fn default() -> Self {
         Timeouts {
-            connect: Duration::from_secs(10),
-            response: Duration::from_secs(600),
-            idle: Duration::from_secs(300),
+            connect: UPSTREAM_CONNECT,
+            response: UPSTREAM_RESPONSE,
+            idle: UPSTREAM_IDLE,
         }
     }
 }

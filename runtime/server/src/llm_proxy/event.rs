@@ -13,7 +13,7 @@ use serde::Serialize;
 ///
 /// `TextDelta`s are coalesced: text is buffered per content block and sent when the block
 /// ends, when another block starts, when 16 KiB have gathered, or at most
-/// [`super::TEXT_FLUSH_INTERVAL`] after its first unsent piece arrived, so a UI sees text
+/// [`crate::limits::TEXT_FLUSH_INTERVAL`] after its first unsent piece arrived, so a UI sees text
 /// at a steady pace without an event per token. `ToolUse` comes once per tool call, when
 /// its block ends, with the whole input assembled from the `input_json_delta` pieces.
 /// Thinking blocks are not reported. `count_tokens` calls are passed through without

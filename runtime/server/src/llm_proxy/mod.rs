@@ -28,23 +28,20 @@ mod upstream_error;
 
 use std::sync::Arc;
 
+pub use crate::limits::MAX_REQUEST_BYTES;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::post;
 
+pub use crate::limits::TEXT_FLUSH_INTERVAL;
 pub use config::{Credentials, DEFAULT_UPSTREAM, OAUTH_BETA, ProxyConfig, Timeouts};
 pub use event::ProxyEvent;
 pub use host::ProxyHost;
-pub use reply::TEXT_FLUSH_INTERVAL;
 
 /// Where the server nests the proxy: `ANTHROPIC_BASE_URL` for a task is
 /// `http://HOST:PORT/tasks/<task>/llm`.
 pub const MOUNT: &str = "/tasks/{task}/llm";
-
-/// The largest request body taken. Claude Code's requests carry the whole conversation;
-/// the API's own limit for a Messages request is 32 MB.
-pub const MAX_REQUEST_BYTES: usize = 32 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProxyError {

@@ -4,20 +4,16 @@
 //! fields and event types pass without harm.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::call::Call;
 use super::event::ProxyEvent;
-
-/// Unsent text is reported at most this long after its first piece arrived.
-pub const TEXT_FLUSH_INTERVAL: Duration = Duration::from_millis(50);
-/// ... or as soon as this much has gathered.
-const TEXT_FLUSH_BYTES: usize = 16 * 1024;
-/// A tool input larger than this is reported as `null` (the client still gets it all).
-pub const MAX_TOOL_INPUT_BYTES: usize = 32 * 1024 * 1024;
+use crate::limits::MAX_TOOL_INPUT_BYTES;
+use crate::limits::TEXT_FLUSH_BYTES;
+use crate::limits::TEXT_FLUSH_INTERVAL;
 
 #[derive(Debug, Default, Deserialize)]
 struct UsageData {

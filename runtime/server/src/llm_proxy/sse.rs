@@ -3,9 +3,7 @@
 //! more than the event being read. eventsource-stream only works as a stream adapter that
 //! consumes the bytes, and the proxy must forward them untouched, hence this small one.
 
-/// An event larger than this is skipped (the bytes still reach the client); the API's
-/// events are a few hundred bytes, so only a broken upstream gets near it.
-pub const MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
+use crate::limits::MAX_EVENT_BYTES;
 
 #[derive(Debug, Default)]
 pub struct SseParser {

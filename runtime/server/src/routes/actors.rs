@@ -16,12 +16,9 @@ use tokio::sync::watch;
 
 use crate::api_error::ApiError;
 use crate::app_state::AppState;
-
-/// How often the stream looks at the counters (mailbox, handled) when nothing else moved:
-/// they change with every message and are not worth a wake-up each.
-const COUNTERS_EVERY: Duration = Duration::from_millis(500);
-/// A burst of changes (ten tasks starting) is sent as one snapshot, not one per change.
-const GATHER: Duration = Duration::from_millis(30);
+use crate::limits::COUNTERS_EVERY;
+use crate::limits::SNAPSHOT_GATHER;
+use crate::limits::SSE_KEEP_ALIVE;
 
 pub async fn list_or_stream(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if !wants_stream(&headers) {
@@ -31,7 +28,7 @@ pub async fn list_or_stream(State(state): State<AppState>, headers: HeaderMap) -
         .take_until(state.shutdown.clone().cancelled_owned())
         .map(|snapshot| Ok::<_, Infallible>(to_sse(&snapshot)));
     Sse::new(stream)
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .keep_alive(KeepAlive::new().interval(SSE_KEEP_ALIVE))
         .into_response()
 }
 
@@ -87,7 +84,7 @@ async fn wait_for_change(changes: &mut watch::Receiver<u64>, counters_every: Dur
     tokio::select! {
         changed = changes.changed() => {
             if changed.is_ok() {
-                tokio::time::sleep(GATHER).await;
+                tokio::time::sleep(SNAPSHOT_GATHER).await;
             } else {
                 // The registry is gone (the server is stopping): counters only, till the end.
                 tokio::time::sleep(counters_every).await;

@@ -3,7 +3,6 @@
 //! gets exactly what it missed.
 
 use std::convert::Infallible;
-use std::time::Duration;
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -17,9 +16,9 @@ use serde::Deserialize;
 
 use crate::api_error::ApiError;
 use crate::app_state::AppState;
-
-const DEFAULT_PAGE: usize = 1000;
-const MAX_PAGE: usize = 10_000;
+use crate::limits::EVENTS_DEFAULT_PAGE;
+use crate::limits::EVENTS_MAX_PAGE;
+use crate::limits::SSE_KEEP_ALIVE;
 
 #[derive(Deserialize)]
 pub struct EventsQuery {
@@ -44,7 +43,10 @@ pub async fn list_or_stream(
         task: query.task,
     };
     if wants_json(&headers) {
-        let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+        let limit = query
+            .limit
+            .unwrap_or(EVENTS_DEFAULT_PAGE)
+            .clamp(1, EVENTS_MAX_PAGE);
         let store = state.store.clone();
         let events = tokio::task::spawn_blocking(move || store.read(&filter, after, limit))
             .await
@@ -61,7 +63,7 @@ pub async fn list_or_stream(
         })
         .map(|event| Ok::<_, Infallible>(to_sse(&event)));
     Ok(Sse::new(stream)
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .keep_alive(KeepAlive::new().interval(SSE_KEEP_ALIVE))
         .into_response())
 }
 

@@ -84,7 +84,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tasks/{id}/ttyd/{session}/{*rest}", get(ttyd::proxy))
         .fallback(fallback)
         .with_state(state)
-        .layer(DefaultBodyLimit::max(crate::api_error::BODY_LIMIT))
+        .layer(DefaultBodyLimit::max(crate::limits::API_BODY_LIMIT))
         .layer(middleware::from_fn_with_state(guard, guard::check))
 }
 

@@ -9,7 +9,7 @@
 //! Browsers cannot set headers on a WebSocket, so they authenticate with the session
 //! cookie; the guard checks it, and the Origin, like for every route. Everything is
 //! bounded: frames and messages in, one chunk in flight out, a viewer that stops reading
-//! is dropped after [`SEND_TIMEOUT`], and at most [`MAX_TERMINALS`] are open at once.
+//! is dropped after [`TERMINAL_SEND_TIMEOUT`], and at most [`MAX_TERMINALS`] are open at once.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,13 +30,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::api_error::ApiError;
 use crate::app_state::AppState;
-
-/// Terminals open at once, across all tasks.
-pub const MAX_TERMINALS: usize = 32;
-/// The largest message (and frame) a viewer may send: typing and pastes, not uploads.
-pub(super) const MAX_MESSAGE: usize = 64 * 1024;
-/// A viewer that has not taken a chunk of output in this long is gone or stuck.
-pub(super) const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+use crate::limits::MAX_TERMINALS;
+use crate::limits::TERMINAL_MAX_MESSAGE;
+use crate::limits::TERMINAL_SEND_TIMEOUT;
 
 /// Shared by every terminal route: how many terminals may still open.
 pub fn slots() -> Arc<Semaphore> {
@@ -100,8 +96,8 @@ pub async fn attach(
         _ => TermSize::default(),
     };
     Ok(upgrade
-        .max_message_size(MAX_MESSAGE)
-        .max_frame_size(MAX_MESSAGE)
+        .max_message_size(TERMINAL_MAX_MESSAGE)
+        .max_frame_size(TERMINAL_MAX_MESSAGE)
         .on_upgrade(move |socket| async move {
             serve_terminal(socket, state, env, session, size, permit).await;
             // Held while the viewer is attached: an ended task's environment stops after.
@@ -216,13 +212,15 @@ async fn bridge(socket: WebSocket, terminal: Terminal, state: &AppState) {
         // One chunk at a time: the next is read only once this one is sent, so a slow
         // viewer holds back tmux (which then skips frames for it), not our memory.
         while let Some(bytes) = output.next().await {
-            match tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::Binary(bytes))).await {
+            match tokio::time::timeout(TERMINAL_SEND_TIMEOUT, sink.send(Message::Binary(bytes)))
+                .await
+            {
                 Ok(Ok(())) => {}
                 _ => return,
             }
         }
         let _ = tokio::time::timeout(
-            SEND_TIMEOUT,
+            TERMINAL_SEND_TIMEOUT,
             sink.send(close(close_code::NORMAL, "the session ended")),
         )
         .await;

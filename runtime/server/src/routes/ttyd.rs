@@ -21,9 +21,10 @@ use tokio::net::UnixStream;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest};
 
-use super::terminal::{MAX_MESSAGE, environment, terminal_error};
+use super::terminal::{environment, terminal_error};
 use crate::api_error::ApiError;
 use crate::app_state::AppState;
+use crate::limits::{TERMINAL_MAX_MESSAGE, TERMINAL_SEND_TIMEOUT};
 
 pub async fn proxy(
     State(state): State<AppState>,
@@ -66,8 +67,8 @@ pub async fn proxy(
             let target = format!("{base}/ws");
             Ok(upgrade
                 .protocols(["tty"])
-                .max_message_size(MAX_MESSAGE)
-                .max_frame_size(MAX_MESSAGE)
+                .max_message_size(TERMINAL_MAX_MESSAGE)
+                .max_frame_size(TERMINAL_MAX_MESSAGE)
                 .on_upgrade(move |browser| bridge(browser, socket, target, state, permit)))
         }
         _ => forward(&socket, uri.path_and_query().map_or("/", |p| p.as_str())).await,
@@ -155,8 +156,7 @@ async fn bridge(
                 tungstenite::Message::Close(_) => return,
                 _ => continue,
             };
-            let sent =
-                tokio::time::timeout(super::terminal::SEND_TIMEOUT, to_browser.send(message)).await;
+            let sent = tokio::time::timeout(TERMINAL_SEND_TIMEOUT, to_browser.send(message)).await;
             if !matches!(sent, Ok(Ok(()))) {
                 return;
             }

@@ -9,13 +9,13 @@ use std::collections::{HashMap, HashSet};
 use plinth_store::{Event, EventFilter, NewEvent, Store, StoreError};
 use serde_json::Value;
 
+use crate::limits::CUT_CALLS_PAGE;
 use crate::llm_proxy::ProxyEvent;
 
 /// Up to where the log's calls are known closed, so a start reads only what came since.
 const CURSOR: &str = "llm-proxy/calls-closed";
 /// The `error` of a call closed here.
 pub const CUT: &str = "cut off: plinth stopped while the call was under way";
-const PAGE: usize = 1000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CloseError {
@@ -81,8 +81,8 @@ fn read_all(store: &Store, kind: &str, mut after: u64) -> Result<Vec<Event>, Sto
     let filter = EventFilter::kind(kind);
     let mut out = Vec::new();
     loop {
-        let page = store.read(&filter, after, PAGE)?;
-        let full = page.len() == PAGE;
+        let page = store.read(&filter, after, CUT_CALLS_PAGE)?;
+        let full = page.len() == CUT_CALLS_PAGE;
         if let Some(last) = page.last() {
             after = last.seq;
         }

@@ -17,10 +17,8 @@ use plinth_actors::tasks::{TaskKeys, TaskService};
 use plinth_kernel::ChildRef;
 use plinth_store::Store;
 
+use crate::limits::HOOK_BODY_LIMIT;
 use crate::llm_proxy::{self, ProxyConfig};
-
-/// A hook's input is a small JSON document; anything near this is not one.
-const HOOK_BODY_LIMIT: usize = 1 << 20;
 
 #[derive(Clone)]
 pub struct SandboxState {
