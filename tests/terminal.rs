@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::{SinkExt, StreamExt};
-use plinth_actors::agent_host::Sandbox;
+use plinth_actors::agent_host::TaskSandbox;
 use plinth_actors::config::{Config, SandboxKind};
 use plinth_actors::environments::docker::container;
 use plinth_actors::environments::docker::exec::blocking;
@@ -72,7 +72,7 @@ fn session(name: &str, command: &[&str]) -> SessionSpec {
 /// manager that made it is gone by the time this returns.
 struct Prepared {
     task: String,
-    sandbox: Arc<dyn Sandbox>,
+    sandbox: Arc<dyn TaskSandbox>,
     /// The tmux socket, as the sandbox's tmux sees it.
     socket: String,
 }

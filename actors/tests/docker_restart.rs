@@ -18,7 +18,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use plinth_actors::agent_host::Sandbox;
+use plinth_actors::agent_host::TaskSandbox;
 use plinth_actors::config::SandboxKind;
 use plinth_actors::environments::docker::exec::blocking;
 use plinth_actors::environments::manager::{
@@ -63,7 +63,7 @@ impl Drop for DaemonBack {
 }
 
 /// The highest `tick N` on the session's screen.
-fn counter(sandbox: &Arc<dyn Sandbox>, session: &str) -> u64 {
+fn counter(sandbox: &Arc<dyn TaskSandbox>, session: &str) -> u64 {
     let screen = sandbox.clone().tmux().capture_screen(session).unwrap().text;
     screen
         .lines()

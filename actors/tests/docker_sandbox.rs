@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use plinth_actors::agent_host::Sandbox;
+use plinth_actors::agent_host::TaskSandbox;
 use plinth_actors::environments::docker::container::{self, ContainerSpec, Limits, TaskContainer};
 use plinth_actors::environments::docker::exec::blocking;
 use plinth_actors::environments::docker::repo_copy::{RepoCopy, RepoCopyError, copy_repo};

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use plinth_actors::agent_host::{Sandbox, kind};
+use plinth_actors::agent_host::{TaskSandbox, kind};
 use plinth_actors::config::{Config, SandboxKind};
 use plinth_actors::environments::docker::container;
 use plinth_actors::environments::docker::exec::blocking;
@@ -112,7 +112,7 @@ async fn session(env: &Environment, name: &str, script: &str, until: &str) {
     .unwrap();
 }
 
-fn screen_until(sandbox: &Arc<dyn Sandbox>, session: &str, text: &str) {
+fn screen_until(sandbox: &Arc<dyn TaskSandbox>, session: &str, text: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let history = sandbox

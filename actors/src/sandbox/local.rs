@@ -13,7 +13,7 @@ use super::confine::confine;
 use super::local_exec::{ExecSpec, exec};
 use super::task_sessions::{DirResolver, TaskSessions};
 use super::tmux::TmuxServer;
-use crate::agent_host::Sandbox;
+use crate::agent_host::TaskSandbox;
 
 pub struct LocalSandbox {
     dirs: Arc<Dirs>,
@@ -108,7 +108,7 @@ impl EnvironmentCap for LocalSandbox {
     }
 }
 
-impl Sandbox for LocalSandbox {
+impl TaskSandbox for LocalSandbox {
     fn tmux(self: Arc<Self>) -> Arc<dyn TmuxCap> {
         self.sessions.clone()
     }

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use plinth_actors::agent_host::Sandbox;
+use plinth_actors::agent_host::TaskSandbox;
 use plinth_actors::config::Config;
 use plinth_actors::environments::docker::container;
 use plinth_actors::environments::docker::exec::blocking;
@@ -108,13 +108,13 @@ pub fn sh(script: &str) -> ExecRequest {
     }
 }
 
-pub fn stdout(sandbox: &Arc<dyn Sandbox>, script: &str) -> String {
+pub fn stdout(sandbox: &Arc<dyn TaskSandbox>, script: &str) -> String {
     let out = sandbox.clone().environment().exec(sh(script)).unwrap();
     assert_eq!(out.exit_code, 0, "{script}: {out:?}");
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-pub fn screen_until(sandbox: &Arc<dyn Sandbox>, session: &str, text: &str) {
+pub fn screen_until(sandbox: &Arc<dyn TaskSandbox>, session: &str, text: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let screen = sandbox.clone().tmux().capture_screen(session).unwrap().text;

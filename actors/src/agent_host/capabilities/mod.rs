@@ -3,7 +3,7 @@
 //!
 //! - `tmux`: `TaskSessions` (`sandbox/task_sessions.rs`), for both sandboxes.
 //! - `environment`: one file per sandbox: `LocalSandbox` (`sandbox/local.rs`) and
-//!   `DockerSandbox` (`environments/docker/sandbox.rs`); the [`Sandbox`](super::Sandbox)
+//!   `DockerSandbox` (`environments/docker/sandbox.rs`); the [`TaskSandbox`](super::TaskSandbox)
 //!   trait hands out both sandbox capabilities.
 //! - `events`, `log`, `state`: here. They live in the store, not the sandbox.
 //!

@@ -15,7 +15,7 @@ use plinth_wasm::{EnvironmentCap, TmuxCap};
 use super::client::{DockerClient, DockerError};
 use super::exec::{ExecSpec, blocking, exec};
 use super::image::{AGENT_USER, WORKDIR};
-use crate::agent_host::Sandbox;
+use crate::agent_host::TaskSandbox;
 use crate::sandbox::{DirResolver, TaskSessions, TmuxOutput, TmuxRunner, TmuxServer};
 
 /// The agent's home in plinth's images.
@@ -203,7 +203,7 @@ impl EnvironmentCap for DockerSandbox {
     }
 }
 
-impl Sandbox for DockerSandbox {
+impl TaskSandbox for DockerSandbox {
     fn tmux(self: Arc<Self>) -> Arc<dyn TmuxCap> {
         self.sessions.clone()
     }

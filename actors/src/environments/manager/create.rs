@@ -17,7 +17,7 @@ use super::protocol::{CreateEnvironment, Environment, EnvironmentError};
 use super::save::save;
 use super::settings::ManagerSettings;
 use super::state::EnvironmentManager;
-use crate::agent_host::Sandbox;
+use crate::agent_host::TaskSandbox;
 use crate::config::SandboxKind;
 use crate::environments::base;
 use crate::environments::docker::container;
@@ -114,7 +114,7 @@ async fn create(
             .await?;
             info.worktree = Some(path.clone());
             info.home = Some(home.clone());
-            let sandbox: Arc<dyn Sandbox> = LocalSandbox::new(&info.task, path, home, s.tmux());
+            let sandbox: Arc<dyn TaskSandbox> = LocalSandbox::new(&info.task, path, home, s.tmux());
             sandbox
         }
     };

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::protocol::{CreateEnvironment, EnvironmentError};
 use super::settings::ManagerSettings;
-use crate::agent_host::Sandbox;
+use crate::agent_host::TaskSandbox;
 use crate::environments::docker::DockerClient;
 use crate::environments::docker::build::{BuildEvent, ImageRef, Images};
 use crate::environments::docker::container::{self, ContainerSpec, Limits};
@@ -30,7 +30,7 @@ pub(super) fn create_docker(
     msg: &CreateEnvironment,
     root: PathBuf,
     project: String,
-) -> Result<(String, Arc<dyn Sandbox>), EnvironmentError> {
+) -> Result<(String, Arc<dyn TaskSandbox>), EnvironmentError> {
     let plan = ImagePlan::for_project(&root, &settings.config);
     let images = Images::new(client.clone()).with_labels(settings.labels.clone());
     let mut spec = ContainerSpec {
@@ -71,7 +71,7 @@ pub(super) fn create_docker(
         }
         Ok::<_, EnvironmentError>(made.id)
     })?;
-    let sandbox: Arc<dyn Sandbox> = DockerSandbox::new(&client, &id, &msg.task)?;
+    let sandbox: Arc<dyn TaskSandbox> = DockerSandbox::new(&client, &id, &msg.task)?;
     Ok((id, sandbox))
 }
 

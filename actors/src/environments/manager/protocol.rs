@@ -19,7 +19,7 @@ use std::sync::Arc;
 use actix::Message;
 use plinth_store::StoreError;
 
-use crate::agent_host::Sandbox;
+use crate::agent_host::TaskSandbox;
 use crate::config::SandboxKind;
 use crate::environments::base::BaseError;
 use crate::environments::docker::DockerError;
@@ -75,12 +75,12 @@ pub struct Environment {
     pub container: Option<String>,
     /// The worktree on the host (local).
     pub worktree: Option<PathBuf>,
-    pub sandbox: Arc<dyn Sandbox>,
+    pub sandbox: Arc<dyn TaskSandbox>,
 }
 
 impl Environment {
     /// The environment `info` describes, acted in through `sandbox`.
-    pub(super) fn of(info: &EnvironmentInfo, sandbox: Arc<dyn Sandbox>) -> Self {
+    pub(super) fn of(info: &EnvironmentInfo, sandbox: Arc<dyn TaskSandbox>) -> Self {
         Environment {
             task: info.task.clone(),
             kind: info.kind,

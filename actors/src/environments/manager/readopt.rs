@@ -13,7 +13,7 @@ use serde_json::json;
 use super::entries::{Entry, State};
 use super::protocol::EnvironmentError;
 use super::state::EnvironmentManager;
-use crate::agent_host::Sandbox;
+use crate::agent_host::TaskSandbox;
 use crate::environments::docker::container::TaskContainer;
 use crate::environments::docker::exec::blocking;
 use crate::environments::docker::ownership::find_mine;
@@ -74,14 +74,14 @@ impl EnvironmentManager {
                 .filter(|r| r.kind == EnvironmentKind::Docker)
             {
                 let mut info = r.clone();
-                let mut sandbox: Option<Arc<dyn Sandbox>> = None;
+                let mut sandbox: Option<Arc<dyn TaskSandbox>> = None;
                 match (by_task.get(r.task.as_str()), &r.status) {
                     (Some(c), EnvironmentStatus::Running) if c.is_running() => {
                         // One container that cannot be reached must not keep the manager,
                         // and every other environment, from starting.
                         match DockerSandbox::new(client, &c.id, &r.task) {
                             Ok(adopted) => {
-                                sandbox = Some(adopted as Arc<dyn Sandbox>);
+                                sandbox = Some(adopted as Arc<dyn TaskSandbox>);
                                 events.push(
                                     NewEvent::new(
                                         "environment.adopted",
@@ -184,7 +184,7 @@ impl EnvironmentManager {
         changed.push(after.clone());
     }
 
-    fn local_sandbox(&self, r: &EnvironmentV1) -> Option<Arc<dyn Sandbox>> {
+    fn local_sandbox(&self, r: &EnvironmentV1) -> Option<Arc<dyn TaskSandbox>> {
         let (Some(worktree), Some(home)) = (&r.worktree, &r.home) else {
             return None;
         };
