@@ -17,13 +17,14 @@ use std::time::{Duration, Instant};
 
 use futures::{SinkExt, StreamExt};
 use plinth_actors::agent_host::TaskSandbox;
-use plinth_actors::config::{Config, SandboxKind};
+use plinth_actors::config::Config;
 use plinth_actors::environments::docker::container;
 use plinth_actors::environments::docker::exec::blocking;
 use plinth_actors::environments::manager::{
     CreateEnvironment, EnvironmentManager, ManagerSettings,
 };
 use plinth_actors::environments::{DockerClient, ImageRecipe, Images};
+use plinth_actors::task_inputs::Sandbox;
 use plinth_kernel::{
     Backoff, ChildSpec, Intensity, Kernel, KernelConfig, Restart, Strategy, SupervisorSpec,
 };
@@ -81,7 +82,7 @@ async fn prepare(
     home: &Path,
     repo: &Path,
     task: &str,
-    kind: SandboxKind,
+    kind: Sandbox,
     run: &str,
     sessions: Vec<SessionSpec>,
 ) -> Prepared {
@@ -351,7 +352,7 @@ async fn a_docker_tasks_terminal_is_typed_into_watched_by_two_and_left_without_a
         home.path(),
         repo.path(),
         &format!("{run}-d"),
-        SandboxKind::Docker,
+        Sandbox::Docker,
         &run,
         vec![session("agent", &["sh"])],
     )
@@ -388,7 +389,7 @@ async fn a_local_tasks_terminal_works_and_is_guarded() {
         home.path(),
         repo.path(),
         &format!("{run}-l"),
-        SandboxKind::Local,
+        Sandbox::Local,
         &run,
         vec![
             session("agent", &["sh"]),
@@ -568,7 +569,7 @@ async fn a_configured_ttyd_serves_a_local_tasks_terminal_behind_the_guard() {
         home.path(),
         repo.path(),
         &format!("{run}-l"),
-        SandboxKind::Local,
+        Sandbox::Local,
         &run,
         vec![session("agent", &["sh"])],
     )

@@ -19,12 +19,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use plinth_actors::agent_host::TaskSandbox;
-use plinth_actors::config::SandboxKind;
 use plinth_actors::environments::docker::exec::blocking;
 use plinth_actors::environments::manager::{
     CreateEnvironment, GetEnvironment, ListEnvironments, RemoveEnvironment,
 };
 use plinth_actors::environments::record::EnvironmentStatus;
+use plinth_actors::task_inputs::Sandbox;
 use plinth_store::{EventFilter, Store};
 use plinth_wasm::wit::{SessionSpec, Signal};
 use support::{Cleanup, client, ensure_agent_image, project, screen_until, settings, sh, start};
@@ -92,7 +92,7 @@ async fn tasks_outlive_a_docker_daemon_restart_and_pick_up_once_it_is_back() {
         task: task.into(),
         project_path: repo.path().to_path_buf(),
         base_branch: "main".into(),
-        sandbox: SandboxKind::Docker,
+        sandbox: Sandbox::Docker,
         include_uncommitted: false,
     };
     let (kept_task, dying_task) = (format!("{run}-kept"), format!("{run}-dies"));
@@ -278,7 +278,7 @@ async fn a_manager_started_while_docker_is_down_adopts_its_environments_once_it_
                 task: task.clone(),
                 project_path: repo.path().to_path_buf(),
                 base_branch: "main".into(),
-                sandbox: SandboxKind::Docker,
+                sandbox: Sandbox::Docker,
                 include_uncommitted: false,
             })
             .await

@@ -9,7 +9,6 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use plinth_actors::config::SandboxKind;
 use plinth_actors::environments::DockerClient;
 use plinth_actors::environments::docker::container::{self, ContainerSpec, Limits};
 use plinth_actors::environments::docker::exec::blocking;
@@ -20,6 +19,7 @@ use plinth_actors::environments::manager::{
 use plinth_actors::environments::record::{
     EnvironmentKind, EnvironmentRecord, EnvironmentStatus, KEY_PREFIX,
 };
+use plinth_actors::task_inputs::Sandbox;
 use plinth_store::{EventFilter, Store};
 use plinth_wasm::wit::SessionSpec;
 use support::{
@@ -52,22 +52,22 @@ async fn environments_are_made_used_and_readopted_by_a_new_manager() {
         include_uncommitted: false,
     };
     let docker = manager
-        .send(create(&docker_task, SandboxKind::Docker))
+        .send(create(&docker_task, Sandbox::Docker))
         .await
         .unwrap()
         .unwrap();
     let local = manager
-        .send(create(&local_task, SandboxKind::Local))
+        .send(create(&local_task, Sandbox::Local))
         .await
         .unwrap()
         .unwrap();
     let killed = manager
-        .send(create(&killed_task, SandboxKind::Docker))
+        .send(create(&killed_task, Sandbox::Docker))
         .await
         .unwrap()
         .unwrap();
     let again = manager
-        .send(create(&docker_task, SandboxKind::Docker))
+        .send(create(&docker_task, Sandbox::Docker))
         .await
         .unwrap()
         .unwrap_err();
@@ -253,7 +253,7 @@ async fn with_docker_down_the_manager_starts_local_works_and_docker_says_why() {
         include_uncommitted: false,
     };
     let err = manager
-        .send(create("down-d", SandboxKind::Docker))
+        .send(create("down-d", Sandbox::Docker))
         .await
         .unwrap()
         .unwrap_err();
@@ -261,7 +261,7 @@ async fn with_docker_down_the_manager_starts_local_works_and_docker_says_why() {
     assert!(err.to_string().contains("--sandbox local"), "{err}");
 
     std::fs::write(repo.path().join("README.md"), "committed\ndirty\n").unwrap();
-    let mut local = create("down-l", SandboxKind::Local);
+    let mut local = create("down-l", Sandbox::Local);
     local.include_uncommitted = true;
     let env = manager.send(local).await.unwrap().unwrap();
     let sandbox = env.sandbox.clone();
@@ -311,7 +311,7 @@ async fn a_container_killed_from_outside_fails_its_environment_and_a_stop_throug
         task: task.into(),
         project_path: repo.path().to_path_buf(),
         base_branch: "main".into(),
-        sandbox: SandboxKind::Docker,
+        sandbox: Sandbox::Docker,
         include_uncommitted: false,
     };
     let (killed_task, stopped_task) = (format!("{run}-k"), format!("{run}-s"));
@@ -414,7 +414,7 @@ async fn a_project_path_that_is_not_a_git_repository_is_refused_with_the_fix() {
     let (kernel, manager) = start(&store, &settings).await;
     let plain = tempfile::tempdir().unwrap();
     std::fs::write(plain.path().join("main.rs"), "fn main() {}\n").unwrap();
-    for sandbox in [SandboxKind::Docker, SandboxKind::Local] {
+    for sandbox in [Sandbox::Docker, Sandbox::Local] {
         let task = format!("{run}-{sandbox:?}");
         let err = manager
             .send(CreateEnvironment {
@@ -484,7 +484,7 @@ async fn a_project_with_a_dockerfile_runs_in_its_image_with_plinths_layer_on_top
             task: task.clone(),
             project_path: repo.path().to_path_buf(),
             base_branch: "main".into(),
-            sandbox: SandboxKind::Docker,
+            sandbox: Sandbox::Docker,
             include_uncommitted: false,
         })
         .await

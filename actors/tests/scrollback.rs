@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use plinth_actors::agent_host::{TaskSandbox, kind};
-use plinth_actors::config::{Config, SandboxKind};
+use plinth_actors::config::Config;
 use plinth_actors::environments::docker::container;
 use plinth_actors::environments::docker::exec::blocking;
 use plinth_actors::environments::manager::{
@@ -21,6 +21,7 @@ use plinth_actors::environments::manager::{
 };
 use plinth_actors::environments::scrollback::MAX_LINES;
 use plinth_actors::environments::{DockerClient, ImageRecipe, Images};
+use plinth_actors::task_inputs::Sandbox;
 use plinth_kernel::{ChildRef, Kernel};
 use plinth_store::{NewEvent, Scrollback, Store};
 use plinth_wasm::wit::SessionSpec;
@@ -59,7 +60,7 @@ impl Setup {
         }
     }
 
-    async fn create(&self, task: &str, sandbox: SandboxKind) -> Environment {
+    async fn create(&self, task: &str, sandbox: Sandbox) -> Environment {
         self.manager
             .send(CreateEnvironment {
                 task: task.into(),
@@ -158,7 +159,7 @@ async fn row_until(
 async fn the_timer_stores_a_local_sessions_scrollback_and_skips_unchanged_text() {
     let setup = Setup::new("sbtimer", 200).await;
     let task = format!("sbt{}", std::process::id());
-    let env = setup.create(&task, SandboxKind::Local).await;
+    let env = setup.create(&task, Sandbox::Local).await;
     session(
         &env,
         "agent",
@@ -224,7 +225,7 @@ async fn the_timer_stores_a_local_sessions_scrollback_and_skips_unchanged_text()
 async fn a_chatty_stream_keeps_only_its_newest_lines() {
     let setup = Setup::new("sbcap", 200).await;
     let task = format!("sbc{}", std::process::id());
-    let env = setup.create(&task, SandboxKind::Local).await;
+    let env = setup.create(&task, Sandbox::Local).await;
     // 2,000 lines more than are kept.
     let last = format!("\n{}", MAX_LINES + 2000);
     let script = format!("seq 1 {}; exec sleep 600", MAX_LINES + 2000);
@@ -244,7 +245,7 @@ async fn a_chatty_stream_keeps_only_its_newest_lines() {
 async fn a_status_change_captures_its_task_at_once() {
     let setup = Setup::new("sbstatus", NEVER).await;
     let task = format!("sbs{}", std::process::id());
-    let env = setup.create(&task, SandboxKind::Local).await;
+    let env = setup.create(&task, Sandbox::Local).await;
     session(
         &env,
         "agent",
@@ -315,7 +316,7 @@ async fn a_docker_environments_last_screen_is_captured_at_stop_and_outlives_its_
     .unwrap_or_else(|e| panic!("the agent image: {e}"));
 
     let task = format!("{run}-d");
-    let env = setup.create(&task, SandboxKind::Docker).await;
+    let env = setup.create(&task, Sandbox::Docker).await;
     let id = env.container.clone().unwrap();
     session(
         &env,

@@ -165,7 +165,7 @@ async fn start_or_create_environment(
             task: task.id.clone(),
             project_path: task.project_path.clone(),
             base_branch: task.base_branch.clone(),
-            sandbox: task.inputs.sandbox.into(),
+            sandbox: task.inputs.sandbox,
             include_uncommitted: task.inputs.include_uncommitted,
         })
         .await

@@ -20,7 +20,6 @@ use actix::Message;
 use plinth_store::StoreError;
 
 use crate::agent_host::TaskSandbox;
-use crate::config::SandboxKind;
 use crate::environments::base::BaseError;
 use crate::environments::docker::DockerError;
 use crate::environments::docker::build::ImageError;
@@ -31,6 +30,7 @@ use crate::environments::record::{EnvironmentInfo, EnvironmentKind};
 use crate::environments::scrollback::ScrollbackError;
 use crate::environments::worktree::WorktreeError;
 use crate::projects::ProjectError;
+use crate::task_inputs::Sandbox;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EnvironmentError {
@@ -111,7 +111,7 @@ pub struct CreateEnvironment {
     pub task: String,
     pub project_path: PathBuf,
     pub base_branch: String,
-    pub sandbox: SandboxKind,
+    pub sandbox: Sandbox,
     pub include_uncommitted: bool,
 }
 
