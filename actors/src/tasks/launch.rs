@@ -12,7 +12,7 @@ use std::time::Duration;
 use actix::AsyncContext;
 use plinth_kernel::{ChildSpec, Ctx, Restart};
 
-use super::hosts::host_name;
+use super::agent_hosts::agent_host_name;
 use super::protocol::Launched;
 use super::reach::docker_endpoints;
 use super::record::Task;
@@ -83,7 +83,7 @@ async fn launch(deps: &TaskServiceDeps, task: &Task) -> Result<(), String> {
             .then_some(deps.start_deadline),
     };
     let (child, host) = ChildSpec::actor(
-        host_name(&task.id),
+        agent_host_name(&task.id),
         "agent-host",
         Restart::Transient,
         spec.factory(),
