@@ -19,7 +19,7 @@ use futures::{SinkExt, StreamExt};
 use plinth_actors::agent_host::TaskSandbox;
 use plinth_actors::config::Config;
 use plinth_actors::environments::docker::container;
-use plinth_actors::environments::docker::exec::blocking;
+use plinth_actors::environments::docker::exec::block_on_docker;
 use plinth_actors::environments::manager::{
     CreateEnvironment, EnvironmentManager, ManagerSettings,
 };
@@ -287,7 +287,7 @@ async fn viewers_type_watch_and_leave_cleanly(server: &Server, env: &Prepared) {
 }
 
 fn docker_client() -> DockerClient {
-    blocking(DockerClient::connect()).unwrap_or_else(|e| {
+    block_on_docker(DockerClient::connect()).unwrap_or_else(|e| {
         panic!(
             "{e}\n\nthis test needs a running Docker daemon and the base image: \
              run scripts/docker-setup.sh (as root) first"
@@ -304,7 +304,7 @@ struct Cleanup {
 impl Drop for Cleanup {
     fn drop(&mut self) {
         let (c, label) = (self.client.clone(), format!("plinth.test.run={}", self.run));
-        blocking(async move {
+        block_on_docker(async move {
             for found in container::find_labelled(&c, &label)
                 .await
                 .unwrap_or_default()
@@ -341,7 +341,7 @@ async fn a_docker_tasks_terminal_is_typed_into_watched_by_two_and_left_without_a
         Config::load_from(&home.path().join("config.toml"), |n| std::env::var(n).ok()).unwrap();
     let images = Images::new(client.clone());
     let base = config.docker.base_image.clone();
-    blocking(async move {
+    block_on_docker(async move {
         images
             .ensure(&ImageRecipe::agent(Some(&base)), |_| {})
             .await

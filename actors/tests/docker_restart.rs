@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use plinth_actors::agent_host::TaskSandbox;
-use plinth_actors::environments::docker::exec::blocking;
+use plinth_actors::environments::docker::exec::block_on_docker;
 use plinth_actors::environments::manager::{
     CreateEnvironment, GetEnvironment, ListEnvironments, RemoveEnvironment,
 };
@@ -101,7 +101,7 @@ async fn tasks_outlive_a_docker_daemon_restart_and_pick_up_once_it_is_back() {
     // The container's init process, to kill from the host while the daemon is away.
     let dying_pid = {
         let (c, id) = (client.clone(), dying.container.clone().unwrap());
-        blocking(async move { c.api().inspect_container(&id, None).await })
+        block_on_docker(async move { c.api().inspect_container(&id, None).await })
             .unwrap()
             .state
             .and_then(|s| s.pid)
@@ -238,14 +238,14 @@ async fn tasks_outlive_a_docker_daemon_restart_and_pick_up_once_it_is_back() {
         .unwrap()
         .unwrap_or_else(|e| panic!("removing after the restart: {e}"));
     let (c, id) = (client.clone(), kept.container.clone().unwrap());
-    let inspected = blocking(async move { c.api().inspect_container(&id, None).await });
+    let inspected = block_on_docker(async move { c.api().inspect_container(&id, None).await });
     assert!(inspected.is_err(), "the container is removed");
     kernel.shutdown(Duration::from_secs(5)).await;
 }
 
 fn assert_live_restore(client: &plinth_actors::environments::DockerClient) {
     let c = client.clone();
-    let live_restore = blocking(async move { c.api().info().await })
+    let live_restore = block_on_docker(async move { c.api().info().await })
         .unwrap()
         .live_restore_enabled;
     assert_eq!(

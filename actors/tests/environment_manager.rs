@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use plinth_actors::environments::DockerClient;
 use plinth_actors::environments::docker::container::{self, ContainerSpec, Limits};
-use plinth_actors::environments::docker::exec::blocking;
+use plinth_actors::environments::docker::exec::block_on_docker;
 use plinth_actors::environments::manager::{
     CreateEnvironment, EnvironmentError, GetEnvironment, ListEnvironments, RemoveEnvironment,
     StopEnvironment,
@@ -131,14 +131,14 @@ async fn environments_are_made_used_and_readopted_by_a_new_manager() {
         env: Vec::new(),
     };
     let c = client.clone();
-    blocking(async move { container::create(&c, &spec).await }).unwrap();
+    block_on_docker(async move { container::create(&c, &spec).await }).unwrap();
 
     kernel.shutdown(Duration::from_secs(5)).await;
     drop((docker, local, killed.sandbox, manager));
 
     // One container dies while no manager watches: the next one must say so.
     let (c, id) = (client.clone(), killed.container.clone().unwrap());
-    blocking(async move { container::stop(&c, &id, Duration::ZERO).await }).unwrap();
+    block_on_docker(async move { container::stop(&c, &id, Duration::ZERO).await }).unwrap();
 
     let (kernel, manager) = start(&store, &settings).await;
     let listing = manager.send(ListEnvironments).await.unwrap();
@@ -226,7 +226,7 @@ async fn environments_are_made_used_and_readopted_by_a_new_manager() {
 /// The image `container` runs, so the foreign container needs no build of its own.
 fn docker_image(client: &DockerClient, container: &str) -> String {
     let (c, id) = (client.clone(), container.to_string());
-    blocking(async move { c.api().inspect_container(&id, None).await })
+    block_on_docker(async move { c.api().inspect_container(&id, None).await })
         .unwrap()
         .config
         .and_then(|c| c.image)
@@ -285,7 +285,7 @@ fn container_labels(
     container: &str,
 ) -> std::collections::HashMap<String, String> {
     let (c, id) = (client.clone(), container.to_string());
-    blocking(async move { c.api().inspect_container(&id, None).await })
+    block_on_docker(async move { c.api().inspect_container(&id, None).await })
         .unwrap()
         .config
         .and_then(|c| c.labels)
@@ -319,7 +319,7 @@ async fn a_container_killed_from_outside_fails_its_environment_and_a_stop_throug
     manager.send(create(&stopped_task)).await.unwrap().unwrap();
 
     let (c, id) = (client.clone(), killed.container.clone().unwrap());
-    blocking(async move { c.api().kill_container(&id, None).await }).unwrap();
+    block_on_docker(async move { c.api().kill_container(&id, None).await }).unwrap();
     manager
         .send(StopEnvironment {
             task: stopped_task.clone(),
@@ -440,7 +440,8 @@ async fn a_project_path_that_is_not_a_git_repository_is_refused_with_the_fix() {
     );
     assert!(!settings.worktrees().exists(), "no worktree was made");
     let label = format!("plinth.test.run={run}");
-    let made = blocking(async move { container::find_labelled(&client, &label).await }).unwrap();
+    let made =
+        block_on_docker(async move { container::find_labelled(&client, &label).await }).unwrap();
     assert!(made.is_empty(), "no container was made: {made:?}");
     let events = store.read(&EventFilter::default(), 0, 100).unwrap();
     assert!(

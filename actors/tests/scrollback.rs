@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use plinth_actors::agent_host::{TaskSandbox, kind};
 use plinth_actors::config::Config;
 use plinth_actors::environments::docker::container;
-use plinth_actors::environments::docker::exec::blocking;
+use plinth_actors::environments::docker::exec::block_on_docker;
 use plinth_actors::environments::manager::{
     CreateEnvironment, Environment, EnvironmentManager, ManagerSettings, RemoveEnvironment,
     StopEnvironment,
@@ -281,7 +281,7 @@ struct Cleanup {
 impl Drop for Cleanup {
     fn drop(&mut self) {
         let (c, label) = (self.client.clone(), format!("plinth.test.run={}", self.run));
-        blocking(async move {
+        block_on_docker(async move {
             for found in container::find_labelled(&c, &label)
                 .await
                 .unwrap_or_default()
@@ -294,7 +294,7 @@ impl Drop for Cleanup {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_docker_environments_last_screen_is_captured_at_stop_and_outlives_its_container() {
-    let client = blocking(DockerClient::connect()).unwrap_or_else(|e| {
+    let client = block_on_docker(DockerClient::connect()).unwrap_or_else(|e| {
         panic!("{e}\n\nthis test needs a running Docker daemon: run scripts/docker-setup.sh")
     });
     let run = format!("sbd{}", std::process::id());
@@ -308,7 +308,7 @@ async fn a_docker_environments_last_screen_is_captured_at_stop_and_outlives_its_
         Images::new(client.clone()),
         Config::default().docker.base_image,
     );
-    blocking(async move {
+    block_on_docker(async move {
         images
             .ensure(&ImageRecipe::agent(Some(&base)), |_| {})
             .await
@@ -343,7 +343,7 @@ async fn a_docker_environments_last_screen_is_captured_at_stop_and_outlives_its_
 
     setup.remove(&task).await;
     let (c, gone) = (client.clone(), id.clone());
-    let inspected = blocking(async move { c.api().inspect_container(&gone, None).await });
+    let inspected = block_on_docker(async move { c.api().inspect_container(&gone, None).await });
     assert!(inspected.is_err(), "the container {id} is removed");
     let after = setup.store.scrollback(&task).unwrap();
     assert_eq!(after, vec![row], "the scrollback outlives the container");

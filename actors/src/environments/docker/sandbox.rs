@@ -13,7 +13,7 @@ use plinth_wasm::wit::{CapError, ExecOutput, ExecRequest, Signal};
 use plinth_wasm::{EnvironmentCap, TmuxCap};
 
 use super::client::{DockerClient, DockerError};
-use super::exec::{ExecSpec, blocking, exec};
+use super::exec::{ExecSpec, block_on_docker, exec};
 use super::image::{AGENT_USER, WORKDIR};
 use crate::agent_host::TaskSandbox;
 use crate::sandbox::{DirResolver, TaskSessions, TmuxOutput, TmuxRunner, TmuxServer};
@@ -58,7 +58,7 @@ impl DockerSandbox {
         task: impl Into<String>,
     ) -> Result<Arc<Self>, DockerError> {
         let address = client.address().to_string();
-        let client = blocking(async move { DockerClient::connect_to(&address).await })?;
+        let client = block_on_docker(async move { DockerClient::connect_to(&address).await })?;
         let docker = client.api().clone();
         let container = container.into();
         let runner = ContainerTmux {
@@ -96,7 +96,7 @@ impl DockerSandbox {
     fn run(&self, spec: ExecSpec) -> Result<ExecOutput, CapError> {
         let docker = self.docker.clone();
         let container = self.container.clone();
-        blocking(async move { exec(&docker, &container, spec).await })
+        block_on_docker(async move { exec(&docker, &container, spec).await })
     }
 
     fn file(&self, mode: &str, path: &str, contents: Option<&[u8]>) -> Result<Vec<u8>, CapError> {
@@ -136,7 +136,7 @@ impl DockerSandbox {
     fn gone(&self) -> bool {
         let docker = self.docker.clone();
         let container = self.container.clone();
-        blocking(async move {
+        block_on_docker(async move {
             match tokio::time::timeout(QUICK, docker.inspect_container(&container, None)).await {
                 Ok(Ok(info)) => !info.state.and_then(|s| s.running).unwrap_or(false),
                 Ok(Err(bollard::errors::Error::DockerResponseServerError {
@@ -172,7 +172,7 @@ impl TmuxRunner for ContainerTmux {
         };
         let docker = self.docker.clone();
         let container = self.container.clone();
-        let out = blocking(async move { exec(&docker, &container, spec).await })?;
+        let out = block_on_docker(async move { exec(&docker, &container, spec).await })?;
         Ok(TmuxOutput {
             success: out.exit_code == 0,
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -15,7 +15,7 @@ use crate::agent_host::TaskSandbox;
 use crate::environments::docker::DockerClient;
 use crate::environments::docker::build::{BuildEvent, ImageRef, Images};
 use crate::environments::docker::container::{self, ContainerSpec, Limits};
-use crate::environments::docker::exec::blocking;
+use crate::environments::docker::exec::block_on_docker;
 use crate::environments::docker::image_plan::ImagePlan;
 use crate::environments::docker::network;
 use crate::environments::docker::ownership::{LABEL_HOME, home_label};
@@ -59,7 +59,7 @@ pub(super) fn create_docker(
     let c = client.clone();
     let task = msg.task.clone();
     let network = settings.config.docker.network.clone();
-    let id = blocking(async move {
+    let id = block_on_docker(async move {
         spec.image = ensure_image(&images, plan, &store, &task).await?.tag;
         let network = network::ensure(&c, &network).await?;
         // By id: two networks may share the name (see `network::find`).

@@ -15,7 +15,7 @@ use super::protocol::EnvironmentError;
 use super::state::EnvironmentManager;
 use crate::agent_host::TaskSandbox;
 use crate::environments::docker::container::TaskContainer;
-use crate::environments::docker::exec::blocking;
+use crate::environments::docker::exec::block_on_docker;
 use crate::environments::docker::ownership::find_mine;
 use crate::environments::docker::sandbox::DockerSandbox;
 use crate::environments::record::{
@@ -40,7 +40,7 @@ impl EnvironmentManager {
             Ok(client) => {
                 let c = client.clone();
                 let home = self.settings.home.clone();
-                match blocking(async move { find_mine(&c, &home, None).await }) {
+                match block_on_docker(async move { find_mine(&c, &home, None).await }) {
                     Ok(found) => Some(found),
                     // Treated as Docker down: the records stay as they were, and the next
                     // manager looks again, rather than a failing start taking the tree down.
@@ -144,7 +144,7 @@ impl EnvironmentManager {
             }
         }
         let store = self.store.clone();
-        blocking(async move {
+        block_on_docker(async move {
             for info in changed {
                 store
                     .put_state(

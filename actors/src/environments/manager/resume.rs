@@ -15,7 +15,7 @@ use super::settings::ManagerSettings;
 use super::state::EnvironmentManager;
 use crate::agent_host::TaskSandbox;
 use crate::environments::docker::container::{self, ContainerError};
-use crate::environments::docker::exec::blocking;
+use crate::environments::docker::exec::block_on_docker;
 use crate::environments::docker::network;
 use crate::environments::docker::sandbox::DockerSandbox;
 use crate::environments::record::{EnvironmentKind, EnvironmentStatus, EnvironmentV1};
@@ -67,7 +67,7 @@ fn resume(
             let c = client.clone();
             let started = id.clone();
             let network = settings.config.docker.network.clone();
-            blocking(async move {
+            block_on_docker(async move {
                 // Its network may have been removed (and made again) while it was stopped.
                 let network = network::ensure(&c, &network).await?;
                 network::reattach(&c, &started, &network)
