@@ -19,8 +19,8 @@ use plinth_actors::environments::manager::{
     CreateEnvironment, Environment, EnvironmentManager, ManagerSettings, RemoveEnvironment,
     StopEnvironment,
 };
-use plinth_actors::environments::scrollback::MAX_LINES;
 use plinth_actors::environments::{DockerClient, ImageRecipe, Images};
+use plinth_actors::limits::SCROLLBACK_MAX_LINES as MAX_LINES;
 use plinth_actors::task_inputs::Sandbox;
 use plinth_kernel::{ChildRef, Kernel};
 use plinth_store::{NewEvent, Scrollback, Store};

@@ -4,7 +4,7 @@
 //! The file is `$PLINTH_HOME/config.toml` when a home is chosen explicitly (`--home` or
 //! `PLINTH_HOME`), so a home is self-contained and tests never read the user's own file;
 //! otherwise `$XDG_CONFIG_HOME/plinth/config.toml`. Every key is declared once, in
-//! [`keys`], and documented in `docs/configuration.md`; a test keeps the two in step.
+//! `keys.rs`, and documented in `docs/configuration.md`; a test keeps the two in step.
 //!
 //! Mistakes are reported where they were made: a typo or a bad value in the file names the
 //! file and line, a bad value in the environment names the variable. Loading also records

@@ -14,10 +14,7 @@ use plinth_kernel::ChildRef;
 use plinth_wasm::wit::Signal;
 
 use crate::agent_host::AgentHost;
-
-/// Signals held for one task at most; past this the oldest go (a host that long in
-/// coming is not coming soon).
-pub const HELD_MAX: usize = 256;
+use crate::limits::HELD_MAX;
 
 /// The name of task `task`'s agent host under the `tasks` supervisor.
 pub(super) fn agent_host_name(task: &str) -> String {

@@ -7,7 +7,6 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU32;
-use std::time::Duration;
 
 use actix::AsyncContext;
 use plinth_kernel::{ChildSpec, Ctx, Restart};
@@ -23,10 +22,8 @@ use crate::config::PermissionMode;
 use crate::environments::{
     CreateEnvironment, Environment, EnvironmentError, GetEnvironment, StartEnvironment,
 };
+use crate::limits::LAUNCH_TICK;
 use crate::task_inputs::Sandbox;
-
-/// How often an agent host ticks its adapter (and polls the sandbox).
-const TICK: Duration = Duration::from_millis(250);
 
 impl TaskService {
     /// Makes the task's environment (or finds it again) and starts its agent host, in the
@@ -76,7 +73,7 @@ async fn launch(deps: &TaskServiceDeps, task: &Task) -> Result<(), String> {
         adapter,
         sandbox: environment.sandbox,
         store: deps.store.clone(),
-        tick: TICK,
+        tick: LAUNCH_TICK,
         starts: Arc::new(AtomicU32::new(0)),
         // A task resumed while its agent works, idles or waits has started already.
         start_deadline: matches!(task.agent_status.as_deref(), None | Some("starting"))

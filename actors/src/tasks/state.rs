@@ -25,9 +25,6 @@ use crate::agents::AgentCatalog;
 use crate::config::{Config, PermissionMode};
 use crate::environments::EnvironmentManager;
 
-/// How long a starting agent may show no sign of life, unless configured.
-const START_DEADLINE: Duration = Duration::from_secs(60);
-
 /// What the service needs from the rest of the tree; cloned into each incarnation.
 #[derive(Clone)]
 pub struct TaskServiceDeps {
@@ -83,7 +80,7 @@ impl TaskServiceDeps {
             notify_command: None,
             skip_permissions: false,
             permission_mode: PermissionMode::Agent,
-            start_deadline: START_DEADLINE,
+            start_deadline: Config::default().tasks.start_deadline(),
             restart_budget: restart_budget::budget(&Config::default().tasks),
         }
     }

@@ -10,22 +10,15 @@ use std::future::Future;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use crate::limits::DAEMON_ANSWER;
+use crate::limits::EXEC_HOST_GRACE;
+use crate::limits::EXEC_OUTPUT_CAP;
 use bollard::Docker;
 use bollard::container::LogOutput;
 use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
 use futures::StreamExt;
 use plinth_wasm::wit::{CapError, ExecOutput};
 use tokio::io::AsyncWriteExt;
-
-/// Output kept per stream; more is cut (from the start) so a chatty command cannot fill memory.
-const OUTPUT_CAP: usize = 4 << 20;
-
-/// How much longer than the command's own limit the host waits for the daemon.
-const HOST_GRACE: Duration = Duration::from_secs(5);
-
-/// How long the daemon gets to set up an exec: one that hangs (stopped, overloaded) must
-/// not hold an adapter's call for bollard's two minutes.
-const DAEMON_ANSWER: Duration = Duration::from_secs(30);
 
 /// What `timeout` exits with when it cannot find or cannot run the command.
 const NOT_FOUND: i64 = 127;
@@ -120,7 +113,7 @@ pub async fn exec(
         }
         Ok(())
     };
-    let collected = tokio::time::timeout(limit + HOST_GRACE, collect).await;
+    let collected = tokio::time::timeout(limit + EXEC_HOST_GRACE, collect).await;
     writer.abort();
     let timed_out = || {
         CapError::Timeout(format!(
@@ -236,7 +229,7 @@ pub async fn container_failure(
 
 fn keep(buf: &mut Vec<u8>, chunk: &[u8]) {
     buf.extend_from_slice(chunk);
-    if buf.len() > OUTPUT_CAP {
-        buf.drain(..buf.len() - OUTPUT_CAP);
+    if buf.len() > EXEC_OUTPUT_CAP {
+        buf.drain(..buf.len() - EXEC_OUTPUT_CAP);
     }
 }

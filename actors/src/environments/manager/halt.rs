@@ -3,8 +3,6 @@
 //! not take the container's death for a failure; removing also deletes what is on disk
 //! and the record.
 
-use std::time::Duration;
-
 use actix::ResponseFuture;
 use plinth_kernel::{Ctx, Handle};
 use plinth_store::NewEvent;
@@ -23,9 +21,7 @@ use crate::environments::record::{
     self, EnvironmentInfo, EnvironmentKind, EnvironmentStatus, EnvironmentV1,
 };
 use crate::environments::worktree::{self, WorktreeError};
-
-/// How long a stopped container's processes get before they are killed.
-const STOP_GRACE: Duration = Duration::from_secs(5);
+use crate::limits::CONTAINER_STOP_GRACE;
 
 /// Ends the environment's processes: the container stops, or the task's local tmux
 /// sessions are killed. What is on disk stays.
@@ -45,7 +41,7 @@ fn halt(
                 if remove {
                     container::remove(&client, &id).await
                 } else {
-                    container::stop(&client, &id, STOP_GRACE).await
+                    container::stop(&client, &id, CONTAINER_STOP_GRACE).await
                 }
             })?;
         }

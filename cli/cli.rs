@@ -1,7 +1,9 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Run AI coding agents in sandboxes, supervised, with their work brought back as git
 /// branches. Run `plinth` inside a git repository to register it and open the UI.
@@ -16,6 +18,8 @@ pub struct Cli {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
+    /// The server's options when no command is given (`plinth` starts one); `serve` has
+    /// its own, and no other command takes them.
     #[command(flatten)]
     pub listen: Listen,
 
@@ -23,10 +27,47 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+impl Cli {
+    /// The command line, or clap's exit with a message. The server's options given before
+    /// a command (`plinth --port 0 serve`) are an error: they were once every command's,
+    /// and silently ignoring them would start the server elsewhere than asked.
+    pub fn parse_args() -> Cli {
+        let matches = Cli::command().get_matches();
+        if let Err(err) = listen_before_command(&matches) {
+            err.exit();
+        }
+        Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit())
+    }
+}
+
+/// Refuses a server option typed on `plinth` itself when a command follows; one set in the
+/// environment (`PLINTH_PORT`) is no one's mistake and stays allowed.
+fn listen_before_command(matches: &ArgMatches) -> Result<(), clap::Error> {
+    let Some((command, _)) = matches.subcommand() else {
+        return Ok(());
+    };
+    let options = Listen::augment_args(clap::Command::new("listen"));
+    for arg in options.get_arguments() {
+        if matches.value_source(arg.get_id().as_str()) != Some(ValueSource::CommandLine) {
+            continue;
+        }
+        let option = format!("--{}", arg.get_long().unwrap_or_default());
+        let message = if command == "serve" {
+            format!("{option} goes after the command: `plinth serve {option} …`")
+        } else {
+            format!(
+                "{option} is for starting a server (`plinth` or `plinth serve`); `plinth {command}` starts none"
+            )
+        };
+        return Err(Cli::command().error(ErrorKind::ArgumentConflict, message));
+    }
+    Ok(())
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Start the server (without registering a project).
-    Serve,
+    Serve(Listen),
     /// The actor tree: state, mailbox, messages handled, restarts, uptime.
     Ps(PsArgs),
     /// Everything the registry knows about one actor (by id or name, e.g. root/projects).
@@ -171,13 +212,14 @@ pub enum TaskCommand {
         #[command(flatten)]
         json: Json,
     },
-    /// What the task did: transcript, statuses, notifications, its log.
+    /// What the task did, as a transcript: messages, tool uses, statuses, notifications,
+    /// its log, each with its time.
     Logs {
         id: String,
         /// Keep streaming until interrupted.
         #[arg(short, long)]
         follow: bool,
-        /// One JSON object per line.
+        /// Every event of the task, raw: one JSON object per line.
         #[arg(long)]
         json: bool,
     },
@@ -231,19 +273,21 @@ pub enum AgentsCommand {
     },
 }
 
+/// The options of the commands that start a server: `plinth` itself and `plinth serve`.
 #[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Server options")]
 pub struct Listen {
     /// Address to listen on.
-    #[arg(long, global = true, default_value = "127.0.0.1", env = "PLINTH_BIND")]
+    #[arg(long, default_value = "127.0.0.1", env = "PLINTH_BIND")]
     pub bind: IpAddr,
     /// Port to listen on; 0 picks a free one.
-    #[arg(long, global = true, default_value_t = 7433, env = "PLINTH_PORT")]
+    #[arg(long, default_value_t = 7433, env = "PLINTH_PORT")]
     pub port: u16,
     /// Another host name the server answers to (checked against Host and Origin).
-    #[arg(long, global = true, env = "PLINTH_PUBLIC_NAME", value_name = "NAME")]
+    #[arg(long, env = "PLINTH_PUBLIC_NAME", value_name = "NAME")]
     pub public_name: Option<String>,
     /// Don't open the browser.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub no_open: bool,
 }
 
@@ -296,4 +340,102 @@ pub struct GcArgs {
     /// to leave everyone else's containers alone.
     #[arg(long, hide = true)]
     pub label: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        let matches = Cli::command()
+            .try_get_matches_from(std::iter::once("plinth").chain(args.iter().copied()))?;
+        listen_before_command(&matches)?;
+        Cli::from_arg_matches(&matches)
+    }
+
+    fn options_of(path: &[&str]) -> Vec<String> {
+        let mut command = Cli::command();
+        command.build();
+        let mut at = &command;
+        for name in path {
+            at = at.find_subcommand(name).expect(name);
+        }
+        at.get_arguments()
+            .filter_map(|a| a.get_long().map(String::from))
+            .collect()
+    }
+
+    #[test]
+    fn the_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn only_the_commands_that_start_a_server_take_its_options() {
+        for path in [&[][..], &["serve"]] {
+            let options = options_of(path);
+            for option in ["bind", "port", "public-name", "no-open"] {
+                assert!(
+                    options.iter().any(|o| o == option),
+                    "{path:?} takes --{option}"
+                );
+            }
+        }
+        for path in [
+            &["task", "new"][..],
+            &["task", "logs"],
+            &["ps"],
+            &["agents", "list"],
+        ] {
+            let options = options_of(path);
+            for option in ["bind", "port", "public-name", "no-open"] {
+                assert!(
+                    !options.iter().any(|o| o == option),
+                    "{path:?} has no --{option}: {options:?}"
+                );
+            }
+            assert!(
+                options.iter().any(|o| o == "home"),
+                "--home stays global: {path:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn server_options_go_after_serve_or_on_plinth_alone() {
+        let cli = parse(&["serve", "--port", "0", "--no-open"]).unwrap();
+        let Some(Command::Serve(listen)) = cli.command else {
+            panic!("serve")
+        };
+        assert_eq!((listen.port, listen.no_open), (0, true));
+        let cli = parse(&["--no-open", "--port", "0"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!((cli.listen.port, cli.listen.no_open), (0, true));
+
+        let err = parse(&["--port", "0", "serve"]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ArgumentConflict);
+        assert!(err.to_string().contains("plinth serve --port"), "{err}");
+        let err = parse(&["--no-open", "task", "list"]).unwrap_err();
+        assert!(
+            err.to_string().contains("`plinth task` starts none"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn global_options_still_go_before_or_after_any_command() {
+        let cli = parse(&["--home", "/h", "-v", "config"]).unwrap();
+        assert_eq!(cli.home.as_deref(), Some(std::path::Path::new("/h")));
+        let cli = parse(&["task", "list", "--home", "/h", "-vv"]).unwrap();
+        assert_eq!((cli.home.is_some(), cli.verbose), (true, 2));
+    }
+
+    #[test]
+    fn mock_llm_keeps_its_own_default_port() {
+        let cli = parse(&["dev", "mock-llm", "--script", "s.json"]).unwrap();
+        let Some(Command::Dev(DevCommand::MockLlm(args))) = cli.command else {
+            panic!("mock-llm")
+        };
+        assert_eq!(args.port, 0);
+    }
 }

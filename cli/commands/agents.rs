@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use plinth_actors::agents::{AgentCatalog, AgentError, AgentListing, Examined};
+use plinth_actors::agents::{AgentCatalog, AgentError, AgentListing, AgentView, Examined};
 use plinth_actors::config::Config;
 use plinth_server::Home;
 use plinth_store::Store;
@@ -32,7 +32,7 @@ pub async fn run(
         AgentsCommand::List(json) => {
             let agents = catalog.list().map_err(failure)?;
             if json.json {
-                print_json(&agents);
+                print_json(&views(agents));
             } else {
                 print!("{}", render_list(&agents));
             }
@@ -41,7 +41,7 @@ pub async fn run(
         AgentsCommand::Inspect { name, json } => {
             let agent = catalog.get(&name).map_err(failure)?;
             if json.json {
-                print_json(&agent);
+                print_json(&AgentView::from(agent));
             } else {
                 print!("{}", render_one(&agent));
             }
@@ -109,7 +109,7 @@ async fn add(
         .await
         .map_err(failure)?;
     if json {
-        print_json(&catalog.get(&agent.name).map_err(failure)?);
+        print_json(&AgentView::from(catalog.get(&agent.name).map_err(failure)?));
     } else {
         println!("added {} {}", agent.name, agent.agent_version);
     }
@@ -235,6 +235,11 @@ fn render_one(a: &AgentListing) -> String {
         },
     ));
     table(&rows)
+}
+
+/// As `GET /api/agents` gives them, `loads` included.
+fn views(agents: Vec<AgentListing>) -> Vec<AgentView> {
+    agents.into_iter().map(AgentView::from).collect()
 }
 
 fn row(label: &str, value: String) -> Vec<String> {

@@ -1,7 +1,7 @@
 import { defineConfig } from "vite";
 import preact from "@preact/preset-vite";
 
-// The built files go to dist/, which the server embeds (runtime/server/src/routes/ui.rs).
+// The built files go to dist/, which the server embeds (web/server/src/routes/ui.rs).
 // preset-vite aliases react to preact/compat, which @tanstack/react-virtual needs.
 export default defineConfig({
   plugins: [preact()],

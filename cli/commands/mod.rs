@@ -12,6 +12,7 @@ mod ps;
 mod serve;
 mod task;
 mod task_diff;
+mod task_logs;
 
 use plinth_server::Home;
 
@@ -28,7 +29,7 @@ pub async fn run(cli: Cli) -> Result<i32, Failure> {
         .unwrap_or_else(Home::from_env);
     match cli.command {
         None => onboard::run(&home, cli.home.as_deref(), &cli.listen).await,
-        Some(Command::Serve) => serve::run(&home, cli.home.as_deref(), &cli.listen, None).await,
+        Some(Command::Serve(listen)) => serve::run(&home, cli.home.as_deref(), &listen, None).await,
         Some(Command::Ps(args)) if args.watch => ps::watch(&home, args.json).await,
         Some(Command::Ps(args)) => ps::list(&Client::connect(&home)?, args.json).await,
         Some(Command::Inspect { actor, json }) => {

@@ -1,4 +1,4 @@
-//! The browser UI: the files `npm run build` writes to `web/dist`, embedded in release
+//! The browser UI: the files `npm run build` writes to `web/ui/dist`, embedded in release
 //! builds (read from disk in debug builds, so a rebuilt UI needs no cargo build).
 //!
 //! Any GET outside `/api/` that is not a file is the single-page app's own route
@@ -10,7 +10,7 @@ use axum::response::{Html, IntoResponse, Response};
 use rust_embed::Embed;
 
 #[derive(Embed)]
-#[folder = "../../web/dist/"]
+#[folder = "../ui/dist/"]
 #[allow_missing = true]
 struct Assets;
 
@@ -18,9 +18,9 @@ struct Assets;
 const NOT_BUILT: &str = "<!doctype html><meta charset=utf-8><title>plinth</title>\
 <body style=\"font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em\">\
 <h1>plinth's browser UI was not built</h1>\
-<p>There is no <code>web/dist</code> to serve: a release binary embeds it when it is built, \
+<p>There is no <code>web/ui/dist</code> to serve: a release binary embeds it when it is built, \
 a debug binary reads it from the source tree. Build the UI, then (for a release binary) plinth:</p>\
-<pre>cd web &amp;&amp; npm ci &amp;&amp; npm run build\ncargo build --release</pre>\
+<pre>cd web/ui &amp;&amp; npm ci &amp;&amp; npm run build\ncargo build --release</pre>\
 <p><code>scripts/plinth</code> does both. The API under <code>/api/</code> works without it.</p>";
 
 /// True for a request the UI answers: a GET (or HEAD) outside the API.
@@ -32,7 +32,7 @@ pub fn is_ui_request(method: &Method, uri: &Uri) -> bool {
 
 pub async fn serve(uri: Uri) -> Response {
     let path = uri.path().trim_start_matches('/');
-    // rust-embed keeps debug builds' disk reads inside web/dist; refusing `..` here too
+    // rust-embed keeps debug builds' disk reads inside web/ui/dist; refusing `..` here too
     // means no build depends on that alone.
     if path
         .split('/')

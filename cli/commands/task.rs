@@ -13,6 +13,8 @@ use crate::client::{Client, encode};
 use crate::failure::Failure;
 use crate::table::table;
 
+use super::task_logs::Transcript;
+
 /// Said every time a task runs in local mode.
 const UNSAFE_WARNING: &str = "warning: this task runs in local mode, which is unsafe: the agent \
 runs on this machine as you, with your files and credentials in reach; use --sandbox docker \
@@ -144,16 +146,22 @@ pub async fn run(client: &Client, home: &Home, command: TaskCommand) -> Result<i
         TaskCommand::Logs { id, follow, json } => {
             // An unknown id is an error here, not an empty log.
             let _: TaskView = client.get(&task_path(&id, "")).await?;
-            super::events::run(
-                home,
-                EventsArgs {
-                    follow,
-                    kind: None,
-                    task: Some(id),
-                    after: 0,
-                    json,
-                },
-            )
+            let args = EventsArgs {
+                follow,
+                kind: None,
+                task: Some(id),
+                after: 0,
+                json,
+            };
+            if json {
+                return super::events::run(home, args).await;
+            }
+            let mut transcript = Transcript::default();
+            super::events::show(home, &args, |event| {
+                if let Some(lines) = transcript.render(event) {
+                    print!("{lines}");
+                }
+            })
             .await
         }
     }

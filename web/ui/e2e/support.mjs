@@ -10,7 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const repoRoot = resolve(here, "../..");
+export const repoRoot = resolve(here, "../../..");
 
 /** The plinth binary under test: PLINTH_BIN, else the debug build in the target dir. */
 export function plinthBin() {

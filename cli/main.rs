@@ -10,14 +10,12 @@ mod follow;
 mod logging;
 mod table;
 
-use clap::Parser;
-
 fn main() {
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::parse_args();
     // Rust ignores SIGPIPE, which turns `plinth ps | head` into a panic on the next print;
     // a client command should end quietly instead, as other tools do. The server keeps
     // ignoring it: a child process that closes its stdin early must not kill the server.
-    if !matches!(cli.command, None | Some(cli::Command::Serve)) {
+    if !matches!(cli.command, None | Some(cli::Command::Serve(_))) {
         // SAFETY: restoring the default disposition before any thread starts.
         unsafe {
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);

@@ -1,6 +1,8 @@
 //! `plinth events`: the log, or with `--follow` the live stream, reconnecting from the last
 //! sequence number seen so a server restart loses nothing.
 
+use std::cell::{Cell, RefCell};
+
 use futures::StreamExt;
 use plinth_server::Home;
 use plinth_store::Event;
@@ -13,18 +15,31 @@ use crate::follow::follow_server;
 const PAGE: usize = 1000;
 
 pub async fn run(home: &Home, args: EventsArgs) -> Result<i32, Failure> {
+    let json = args.json;
+    show(home, &args, |event| print_event(event, json)).await
+}
+
+/// The events `args` asks for, each given to `print` in order: those stored, then with
+/// `--follow` the new ones as they come, across restarts of the server.
+pub async fn show(
+    home: &Home,
+    args: &EventsArgs,
+    print: impl FnMut(&Event),
+) -> Result<i32, Failure> {
     let mut after = args.after;
+    // Shared by the follower's successive connections, one at a time.
+    let print = RefCell::new(print);
     if !args.follow {
         let client = &Client::connect(home)?;
         loop {
             let page: Vec<Event> = client
                 .get(&format!(
                     "/api/events{}",
-                    events_query(&args, after, Some(PAGE))
+                    events_query(args, after, Some(PAGE))
                 ))
                 .await?;
             for event in &page {
-                print_event(event, args.json);
+                (print.borrow_mut())(event);
                 after = event.seq;
             }
             if page.len() < PAGE {
@@ -33,13 +48,13 @@ pub async fn run(home: &Home, args: EventsArgs) -> Result<i32, Failure> {
         }
     }
     // `after` moves with every event printed, so a reconnect asks for what came since.
-    let after = std::cell::Cell::new(after);
-    let args = &args;
+    let after = Cell::new(after);
     follow_server(home, |client| {
         let after = &after;
+        let print = &print;
         async move {
             let mut at = after.get();
-            let followed = follow_once(&client, args, &mut at).await;
+            let followed = follow_once(&client, args, &mut at, print).await;
             after.set(at);
             followed
         }
@@ -48,7 +63,12 @@ pub async fn run(home: &Home, args: EventsArgs) -> Result<i32, Failure> {
 }
 
 /// Streams until the connection ends; `after` advances with every event printed.
-async fn follow_once(client: &Client, args: &EventsArgs, after: &mut u64) -> Result<(), Failure> {
+async fn follow_once(
+    client: &Client,
+    args: &EventsArgs,
+    after: &mut u64,
+    print: &RefCell<impl FnMut(&Event)>,
+) -> Result<(), Failure> {
     let stream = client
         .stream(&format!("/api/events{}", events_query(args, *after, None)))
         .await?;
@@ -56,7 +76,7 @@ async fn follow_once(client: &Client, args: &EventsArgs, after: &mut u64) -> Res
     while let Some(data) = stream.next().await {
         match serde_json::from_str::<Event>(&data) {
             Ok(event) => {
-                print_event(&event, args.json);
+                (print.borrow_mut())(&event);
                 *after = event.seq;
             }
             Err(err) => tracing::warn!(%err, "skipping an event that could not be read"),

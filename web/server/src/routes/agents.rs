@@ -3,19 +3,10 @@
 
 use axum::Json;
 use axum::extract::State;
-use plinth_actors::agents::AgentListing;
-use serde::Serialize;
+use plinth_actors::agents::AgentView;
 
 use crate::api_error::ApiError;
 use crate::app_state::AppState;
-
-#[derive(Serialize)]
-pub struct AgentView {
-    #[serde(flatten)]
-    listing: AgentListing,
-    /// False when it imports capabilities it was not granted: a task naming it fails.
-    loads: bool,
-}
 
 pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<AgentView>>, ApiError> {
     // The first listing compiles the built-in components (cached on disk after that).
@@ -24,13 +15,5 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<AgentView>>,
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
-    Ok(Json(
-        listings
-            .into_iter()
-            .map(|listing| AgentView {
-                loads: listing.missing_grants().is_empty(),
-                listing,
-            })
-            .collect(),
-    ))
+    Ok(Json(listings.into_iter().map(AgentView::from).collect()))
 }
