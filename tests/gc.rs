@@ -9,7 +9,7 @@
 mod support;
 
 use plinth_actors::environments::docker::container::{self, ContainerSpec, Limits};
-use plinth_actors::environments::docker::exec::blocking;
+use plinth_actors::environments::docker::exec::block_on_docker;
 use plinth_actors::environments::record::{self, EnvironmentRecord, EnvironmentV1};
 use plinth_actors::environments::{DockerClient, ImageRecipe, Images};
 use plinth_store::{Store, Versioned};
@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use support::{Home, stderr, stdout};
 
 fn client() -> DockerClient {
-    blocking(DockerClient::connect()).unwrap_or_else(|e| {
+    block_on_docker(DockerClient::connect()).unwrap_or_else(|e| {
         panic!(
             "{e}\n\nthis test needs a running Docker daemon and the base image: \
              run scripts/docker-setup.sh (as root) first"
@@ -33,7 +33,7 @@ struct Cleanup {
 impl Drop for Cleanup {
     fn drop(&mut self) {
         let (c, label) = (self.client.clone(), self.label.clone());
-        blocking(async move {
+        block_on_docker(async move {
             for found in container::find_labelled(&c, &label)
                 .await
                 .unwrap_or_default()
@@ -54,9 +54,10 @@ fn gc_removes_orphans_and_leaves_known_environments() {
         label: label.clone(),
     };
     let images = Images::new(client.clone());
-    let image = blocking(async move { images.ensure(&ImageRecipe::agent(None), |_| {}).await })
-        .unwrap_or_else(|e| panic!("the agent image: {e}"))
-        .tag;
+    let image =
+        block_on_docker(async move { images.ensure(&ImageRecipe::agent(None), |_| {}).await })
+            .unwrap_or_else(|e| panic!("the agent image: {e}"))
+            .tag;
     let make = |task: &str, home: Option<&str>| {
         let spec = ContainerSpec {
             task: task.into(),
@@ -77,7 +78,7 @@ fn gc_removes_orphans_and_leaves_known_environments() {
             env: Vec::new(),
         };
         let c = client.clone();
-        blocking(async move { container::create(&c, &spec).await }).unwrap()
+        block_on_docker(async move { container::create(&c, &spec).await }).unwrap()
     };
     let known = make(&format!("{run}-known"), None);
     let orphan = make(&format!("{run}-orphan"), None);
@@ -101,7 +102,7 @@ fn gc_removes_orphans_and_leaves_known_environments() {
     }))
     .unwrap();
     let s = store.clone();
-    blocking(async move {
+    block_on_docker(async move {
         s.put_state(
             &record::key(&info.task),
             &EnvironmentRecord::from_latest(info.clone()),
@@ -138,7 +139,7 @@ fn gc_removes_orphans_and_leaves_known_environments() {
     assert!(!stray.exists());
 
     let c = client.clone();
-    let left = blocking(async move { container::find_labelled(&c, &label).await }).unwrap();
+    let left = block_on_docker(async move { container::find_labelled(&c, &label).await }).unwrap();
     let mut left: Vec<&str> = left.iter().map(|c| c.task.as_str()).collect();
     left.sort();
     assert_eq!(left, vec![known.task.as_str(), other.task.as_str()]);

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use plinth_actors::agent_host::{AgentSpec, TaskSpec, kind};
 use plinth_actors::environments::docker::container::{self, ContainerSpec, Limits};
-use plinth_actors::environments::docker::exec::blocking;
+use plinth_actors::environments::docker::exec::block_on_docker;
 use plinth_actors::environments::docker::repo_copy::{RepoCopy, copy_repo};
 use plinth_actors::environments::docker::sandbox::DockerSandbox;
 use plinth_actors::environments::{DockerClient, ImageRecipe, Images};
@@ -42,7 +42,7 @@ struct Remove(DockerClient, String);
 impl Drop for Remove {
     fn drop(&mut self) {
         let (c, id) = (self.0.clone(), self.1.clone());
-        let _ = blocking(async move { container::remove(&c, &id).await });
+        let _ = block_on_docker(async move { container::remove(&c, &id).await });
     }
 }
 

@@ -18,13 +18,13 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use plinth_actors::agent_host::Sandbox;
-use plinth_actors::config::SandboxKind;
-use plinth_actors::environments::docker::exec::blocking;
+use plinth_actors::agent_host::TaskSandbox;
+use plinth_actors::environments::docker::exec::block_on_docker;
 use plinth_actors::environments::manager::{
     CreateEnvironment, GetEnvironment, ListEnvironments, RemoveEnvironment,
 };
 use plinth_actors::environments::record::EnvironmentStatus;
+use plinth_actors::task_inputs::Sandbox;
 use plinth_store::{EventFilter, Store};
 use plinth_wasm::wit::{SessionSpec, Signal};
 use support::{Cleanup, client, ensure_agent_image, project, screen_until, settings, sh, start};
@@ -63,7 +63,7 @@ impl Drop for DaemonBack {
 }
 
 /// The highest `tick N` on the session's screen.
-fn counter(sandbox: &Arc<dyn Sandbox>, session: &str) -> u64 {
+fn counter(sandbox: &Arc<dyn TaskSandbox>, session: &str) -> u64 {
     let screen = sandbox.clone().tmux().capture_screen(session).unwrap().text;
     screen
         .lines()
@@ -92,7 +92,7 @@ async fn tasks_outlive_a_docker_daemon_restart_and_pick_up_once_it_is_back() {
         task: task.into(),
         project_path: repo.path().to_path_buf(),
         base_branch: "main".into(),
-        sandbox: SandboxKind::Docker,
+        sandbox: Sandbox::Docker,
         include_uncommitted: false,
     };
     let (kept_task, dying_task) = (format!("{run}-kept"), format!("{run}-dies"));
@@ -101,7 +101,7 @@ async fn tasks_outlive_a_docker_daemon_restart_and_pick_up_once_it_is_back() {
     // The container's init process, to kill from the host while the daemon is away.
     let dying_pid = {
         let (c, id) = (client.clone(), dying.container.clone().unwrap());
-        blocking(async move { c.api().inspect_container(&id, None).await })
+        block_on_docker(async move { c.api().inspect_container(&id, None).await })
             .unwrap()
             .state
             .and_then(|s| s.pid)
@@ -238,14 +238,14 @@ async fn tasks_outlive_a_docker_daemon_restart_and_pick_up_once_it_is_back() {
         .unwrap()
         .unwrap_or_else(|e| panic!("removing after the restart: {e}"));
     let (c, id) = (client.clone(), kept.container.clone().unwrap());
-    let inspected = blocking(async move { c.api().inspect_container(&id, None).await });
+    let inspected = block_on_docker(async move { c.api().inspect_container(&id, None).await });
     assert!(inspected.is_err(), "the container is removed");
     kernel.shutdown(Duration::from_secs(5)).await;
 }
 
 fn assert_live_restore(client: &plinth_actors::environments::DockerClient) {
     let c = client.clone();
-    let live_restore = blocking(async move { c.api().info().await })
+    let live_restore = block_on_docker(async move { c.api().info().await })
         .unwrap()
         .live_restore_enabled;
     assert_eq!(
@@ -278,7 +278,7 @@ async fn a_manager_started_while_docker_is_down_adopts_its_environments_once_it_
                 task: task.clone(),
                 project_path: repo.path().to_path_buf(),
                 base_branch: "main".into(),
-                sandbox: SandboxKind::Docker,
+                sandbox: Sandbox::Docker,
                 include_uncommitted: false,
             })
             .await

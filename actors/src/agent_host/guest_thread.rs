@@ -7,11 +7,11 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use plinth_wasm::wit::{Level, Signal, Status, Task, Urgency};
-use plinth_wasm::{AdapterInstance, Capabilities, EventsCap, GuestError, LogCap, StateCap};
+use plinth_wasm::{AdapterInstance, EventsCap, GuestError, LogCap, StateCap};
 
-use super::capabilities::{TaskEvents, TaskState};
+use super::capabilities::{self, TaskEvents, TaskState};
 use super::spec::AgentSpec;
-use super::start_watch::{self, StartWatch, Watched};
+use super::start_watch::{self, StartWatch};
 use super::starts;
 
 pub(super) enum Command {
@@ -53,7 +53,7 @@ fn run(spec: AgentSpec, rx: mpsc::Receiver<Command>) -> Result<(), String> {
     let watch = spec
         .start_deadline
         .map(|deadline| Arc::new(StartWatch::new(deadline, true)));
-    let caps = capabilities(&spec, &events, &state, watch.as_ref());
+    let caps = capabilities::gather(&spec, &events, &state, watch.as_ref());
     let mut instance = spec
         .adapter
         .instantiate(caps)
@@ -164,28 +164,5 @@ fn check(events: &TaskEvents, call: &str, result: Result<(), GuestError>) -> Res
             events.log(Level::Error, &reason);
             Err(reason)
         }
-    }
-}
-
-fn capabilities(
-    spec: &AgentSpec,
-    events: &TaskEvents,
-    state: &TaskState,
-    watch: Option<&Arc<StartWatch>>,
-) -> Capabilities {
-    let events_cap: Arc<dyn EventsCap> = match watch {
-        Some(watch) => Arc::new(Watched {
-            inner: events.clone(),
-            watch: watch.clone(),
-        }),
-        None => Arc::new(events.clone()),
-    };
-    Capabilities {
-        task_id: spec.task.id.clone(),
-        tmux: Some(spec.sandbox.clone().tmux()),
-        environment: Some(spec.sandbox.clone().environment()),
-        events: Some(events_cap),
-        log: Some(Arc::new(events.clone())),
-        state: Some(Arc::new(state.clone())),
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use plinth_store::Store;
 use plinth_wasm::LoadedAdapter;
 
-use super::sandbox::Sandbox;
+use super::task_sandbox::TaskSandbox;
 
 /// What the adapter is told about its task.
 #[derive(Clone, Debug)]
@@ -23,7 +23,7 @@ pub struct TaskSpec {
 pub struct AgentSpec {
     pub task: TaskSpec,
     pub adapter: LoadedAdapter,
-    pub sandbox: Arc<dyn Sandbox>,
+    pub sandbox: Arc<dyn TaskSandbox>,
     pub store: Store,
     /// How often the adapter gets a tick (and the sandbox is polled).
     pub tick: Duration,

@@ -19,7 +19,7 @@ use plinth_store::{EventFilter, Store, StoreError};
 use plinth_wasm::TmuxCap;
 use plinth_wasm::wit::CapError;
 
-use crate::agent_host::{Sandbox, kind};
+use crate::agent_host::{TaskSandbox, kind};
 use crate::limits::SCROLLBACK_MAX_BYTES;
 use crate::limits::SCROLLBACK_MAX_LINES;
 
@@ -60,7 +60,7 @@ impl ScrollbackCapture {
     /// Captures every stream of `task` and stores those that changed; returns how many
     /// rows were written. Blocks on tmux (an exec per call for a container) and on the
     /// store's writer: run it off any async thread.
-    pub fn capture(&self, task: &str, sandbox: &dyn Sandbox) -> Result<usize, ScrollbackError> {
+    pub fn capture(&self, task: &str, sandbox: &dyn TaskSandbox) -> Result<usize, ScrollbackError> {
         let sessions = sandbox.task_sessions();
         let tmux_error = |err: CapError| ScrollbackError::Tmux {
             task: task.to_owned(),
@@ -100,7 +100,7 @@ impl ScrollbackCapture {
 
     /// The capture before an environment's processes end: a failure is logged, never a
     /// reason not to stop.
-    pub fn last_capture(&self, task: &str, sandbox: Option<&dyn Sandbox>) {
+    pub fn last_capture(&self, task: &str, sandbox: Option<&dyn TaskSandbox>) {
         let Some(sandbox) = sandbox else { return };
         if let Err(err) = self.capture(task, sandbox) {
             tracing::warn!(%err, "the last scrollback before stopping is lost");
@@ -118,7 +118,7 @@ impl ScrollbackCapture {
 
     /// A timer round: captures every environment on a blocking thread, unless the previous
     /// round is still running. Returns at once.
-    pub fn round(&self, environments: Vec<(String, Arc<dyn Sandbox>)>) {
+    pub fn round(&self, environments: Vec<(String, Arc<dyn TaskSandbox>)>) {
         if environments.is_empty() || self.round.swap(true, Ordering::AcqRel) {
             return;
         }

@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use actix::AsyncContext;
 use plinth_kernel::{ChildSpec, Ctx, Restart};
 
-use super::hosts::host_name;
+use super::agent_hosts::agent_host_name;
 use super::protocol::Launched;
 use super::reach::docker_endpoints;
 use super::record::Task;
@@ -77,7 +77,7 @@ async fn launch(deps: &TaskServiceDeps, task: &Task) -> Result<(), String> {
             .then_some(deps.start_deadline),
     };
     let (child, host) = ChildSpec::actor(
-        host_name(&task.id),
+        agent_host_name(&task.id),
         "agent-host",
         Restart::Transient,
         spec.factory(),
@@ -159,7 +159,7 @@ async fn start_or_create_environment(
             task: task.id.clone(),
             project_path: task.project_path.clone(),
             base_branch: task.base_branch.clone(),
-            sandbox: task.inputs.sandbox.into(),
+            sandbox: task.inputs.sandbox,
             include_uncommitted: task.inputs.include_uncommitted,
         })
         .await

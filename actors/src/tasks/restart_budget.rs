@@ -15,7 +15,7 @@ use plinth_kernel::{Backoff, Down, Intensity, Monitor, RestartBudget};
 use plinth_store::{NewEvent, Store};
 use serde_json::json;
 
-use super::hosts::Hosts;
+use super::agent_hosts::AgentHosts;
 use crate::agent_host::kind;
 use crate::config::TaskConfig;
 use crate::limits::RESTART_BACKOFF_INITIAL;
@@ -40,7 +40,7 @@ pub fn budget(config: &TaskConfig) -> RestartBudget {
 /// task `id`'s agent host to end for good, and fails the task if it spent its budget. Any
 /// other end is someone's decision (a stop, a lost environment, plinth stopping) and is
 /// recorded by whoever made it.
-pub(super) fn watch(running: Hosts, store: Store, id: String, host: Monitor) {
+pub(super) fn watch(running: AgentHosts, store: Store, id: String, host: Monitor) {
     actix::spawn(async move {
         let Down::BudgetSpent {
             exits,

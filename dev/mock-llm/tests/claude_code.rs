@@ -15,7 +15,7 @@ use bollard::query_parameters::{
     CreateContainerOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
 };
 use futures::StreamExt;
-use plinth_actors::environments::docker::exec::{ExecSpec, blocking, exec};
+use plinth_actors::environments::docker::exec::{ExecSpec, block_on_docker, exec};
 use plinth_actors::environments::{DockerClient, ImageRecipe, Images};
 use plinth_mock_llm::{MockLlm, RecordedRequest, Reply, Script, Served, When, claude_code};
 use serde_json::json;
@@ -39,7 +39,7 @@ impl Drop for Cleanup {
         let client = self.client.clone();
         let network = self.network.clone();
         let container = self.container.take();
-        blocking(async move {
+        block_on_docker(async move {
             if let Some(id) = container {
                 let options = RemoveContainerOptionsBuilder::new().force(true).build();
                 let _ = client.api().remove_container(&id, Some(options)).await;

@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 use actix::{Addr, Message};
 use tokio::sync::watch;
 
-use crate::child::{Child, Handle, Host, Retire};
+use crate::child::{Carrier, Child, Handle, Retire};
 use crate::limits::RESTART_WAIT;
 use crate::registry::Entry;
 use crate::spin::{self, SpinPoll};
@@ -26,7 +26,7 @@ pub enum SendError {
 pub(crate) enum Incarnation<A: Child> {
     /// Not running now, and may run again (starting, or waiting out a backoff).
     Between,
-    Running(Addr<Host<A>>),
+    Running(Addr<Carrier<A>>),
     /// Will not run again.
     Stopped,
 }
@@ -138,7 +138,7 @@ impl<A: Child> ChildRef<A> {
         Ok(())
     }
 
-    async fn running(&self) -> Result<Addr<Host<A>>, SendError> {
+    async fn running(&self) -> Result<Addr<Carrier<A>>, SendError> {
         if let Incarnation::Running(addr) = &*self.shared.current.borrow() {
             return Ok(addr.clone());
         }

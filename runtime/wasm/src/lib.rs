@@ -17,6 +17,7 @@ mod inspect;
 mod instance;
 mod limits;
 mod linker;
+mod shared;
 mod state;
 mod wasi;
 pub mod wit;

@@ -4,7 +4,7 @@
 //! The limit is enforced inside the container by `timeout -s KILL`, which signals the
 //! command's whole process group, so a timed-out command cannot leave children running;
 //! the host only waits a little longer as a backstop. The capability traits are
-//! synchronous, so [`blocking`] runs Docker calls on a runtime of plinth's own.
+//! synchronous, so [`block_on_docker`] runs Docker calls on a runtime of plinth's own.
 
 use std::future::Future;
 use std::sync::OnceLock;
@@ -162,8 +162,9 @@ async fn answered<T>(call: impl Future<Output = T>) -> Result<T, CapError> {
 
 /// Runs `future` to completion from synchronous code, on a runtime of its own: callers
 /// are adapter threads, and may even be inside another runtime, where blocking on that
-/// runtime itself would panic.
-pub fn blocking<F>(future: F) -> F::Output
+/// runtime itself would panic. (The manager's `off_thread` goes the other way: it moves
+/// synchronous work off an actor's thread, and that work often calls this.)
+pub fn block_on_docker<F>(future: F) -> F::Output
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,

@@ -16,7 +16,7 @@ use super::save::save;
 use super::settings::ManagerSettings;
 use super::state::EnvironmentManager;
 use crate::environments::docker::container;
-use crate::environments::docker::exec::blocking;
+use crate::environments::docker::exec::block_on_docker;
 use crate::environments::record::{
     self, EnvironmentInfo, EnvironmentKind, EnvironmentStatus, EnvironmentV1,
 };
@@ -37,7 +37,7 @@ fn halt(
                 return Ok(());
             };
             let client = docker.get()?;
-            blocking(async move {
+            block_on_docker(async move {
                 if remove {
                     container::remove(&client, &id).await
                 } else {

@@ -29,7 +29,7 @@ use tokio::sync::watch;
 use super::docker_link::DockerLink;
 use super::entries::State;
 use super::watch_reasons::{died, removed};
-use crate::agent_host::Sandbox;
+use crate::agent_host::TaskSandbox;
 use crate::environments::docker::DockerClient;
 use crate::environments::docker::container::{LABEL_TASK, find_ours};
 use crate::environments::docker::sandbox::DockerSandbox;
@@ -228,7 +228,7 @@ impl Watched {
     async fn adopt(&self, client: &DockerClient, task: &str, id: &str) {
         let (c, i, t) = (client.clone(), id.to_string(), task.to_string());
         let made = tokio::task::spawn_blocking(move || DockerSandbox::new(&c, i, t)).await;
-        let sandbox: Arc<dyn Sandbox> = match made {
+        let sandbox: Arc<dyn TaskSandbox> = match made {
             Ok(Ok(sandbox)) => sandbox,
             Ok(Err(err)) => {
                 tracing::warn!(%err, task, "cannot adopt the container yet");

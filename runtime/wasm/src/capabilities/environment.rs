@@ -25,13 +25,22 @@ pub(super) fn link<T: 'static>(linker: &mut Linker<T>, view: GetView<T>) -> wasm
 }
 
 /// The timeout the embedder is asked to enforce: the guest's, within the host's cap (0,
-/// "no preference", gets the cap).
+/// "no preference", gets the cap). The one place the cap is applied: the glue below caps
+/// what the guest asks, and every backend reads [`ExecRequest::timeout`].
 fn capped_timeout_ms(requested: u32) -> u32 {
     let cap = EXEC_TIMEOUT_CAP.as_millis() as u32;
     if requested == 0 {
         cap
     } else {
         requested.min(cap)
+    }
+}
+
+impl ExecRequest {
+    /// How long this command may run: `timeout_ms` within [`EXEC_TIMEOUT_CAP`], 0 meaning
+    /// the cap, as `wit/agent.wit` says. Backends enforce this, whoever made the request.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(u64::from(capped_timeout_ms(self.timeout_ms)))
     }
 }
 

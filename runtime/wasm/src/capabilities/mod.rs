@@ -6,9 +6,9 @@
 //!
 //! Adding one: its interface in `wit/agent.wit` (imported by the `adapter` world and listed
 //! in the `capability` enum), a file here like the others with its `mod` and `pub use`
-//! lines, and a line in the list; then its implementation in the embedder (plinth-actors'
-//! `agent_host/capabilities/`) and its place in docs/adapters.md. `the_list_is_the_wits`
-//! checks the list against the WIT.
+//! lines, and a line in the list; then its implementation in the embedder and its line in
+//! `gather` (both in plinth-actors' `agent_host/capabilities/`) and its place in
+//! docs/adapters.md. `the_list_is_the_wits` checks the list against the WIT.
 //!
 //! The traits are synchronous because an instance runs on its caller's thread; a slow call
 //! (an `exec`) blocks only that task's adapter, and its time is not charged to the guest's

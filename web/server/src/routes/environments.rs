@@ -4,10 +4,10 @@
 
 use axum::Json;
 use axum::extract::State;
-use plinth_actors::config::SandboxKind;
 use plinth_actors::environments::ListEnvironments;
 use plinth_actors::environments::docker::container::TaskContainer;
 use plinth_actors::environments::record::EnvironmentInfo;
+use plinth_actors::task_inputs::Sandbox;
 use serde::Serialize;
 
 use crate::api_error::ApiError;
@@ -19,7 +19,7 @@ pub struct EnvironmentsView {
     orphans: Vec<TaskContainer>,
     /// Why Docker cannot be reached, when it cannot (tasks can still run `--sandbox local`).
     docker_error: Option<String>,
-    default_sandbox: SandboxKind,
+    default_sandbox: Sandbox,
 }
 
 pub async fn list(State(state): State<AppState>) -> Result<Json<EnvironmentsView>, ApiError> {

@@ -7,8 +7,8 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use plinth_actors::config::SandboxKind;
 use plinth_actors::environments::base::BaseError;
+use plinth_actors::task_inputs::Sandbox;
 use plinth_actors::tasks::{
     ArchiveTask, CreateTask, GetTask, ListTasks, ResumeTask, SendMessage, StopTask, TaskError,
     TaskView,
@@ -68,7 +68,7 @@ pub struct CreateBody {
     repo: PathBuf,
     agent: Option<String>,
     base: Option<String>,
-    sandbox: Option<SandboxKind>,
+    sandbox: Option<Sandbox>,
     #[serde(default)]
     include_uncommitted: bool,
 }

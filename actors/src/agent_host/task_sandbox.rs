@@ -9,7 +9,9 @@ use plinth_wasm::{EnvironmentCap, TmuxCap};
 
 use crate::sandbox::TaskSessions;
 
-pub trait Sandbox: Send + Sync + 'static {
+/// A task's running sandbox (`LocalSandbox` or `DockerSandbox`), as the agent host and the
+/// viewers use it. Which of the two a task asked for is [`crate::task_inputs::Sandbox`].
+pub trait TaskSandbox: Send + Sync + 'static {
     fn tmux(self: Arc<Self>) -> Arc<dyn TmuxCap>;
     fn environment(self: Arc<Self>) -> Arc<dyn EnvironmentCap>;
     /// Signals since the last poll, oldest first. Called on every tick.

@@ -17,14 +17,14 @@ use crate::agent_host::AgentHost;
 use crate::limits::HELD_MAX;
 
 /// The name of task `task`'s agent host under the `tasks` supervisor.
-pub(super) fn host_name(task: &str) -> String {
+pub(super) fn agent_host_name(task: &str) -> String {
     format!("task-{task}")
 }
 
 /// Shared by the service's incarnations, as the hosts outlive a restart of the service.
 /// Generic only so its rules can be tested without actors.
 #[derive(Clone)]
-pub struct Hosts<H = ChildRef<AgentHost>> {
+pub struct AgentHosts<H = ChildRef<AgentHost>> {
     inner: Arc<Mutex<Inner<H>>>,
 }
 
@@ -33,9 +33,9 @@ struct Inner<H> {
     held: HashMap<String, VecDeque<Signal>>,
 }
 
-impl<H> Default for Hosts<H> {
+impl<H> Default for AgentHosts<H> {
     fn default() -> Self {
-        Hosts {
+        AgentHosts {
             inner: Arc::new(Mutex::new(Inner {
                 running: HashMap::new(),
                 held: HashMap::new(),
@@ -44,7 +44,7 @@ impl<H> Default for Hosts<H> {
     }
 }
 
-impl<H: Clone> Hosts<H> {
+impl<H: Clone> AgentHosts<H> {
     fn lock(&self) -> MutexGuard<'_, Inner<H>> {
         self.inner.lock().expect("the agent hosts' table poisoned")
     }
@@ -113,7 +113,7 @@ mod tests {
 
     #[test]
     fn signals_before_the_host_are_handed_over_in_order_before_it_is_registered() {
-        let hosts: Hosts<&str> = Hosts::default();
+        let hosts: AgentHosts<&str> = AgentHosts::default();
         assert!(hosts.route("t1", Signal::Tick(1), true).is_none());
         assert!(hosts.route("t1", Signal::Tick(2), true).is_none());
         assert!(hosts.route("t2", Signal::Tick(3), false).is_none());
@@ -135,7 +135,7 @@ mod tests {
 
     #[test]
     fn what_is_held_is_bounded_and_forgotten_with_the_start() {
-        let hosts: Hosts<&str> = Hosts::default();
+        let hosts: AgentHosts<&str> = AgentHosts::default();
         for n in 0..HELD_MAX as u64 + 2 {
             hosts.route("t1", Signal::Tick(n), true);
         }
