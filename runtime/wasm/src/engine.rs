@@ -9,21 +9,14 @@ use std::time::Duration;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::errors::HostError;
-
-/// How often the epoch advances. A guest overrunning its deadline is stopped within about
-/// one tick of it; a shorter tick costs more wake-ups of an otherwise idle thread.
-pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
+use crate::limits::CORE_INSTANCES_PER_COMPONENT;
+use crate::limits::EPOCH_TICK;
+use crate::limits::MEMORIES_PER_COMPONENT;
+use crate::limits::MEMORY_GUARD;
+use crate::limits::TABLES_PER_COMPONENT;
+use crate::limits::{DEFAULT_CALL_DEADLINE, DEFAULT_MEMORY_LIMIT, MAX_INSTANCES};
 
 const WASM_PAGE: usize = 64 * 1024;
-/// wit-bindgen components hold a handful of core instances (the program, shims, a WASI
-/// adapter); this leaves room for bigger toolchains without letting one component take the
-/// pool.
-const CORE_INSTANCES_PER_COMPONENT: u32 = 16;
-const MEMORIES_PER_COMPONENT: u32 = 2;
-const TABLES_PER_COMPONENT: u32 = 4;
-/// Bounds checks are explicit (a memory reserves only its cap, not 4 GiB), so the guard
-/// only lets the compiler fold small constant offsets; it need not be large.
-const MEMORY_GUARD: u64 = 2 << 20;
 
 /// How the host runs adapters. One per process.
 #[derive(Debug, Clone)]
@@ -44,10 +37,10 @@ impl Default for HostConfig {
     fn default() -> Self {
         HostConfig {
             cache_dir: None,
-            memory_limit: 64 << 20,
-            call_deadline: Duration::from_secs(5),
+            memory_limit: DEFAULT_MEMORY_LIMIT,
+            call_deadline: DEFAULT_CALL_DEADLINE,
             fuel: None,
-            max_instances: 128,
+            max_instances: MAX_INSTANCES,
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::engine::HostConfig;
 use crate::errors::{GuestError, HostError, InspectError, LoadError};
 use crate::inspect::ComponentSummary;
 use crate::instance::{AdapterInstance, arm, classify};
-use crate::limits::{CallClock, Limiter};
+use crate::limiter::{CallClock, Limiter};
 use crate::shared::HostInner;
 use crate::state::HostState;
 use crate::wit::bindings::AdapterPre;

@@ -8,7 +8,7 @@ use serde::Serialize;
 use wasmtime::{Store, Trap};
 
 use crate::errors::GuestError;
-use crate::limits::DeadlineExceeded;
+use crate::limiter::DeadlineExceeded;
 use crate::shared::HostInner;
 use crate::state::HostState;
 use crate::wit::bindings::Adapter;

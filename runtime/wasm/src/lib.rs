@@ -15,6 +15,7 @@ mod errors;
 mod host;
 mod inspect;
 mod instance;
+mod limiter;
 mod limits;
 mod linker;
 mod shared;
@@ -24,14 +25,15 @@ pub mod wit;
 
 pub use cache::CacheStats;
 pub use capabilities::{
-    Capabilities, Capability, EXEC_TIMEOUT_CAP, EnvironmentCap, EventsCap, LogCap,
-    STATE_BLOB_LIMIT, StateCap, TmuxCap, UnknownCapability,
+    Capabilities, Capability, EnvironmentCap, EventsCap, LogCap, StateCap, TmuxCap,
+    UnknownCapability,
 };
 pub use engine::HostConfig;
 pub use errors::*;
 pub use host::{LoadedAdapter, WasmHost};
 pub use inspect::ComponentSummary;
 pub use instance::{AdapterInstance, Usage};
+pub use limits::{EXEC_TIMEOUT_CAP, STATE_BLOB_LIMIT};
 
 #[cfg(test)]
 mod tests {

@@ -1,181 +1,53 @@
-//! Per-instance limits: the memory cap (with a record of whether it was hit, to tell a
-//! memory trap from any other) and the per-call CPU deadline, which excludes time spent in
-//! host calls.
+//! Every limit and timeout of the WASM host, named, each with why it is what it is.
+//! `docs/architecture.md` has them as a table.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use wasmtime::{ResourceLimiter, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
+// Running guests.
 
-use crate::engine::EPOCH_TICK;
+/// The memory an adapter may grow to unless configured (`adapters.memory_limit_mb`): an
+/// adapter drives an agent, it does not hold its work.
+pub(crate) const DEFAULT_MEMORY_LIMIT: usize = 64 << 20;
 
-/// `StoreLimits` with a memory cap that traps, plus bookkeeping: the bytes of linear memory
-/// the instance holds and whether a growth was refused.
-pub(crate) struct Limiter {
-    limits: StoreLimits,
-    cap: usize,
-    /// Counted when the limiter allows a growth. A growth that then fails is not taken
-    /// back: with `trap_on_grow_failure` the failure traps, and a trapped instance is never
-    /// used again.
-    memory_bytes: usize,
-    pub(crate) cap_hit: bool,
-}
+/// The guest CPU time one call may use unless configured (`adapters.call_deadline_ms`): a
+/// call decides what to do next, it never waits (waits are host time, which is not counted).
+pub(crate) const DEFAULT_CALL_DEADLINE: Duration = Duration::from_secs(5);
 
-impl Limiter {
-    pub(crate) fn new(cap: usize) -> Limiter {
-        Limiter {
-            limits: StoreLimitsBuilder::new()
-                .memory_size(cap)
-                .trap_on_grow_failure(true)
-                .build(),
-            cap,
-            memory_bytes: 0,
-            cap_hit: false,
-        }
-    }
+/// How often the epoch advances. A guest overrunning its deadline is stopped within about
+/// one tick of it; a shorter tick costs more wake-ups of an otherwise idle thread.
+pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
 
-    pub(crate) fn memory_bytes(&self) -> usize {
-        self.memory_bytes
-    }
-}
+// The instance pool.
 
-impl ResourceLimiter for Limiter {
-    fn memory_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
-        if desired > self.cap {
-            self.cap_hit = true;
-        }
-        let allowed = self.limits.memory_growing(current, desired, maximum)?;
-        if allowed {
-            self.memory_bytes += desired.saturating_sub(current);
-        }
-        Ok(allowed)
-    }
+/// Instances alive at once: one per running task's adapter, with room for many tasks; each
+/// slot reserves address space (not memory) for its cap.
+pub(crate) const MAX_INSTANCES: u32 = 128;
 
-    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
-        self.limits.memory_grow_failed(error)
-    }
+/// wit-bindgen components hold a handful of core instances (the program, shims, a WASI
+/// adapter); this leaves room for bigger toolchains without letting one component take the
+/// pool.
+pub(crate) const CORE_INSTANCES_PER_COMPONENT: u32 = 16;
 
-    fn table_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
-        self.limits.table_growing(current, desired, maximum)
-    }
+/// Linear memories per component: wit-bindgen's components have one; a second leaves room
+/// for a WASI adapter's.
+pub(crate) const MEMORIES_PER_COMPONENT: u32 = 2;
 
-    fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
-        self.limits.table_grow_failed(error)
-    }
+/// Tables per component: the program's function table and its shims' few, with room to
+/// spare; each slot of the pool reserves them all.
+pub(crate) const TABLES_PER_COMPONENT: u32 = 4;
 
-    fn instances(&self) -> usize {
-        self.limits.instances()
-    }
+/// Bounds checks are explicit (a memory reserves only its cap, not 4 GiB), so the guard
+/// only lets the compiler fold small constant offsets; it need not be large.
+pub(crate) const MEMORY_GUARD: u64 = 2 << 20;
 
-    fn tables(&self) -> usize {
-        self.limits.tables()
-    }
+// Capabilities.
 
-    fn memories(&self) -> usize {
-        self.limits.memories()
-    }
-}
+/// Longest an `exec` may run, whatever timeout the guest asks for.
+pub const EXEC_TIMEOUT_CAP: Duration = Duration::from_secs(600);
 
-/// Raised from the epoch callback when a call used up its deadline; found again by
-/// downcasting the call's error.
-#[derive(Debug, thiserror::Error)]
-#[error("guest CPU deadline of {0:?} exceeded")]
-pub(crate) struct DeadlineExceeded(pub(crate) Duration);
+/// Largest blob `state.save` accepts; larger ones are refused with `access-denied` before
+/// the embedder's `StateCap` sees them.
+pub const STATE_BLOB_LIMIT: usize = 64 * 1024;
 
-/// Guest time for the call in progress: wall time since it began minus time in host calls.
-pub(crate) struct CallClock {
-    limit: Duration,
-    started: Option<Instant>,
-    in_host: Duration,
-    pub(crate) guest_total: Duration,
-}
-
-impl CallClock {
-    pub(crate) fn new(limit: Duration) -> CallClock {
-        CallClock {
-            limit,
-            started: None,
-            in_host: Duration::ZERO,
-            guest_total: Duration::ZERO,
-        }
-    }
-
-    /// Starts a call and returns how many epoch ticks to allow before checking again.
-    pub(crate) fn begin(&mut self) -> u64 {
-        self.started = Some(Instant::now());
-        self.in_host = Duration::ZERO;
-        ticks(self.limit)
-    }
-
-    pub(crate) fn end(&mut self) {
-        if let Some(started) = self.started.take() {
-            self.guest_total += started.elapsed().saturating_sub(self.in_host);
-        }
-    }
-
-    pub(crate) fn add_host_time(&mut self, d: Duration) {
-        self.in_host += d;
-    }
-
-    fn guest_time(&self) -> Duration {
-        self.started
-            .map(|s| s.elapsed().saturating_sub(self.in_host))
-            .unwrap_or_default()
-    }
-
-    /// Called when the epoch passes the deadline: the ticks kept coming while the guest was
-    /// in host calls, so recount from the clocks and either push the deadline out by what
-    /// is left or stop the guest.
-    pub(crate) fn on_deadline(&mut self) -> wasmtime::Result<UpdateDeadline> {
-        let used = self.guest_time();
-        if used >= self.limit {
-            return Err(DeadlineExceeded(self.limit).into());
-        }
-        Ok(UpdateDeadline::Continue(ticks(self.limit - used)))
-    }
-}
-
-fn ticks(d: Duration) -> u64 {
-    (d.as_nanos().div_ceil(EPOCH_TICK.as_nanos()) as u64).max(1)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn deadline_counts_only_guest_time() {
-        let mut clock = CallClock::new(Duration::from_millis(50));
-        clock.begin();
-        std::thread::sleep(Duration::from_millis(60));
-        // The sleep stands for an `exec`: time in the host.
-        clock.add_host_time(Duration::from_millis(60));
-        assert!(matches!(clock.on_deadline(), Ok(UpdateDeadline::Continue(n)) if n >= 1));
-        clock.add_host_time(Duration::from_millis(0));
-        std::thread::sleep(Duration::from_millis(55));
-        match clock.on_deadline() {
-            Err(err) => assert!(err.is::<DeadlineExceeded>()),
-            Ok(_) => panic!("60 ms of guest time passed a 50 ms deadline"),
-        }
-        clock.end();
-        assert!(clock.guest_total >= Duration::from_millis(50));
-        assert!(clock.guest_total < Duration::from_millis(100));
-    }
-
-    #[test]
-    fn ticks_round_up() {
-        assert_eq!(ticks(Duration::ZERO), 1);
-        assert_eq!(ticks(EPOCH_TICK), 1);
-        assert_eq!(ticks(EPOCH_TICK + Duration::from_nanos(1)), 2);
-        assert_eq!(ticks(Duration::from_secs(5)), 500);
-    }
-}
+/// A guest writing without newlines still gets logged once this much piles up.
+pub(crate) const GUEST_LOG_MAX_LINE: usize = 8 * 1024;

@@ -5,7 +5,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::capabilities::{Capabilities, CapsView};
-use crate::limits::{CallClock, Limiter};
+use crate::limiter::{CallClock, Limiter};
 use crate::wasi;
 
 pub(crate) struct HostState {

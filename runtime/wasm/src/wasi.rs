@@ -14,10 +14,8 @@ use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder};
 
 use crate::capabilities::{Capabilities, LogCap};
+use crate::limits::GUEST_LOG_MAX_LINE;
 use crate::wit::Level;
-
-/// A guest writing without newlines still gets logged once this much piles up.
-const MAX_LINE: usize = 8 * 1024;
 
 pub(crate) fn context(caps: &Capabilities) -> WasiCtx {
     WasiCtxBuilder::new()
@@ -59,7 +57,7 @@ impl LogStream {
             let line: Vec<u8> = buffer.pending.drain(..=newline).collect();
             buffer.emit(&line[..line.len() - 1]);
         }
-        if buffer.pending.len() >= MAX_LINE {
+        if buffer.pending.len() >= GUEST_LOG_MAX_LINE {
             let line = std::mem::take(&mut buffer.pending);
             buffer.emit(&line);
         }

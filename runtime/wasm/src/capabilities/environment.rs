@@ -6,11 +6,9 @@ use wasmtime::component::Linker;
 
 use super::Capability;
 use super::view::{CapsData, CapsView, GetView};
+use crate::limits::EXEC_TIMEOUT_CAP;
 use crate::wit::bindings::plinth::agent::environment as wit;
 use crate::wit::{CapError, ExecOutput, ExecRequest};
-
-/// Longest an `exec` may run, whatever timeout the guest asks for.
-pub const EXEC_TIMEOUT_CAP: Duration = Duration::from_secs(600);
 
 /// `exec` receives a request whose `timeout_ms` the host has already capped at
 /// [`EXEC_TIMEOUT_CAP`].

@@ -24,12 +24,12 @@ mod state;
 mod tmux;
 mod view;
 
-pub use environment::{EXEC_TIMEOUT_CAP, EnvironmentCap};
+pub use environment::EnvironmentCap;
 pub use events::EventsCap;
 pub use log::LogCap;
 pub use name::UnknownCapability;
 pub(crate) use name::{PACKAGE, VERSION};
-pub use state::{STATE_BLOB_LIMIT, StateCap};
+pub use state::StateCap;
 pub use tmux::TmuxCap;
 pub(crate) use view::CapsView;
 

@@ -4,12 +4,9 @@ use wasmtime::component::Linker;
 
 use super::Capability;
 use super::view::{CapsData, CapsView, GetView};
+use crate::limits::STATE_BLOB_LIMIT;
 use crate::wit::CapError;
 use crate::wit::bindings::plinth::agent::state as wit;
-
-/// Largest blob `state.save` accepts; larger ones are refused with `access-denied` before
-/// the embedder's [`StateCap`] sees them.
-pub const STATE_BLOB_LIMIT: usize = 64 * 1024;
 
 /// `save` is only called with blobs within [`STATE_BLOB_LIMIT`].
 pub trait StateCap: Send + Sync {

@@ -15,7 +15,7 @@ use std::time::Instant;
 use wasmtime::component::HasData;
 
 use super::{Capabilities, Capability};
-use crate::limits::CallClock;
+use crate::limiter::CallClock;
 use crate::wit::CapError;
 
 /// The part of a store's data that the capabilities' `Host` implementations work on.
