@@ -1,11 +1,12 @@
 //! How one `tmux` invocation is carried out: the [`TmuxRunner`] a [`super::TmuxServer`]
 //! sends its command lines through, and [`HostTmux`], which runs tmux on the host.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use plinth_wasm::wit::CapError;
+
+use crate::host_process::{self, HostRunError};
 
 /// What one `tmux` invocation gave back.
 #[derive(Clone, Debug, Default)]
@@ -38,22 +39,11 @@ impl TmuxRunner for HostTmux {
         stdin: Option<&[u8]>,
     ) -> Result<TmuxOutput, CapError> {
         let mut cmd = Command::new("tmux");
-        cmd.arg("-S")
-            .arg(socket)
-            .args(args)
-            .stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().map_err(spawn_error)?;
-        if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
-            pipe.write_all(input)
-                .map_err(|e| CapError::Failed(format!("cannot write to tmux: {e}")))?;
-        }
-        let out = child.wait_with_output().map_err(spawn_error)?;
+        cmd.arg("-S").arg(socket).args(args);
+        let out = host_process::output(&mut cmd, stdin).map_err(|e| match e {
+            HostRunError::Run(e) => spawn_error(e),
+            HostRunError::Feed(e) => CapError::Failed(format!("cannot write to tmux: {e}")),
+        })?;
         Ok(TmuxOutput {
             success: out.status.success(),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
