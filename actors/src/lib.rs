@@ -10,12 +10,14 @@
 //! - [`sandbox`]: where an agent runs (unsafe local mode, for now).
 //! - [`environments`]: Docker environments and their images.
 //! - [`terminal`]: the web terminal's `tmux attach` client, on the host or in a container.
+//! - `host_process`: running one of plinth's own commands (git, tmux) on the host.
 
 pub mod agent_host;
 pub mod agents;
 pub mod builtin_adapters;
 pub mod config;
 pub mod environments;
+mod host_process;
 pub mod limits;
 pub mod projects;
 pub mod sandbox;

@@ -2,9 +2,10 @@
 //! (worktrees, packs, diffs) so the user's config is honoured. Arguments are plinth's; a
 //! name the user typed is resolved first (see [`super::base`]).
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
+
+use crate::host_process::{self, HostRunError};
 
 /// Why a git command gave no output.
 #[derive(Debug)]
@@ -21,23 +22,11 @@ pub(super) fn git(
     args: &[&str],
     stdin: Option<&[u8]>,
 ) -> Result<Vec<u8>, GitCliError> {
-    let mut child = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(GitCliError::Io)?;
-    if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        pipe.write_all(input).map_err(GitCliError::Io)?;
-    }
-    let out = child.wait_with_output().map_err(GitCliError::Io)?;
+    let mut cmd = Command::new("git");
+    cmd.arg("-C").arg(repo).args(args);
+    let out = host_process::output(&mut cmd, stdin).map_err(|e| match e {
+        HostRunError::Run(e) | HostRunError::Feed(e) => GitCliError::Io(e),
+    })?;
     if out.status.success() {
         Ok(out.stdout)
     } else {

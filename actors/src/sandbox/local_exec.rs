@@ -4,10 +4,11 @@
 use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
 
+use crate::host_process;
 use crate::limits::EXEC_OUTPUT_CAP;
 use crate::limits::LOCAL_KILL_WAIT;
 use plinth_wasm::wit::{CapError, ExecOutput};
@@ -37,14 +38,8 @@ pub fn exec(spec: ExecSpec<'_>) -> Result<ExecOutput, CapError> {
         .env_clear()
         .envs(base_env())
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
-        .stdin(if spec.stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .process_group(0);
+    host_process::pipes(&mut cmd, spec.stdin.is_some());
     let mut child = cmd.spawn().map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => CapError::NotFound(format!("{program}: not found")),
         std::io::ErrorKind::PermissionDenied => {

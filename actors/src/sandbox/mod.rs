@@ -5,7 +5,6 @@
 mod confine;
 mod local;
 mod local_exec;
-mod session_env;
 mod task_sessions;
 mod tmux;
 mod watch;

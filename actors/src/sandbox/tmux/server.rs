@@ -1,49 +1,16 @@
-//! A tmux server of plinth's own (its own socket, so the user's tmux is never touched),
-//! driven through the `tmux` command. Sessions are named `<task>--<name>`: an adapter only
-//! ever names its own, and cannot reach another task's.
-//!
-//! The command lines are the same whether tmux runs on the host (unsafe local mode) or
-//! inside a container; only how one `tmux` invocation is carried out differs, which is what
-//! a [`TmuxRunner`] does.
+//! [`TmuxServer`]: the session operations on one tmux server, each a command line (see
+//! `command`) sent through its [`TmuxRunner`].
 
 use std::fmt;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use plinth_wasm::wit::{CapError, Screen, SessionSpec};
 
+use super::command::{create_command, exact, literal};
+use super::pane::{PANE_FORMAT, PaneState, parse_pane_state, parse_snapshot, snapshot_format};
+use super::runner::{HostTmux, TmuxRunner};
 use super::session_env;
-use crate::limits::TMUX_HISTORY_LIMIT;
-
-/// Runs "$@" and stores its exit status in the pane's `@plinth-exit` option (through the
-/// `TMUX` variable tmux gives every pane), then exits with it.
-const EXIT_RECORDER: &str =
-    r#""$@"; s=$?; tmux set-option -p -t "$TMUX_PANE" @plinth-exit "$s" 2>/dev/null; exit $s"#;
-
-/// What one `tmux` invocation gave back.
-#[derive(Clone, Debug, Default)]
-pub struct TmuxOutput {
-    pub success: bool,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-/// Carries out `tmux -S <socket> <args>`, wherever that tmux lives. An `Err` means tmux
-/// could not be run at all; tmux's own failures come back as `success: false`.
-pub trait TmuxRunner: Send + Sync {
-    fn run(
-        &self,
-        socket: &Path,
-        args: &[String],
-        stdin: Option<&[u8]>,
-    ) -> Result<TmuxOutput, CapError>;
-}
-
-/// Runs tmux as a process on the host.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct HostTmux;
 
 #[derive(Clone)]
 pub struct TmuxServer {
@@ -57,15 +24,6 @@ impl fmt::Debug for TmuxServer {
             .field("socket", &self.socket)
             .finish_non_exhaustive()
     }
-}
-
-/// What tmux reports about a pane, read in one call.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PaneState {
-    pub dead: bool,
-    /// The exit status once `dead`.
-    pub exit_status: Option<i32>,
-    pub current_command: String,
 }
 
 impl TmuxServer {
@@ -105,7 +63,7 @@ impl TmuxServer {
         if spec.command.is_empty() {
             return Err(CapError::Invalid("the session's command is empty".into()));
         }
-        let (cmd, env) = Self::create_command(full, spec, workdir)?;
+        let (cmd, env) = create_command(full, spec, workdir)?;
         let stdin = env.as_deref().map(str::as_bytes);
         // Asking tmux first would cost a round trip every time (an exec, in a container);
         // a name that is taken is rare, and tmux says so.
@@ -129,77 +87,6 @@ impl TmuxServer {
             let _ = self.tmux(&["delete-buffer", "-b", &session_env::buffer_name(full)]);
         }
         created
-    }
-
-    /// The tmux command line that creates session `full`, and the variables it reads on
-    /// its standard input (see [`session_env`]), if it has any.
-    fn create_command(
-        full: &str,
-        spec: &SessionSpec,
-        workdir: &Path,
-    ) -> Result<(Vec<String>, Option<String>), CapError> {
-        let mut cmd: Vec<String> = vec!["start-server".into(), ";".into()];
-        let env = if spec.env.is_empty() {
-            None
-        } else {
-            Some(session_env::script(&spec.env)?)
-        };
-        let buffer = session_env::buffer_name(full);
-        if env.is_some() {
-            cmd.extend(["load-buffer", "-b", &buffer, "-", ";"].map(String::from));
-        }
-        // Panes are kept after their program ends (so its exit status can be read), set
-        // for the whole server before the session exists: a program that exits at once
-        // must not take its pane with it.
-        let history = TMUX_HISTORY_LIMIT.to_string();
-        for option in [
-            ["remain-on-exit", "on"],
-            ["history-limit", history.as_str()],
-        ] {
-            cmd.extend(["set-option", "-g", option[0], option[1], ";"].map(String::from));
-        }
-        cmd.extend(["new-session", "-d", "-s", full].map(String::from));
-        let (width, height) = (
-            spec.width.max(20).to_string(),
-            spec.height.max(5).to_string(),
-        );
-        cmd.extend(["-x".into(), width.clone(), "-y".into(), height.clone()]);
-        cmd.extend(["-c".into(), workdir.display().to_string()]);
-        // The program gets its arguments exactly as given ("$@"), under a shell that only
-        // records its exit status in a pane option: tmux 3.3's own `pane_dead_status` is
-        // lost when clients query the pane as it dies. Job control (-m) makes the program
-        // the pane's foreground process, so `foreground-command` names it, not the shell.
-        // With variables, the shell first takes them from the buffer named by its `$1`.
-        match env {
-            Some(_) => cmd.extend([
-                "--".into(),
-                "sh".into(),
-                "-mc".into(),
-                format!("{}{EXIT_RECORDER}", session_env::LOADER),
-                "plinth-run".into(),
-                literal(&buffer),
-            ]),
-            None => cmd.extend(["--", "sh", "-mc", EXIT_RECORDER, "plinth-run"].map(String::from)),
-        }
-        cmd.extend(spec.command.iter().map(|a| literal(a)));
-        // Resizing sets the window's size to manual, so the agent's screen stays as
-        // created however small a viewer that attaches later is. (Setting `window-size`
-        // globally instead resizes every window to `default-size`, and tmux 3.3 drops a
-        // server without sessions when it is set before the first one.)
-        cmd.extend(
-            [
-                ";",
-                "resize-window",
-                "-t",
-                full,
-                "-x",
-                &width,
-                "-y",
-                &height,
-            ]
-            .map(String::from),
-        );
-        Ok((cmd, env))
     }
 
     /// Pastes `text` as one bracketed paste (when the program asked for bracketed pastes,
@@ -241,8 +128,7 @@ impl TmuxServer {
     /// tick, and each call is an exec when tmux runs in a container.
     pub fn snapshot(&self, full: &str) -> Result<(Screen, PaneState), CapError> {
         let target = exact(full);
-        let format =
-            format!("#{{cursor_x}} #{{cursor_y}} #{{pane_width}} #{{pane_height}}\t{PANE_FORMAT}");
+        let format = snapshot_format();
         // capture-pane first: display-message does not fail on a missing target.
         let out = self.ask(
             full,
@@ -259,24 +145,7 @@ impl TmuxServer {
                 &format,
             ],
         )?;
-        let (text, first) = out
-            .trim_end_matches('\n')
-            .rsplit_once('\n')
-            .unwrap_or(("", out.trim_end_matches('\n')));
-        let (geometry, state) = first.split_once('\t').unwrap_or((first, ""));
-        let nums: Vec<u16> = geometry
-            .split_whitespace()
-            .map(|n| n.parse().unwrap_or(0))
-            .collect();
-        let at = |i: usize| nums.get(i).copied().unwrap_or(0);
-        let screen = Screen {
-            text: text.trim_end_matches('\n').to_owned(),
-            cursor_x: at(0),
-            cursor_y: at(1),
-            width: at(2),
-            height: at(3),
-        };
-        Ok((screen, parse_pane_state(state)))
+        Ok(parse_snapshot(&out))
     }
 
     pub fn capture_history(&self, full: &str, max_lines: u32) -> Result<String, CapError> {
@@ -403,107 +272,5 @@ impl TmuxServer {
         } else {
             Err(CapError::Failed(format!("tmux: {}", out.stderr.trim())))
         }
-    }
-}
-
-impl TmuxRunner for HostTmux {
-    fn run(
-        &self,
-        socket: &Path,
-        args: &[String],
-        stdin: Option<&[u8]>,
-    ) -> Result<TmuxOutput, CapError> {
-        let mut cmd = Command::new("tmux");
-        cmd.arg("-S")
-            .arg(socket)
-            .args(args)
-            .stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().map_err(spawn_error)?;
-        if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
-            pipe.write_all(input)
-                .map_err(|e| CapError::Failed(format!("cannot write to tmux: {e}")))?;
-        }
-        let out = child.wait_with_output().map_err(spawn_error)?;
-        Ok(TmuxOutput {
-            success: out.status.success(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        })
-    }
-}
-
-/// What [`PaneState`] is read from.
-const PANE_FORMAT: &str =
-    "#{pane_dead}\t#{@plinth-exit}\t#{pane_dead_status}\t#{pane_current_command}";
-
-fn parse_pane_state(line: &str) -> PaneState {
-    let mut parts = line.splitn(4, '\t');
-    let dead = parts.next() == Some("1");
-    let recorded = parts.next().and_then(|s| s.parse().ok());
-    let tmux_status = parts.next().and_then(|s| s.parse().ok());
-    PaneState {
-        dead,
-        exit_status: if dead { recorded.or(tmux_status) } else { None },
-        current_command: parts.next().unwrap_or_default().to_owned(),
-    }
-}
-
-/// A target that names exactly session `full` (and its current pane): a bare name also
-/// matches other sessions by prefix, so "t1--a" could reach "t1--ab".
-fn exact(full: &str) -> String {
-    format!("={full}:")
-}
-
-/// `arg` as tmux passes it on. tmux reads any argument that ends in ';' as the end of a
-/// command; `\;` at the end stands for a literal ';'.
-fn literal(arg: &str) -> String {
-    match arg.strip_suffix(';') {
-        Some(head) => format!("{head}\\;"),
-        None => arg.to_owned(),
-    }
-}
-
-fn spawn_error(err: std::io::Error) -> CapError {
-    if err.kind() == std::io::ErrorKind::NotFound {
-        CapError::Failed("tmux is not installed: apt-get install tmux".into())
-    } else {
-        CapError::Failed(format!("cannot run tmux: {err}"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_a_trailing_semicolon_is_escaped() {
-        assert_eq!(literal("a;"), "a\\;");
-        assert_eq!(literal(";"), "\\;");
-        assert_eq!(literal("a;b"), "a;b");
-        assert_eq!(literal(""), "");
-    }
-
-    #[test]
-    fn a_dead_pane_prefers_the_recorded_exit_status() {
-        let dead = parse_pane_state("1\t3\t0\tsh");
-        assert_eq!(
-            dead,
-            PaneState {
-                dead: true,
-                exit_status: Some(3),
-                current_command: "sh".into()
-            }
-        );
-        assert_eq!(parse_pane_state("1\t\t5\tsh").exit_status, Some(5));
-        let alive = parse_pane_state("0\t\t\tclaude");
-        assert!(!alive.dead);
-        assert_eq!(alive.exit_status, None);
-        assert_eq!(alive.current_command, "claude");
     }
 }

@@ -20,7 +20,8 @@ use plinth_actors::tasks::reach::{CANNOT_PROBE, probe_command};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use super::{Check, image_exists};
+use super::check::Check;
+use super::images::image_exists;
 use crate::limits::REACH_CHECK_DEADLINE;
 use crate::limits::REACH_READ_TIMEOUT;
 
