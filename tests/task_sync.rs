@@ -68,17 +68,6 @@ async fn diff(server: &Server, id: &str) -> Value {
     body
 }
 
-fn git_out(repo: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 fn container_of(task: &str) -> String {
     running_container(task).unwrap_or_else(|| panic!("no running container for task {task}"))
 }
@@ -147,7 +136,7 @@ impl UserState {
         // Read before `git status`, and with --no-optional-locks, which never refreshes
         // the index: this check must not write what it compares.
         let index = std::fs::read(repo.join(".git/index")).unwrap();
-        let status = git_out(repo, &["--no-optional-locks", "status", "--porcelain"]);
+        let status = git(repo, &["--no-optional-locks", "status", "--porcelain"]);
         let files = ["README.md", "staged.txt", "untracked.txt"]
             .iter()
             .map(|f| (f.to_string(), std::fs::read(repo.join(f)).unwrap()))
@@ -200,7 +189,7 @@ async fn a_docker_task_s_commits_come_back_as_its_branch_and_the_user_s_work_is_
     assert_eq!(rev(r, &head_ref), c1, "the branch is at the agent's commit");
     assert_eq!(rev(r, &kept), c1);
     assert_eq!(
-        git_out(r, &["show", &format!("{branch}:notes.txt")]),
+        git(r, &["show", &format!("{branch}:notes.txt")]),
         "first note"
     );
     assert_eq!(
@@ -220,15 +209,15 @@ async fn a_docker_task_s_commits_come_back_as_its_branch_and_the_user_s_work_is_
     assert_eq!(second["outcome"], "updated", "{second:#}");
     assert_eq!(rev(r, &head_ref), c2, "fast-forwarded");
     assert_eq!(
-        git_out(r, &["cat-file", "-s", &format!("{branch}:big.bin")]),
+        git(r, &["cat-file", "-s", &format!("{branch}:big.bin")]),
         "6000000"
     );
     git(r, &["merge-base", "--is-ancestor", &c1, &c2]);
     assert_eq!(UserState::of(r), before);
 
     // The user commits to the branch (without checking it out); the agent commits again.
-    let tree = git_out(r, &["rev-parse", &format!("{branch}^{{tree}}")]);
-    let mine = git_out(
+    let tree = git(r, &["rev-parse", &format!("{branch}^{{tree}}")]);
+    let mine = git(
         r,
         &[
             "-c",
@@ -437,11 +426,11 @@ async fn work_committed_in_a_container_killed_from_outside_still_comes_back() {
         "{failed:#}"
     );
     assert_eq!(
-        git_out(r, &["show", &format!("plinth/{id}:kept.txt")]),
+        git(r, &["show", &format!("plinth/{id}:kept.txt")]),
         "work in progress"
     );
     assert_eq!(
-        git_out(r, &["log", "-1", "--format=%s", &format!("plinth/{id}")]),
+        git(r, &["log", "-1", "--format=%s", &format!("plinth/{id}")]),
         "Keep the work"
     );
     // Started only to copy the work out: stopped again.
@@ -489,7 +478,7 @@ async fn a_container_stopped_while_plinth_was_down_is_started_again_and_its_task
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     assert_eq!(
-        git_out(r, &["log", "--format=%s", &format!("plinth/{id}")])
+        git(r, &["log", "--format=%s", &format!("plinth/{id}")])
             .lines()
             .take(2)
             .collect::<Vec<_>>(),

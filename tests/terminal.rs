@@ -30,32 +30,12 @@ use plinth_kernel::{
 use plinth_store::Store;
 use plinth_wasm::wit::{ExecRequest, SessionSpec};
 use support::terminal::{connect, connect_with, read_until, type_in};
-use support::{Home, Server};
+use support::{Home, Server, repository_with_readme};
 use tokio_tungstenite::tungstenite::Message;
 
 /// The agent's window as created; viewers of other sizes must not change it.
 const WIDTH: u16 = 100;
 const HEIGHT: u16 = 30;
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-}
-
-fn project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    git(dir.path(), &["init", "-q", "-b", "main"]);
-    std::fs::write(dir.path().join("README.md"), "committed\n").unwrap();
-    git(dir.path(), &["add", "README.md"]);
-    git(dir.path(), &["commit", "-q", "-m", "first"]);
-    dir
-}
 
 fn session(name: &str, command: &[&str]) -> SessionSpec {
     SessionSpec {
@@ -346,7 +326,7 @@ async fn a_docker_tasks_terminal_is_typed_into_watched_by_two_and_left_without_a
             .await
     })
     .unwrap_or_else(|e| panic!("the agent image: {e}"));
-    let repo = project();
+    let repo = repository_with_readme("committed\n");
     let env = prepare(
         home.path(),
         repo.path(),
@@ -382,7 +362,7 @@ async fn a_docker_tasks_terminal_is_typed_into_watched_by_two_and_left_without_a
 async fn a_local_tasks_terminal_works_and_is_guarded() {
     let home = Home::new();
     let _tmux = KillTmux(home.path().join("tmux.sock"));
-    let repo = project();
+    let repo = repository_with_readme("committed\n");
     let run = format!("term{}", std::process::id());
     let env = prepare(
         home.path(),
@@ -562,7 +542,7 @@ async fn a_configured_ttyd_serves_a_local_tasks_terminal_behind_the_guard() {
     };
     let home = Home::new();
     let _tmux = KillTmux(home.path().join("tmux.sock"));
-    let repo = project();
+    let repo = repository_with_readme("committed\n");
     let run = format!("ttyd{}", std::process::id());
     let env = prepare(
         home.path(),

@@ -1,7 +1,7 @@
 //! The agent host with the real `scripted` adapter component, real tmux, a real git
 //! working copy and the real store, under a real kernel supervisor.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU32;
 use std::time::{Duration, Instant};
@@ -13,6 +13,7 @@ use plinth_kernel::{
     SupervisorSpec,
 };
 use plinth_store::{Event, EventFilter, Store};
+use plinth_testkit::git;
 use plinth_wasm::wit::Signal;
 use plinth_wasm::{Capability, HostConfig, WasmHost};
 
@@ -144,20 +145,6 @@ impl Drop for Rig {
             .stderr(std::process::Stdio::null())
             .status();
     }
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn last_status(events: &[Event]) -> Option<String> {

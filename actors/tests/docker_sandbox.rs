@@ -16,6 +16,7 @@ use plinth_actors::environments::docker::exec::blocking;
 use plinth_actors::environments::docker::repo_copy::{RepoCopy, RepoCopyError, copy_repo};
 use plinth_actors::environments::docker::sandbox::DockerSandbox;
 use plinth_actors::environments::{DockerClient, ImageRecipe, Images};
+use plinth_testkit::{git, repository_with_readme};
 use plinth_wasm::wit::{CapError, ExecRequest, ProcessExit, SessionSpec, Signal};
 use plinth_wasm::{EnvironmentCap, TmuxCap};
 
@@ -46,25 +47,9 @@ fn task_id() -> String {
     )
 }
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 /// A repository with one commit on `main` and an uncommitted change to it.
 fn project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    git(dir.path(), &["init", "-q", "-b", "main"]);
-    std::fs::write(dir.path().join("README.md"), "committed\n").unwrap();
-    git(dir.path(), &["add", "README.md"]);
-    git(dir.path(), &["commit", "-q", "-m", "first"]);
+    let dir = repository_with_readme("committed\n");
     std::fs::write(dir.path().join("README.md"), "committed\ndirty\n").unwrap();
     dir
 }

@@ -1,18 +1,21 @@
 //! What the tests that drive a real EnvironmentManager against the real Docker daemon
-//! share: a Docker client, a git project, the manager under a kernel supervisor, sandbox
-//! shortcuts, and the removal of every container a test run made.
-#![allow(dead_code)]
+//! share: a Docker client, a git project, a run of their own (its name, home, settings,
+//! and the removal of every container it made), the manager under a kernel supervisor,
+//! and sandbox shortcuts. The generic pieces come from the shared test kit; these name
+//! this crate's types, so they stay here.
+#![allow(dead_code, unused_imports)]
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use plinth_actors::agent_host::Sandbox;
-use plinth_actors::config::Config;
+use plinth_actors::config::{Config, SandboxKind};
 use plinth_actors::environments::docker::container;
 use plinth_actors::environments::docker::exec::blocking;
-use plinth_actors::environments::manager::{EnvironmentManager, ManagerSettings};
+use plinth_actors::environments::manager::{
+    CreateEnvironment, EnvironmentManager, ManagerSettings,
+};
 use plinth_actors::environments::{DockerClient, ImageRecipe, ImageRef, Images};
 use plinth_kernel::{
     Backoff, ChildRef, ChildSpec, Intensity, Kernel, KernelConfig, Restart, Strategy,
@@ -20,6 +23,8 @@ use plinth_kernel::{
 };
 use plinth_store::Store;
 use plinth_wasm::wit::ExecRequest;
+
+pub use plinth_testkit::{git, repository_with_readme};
 
 pub const TEST_LABEL: &str = "plinth.test";
 
@@ -32,24 +37,9 @@ pub fn client() -> DockerClient {
     })
 }
 
-pub fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-}
-
+/// A repository on `main` with one commit: a README saying "committed".
 pub fn project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    git(dir.path(), &["init", "-q", "-b", "main"]);
-    std::fs::write(dir.path().join("README.md"), "committed\n").unwrap();
-    git(dir.path(), &["add", "README.md"]);
-    git(dir.path(), &["commit", "-q", "-m", "first"]);
-    dir
+    repository_with_readme("committed\n")
 }
 
 pub fn settings(home: &Path, run: &str) -> ManagerSettings {
@@ -98,6 +88,17 @@ pub async fn start(
     (kernel, manager)
 }
 
+/// A new environment for `task` on `repo`'s `main`, its committed work only.
+pub fn create_on(repo: &Path, task: &str, sandbox: SandboxKind) -> CreateEnvironment {
+    CreateEnvironment {
+        task: task.into(),
+        project_path: repo.to_path_buf(),
+        base_branch: "main".into(),
+        sandbox,
+        include_uncommitted: false,
+    }
+}
+
 pub fn sh(script: &str) -> ExecRequest {
     ExecRequest {
         command: vec!["sh".into(), "-c".into(), script.into()],
@@ -124,6 +125,27 @@ pub fn screen_until(sandbox: &Arc<dyn Sandbox>, session: &str, text: &str) {
         assert!(Instant::now() < deadline, "never saw {text:?} in\n{screen}");
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// A test's own run against the real daemon: its name (`prefix` and the process id), the
+/// removal of its containers at the end, a home, and the manager's settings there.
+pub fn new_run(
+    client: &DockerClient,
+    prefix: &str,
+) -> (String, Cleanup, tempfile::TempDir, ManagerSettings) {
+    let run = format!("{prefix}{}", std::process::id());
+    let cleanup = Cleanup {
+        client: client.clone(),
+        run: run.clone(),
+    };
+    let home = tempfile::tempdir().unwrap();
+    let settings = settings(home.path(), &run);
+    (run, cleanup, home, settings)
+}
+
+/// The store in `home`.
+pub fn open_store(home: &Path) -> Store {
+    Store::open(&home.join("plinth.db")).unwrap()
 }
 
 /// Removes every container of this run, whatever happened.

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use plinth_mock_llm::MockLlm;
 use serde_json::{Value, json};
 
-use super::{Home, Server};
+pub use crate::git::git_out;
+use crate::home::Home;
+use crate::server::Server;
 
 /// What the user holds; only the mock (the "upstream") may ever see it.
 pub const REAL_KEY: &str = "sk-ant-real-user-key-0123456789abcdef";
@@ -103,17 +105,6 @@ pub async fn wait_for<F, Fut>(
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-}
-
-/// `git ARGS` in `dir`: its standard output, whatever the outcome.
-pub fn git_out(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Gives the task's agent a message; asserts it was taken.
