@@ -15,7 +15,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::attach::attach_type_detach;
 use support::terminal::{connect, read_until, type_in};
-use support::{Home, Server, remove_containers_of, repository, rev, running_container};
+use support::{Home, Server, remove_containers_of, repository, rev, running_container, served};
 
 async fn scripted(server: &Server, repo: &Path, script: &str, sandbox: &str) -> String {
     let body = json!({"prompt": script, "repo": repo, "agent": "scripted", "sandbox": sandbox});
@@ -67,9 +67,7 @@ const STOPS_WITHIN: Duration = Duration::from_secs(40);
 #[tokio::test]
 async fn a_finished_docker_task_stops_its_container_and_host_and_wakes_them_for_diff_terminal_and_sync()
  {
-    let home = Home::new();
-    let server = home.serve();
-    let repo = repository();
+    let (home, server, repo) = served();
     let r = repo.path();
     let id = scripted(
         &server,
@@ -206,9 +204,7 @@ async fn a_finished_docker_task_stops_its_container_and_host_and_wakes_them_for_
 
 #[tokio::test]
 async fn a_failed_local_task_ends_its_host_and_tmux_session_and_its_terminal_is_a_shell() {
-    let home = Home::new();
-    let server = home.serve();
-    let repo = repository();
+    let (home, server, repo) = served();
     let id = scripted(
         &server,
         repo.path(),

@@ -15,9 +15,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{
-    Home, Server, git, remove_containers_of, repository, rev, running_container, stderr, stdout,
-};
+use support::{Server, git, remove_containers_of, rev, running_container, served, stderr, stdout};
 
 async fn scripted(server: &Server, repo: &Path, script: &str, sandbox: &str) -> String {
     let body = json!({"prompt": script, "repo": repo, "agent": "scripted", "sandbox": sandbox});
@@ -152,9 +150,7 @@ impl UserState {
 
 #[tokio::test]
 async fn a_docker_task_s_commits_come_back_as_its_branch_and_the_user_s_work_is_untouched() {
-    let home = Home::new();
-    let server = home.serve();
-    let repo = repository();
+    let (_home, server, repo) = served();
     let r = repo.path();
     let id = scripted(
         &server,
@@ -329,9 +325,7 @@ async fn a_docker_task_s_commits_come_back_as_its_branch_and_the_user_s_work_is_
 
 #[tokio::test]
 async fn a_local_task_s_branch_is_already_the_user_s_and_sync_and_diff_say_so() {
-    let home = Home::new();
-    let server = home.serve();
-    let repo = repository();
+    let (home, server, repo) = served();
     let r = repo.path();
     let id = scripted(
         &server,
@@ -380,9 +374,7 @@ async fn a_local_task_s_branch_is_already_the_user_s_and_sync_and_diff_say_so() 
 
 #[tokio::test]
 async fn work_committed_in_a_container_killed_from_outside_still_comes_back() {
-    let home = Home::new();
-    let server = home.serve();
-    let repo = repository();
+    let (_home, server, repo) = served();
     let r = repo.path();
     let id = scripted(
         &server,
@@ -446,9 +438,7 @@ async fn work_committed_in_a_container_killed_from_outside_still_comes_back() {
 
 #[tokio::test]
 async fn a_container_stopped_while_plinth_was_down_is_started_again_and_its_task_goes_on() {
-    let home = Home::new();
-    let server = home.serve();
-    let repo = repository();
+    let (home, server, repo) = served();
     let r = repo.path();
     let id = scripted(
         &server,

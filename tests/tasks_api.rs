@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{Home, Server, remove_containers_of, repository};
+use support::{Home, Server, remove_containers_of, repository, served};
 
 async fn create(server: &Server, body: Value) -> (StatusCode, Value) {
     let res = server.post("/api/tasks").json(&body).send().await.unwrap();
@@ -26,14 +26,6 @@ async fn scripted(server: &Server, repo: &std::path::Path, script: &str, sandbox
     .await;
     assert_eq!(status, StatusCode::CREATED, "{task}");
     task
-}
-
-/// A served home and a repository to make tasks on.
-fn served() -> (Home, Server, tempfile::TempDir) {
-    let home = Home::new();
-    let server = home.serve();
-    let repo = repository();
-    (home, server, repo)
 }
 
 /// [`served`], with a scripted task running `script` in `sandbox`: the task, and its id.

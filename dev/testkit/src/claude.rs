@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use plinth_mock_llm::MockLlm;
+use plinth_mock_llm::{MockLlm, Script};
 use serde_json::{Value, json};
 
 pub use crate::git::git_out;
@@ -17,6 +17,13 @@ pub async fn events(server: &Server, id: &str, kind: &str) -> Vec<Value> {
     server
         .get_json(&format!("/api/events?task={id}&kind={kind}"))
         .await
+}
+
+/// The mock model on a free loopback port, answering from `script`.
+pub async fn start_mock(script: Script) -> MockLlm {
+    MockLlm::start("127.0.0.1:0".parse().unwrap(), script)
+        .await
+        .unwrap()
 }
 
 /// `plinth serve` with the mock as the model's upstream, the user's real key, and `env`.

@@ -108,6 +108,14 @@ impl Home {
     }
 }
 
+/// A new home served, and a repository to make tasks on.
+pub fn served() -> (Home, Server, tempfile::TempDir) {
+    let home = Home::new();
+    let server = home.serve();
+    let repo = crate::git::repository();
+    (home, server, repo)
+}
+
 /// What a finished command wrote to standard error.
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()

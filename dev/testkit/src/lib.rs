@@ -22,5 +22,5 @@ pub mod terminal;
 
 pub use docker::{containers_of, remove_containers_of, running_container};
 pub use git::{git, git_out, git_stdout, repository, repository_with_readme, rev};
-pub use home::{Home, binary, stderr, stdout};
+pub use home::{Home, binary, served, stderr, stdout};
 pub use server::Server;
