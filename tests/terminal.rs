@@ -18,19 +18,18 @@ use std::time::{Duration, Instant};
 use futures::{SinkExt, StreamExt};
 use plinth_actors::agent_host::Sandbox;
 use plinth_actors::config::{Config, SandboxKind};
-use plinth_actors::environments::docker::container;
 use plinth_actors::environments::docker::exec::blocking;
 use plinth_actors::environments::manager::{
     CreateEnvironment, EnvironmentManager, ManagerSettings,
 };
-use plinth_actors::environments::{DockerClient, ImageRecipe, Images};
+use plinth_actors::environments::{ImageRecipe, Images};
 use plinth_kernel::{
     Backoff, ChildSpec, Intensity, Kernel, KernelConfig, Restart, Strategy, SupervisorSpec,
 };
 use plinth_store::Store;
 use plinth_wasm::wit::{ExecRequest, SessionSpec};
 use support::terminal::{connect, connect_with, read_until, type_in};
-use support::{Home, Server, repository_with_readme};
+use support::{Home, RemoveLabelled, Server, docker_client, repository_with_readme};
 use tokio_tungstenite::tungstenite::Message;
 
 /// The agent's window as created; viewers of other sizes must not change it.
@@ -265,35 +264,6 @@ async fn viewers_type_watch_and_leave_cleanly(server: &Server, env: &Prepared) {
     );
 }
 
-fn docker_client() -> DockerClient {
-    blocking(DockerClient::connect()).unwrap_or_else(|e| {
-        panic!(
-            "{e}\n\nthis test needs a running Docker daemon and the base image: \
-             run scripts/docker-setup.sh (as root) first"
-        )
-    })
-}
-
-/// Removes every container of this run, whatever happened.
-struct Cleanup {
-    client: DockerClient,
-    run: String,
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let (c, label) = (self.client.clone(), format!("plinth.test.run={}", self.run));
-        blocking(async move {
-            for found in container::find_labelled(&c, &label)
-                .await
-                .unwrap_or_default()
-            {
-                let _ = container::remove(&c, &found.id).await;
-            }
-        });
-    }
-}
-
 /// Stops the local tmux server a test started under its home.
 struct KillTmux(std::path::PathBuf);
 
@@ -311,9 +281,9 @@ impl Drop for KillTmux {
 async fn a_docker_tasks_terminal_is_typed_into_watched_by_two_and_left_without_a_client() {
     let client = docker_client();
     let run = format!("term{}", std::process::id());
-    let _cleanup = Cleanup {
+    let _cleanup = RemoveLabelled {
         client: client.clone(),
-        run: run.clone(),
+        label: format!("plinth.test.run={run}"),
     };
     let home = Home::new();
     let (config, _) =

@@ -1,10 +1,43 @@
-//! The shared test kit, and the built adapters' components, which only this package's
-//! tests know where to find.
+//! The shared test kit, and what names this package's own crates (which the kit may not
+//! depend on): the built adapters' components, and plinth's Docker client.
 #![allow(dead_code, unused_imports)]
 
 use std::path::PathBuf;
 
+use plinth_actors::environments::DockerClient;
+use plinth_actors::environments::docker::container;
+use plinth_actors::environments::docker::exec::blocking;
 pub use plinth_testkit::*;
+
+/// plinth's client of the machine's Docker daemon; panics with the fix if there is none.
+pub fn docker_client() -> DockerClient {
+    blocking(DockerClient::connect()).unwrap_or_else(|e| {
+        panic!(
+            "{e}\n\nthis test needs a running Docker daemon and the base image: \
+             run scripts/docker-setup.sh (as root) first"
+        )
+    })
+}
+
+/// Removes every container labelled `label` when dropped, whatever happened.
+pub struct RemoveLabelled {
+    pub client: DockerClient,
+    pub label: String,
+}
+
+impl Drop for RemoveLabelled {
+    fn drop(&mut self) {
+        let (c, label) = (self.client.clone(), self.label.clone());
+        blocking(async move {
+            for found in container::find_labelled(&c, &label)
+                .await
+                .unwrap_or_default()
+            {
+                let _ = container::remove(&c, &found.id).await;
+            }
+        });
+    }
+}
 
 /// Where `scripts/build-adapters.sh` puts the built components.
 pub fn adapters_dir() -> PathBuf {
