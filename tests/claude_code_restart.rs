@@ -13,7 +13,7 @@ use support::claude::{
     SKIP_PERMISSIONS, create_task, expect_notifications, git_out, send_message, serve, sessions,
     start_mock, statuses, story, wait_for, wait_for_synced,
 };
-use support::{Home, Server, repository};
+use support::{Containers, Home, Server, repository};
 
 /// How long the cut call's reply makes Claude Code wait: far longer than the test waits
 /// before the kill, so the call is surely in flight when plinth dies.
@@ -90,15 +90,6 @@ fn slow_tool_script() -> Script {
 /// Every event of the task.
 async fn all_events(server: &Server, id: &str) -> Vec<Value> {
     server.events_after(&format!("task={id}"), 0).await
-}
-
-/// Removes the task's container when the test ends, passed or not.
-struct Containers(String);
-
-impl Drop for Containers {
-    fn drop(&mut self) {
-        support::remove_containers_of(&self.0);
-    }
 }
 
 fn seq(event: &Value) -> u64 {

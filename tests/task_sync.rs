@@ -14,16 +14,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
-use support::{Server, git, remove_containers_of, rev, running_container, served, stderr, stdout};
-
-async fn scripted(server: &Server, repo: &Path, script: &str, sandbox: &str) -> String {
-    let body = json!({"prompt": script, "repo": repo, "agent": "scripted", "sandbox": sandbox});
-    let res = server.post("/api/tasks").json(&body).send().await.unwrap();
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let task: Value = res.json().await.unwrap();
-    task["id"].as_str().unwrap().to_string()
-}
+use serde_json::Value;
+use support::{Containers, Server, git, rev, running_container, served, stderr, stdout};
 
 /// Waits (at most `limit`) until the agent waits for a message: its commits are made.
 async fn wait_until_waiting(server: &Server, id: &str, limit: Duration) {
@@ -111,15 +103,6 @@ async fn committed_in_container(task: &str, subject: &str) -> String {
     }
 }
 
-/// Removes the task's containers when dropped, so that a failing test leaves none.
-struct Containers(String);
-
-impl Drop for Containers {
-    fn drop(&mut self) {
-        remove_containers_of(&self.0);
-    }
-}
-
 /// Everything of the user's that a sync must not touch, byte for byte.
 #[derive(Debug, PartialEq)]
 struct UserState {
@@ -152,13 +135,13 @@ impl UserState {
 async fn a_docker_task_s_commits_come_back_as_its_branch_and_the_user_s_work_is_untouched() {
     let (_home, server, repo) = served();
     let r = repo.path();
-    let id = scripted(
-        &server,
-        r,
-        "#!scripted\nwrite notes.txt first note\ncommit add notes\nwait-message",
-        "docker",
-    )
-    .await;
+    let id = server
+        .create_scripted(
+            r,
+            "#!scripted\nwrite notes.txt first note\ncommit add notes\nwait-message",
+            "docker",
+        )
+        .await;
     let _cleanup = Containers(id.clone());
     let branch = format!("plinth/{id}");
     let head_ref = format!("refs/heads/{branch}");
@@ -327,13 +310,13 @@ async fn a_docker_task_s_commits_come_back_as_its_branch_and_the_user_s_work_is_
 async fn a_local_task_s_branch_is_already_the_user_s_and_sync_and_diff_say_so() {
     let (home, server, repo) = served();
     let r = repo.path();
-    let id = scripted(
-        &server,
-        r,
-        "#!scripted\nwrite a.txt hi\ncommit add a\nwrite b.txt not committed\nwait-message",
-        "local",
-    )
-    .await;
+    let id = server
+        .create_scripted(
+            r,
+            "#!scripted\nwrite a.txt hi\ncommit add a\nwrite b.txt not committed\nwait-message",
+            "local",
+        )
+        .await;
     let head_ref = format!("refs/heads/plinth/{id}");
     wait_until_waiting(&server, &id, Duration::from_secs(60)).await;
 
@@ -376,13 +359,13 @@ async fn a_local_task_s_branch_is_already_the_user_s_and_sync_and_diff_say_so() 
 async fn work_committed_in_a_container_killed_from_outside_still_comes_back() {
     let (_home, server, repo) = served();
     let r = repo.path();
-    let id = scripted(
-        &server,
-        r,
-        "#!scripted\nwrite kept.txt work in progress\\n\ncommit Keep the work\nsleep 600000",
-        "docker",
-    )
-    .await;
+    let id = server
+        .create_scripted(
+            r,
+            "#!scripted\nwrite kept.txt work in progress\\n\ncommit Keep the work\nsleep 600000",
+            "docker",
+        )
+        .await;
     let _containers = Containers(id.clone());
     let container = committed_in_container(&id, "Keep the work").await;
     assert_eq!(rev(r, &format!("plinth/{id}")), "", "nothing synced yet");
@@ -440,9 +423,7 @@ async fn work_committed_in_a_container_killed_from_outside_still_comes_back() {
 async fn a_container_stopped_while_plinth_was_down_is_started_again_and_its_task_goes_on() {
     let (home, server, repo) = served();
     let r = repo.path();
-    let id = scripted(
-        &server,
-        r,
+    let id = server.create_scripted(r,
         "#!scripted\nwrite kept.txt work in progress\\n\ncommit Keep the work\nsleep 4000\nwrite after.txt after the restart\\n\ncommit Go on\nwait-message",
         "docker",
     )

@@ -1,5 +1,5 @@
 //! The machine's Docker daemon by its command line: the containers plinth made for a task
-//! (found by their `plinth.task` label), and their removal.
+//! (found by their `plinth.task` label), and their removal, also when a test fails.
 
 use std::process::Command;
 
@@ -35,4 +35,13 @@ pub fn running_container(task: &str) -> Option<String> {
         .unwrap();
     let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
     (!id.is_empty()).then_some(id)
+}
+
+/// Removes the task's containers when dropped, so that a failing test leaves none.
+pub struct Containers(pub String);
+
+impl Drop for Containers {
+    fn drop(&mut self) {
+        remove_containers_of(&self.0);
+    }
 }

@@ -20,7 +20,7 @@ pub mod netns_docker;
 pub mod server;
 pub mod terminal;
 
-pub use docker::{containers_of, remove_containers_of, running_container};
+pub use docker::{Containers, containers_of, remove_containers_of, running_container};
 pub use git::{git, git_out, git_stdout, repository, repository_with_readme, rev};
 pub use home::{Home, binary, served, stderr, stdout};
 pub use server::Server;

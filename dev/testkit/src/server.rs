@@ -89,6 +89,19 @@ impl Server {
         task["id"].as_str().expect("the task's id").to_string()
     }
 
+    /// Creates a task for the scripted agent running `script` on `repo` in `sandbox`; its id.
+    pub async fn create_scripted(
+        &self,
+        repo: &std::path::Path,
+        script: &str,
+        sandbox: &str,
+    ) -> String {
+        self.create_task(&serde_json::json!({
+            "prompt": script, "repo": repo, "agent": "scripted", "sandbox": sandbox,
+        }))
+        .await
+    }
+
     pub fn signal(&self, signal: i32) {
         // SAFETY: signalling our own child process.
         unsafe {
