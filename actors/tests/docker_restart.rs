@@ -24,9 +24,10 @@ use plinth_actors::environments::docker::exec::blocking;
 use plinth_actors::environments::manager::{GetEnvironment, ListEnvironments, RemoveEnvironment};
 use plinth_actors::environments::record::EnvironmentStatus;
 use plinth_store::EventFilter;
-use plinth_wasm::wit::{SessionSpec, Signal};
+use plinth_wasm::wit::Signal;
 use support::{
-    client, create_on, ensure_agent_image, new_run, open_store, project, screen_until, sh, start,
+    client, create_on, ensure_agent_image, new_run, open_store, project, screen_until, sh,
+    sh_session, start,
 };
 
 /// Held by each test for its whole run: they stop the one daemon they share.
@@ -102,18 +103,12 @@ async fn tasks_outlive_a_docker_daemon_restart_and_pick_up_once_it_is_back() {
         sandbox
             .clone()
             .tmux()
-            .create(SessionSpec {
-                name: "count".into(),
-                command: vec![
-                    "sh".into(),
-                    "-c".into(),
-                    "i=0; while true; do i=$((i+1)); echo \"tick $i\"; sleep 0.2; done".into(),
-                ],
-                env: Vec::new(),
-                workdir: None,
-                width: 80,
-                height: 20,
-            })
+            .create(sh_session(
+                "count",
+                "i=0; while true; do i=$((i+1)); echo \"tick $i\"; sleep 0.2; done",
+                80,
+                20,
+            ))
             .unwrap();
         screen_until(&sandbox, "count", "tick 3");
         let _ = sandbox.poll();
@@ -265,18 +260,7 @@ async fn a_manager_started_while_docker_is_down_adopts_its_environments_once_it_
             sandbox
                 .clone()
                 .tmux()
-                .create(SessionSpec {
-                    name: "agent".into(),
-                    command: vec![
-                        "sh".into(),
-                        "-c".into(),
-                        "echo waiting; exec sleep 600".into(),
-                    ],
-                    env: Vec::new(),
-                    workdir: None,
-                    width: 80,
-                    height: 20,
-                })
+                .create(sh_session("agent", "echo waiting; exec sleep 600", 80, 20))
                 .unwrap();
             screen_until(&sandbox, "agent", "waiting");
         })

@@ -20,10 +20,9 @@ use plinth_actors::environments::record::{
     EnvironmentKind, EnvironmentRecord, EnvironmentStatus, KEY_PREFIX,
 };
 use plinth_store::EventFilter;
-use plinth_wasm::wit::SessionSpec;
 use support::{
     client, create_on, ensure_agent_image, git, new_run, open_store, project, screen_until,
-    settings, start, stdout,
+    settings, sh_session, start, stdout,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -86,18 +85,7 @@ async fn environments_are_made_used_and_readopted_by_a_new_manager() {
         );
         d.clone()
             .tmux()
-            .create(SessionSpec {
-                name: "agent".into(),
-                command: vec![
-                    "sh".into(),
-                    "-c".into(),
-                    "echo adopted; exec sleep 600".into(),
-                ],
-                env: Vec::new(),
-                workdir: None,
-                width: 100,
-                height: 30,
-            })
+            .create(sh_session("agent", "echo adopted; exec sleep 600", 100, 30))
             .unwrap();
         screen_until(&d, "agent", "adopted");
     })
@@ -447,14 +435,7 @@ async fn a_project_with_a_dockerfile_runs_in_its_image_with_plinths_layer_on_top
         sandbox
             .clone()
             .tmux()
-            .create(SessionSpec {
-                name: "sh".into(),
-                command: vec!["sh".into(), "-c".into(), "echo tmux-works; sleep 60".into()],
-                env: Vec::new(),
-                workdir: None,
-                width: 80,
-                height: 24,
-            })
+            .create(sh_session("sh", "echo tmux-works; sleep 60", 80, 24))
             .unwrap();
         screen_until(&sandbox, "sh", "tmux-works");
     })

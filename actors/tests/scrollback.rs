@@ -21,7 +21,6 @@ use plinth_actors::environments::scrollback::MAX_LINES;
 use plinth_actors::environments::{ImageRecipe, Images};
 use plinth_kernel::{ChildRef, Kernel};
 use plinth_store::{NewEvent, Scrollback, Store};
-use plinth_wasm::wit::SessionSpec;
 use serde_json::json;
 
 /// Long enough that the timer never fires during a test that wants other triggers.
@@ -89,15 +88,8 @@ async fn session(env: &Environment, name: &str, script: &str, until: &str) {
     );
     tokio::task::spawn_blocking(move || {
         let tmux = sandbox.clone().tmux();
-        tmux.create(SessionSpec {
-            name: name.clone(),
-            command: vec!["sh".into(), "-c".into(), script],
-            env: Vec::new(),
-            workdir: None,
-            width: 100,
-            height: 30,
-        })
-        .unwrap();
+        tmux.create(support::sh_session(&name, &script, 100, 30))
+            .unwrap();
         screen_until(&sandbox, &name, &until);
     })
     .await

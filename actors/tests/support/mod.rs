@@ -22,7 +22,7 @@ use plinth_kernel::{
     SupervisorSpec,
 };
 use plinth_store::Store;
-use plinth_wasm::wit::ExecRequest;
+use plinth_wasm::wit::{ExecRequest, SessionSpec};
 
 pub use plinth_testkit::{git, repository_with_readme};
 
@@ -96,6 +96,18 @@ pub fn create_on(repo: &Path, task: &str, sandbox: SandboxKind) -> CreateEnviron
         base_branch: "main".into(),
         sandbox,
         include_uncommitted: false,
+    }
+}
+
+/// A tmux session `name` running `script` under sh, `width` by `height`.
+pub fn sh_session(name: &str, script: &str, width: u16, height: u16) -> SessionSpec {
+    SessionSpec {
+        name: name.into(),
+        command: vec!["sh".into(), "-c".into(), script.into()],
+        env: Vec::new(),
+        workdir: None,
+        width,
+        height,
     }
 }
 
