@@ -269,11 +269,7 @@ struct KillTmux(std::path::PathBuf);
 
 impl Drop for KillTmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.0)
-            .arg("kill-server")
-            .output();
+        support::tmux::kill_server(&self.0);
     }
 }
 

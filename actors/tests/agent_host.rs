@@ -1,6 +1,8 @@
 //! The agent host with the real `scripted` adapter component, real tmux, a real git
 //! working copy and the real store, under a real kernel supervisor.
 
+mod support;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU32;
@@ -16,16 +18,7 @@ use plinth_store::{Event, EventFilter, Store};
 use plinth_testkit::git;
 use plinth_wasm::wit::Signal;
 use plinth_wasm::{Capability, HostConfig, WasmHost};
-
-/// A built-in adapter, as embedded in plinth (from `scripts/build-adapters.sh`'s output).
-fn component(name: &str) -> Vec<u8> {
-    plinth_actors::builtin_adapters::builtin_adapter(name)
-        .unwrap_or_else(|| {
-            panic!("{name} was not built in: run scripts/build-adapters.sh first (scripts/test.sh does)")
-        })
-        .bytes
-        .to_vec()
-}
+use support::component;
 
 struct Rig {
     kernel: Kernel,
@@ -138,12 +131,7 @@ impl Rig {
 
 impl Drop for Rig {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("tmux")
-            .arg("-S")
-            .arg(self.tmux.socket())
-            .arg("kill-server")
-            .stderr(std::process::Stdio::null())
-            .status();
+        plinth_testkit::tmux::kill_server(self.tmux.socket());
     }
 }
 

@@ -3,6 +3,8 @@
 //! (scripts/docker-setup.sh) and the built adapters (scripts/build-adapters.sh); fails
 //! saying so without them.
 
+mod support;
+
 use std::sync::Arc;
 use std::sync::atomic::AtomicU32;
 use std::time::{Duration, Instant};
@@ -19,16 +21,7 @@ use plinth_kernel::{
 use plinth_store::{Event, EventFilter, Store};
 use plinth_wasm::wit::ExecRequest;
 use plinth_wasm::{Capability, EnvironmentCap, HostConfig, WasmHost};
-
-/// A built-in adapter, as embedded in plinth (from `scripts/build-adapters.sh`'s output).
-fn component(name: &str) -> Vec<u8> {
-    plinth_actors::builtin_adapters::builtin_adapter(name)
-        .unwrap_or_else(|| {
-            panic!("{name} was not built in: run scripts/build-adapters.sh first (scripts/test.sh does)")
-        })
-        .bytes
-        .to_vec()
-}
+use support::component;
 
 fn last_status(events: &[Event]) -> Option<String> {
     events

@@ -33,12 +33,7 @@ impl Rig {
 
 impl Drop for Rig {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("tmux")
-            .arg("-S")
-            .arg(self.tmux.socket())
-            .arg("kill-server")
-            .stderr(std::process::Stdio::null())
-            .status();
+        plinth_testkit::tmux::kill_server(self.tmux.socket());
     }
 }
 

@@ -37,6 +37,16 @@ pub fn client() -> DockerClient {
     })
 }
 
+/// A built-in adapter, as embedded in plinth (from `scripts/build-adapters.sh`'s output).
+pub fn component(name: &str) -> Vec<u8> {
+    plinth_actors::builtin_adapters::builtin_adapter(name)
+        .unwrap_or_else(|| {
+            panic!("{name} was not built in: run scripts/build-adapters.sh first (scripts/test.sh does)")
+        })
+        .bytes
+        .to_vec()
+}
+
 /// A repository on `main` with one commit: a README saying "committed".
 pub fn project() -> tempfile::TempDir {
     repository_with_readme("committed\n")

@@ -1,7 +1,7 @@
 //! The test kit every plinth test crate shares (dev-only, never published): git
 //! repositories, a private plinth home served by the real binary, Docker by its command
 //! line, throwaway Docker daemons in network namespaces, the web terminal and `task
-//! attach` as a person uses them, and the real Claude Code against the mock model.
+//! attach` as a person uses them, tmux servers on sockets of their own, and the real Claude Code against the mock model.
 //!
 //! It depends on no plinth crate but the mock model: a crate whose tests used a kit that
 //! depended on that crate would meet two copies of its types. Fixtures about one crate's
@@ -19,6 +19,7 @@ pub mod home;
 pub mod netns_docker;
 pub mod server;
 pub mod terminal;
+pub mod tmux;
 
 pub use docker::{Containers, containers_of, remove_containers_of, running_container};
 pub use git::{git, git_out, git_stdout, repository, repository_with_readme, rev};
