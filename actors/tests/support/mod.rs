@@ -22,7 +22,7 @@ use plinth_kernel::{
     SupervisorSpec,
 };
 use plinth_store::Store;
-use plinth_wasm::wit::{ExecRequest, SessionSpec};
+use plinth_wasm::wit::{ExecRequest, SessionSpec, Signal};
 
 pub use plinth_testkit::{git, repository_with_readme};
 
@@ -168,6 +168,32 @@ pub fn new_run(
 /// The store in `home`.
 pub fn open_store(home: &Path) -> Store {
     Store::open(&home.join("plinth.db")).unwrap()
+}
+
+/// The generated `Signal` has no `PartialEq`; its Debug form says all.
+pub fn contains(signals: &[Signal], want: &Signal) -> bool {
+    let want = format!("{want:?}");
+    signals.iter().any(|s| format!("{s:?}") == want)
+}
+
+/// Polls (at most `limit`, every `every`) until `want` shows up among the signals; all
+/// it saw.
+pub fn poll_until(
+    mut poll: impl FnMut() -> Vec<Signal>,
+    want: &Signal,
+    limit: Duration,
+    every: Duration,
+) -> Vec<Signal> {
+    let deadline = Instant::now() + limit;
+    let mut all = Vec::new();
+    while Instant::now() < deadline {
+        all.extend(poll());
+        if contains(&all, want) {
+            return all;
+        }
+        std::thread::sleep(every);
+    }
+    panic!("never saw {want:?}; saw {all:?}");
 }
 
 /// Removes every container of this run, whatever happened.
