@@ -5,8 +5,8 @@ mod support;
 use std::time::Duration;
 
 use plinth_kernel::{
-    ActorState, Backoff, ChildRef, ChildSpec, Down, Exit, Intensity, Kernel, KernelConfig, Monitor,
-    Restart, RestartBudget, SendError, Strategy, SupervisorRef,
+    ActorState, ChildRef, ChildSpec, Down, Exit, Kernel, KernelConfig, Monitor, Restart, SendError,
+    Strategy, SupervisorRef,
 };
 use support::*;
 
@@ -362,20 +362,6 @@ async fn a_factory_that_fails_counts_as_a_failure_with_its_reason() {
         "{reason}"
     );
     kernel.shutdown(Duration::from_secs(1)).await;
-}
-
-fn budget(max_restarts: u32, initial_ms: u64) -> RestartBudget {
-    RestartBudget {
-        intensity: Intensity {
-            max_restarts,
-            within: Duration::from_secs(30),
-        },
-        backoff: Backoff {
-            initial: Duration::from_millis(initial_ms),
-            max: Duration::from_secs(2),
-            factor: 2,
-        },
-    }
 }
 
 /// A monitor that has not fired within a short while (it must not have).
