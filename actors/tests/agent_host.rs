@@ -18,7 +18,7 @@ use plinth_store::{Event, EventFilter, Store};
 use plinth_testkit::git;
 use plinth_wasm::wit::Signal;
 use plinth_wasm::{Capability, HostConfig, WasmHost};
-use support::component;
+use support::{component, last_status};
 
 struct Rig {
     kernel: Kernel,
@@ -133,14 +133,6 @@ impl Drop for Rig {
     fn drop(&mut self) {
         plinth_testkit::tmux::kill_server(self.tmux.socket());
     }
-}
-
-fn last_status(events: &[Event]) -> Option<String> {
-    events
-        .iter()
-        .rev()
-        .find(|e| e.kind == kind::STATUS)
-        .and_then(|e| e.data["status"].as_str().map(str::to_owned))
 }
 
 fn transcript(events: &[Event]) -> Vec<String> {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU32;
 use std::time::{Duration, Instant};
 
-use plinth_actors::agent_host::{AgentSpec, TaskSpec, kind};
+use plinth_actors::agent_host::{AgentSpec, TaskSpec};
 use plinth_actors::environments::docker::container::{self, ContainerSpec, Limits};
 use plinth_actors::environments::docker::exec::blocking;
 use plinth_actors::environments::docker::repo_copy::{RepoCopy, copy_repo};
@@ -18,18 +18,10 @@ use plinth_actors::environments::{DockerClient, ImageRecipe, Images};
 use plinth_kernel::{
     Backoff, ChildSpec, Intensity, Kernel, KernelConfig, Restart, Strategy, SupervisorSpec,
 };
-use plinth_store::{Event, EventFilter, Store};
+use plinth_store::{EventFilter, Store};
 use plinth_wasm::wit::ExecRequest;
 use plinth_wasm::{Capability, EnvironmentCap, HostConfig, WasmHost};
-use support::component;
-
-fn last_status(events: &[Event]) -> Option<String> {
-    events
-        .iter()
-        .rev()
-        .find(|e| e.kind == kind::STATUS)
-        .and_then(|e| e.data["status"].as_str().map(str::to_owned))
-}
+use support::{component, last_status};
 
 /// Removes the container even when an assertion fails.
 struct Remove(DockerClient, String);

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use plinth_actors::agent_host::Sandbox;
+use plinth_actors::agent_host::{Sandbox, kind};
 use plinth_actors::config::{Config, SandboxKind};
 use plinth_actors::environments::docker::container;
 use plinth_actors::environments::docker::exec::blocking;
@@ -21,7 +21,7 @@ use plinth_kernel::{
     Backoff, ChildRef, ChildSpec, Intensity, Kernel, KernelConfig, Restart, Strategy,
     SupervisorSpec,
 };
-use plinth_store::Store;
+use plinth_store::{Event, Store};
 use plinth_wasm::wit::{ExecRequest, SessionSpec, Signal};
 
 pub use plinth_testkit::{git, repository_with_readme};
@@ -45,6 +45,15 @@ pub fn component(name: &str) -> Vec<u8> {
         })
         .bytes
         .to_vec()
+}
+
+/// The status an agent reported last among `events`.
+pub fn last_status(events: &[Event]) -> Option<String> {
+    events
+        .iter()
+        .rev()
+        .find(|e| e.kind == kind::STATUS)
+        .and_then(|e| e.data["status"].as_str().map(str::to_owned))
 }
 
 /// A repository on `main` with one commit: a README saying "committed".
