@@ -1,6 +1,6 @@
 //! Docker as a new user has it, on daemons of the test's own (in network namespaces of their
 //! own, so the machine's daemon and the other tests never see them; see
-//! `support/netns_docker.rs`):
+//! `dev/testkit/src/netns_docker.rs`):
 //!
 //! 1. a daemon's very first start, where Docker's default bridge reports no gateway: the
 //!    real Claude Code in a task container calls plinth's model proxy and gets the mock
