@@ -4,8 +4,8 @@
 #   target/adapters/scripted.wasm, target/adapters/claude-code.wasm   built-ins, embedded in plinth
 #   target/adapters/test/{probe,minimal,foreign}.wasm                 for the host's tests
 #
-# The route is in scripts/lib/wasm-guest.sh (see "Building WASM guests on these machines"
-# in the design notes).
+# The route is in scripts/lib/wasm-guest.sh (explained under "Offline route" in
+# docs/adapters.md).
 #
 # Idempotent and quick when nothing changed: cargo rebuilds only what changed, and a
 # component is copied only when its bytes differ.

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Builds plinth's browser UI (web/, TypeScript + Vite) into web/dist, which the server
-# embeds (runtime/server/src/routes/ui.rs). Run before cargo builds the binary.
+# Builds plinth's browser UI (web/ui/, TypeScript + Vite) into web/ui/dist, which the server
+# embeds (web/server/src/routes/ui.rs). Run before cargo builds the binary.
 #
 # Idempotent and quick when nothing changed: `npm ci` runs only when package-lock.json is
 # newer than the installed modules, and the build only when a source is newer than
-# web/dist/index.html.
+# web/ui/dist/index.html.
 #
 # Usage: scripts/build-web.sh [--quiet]   (--quiet: print nothing unless it fails)
 # Exit status: 0 built or up to date, 3 Node.js/npm missing or too old, 1 the build failed.
@@ -13,7 +13,7 @@ set -euo pipefail
 # shellcheck source=lib/quiet-flag.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/quiet-flag.sh"
 
-web="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/web"
+web="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/web/ui"
 cd "$web"
 
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
@@ -33,7 +33,7 @@ run() {
     if ! "$@" >"$log" 2>&1; then
       cat "$log" >&2
       rm -f "$log"
-      echo "error: '$*' failed in web/ (see above)" >&2
+      echo "error: '$*' failed in web/ui/ (see above)" >&2
       exit 1
     fi
     rm -f "$log"
@@ -54,5 +54,5 @@ fi
 if $stale; then
   run npm run build
 elif ! $quiet; then
-  echo "web/dist is up to date"
+  echo "web/ui/dist is up to date"
 fi

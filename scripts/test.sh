@@ -32,7 +32,7 @@ log "guest adapters (WebAssembly components)"
 scripts/build-adapters.sh
 scripts/build-examples.sh
 
-log "browser UI (web/: npm ci, then the Vite build the binary serves)"
+log "browser UI (web/ui/: npm ci, then the Vite build the binary serves)"
 scripts/build-web.sh
 
 log "Docker (daemon and base image, for the environment tests)"
@@ -45,8 +45,8 @@ log "cargo test (the guest adapters' own logic, on the host)"
 cargo test --manifest-path actors/adapters/Cargo.toml --no-fail-fast
 
 log "browser UI: unit tests (Vitest)"
-(cd web && npm test)
+(cd web/ui && npm test)
 
 log "browser UI: end-to-end in Chromium against the real server (screenshots in target/ui-artifacts)"
-# cargo test built target/debug/plinth, which reads web/dist from disk.
-(cd web && timeout 1200 npm run e2e)
+# cargo test built target/debug/plinth, which reads web/ui/dist from disk.
+(cd web/ui && timeout 1200 npm run e2e)

@@ -130,6 +130,36 @@ fn a_partial_grant_is_stored_but_reported_as_not_loadable() {
     assert!(text.contains("tmux"), "{text}");
 }
 
+#[tokio::test]
+async fn list_and_inspect_json_say_whether_it_loads_as_the_api_does() {
+    let home = Home::new();
+    let probe = test_component("probe");
+    let partly = ["--grant", "log,events", "--yes", "--json"];
+    let add = [&["agents", "add", probe.to_str().unwrap()][..], &partly].concat();
+    let added = json(&home.run(&add));
+    assert_eq!(added["loads"], false, "{added}");
+    let shown = json(&home.run(&["agents", "inspect", "probe", "--json"]));
+    assert_eq!(shown["loads"], false, "{shown}");
+    let shown = json(&home.run(&["agents", "inspect", "scripted", "--json"]));
+    assert_eq!(shown["loads"], true, "{shown}");
+    let listed = json(&home.run(&["agents", "list", "--json"]));
+    let loads: Vec<&Value> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| &a["loads"])
+        .collect();
+    assert_eq!(
+        loads,
+        [&json!(true), &json!(true), &json!(false)],
+        "{listed}"
+    );
+
+    let server = home.serve();
+    let api: Value = server.get_json("/api/agents").await;
+    assert_eq!(api, listed, "the CLI and the API give one shape");
+}
+
 #[test]
 fn bad_components_are_refused_with_a_clear_error_and_nothing_is_stored() {
     let home = Home::new();

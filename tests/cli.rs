@@ -255,3 +255,24 @@ fn plinth_outside_a_repository_says_so_and_exits_2() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("git"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_command_that_starts_no_server_shows_none_of_its_options() {
+    let home = Home::new();
+    let help = stdout(&home.run(&["task", "new", "--help"]));
+    assert!(help.contains("--agent"), "{help}");
+    for option in ["--bind", "--port", "--public-name", "--no-open"] {
+        assert!(!help.contains(option), "{option} in:\n{help}");
+    }
+    let help = stdout(&home.run(&["serve", "--help"]));
+    for option in ["--bind", "--port", "--public-name", "--no-open", "--home"] {
+        assert!(help.contains(option), "{option} in:\n{help}");
+    }
+    let out = home.run(&["--port", "0", "serve"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("plinth serve --port"),
+        "{}",
+        stderr(&out)
+    );
+}

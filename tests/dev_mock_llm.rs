@@ -1,6 +1,6 @@
 //! `plinth dev mock-llm`, the real binary: prints its URL, answers from the script,
 //! records requests to `--record`, stops cleanly on Ctrl-C (SIGINT), and refuses a
-//! malformed script with exit code 2.
+//! malformed script with exit code 2; the server's PLINTH_BIND and PLINTH_PORT are not its own.
 
 mod support;
 
@@ -37,26 +37,17 @@ async fn it_serves_the_script_records_requests_and_stops_on_ctrl_c() {
         .to_string(),
     )
     .unwrap();
-    let mut child = home
-        .command(&[
-            "dev",
-            "mock-llm",
-            "--script",
-            script.to_str().unwrap(),
-            "--port",
-            "0",
-            "--record",
-            record.to_str().unwrap(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut url = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut url)
-        .unwrap();
-    let url = url.trim();
+    let (mut child, url) = start(home.command(&[
+        "dev",
+        "mock-llm",
+        "--script",
+        script.to_str().unwrap(),
+        "--port",
+        "0",
+        "--record",
+        record.to_str().unwrap(),
+    ]));
+    let url = url.as_str();
     assert!(url.starts_with("http://127.0.0.1:"), "{url:?}");
 
     let reply: Value = reqwest::Client::new()
@@ -98,4 +89,37 @@ async fn it_serves_the_script_records_requests_and_stops_on_ctrl_c() {
         recorded[0]["served"],
         json!({"kind": "scripted", "index": 0})
     );
+}
+
+#[test]
+fn the_servers_bind_and_port_variables_do_not_move_the_mock() {
+    let home = Home::new();
+    let script = home.path().join("script.json");
+    std::fs::write(&script, r#"{"replies": []}"#).unwrap();
+    let mut command = home.command(&["dev", "mock-llm", "--script", script.to_str().unwrap()]);
+    command
+        .env("PLINTH_BIND", "127.0.0.2")
+        .env("PLINTH_PORT", "1");
+    let (mut child, url) = start(command);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        url.starts_with("http://127.0.0.1:"),
+        "its own --bind default: {url:?}"
+    );
+    assert!(!url.ends_with(":1"), "its own --port default: {url:?}");
+}
+
+/// Starts the mock; its URL is the first line it prints.
+fn start(mut command: std::process::Command) -> (std::process::Child, String) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+    (child, url.trim().to_string())
 }

@@ -9,7 +9,7 @@
 mod support;
 
 use plinth_actors::environments::docker::container::{self, ContainerSpec, Limits};
-use plinth_actors::environments::docker::exec::blocking;
+use plinth_actors::environments::docker::exec::block_on_docker;
 use plinth_actors::environments::record::{self, EnvironmentRecord, EnvironmentV1};
 use plinth_actors::environments::{ImageRecipe, Images};
 use plinth_store::{Store, Versioned};
@@ -26,9 +26,10 @@ fn gc_removes_orphans_and_leaves_known_environments() {
         label: label.clone(),
     };
     let images = Images::new(client.clone());
-    let image = blocking(async move { images.ensure(&ImageRecipe::agent(None), |_| {}).await })
-        .unwrap_or_else(|e| panic!("the agent image: {e}"))
-        .tag;
+    let image =
+        block_on_docker(async move { images.ensure(&ImageRecipe::agent(None), |_| {}).await })
+            .unwrap_or_else(|e| panic!("the agent image: {e}"))
+            .tag;
     let make = |task: &str, home: Option<&str>| {
         let spec = ContainerSpec {
             task: task.into(),
@@ -49,7 +50,7 @@ fn gc_removes_orphans_and_leaves_known_environments() {
             env: Vec::new(),
         };
         let c = client.clone();
-        blocking(async move { container::create(&c, &spec).await }).unwrap()
+        block_on_docker(async move { container::create(&c, &spec).await }).unwrap()
     };
     let known = make(&format!("{run}-known"), None);
     let orphan = make(&format!("{run}-orphan"), None);
@@ -73,7 +74,7 @@ fn gc_removes_orphans_and_leaves_known_environments() {
     }))
     .unwrap();
     let s = store.clone();
-    blocking(async move {
+    block_on_docker(async move {
         s.put_state(
             &record::key(&info.task),
             &EnvironmentRecord::from_latest(info.clone()),
@@ -110,7 +111,7 @@ fn gc_removes_orphans_and_leaves_known_environments() {
     assert!(!stray.exists());
 
     let c = client.clone();
-    let left = blocking(async move { container::find_labelled(&c, &label).await }).unwrap();
+    let left = block_on_docker(async move { container::find_labelled(&c, &label).await }).unwrap();
     let mut left: Vec<&str> = left.iter().map(|c| c.task.as_str()).collect();
     left.sort();
     assert_eq!(left, vec![known.task.as_str(), other.task.as_str()]);

@@ -144,6 +144,45 @@ async fn a_task_survives_a_killed_server_and_finishes_after_the_restart() {
     assert_eq!(done["lifecycle"], "finished", "{done}");
 }
 
+/// `task.restarts` counts every start of the task's adapter after its first, a server's
+/// restart included: the adapter resumed after one is told it is a restart.
+#[tokio::test]
+async fn an_adapter_resumed_after_a_server_restart_is_told_it_restarted() {
+    let home = Home::new();
+    let server = home.serve();
+    let repo = repository();
+    let task = scripted(
+        &server,
+        repo.path(),
+        "#!scripted\nsay halfway\nsleep 3000\nfinish",
+        "local",
+    )
+    .await;
+    let id = task["id"].as_str().unwrap().to_string();
+    wait_for(&server, &id, Duration::from_secs(30), |t| {
+        t["lifecycle"] == "running"
+    })
+    .await;
+    server.kill9();
+
+    let server = home.serve();
+    wait_for(&server, &id, Duration::from_secs(30), |t| {
+        t["status"] == "finished"
+    })
+    .await;
+    let logs: Vec<Value> = server
+        .get_json(&format!("/api/events?kind=task.log&task={id}"))
+        .await;
+    let said: Vec<&str> = logs
+        .iter()
+        .filter_map(|e| e["data"]["message"].as_str())
+        .collect();
+    assert!(
+        said.iter().any(|m| m.starts_with("adapter restarted (1)")),
+        "{said:?}"
+    );
+}
+
 #[tokio::test]
 async fn the_time_in_a_status_survives_a_restart_that_rewrites_the_task() {
     let (home, server, _repo, task, id) = started(

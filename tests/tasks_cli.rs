@@ -84,3 +84,116 @@ fn task_commands_start_list_show_log_and_archive_a_task() {
         stderr(&unknown)
     );
 }
+
+/// Reads `lines` until one satisfies `wanted`, for up to 30 s; all it read, to show.
+fn read_until(
+    lines: &std::sync::mpsc::Receiver<String>,
+    seen: &mut Vec<String>,
+    wanted: impl Fn(&str) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !seen.last().is_some_and(|l| wanted(l)) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) => seen.push(line),
+            Err(_) => panic!("not seen in time; got:\n{}", seen.join("\n")),
+        }
+    }
+}
+
+fn follow_lines(
+    home: &Home,
+    args: &[&str],
+) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    use std::io::BufRead;
+    let mut child = home
+        .command(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
+#[test]
+fn task_logs_reads_as_a_transcript_with_statuses_and_follows_in_both_forms() {
+    let home = Home::new();
+    let _server = home.serve();
+    let repo = repository();
+    let out = home.run(&[
+        "task",
+        "new",
+        "#!scripted\nsay hello from the script\nwait-message\nsay thanks\nfinish",
+        "--agent",
+        "scripted",
+        "--sandbox",
+        "local",
+        "--repo",
+        repo.path().to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let task: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let id = task["id"].as_str().unwrap().to_string();
+
+    let (mut human, human_lines) = follow_lines(&home, &["task", "logs", &id, "--follow"]);
+    let (mut raw, raw_lines) = follow_lines(&home, &["task", "logs", &id, "--follow", "--json"]);
+    let mut seen = Vec::new();
+    read_until(&human_lines, &mut seen, |l| l.contains("waiting-for-user"));
+    let mut raw_seen = Vec::new();
+    read_until(&raw_lines, &mut raw_seen, |l| {
+        l.contains("waiting-for-user")
+    });
+
+    let sent = home.run(&["task", "send", &id, "also the docs"]);
+    assert!(sent.status.success(), "{}", stderr(&sent));
+    read_until(&human_lines, &mut seen, |l| {
+        l.contains("environment stopped")
+    });
+    read_until(&raw_lines, &mut raw_seen, |l| {
+        l.contains("\"task.finished\"")
+    });
+    let _ = human.kill();
+    let _ = raw.kill();
+    let _ = human.wait();
+    let _ = raw.wait();
+
+    let text = seen.join("\n");
+    for line in [
+        "created     scripted (local) on plinth/",
+        "status      working: ",
+        "agent       hello from the script",
+        "status      waiting-for-user: waiting for a message",
+        "user        also the docs",
+        "agent       thanks",
+        "finished",
+    ] {
+        assert!(text.contains(line), "{line:?} in:\n{text}");
+    }
+    assert!(
+        !text.contains('{'),
+        "no raw JSON in the human form:\n{text}"
+    );
+    let stamp = seen[0].split_whitespace().next().unwrap();
+    assert!(
+        stamp.len() == 8 && stamp.chars().filter(|&c| c == ':').count() == 2,
+        "each line starts with its time: {}",
+        seen[0]
+    );
+    for line in &raw_seen {
+        let event: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert_eq!(event["task"], id.as_str(), "{line}");
+    }
+
+    let again = stdout(&home.run(&["task", "logs", &id]));
+    assert!(again.contains("user        also the docs"), "{again}");
+}

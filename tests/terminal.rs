@@ -16,13 +16,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::{SinkExt, StreamExt};
-use plinth_actors::agent_host::Sandbox;
-use plinth_actors::config::{Config, SandboxKind};
-use plinth_actors::environments::docker::exec::blocking;
+use plinth_actors::agent_host::TaskSandbox;
+use plinth_actors::config::Config;
+use plinth_actors::environments::docker::exec::block_on_docker;
 use plinth_actors::environments::manager::{
     CreateEnvironment, EnvironmentManager, ManagerSettings,
 };
 use plinth_actors::environments::{ImageRecipe, Images};
+use plinth_actors::task_inputs::Sandbox;
 use plinth_kernel::{
     Backoff, ChildSpec, Intensity, Kernel, KernelConfig, Restart, Strategy, SupervisorSpec,
 };
@@ -51,7 +52,7 @@ fn session(name: &str, command: &[&str]) -> SessionSpec {
 /// manager that made it is gone by the time this returns.
 struct Prepared {
     task: String,
-    sandbox: Arc<dyn Sandbox>,
+    sandbox: Arc<dyn TaskSandbox>,
     /// The tmux socket, as the sandbox's tmux sees it.
     socket: String,
 }
@@ -60,7 +61,7 @@ async fn prepare(
     home: &Path,
     repo: &Path,
     task: &str,
-    kind: SandboxKind,
+    kind: Sandbox,
     run: &str,
     sessions: Vec<SessionSpec>,
 ) -> Prepared {
@@ -286,7 +287,7 @@ async fn a_docker_tasks_terminal_is_typed_into_watched_by_two_and_left_without_a
         Config::load_from(&home.path().join("config.toml"), |n| std::env::var(n).ok()).unwrap();
     let images = Images::new(client.clone());
     let base = config.docker.base_image.clone();
-    blocking(async move {
+    block_on_docker(async move {
         images
             .ensure(&ImageRecipe::agent(Some(&base)), |_| {})
             .await
@@ -297,7 +298,7 @@ async fn a_docker_tasks_terminal_is_typed_into_watched_by_two_and_left_without_a
         home.path(),
         repo.path(),
         &format!("{run}-d"),
-        SandboxKind::Docker,
+        Sandbox::Docker,
         &run,
         vec![session("agent", &["sh"])],
     )
@@ -334,7 +335,7 @@ async fn a_local_tasks_terminal_works_and_is_guarded() {
         home.path(),
         repo.path(),
         &format!("{run}-l"),
-        SandboxKind::Local,
+        Sandbox::Local,
         &run,
         vec![
             session("agent", &["sh"]),
@@ -514,7 +515,7 @@ async fn a_configured_ttyd_serves_a_local_tasks_terminal_behind_the_guard() {
         home.path(),
         repo.path(),
         &format!("{run}-l"),
-        SandboxKind::Local,
+        Sandbox::Local,
         &run,
         vec![session("agent", &["sh"])],
     )

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use plinth_actors::environments::docker::container::{self, ContainerSpec, Limits, TaskContainer};
-use plinth_actors::environments::docker::exec::blocking;
+use plinth_actors::environments::docker::exec::block_on_docker;
 use plinth_actors::environments::docker::repo_copy::{RepoCopy, copy_repo};
 use plinth_actors::environments::docker::sandbox::DockerSandbox;
 use plinth_actors::environments::{DockerClient, ImageRecipe, Images};
@@ -22,13 +22,14 @@ const RUNS: usize = 5;
 const AT_ONCE: usize = 10;
 
 fn main() {
-    let client = blocking(DockerClient::connect()).unwrap_or_else(|e| {
+    let client = block_on_docker(DockerClient::connect()).unwrap_or_else(|e| {
         panic!("{e}\n\nthe bench needs Docker: run scripts/docker-setup.sh first")
     });
     let images = Images::new(client.clone());
-    let image = blocking(async move { images.ensure(&ImageRecipe::agent(None), |_| {}).await })
-        .expect("the agent image")
-        .tag;
+    let image =
+        block_on_docker(async move { images.ensure(&ImageRecipe::agent(None), |_| {}).await })
+            .expect("the agent image")
+            .tag;
     let repo = tempfile::tempdir().unwrap();
     make_repo(repo.path());
 
@@ -100,7 +101,7 @@ fn ready(
         env: Vec::new(),
     };
     let c = client.clone();
-    let container = blocking(async move { container::create(&c, &spec).await }).unwrap();
+    let container = block_on_docker(async move { container::create(&c, &spec).await }).unwrap();
     let created = started.elapsed();
     let copy = RepoCopy {
         repo: repo.to_path_buf(),
@@ -109,7 +110,7 @@ fn ready(
         include_uncommitted: false,
     };
     let (c, id) = (client.clone(), container.id.clone());
-    blocking(async move { copy_repo(&c, &id, &copy).await }).unwrap();
+    block_on_docker(async move { copy_repo(&c, &id, &copy).await }).unwrap();
     let copied = started.elapsed();
     let sandbox: Arc<DockerSandbox> = DockerSandbox::new(client, &container.id, task).unwrap();
     sandbox
@@ -131,7 +132,7 @@ fn ready(
 
 fn remove(client: &DockerClient, container: TaskContainer) {
     let c = client.clone();
-    blocking(async move { container::remove(&c, &container.id).await }).unwrap();
+    block_on_docker(async move { container::remove(&c, &container.id).await }).unwrap();
 }
 
 fn make_repo(dir: &Path) {

@@ -16,6 +16,7 @@ pub mod agents;
 pub mod builtin_adapters;
 pub mod config;
 pub mod environments;
+pub mod limits;
 pub mod projects;
 pub mod sandbox;
 pub mod task_inputs;

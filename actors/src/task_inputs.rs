@@ -5,7 +5,10 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// Where a task's agent runs.
+/// Where a task's agent runs: what a task was asked for, and the config's `sandbox.default`
+/// (read and printed by `config::values`). A running one is an
+/// [`agent_host::TaskSandbox`](crate::agent_host::TaskSandbox); an environment's stored record
+/// keeps its own `EnvironmentKind`, a frozen shape of a different form.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Sandbox {
@@ -13,24 +16,6 @@ pub enum Sandbox {
     Docker,
     /// Processes on the host in a git worktree: unsafe, and always labelled so.
     Local,
-}
-
-impl From<crate::config::SandboxKind> for Sandbox {
-    fn from(kind: crate::config::SandboxKind) -> Self {
-        match kind {
-            crate::config::SandboxKind::Docker => Sandbox::Docker,
-            crate::config::SandboxKind::Local => Sandbox::Local,
-        }
-    }
-}
-
-impl From<Sandbox> for crate::config::SandboxKind {
-    fn from(sandbox: Sandbox) -> Self {
-        match sandbox {
-            Sandbox::Docker => crate::config::SandboxKind::Docker,
-            Sandbox::Local => crate::config::SandboxKind::Local,
-        }
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

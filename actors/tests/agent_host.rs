@@ -5,7 +5,6 @@ mod support;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU32;
 use std::time::{Duration, Instant};
 
 use plinth_actors::agent_host::{AgentHost, AgentSpec, Deliver, StopAgent, TaskSpec, kind};
@@ -74,7 +73,6 @@ impl Rig {
                 sandbox,
                 store: self.store.clone(),
                 tick: Duration::from_millis(50),
-                starts: Arc::new(AtomicU32::new(0)),
                 start_deadline: None,
             };
             let (child, child_ref) =

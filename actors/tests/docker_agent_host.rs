@@ -5,13 +5,11 @@
 
 mod support;
 
-use std::sync::Arc;
-use std::sync::atomic::AtomicU32;
 use std::time::{Duration, Instant};
 
 use plinth_actors::agent_host::{AgentSpec, TaskSpec};
 use plinth_actors::environments::docker::container::{self, ContainerSpec, Limits};
-use plinth_actors::environments::docker::exec::blocking;
+use plinth_actors::environments::docker::exec::block_on_docker;
 use plinth_actors::environments::docker::repo_copy::{RepoCopy, copy_repo};
 use plinth_actors::environments::docker::sandbox::DockerSandbox;
 use plinth_actors::environments::{DockerClient, ImageRecipe, Images};
@@ -29,7 +27,7 @@ struct Remove(DockerClient, String);
 impl Drop for Remove {
     fn drop(&mut self) {
         let (c, id) = (self.0.clone(), self.1.clone());
-        let _ = blocking(async move { container::remove(&c, &id).await });
+        let _ = block_on_docker(async move { container::remove(&c, &id).await });
     }
 }
 
@@ -99,7 +97,6 @@ async fn a_scripted_task_runs_writes_uses_the_terminal_and_commits_in_its_contai
         sandbox: sandbox.clone(),
         store: store.clone(),
         tick: Duration::from_millis(100),
-        starts: Arc::new(AtomicU32::new(0)),
         start_deadline: None,
     };
     let (child, _ref) = ChildSpec::actor(&task, "agent-host", Restart::Transient, agent.factory());

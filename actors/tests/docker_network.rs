@@ -12,7 +12,7 @@ use std::process::Command;
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder};
 use plinth_actors::environments::DockerClient;
-use plinth_actors::environments::docker::exec::blocking;
+use plinth_actors::environments::docker::exec::block_on_docker;
 use plinth_actors::environments::docker::network::{self, NetworkError, TaskNetwork};
 use support::{TEST_LABEL, client};
 
@@ -44,7 +44,7 @@ impl Drop for Named {
 
 fn ensure(client: &DockerClient, name: &str) -> Result<TaskNetwork, NetworkError> {
     let (c, n) = (client.clone(), name.to_string());
-    blocking(async move { network::ensure(&c, &n).await })
+    block_on_docker(async move { network::ensure(&c, &n).await })
 }
 
 fn docker(args: &[&str]) -> String {
@@ -67,7 +67,7 @@ fn container(client: &DockerClient, network: &str, script: &str) -> String {
         ..Default::default()
     };
     let c = client.clone();
-    blocking(async move {
+    block_on_docker(async move {
         let made = c
             .api()
             .create_container(Some(CreateContainerOptionsBuilder::new().build()), body)
@@ -80,7 +80,7 @@ fn container(client: &DockerClient, network: &str, script: &str) -> String {
 
 fn remove(client: &DockerClient, id: &str) {
     let (c, id) = (client.clone(), id.to_string());
-    blocking(async move {
+    block_on_docker(async move {
         let options = RemoveContainerOptionsBuilder::new().force(true).build();
         let _ = c.api().remove_container(&id, Some(options)).await;
     });
@@ -165,10 +165,11 @@ fn a_removed_network_is_made_again_and_a_stopped_container_goes_back_on_it() {
         .unwrap();
     assert!(!refused.status.success(), "{refused:?}");
     let (c, i, n) = (client.clone(), id.clone(), second.clone());
-    blocking(async move { network::reattach(&c, &i, &n).await }).unwrap();
+    block_on_docker(async move { network::reattach(&c, &i, &n).await }).unwrap();
     docker(&["start", &id]);
     let (c, i, n) = (client.clone(), id.clone(), name.0.clone());
-    let gateway = blocking(async move { network::container_gateway(&c, &i, &n).await }).unwrap();
+    let gateway =
+        block_on_docker(async move { network::container_gateway(&c, &i, &n).await }).unwrap();
     assert_eq!(gateway, Some(second.gateway));
     remove(&client, &id);
 }

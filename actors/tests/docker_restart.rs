@@ -18,11 +18,11 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use plinth_actors::agent_host::Sandbox;
-use plinth_actors::config::SandboxKind;
-use plinth_actors::environments::docker::exec::blocking;
+use plinth_actors::agent_host::TaskSandbox;
+use plinth_actors::environments::docker::exec::block_on_docker;
 use plinth_actors::environments::manager::{GetEnvironment, ListEnvironments, RemoveEnvironment};
 use plinth_actors::environments::record::EnvironmentStatus;
+use plinth_actors::task_inputs::Sandbox;
 use plinth_store::EventFilter;
 use plinth_wasm::wit::Signal;
 use support::{
@@ -64,7 +64,7 @@ impl Drop for DaemonBack {
 }
 
 /// The highest `tick N` on the session's screen.
-fn counter(sandbox: &Arc<dyn Sandbox>, session: &str) -> u64 {
+fn counter(sandbox: &Arc<dyn TaskSandbox>, session: &str) -> u64 {
     let screen = sandbox.clone().tmux().capture_screen(session).unwrap().text;
     screen
         .lines()
@@ -83,14 +83,14 @@ async fn tasks_outlive_a_docker_daemon_restart_and_pick_up_once_it_is_back() {
     let repo = project();
     let store = open_store(home.path());
     let (kernel, manager) = start(&store, &settings).await;
-    let create = |task: &str| create_on(repo.path(), task, SandboxKind::Docker);
+    let create = |task: &str| create_on(repo.path(), task, Sandbox::Docker);
     let (kept_task, dying_task) = (format!("{run}-kept"), format!("{run}-dies"));
     let kept = manager.send(create(&kept_task)).await.unwrap().unwrap();
     let dying = manager.send(create(&dying_task)).await.unwrap().unwrap();
     // The container's init process, to kill from the host while the daemon is away.
     let dying_pid = {
         let (c, id) = (client.clone(), dying.container.clone().unwrap());
-        blocking(async move { c.api().inspect_container(&id, None).await })
+        block_on_docker(async move { c.api().inspect_container(&id, None).await })
             .unwrap()
             .state
             .and_then(|s| s.pid)
@@ -221,14 +221,14 @@ async fn tasks_outlive_a_docker_daemon_restart_and_pick_up_once_it_is_back() {
         .unwrap()
         .unwrap_or_else(|e| panic!("removing after the restart: {e}"));
     let (c, id) = (client.clone(), kept.container.clone().unwrap());
-    let inspected = blocking(async move { c.api().inspect_container(&id, None).await });
+    let inspected = block_on_docker(async move { c.api().inspect_container(&id, None).await });
     assert!(inspected.is_err(), "the container is removed");
     kernel.shutdown(Duration::from_secs(5)).await;
 }
 
 fn assert_live_restore(client: &plinth_actors::environments::DockerClient) {
     let c = client.clone();
-    let live_restore = blocking(async move { c.api().info().await })
+    let live_restore = block_on_docker(async move { c.api().info().await })
         .unwrap()
         .live_restore_enabled;
     assert_eq!(
@@ -251,7 +251,7 @@ async fn a_manager_started_while_docker_is_down_adopts_its_environments_once_it_
     {
         let (kernel, manager) = start(&store, &settings).await;
         let env = manager
-            .send(create_on(repo.path(), &task, SandboxKind::Docker))
+            .send(create_on(repo.path(), &task, Sandbox::Docker))
             .await
             .unwrap()
             .unwrap();

@@ -12,9 +12,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use plinth_actors::agent_host::Sandbox;
+use plinth_actors::agent_host::TaskSandbox;
 use plinth_actors::environments::docker::container::{self, ContainerSpec, Limits, TaskContainer};
-use plinth_actors::environments::docker::exec::blocking;
+use plinth_actors::environments::docker::exec::block_on_docker;
 use plinth_actors::environments::docker::repo_copy::{RepoCopy, RepoCopyError, copy_repo};
 use plinth_actors::environments::docker::sandbox::DockerSandbox;
 use plinth_actors::environments::{DockerClient, ImageRecipe, Images};
@@ -27,7 +27,7 @@ const TEST_LABEL: &str = "plinth.test";
 
 fn agent_image(client: &DockerClient) -> String {
     let images = Images::new(client.clone());
-    blocking(async move { images.ensure(&ImageRecipe::agent(None), |_| {}).await })
+    block_on_docker(async move { images.ensure(&ImageRecipe::agent(None), |_| {}).await })
         .unwrap_or_else(|e| panic!("the agent image: {e}"))
         .tag
 }
@@ -71,7 +71,7 @@ impl Env {
             env: Vec::new(),
         };
         let c = client.clone();
-        let container = blocking(async move { container::create(&c, &spec).await }).unwrap();
+        let container = block_on_docker(async move { container::create(&c, &spec).await }).unwrap();
         Env {
             client: client.clone(),
             container,
@@ -87,7 +87,7 @@ impl Env {
             include_uncommitted,
         };
         let (c, id) = (self.client.clone(), self.container.id.clone());
-        blocking(async move { copy_repo(&c, &id, &copy).await }).map(|r| r.branch)
+        block_on_docker(async move { copy_repo(&c, &id, &copy).await }).map(|r| r.branch)
     }
 
     fn sandbox(&self) -> Arc<DockerSandbox> {
@@ -106,7 +106,7 @@ fn started() -> (DockerClient, Env) {
 impl Drop for Env {
     fn drop(&mut self) {
         let (c, id) = (self.client.clone(), self.container.id.clone());
-        let _ = blocking(async move { container::remove(&c, &id).await });
+        let _ = block_on_docker(async move { container::remove(&c, &id).await });
     }
 }
 
@@ -165,8 +165,8 @@ fn create_copy_exec_tmux_files_and_remove() {
 
     // The container: ours, limited, as the agent, with nothing of the host inside.
     let c = client.clone();
-    let ours =
-        blocking(async move { container::find_labelled(&c, "plinth.test=1").await }).unwrap();
+    let ours = block_on_docker(async move { container::find_labelled(&c, "plinth.test=1").await })
+        .unwrap();
     let found = ours.iter().find(|c| c.id == env.container.id).unwrap();
     assert_eq!(found.task, env.task);
     assert_eq!(found.project, "test-project");
@@ -311,9 +311,9 @@ fn create_copy_exec_tmux_files_and_remove() {
 
     // Removed: gone from the daemon.
     let (c, id) = (client.clone(), env.container.id.clone());
-    blocking(async move { container::remove(&c, &id).await }).unwrap();
+    block_on_docker(async move { container::remove(&c, &id).await }).unwrap();
     let c = client.clone();
-    let ours = blocking(async move { container::find_ours(&c).await }).unwrap();
+    let ours = block_on_docker(async move { container::find_ours(&c).await }).unwrap();
     assert!(ours.iter().all(|c| c.id != env.container.id));
 }
 
@@ -352,7 +352,7 @@ fn a_restarted_plinth_finds_its_container_and_the_session_still_running() {
     }
     // Every handle is gone, as after a restart; only the daemon remembers.
     let c = client.clone();
-    let ours = blocking(async move { container::find_ours(&c).await }).unwrap();
+    let ours = block_on_docker(async move { container::find_ours(&c).await }).unwrap();
     let found = ours.iter().find(|c| c.task == env.task).unwrap();
     assert!(found.is_running());
     let sandbox = DockerSandbox::new(&client, &found.id, &found.task).unwrap();

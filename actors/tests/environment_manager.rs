@@ -9,16 +9,16 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use plinth_actors::config::SandboxKind;
 use plinth_actors::environments::DockerClient;
 use plinth_actors::environments::docker::container::{self, ContainerSpec, Limits};
-use plinth_actors::environments::docker::exec::blocking;
+use plinth_actors::environments::docker::exec::block_on_docker;
 use plinth_actors::environments::manager::{
     EnvironmentError, GetEnvironment, ListEnvironments, RemoveEnvironment, StopEnvironment,
 };
 use plinth_actors::environments::record::{
     EnvironmentKind, EnvironmentRecord, EnvironmentStatus, KEY_PREFIX,
 };
+use plinth_actors::task_inputs::Sandbox;
 use plinth_store::EventFilter;
 use support::{
     client, create_on, ensure_agent_image, git, new_run, open_store, project, screen_until,
@@ -39,22 +39,22 @@ async fn environments_are_made_used_and_readopted_by_a_new_manager() {
     let killed_task = format!("{run}-k");
     let create = |task: &str, sandbox| create_on(repo.path(), task, sandbox);
     let docker = manager
-        .send(create(&docker_task, SandboxKind::Docker))
+        .send(create(&docker_task, Sandbox::Docker))
         .await
         .unwrap()
         .unwrap();
     let local = manager
-        .send(create(&local_task, SandboxKind::Local))
+        .send(create(&local_task, Sandbox::Local))
         .await
         .unwrap()
         .unwrap();
     let killed = manager
-        .send(create(&killed_task, SandboxKind::Docker))
+        .send(create(&killed_task, Sandbox::Docker))
         .await
         .unwrap()
         .unwrap();
     let again = manager
-        .send(create(&docker_task, SandboxKind::Docker))
+        .send(create(&docker_task, Sandbox::Docker))
         .await
         .unwrap()
         .unwrap_err();
@@ -107,14 +107,14 @@ async fn environments_are_made_used_and_readopted_by_a_new_manager() {
         env: Vec::new(),
     };
     let c = client.clone();
-    blocking(async move { container::create(&c, &spec).await }).unwrap();
+    block_on_docker(async move { container::create(&c, &spec).await }).unwrap();
 
     kernel.shutdown(Duration::from_secs(5)).await;
     drop((docker, local, killed.sandbox, manager));
 
     // One container dies while no manager watches: the next one must say so.
     let (c, id) = (client.clone(), killed.container.clone().unwrap());
-    blocking(async move { container::stop(&c, &id, Duration::ZERO).await }).unwrap();
+    block_on_docker(async move { container::stop(&c, &id, Duration::ZERO).await }).unwrap();
 
     let (kernel, manager) = start(&store, &settings).await;
     let listing = manager.send(ListEnvironments).await.unwrap();
@@ -202,7 +202,7 @@ async fn environments_are_made_used_and_readopted_by_a_new_manager() {
 /// The image `container` runs, so the foreign container needs no build of its own.
 fn docker_image(client: &DockerClient, container: &str) -> String {
     let (c, id) = (client.clone(), container.to_string());
-    blocking(async move { c.api().inspect_container(&id, None).await })
+    block_on_docker(async move { c.api().inspect_container(&id, None).await })
         .unwrap()
         .config
         .and_then(|c| c.image)
@@ -223,7 +223,7 @@ async fn with_docker_down_the_manager_starts_local_works_and_docker_says_why() {
     let repo = project();
     let create = |task: &str, sandbox| create_on(repo.path(), task, sandbox);
     let err = manager
-        .send(create("down-d", SandboxKind::Docker))
+        .send(create("down-d", Sandbox::Docker))
         .await
         .unwrap()
         .unwrap_err();
@@ -231,7 +231,7 @@ async fn with_docker_down_the_manager_starts_local_works_and_docker_says_why() {
     assert!(err.to_string().contains("--sandbox local"), "{err}");
 
     std::fs::write(repo.path().join("README.md"), "committed\ndirty\n").unwrap();
-    let mut local = create("down-l", SandboxKind::Local);
+    let mut local = create("down-l", Sandbox::Local);
     local.include_uncommitted = true;
     let env = manager.send(local).await.unwrap().unwrap();
     let sandbox = env.sandbox.clone();
@@ -255,7 +255,7 @@ fn container_labels(
     container: &str,
 ) -> std::collections::HashMap<String, String> {
     let (c, id) = (client.clone(), container.to_string());
-    blocking(async move { c.api().inspect_container(&id, None).await })
+    block_on_docker(async move { c.api().inspect_container(&id, None).await })
         .unwrap()
         .config
         .and_then(|c| c.labels)
@@ -271,13 +271,13 @@ async fn a_container_killed_from_outside_fails_its_environment_and_a_stop_throug
     let repo = project();
     let store = open_store(home.path());
     let (kernel, manager) = start(&store, &settings).await;
-    let create = |task: &str| create_on(repo.path(), task, SandboxKind::Docker);
+    let create = |task: &str| create_on(repo.path(), task, Sandbox::Docker);
     let (killed_task, stopped_task) = (format!("{run}-k"), format!("{run}-s"));
     let killed = manager.send(create(&killed_task)).await.unwrap().unwrap();
     manager.send(create(&stopped_task)).await.unwrap().unwrap();
 
     let (c, id) = (client.clone(), killed.container.clone().unwrap());
-    blocking(async move { c.api().kill_container(&id, None).await }).unwrap();
+    block_on_docker(async move { c.api().kill_container(&id, None).await }).unwrap();
     manager
         .send(StopEnvironment {
             task: stopped_task.clone(),
@@ -366,7 +366,7 @@ async fn a_project_path_that_is_not_a_git_repository_is_refused_with_the_fix() {
     let (kernel, manager) = start(&store, &settings).await;
     let plain = tempfile::tempdir().unwrap();
     std::fs::write(plain.path().join("main.rs"), "fn main() {}\n").unwrap();
-    for sandbox in [SandboxKind::Docker, SandboxKind::Local] {
+    for sandbox in [Sandbox::Docker, Sandbox::Local] {
         let task = format!("{run}-{sandbox:?}");
         let err = manager
             .send(create_on(plain.path(), &task, sandbox))
@@ -386,7 +386,8 @@ async fn a_project_path_that_is_not_a_git_repository_is_refused_with_the_fix() {
     );
     assert!(!settings.worktrees().exists(), "no worktree was made");
     let label = format!("plinth.test.run={run}");
-    let made = blocking(async move { container::find_labelled(&client, &label).await }).unwrap();
+    let made =
+        block_on_docker(async move { container::find_labelled(&client, &label).await }).unwrap();
     assert!(made.is_empty(), "no container was made: {made:?}");
     let events = store.read(&EventFilter::default(), 0, 100).unwrap();
     assert!(
@@ -420,7 +421,7 @@ async fn a_project_with_a_dockerfile_runs_in_its_image_with_plinths_layer_on_top
     let (kernel, manager) = start(&store, &settings).await;
     let task = format!("{run}-p");
     let env = manager
-        .send(create_on(repo.path(), &task, SandboxKind::Docker))
+        .send(create_on(repo.path(), &task, Sandbox::Docker))
         .await
         .unwrap()
         .unwrap_or_else(|e| panic!("creating the environment: {e}"));

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use plinth_actors::agent_host::AdapterStateRecord;
+use plinth_actors::agent_host::{AdapterStartsRecord, AdapterStateRecord};
 use plinth_actors::agents::InstalledAgentRecord;
 use plinth_actors::environments::record::EnvironmentRecord;
 use plinth_actors::projects::ProjectRecord;
@@ -66,6 +66,13 @@ fn installed_agents_keep_their_stored_shape() {
 fn adapter_state_keeps_its_stored_shape() {
     let v1 = json!({ "version": "1", "blob": "7b2273746570223a337d" });
     check_frozen::<AdapterStateRecord>(&frozen_dir(), &[(1, v1)]).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn adapter_starts_keep_their_stored_shape() {
+    let v1 = json!({"version": "1", "starts": 3});
+    check_frozen::<AdapterStartsRecord>(&frozen_dir(), &[(1, v1)])
+        .unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]

@@ -5,7 +5,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use plinth_actors::agent_host::Sandbox;
+use plinth_actors::agent_host::TaskSandbox;
 use plinth_actors::sandbox::{LocalSandbox, TmuxServer};
 use plinth_wasm::wit::{CapError, ProcessExit, SessionSpec, Signal};
 use plinth_wasm::{EnvironmentCap, TmuxCap};

@@ -11,14 +11,15 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use plinth_actors::agent_host::{Sandbox, kind};
-use plinth_actors::config::{Config, SandboxKind};
-use plinth_actors::environments::docker::exec::blocking;
+use plinth_actors::agent_host::{TaskSandbox, kind};
+use plinth_actors::config::Config;
+use plinth_actors::environments::docker::exec::block_on_docker;
 use plinth_actors::environments::manager::{
     Environment, EnvironmentManager, ManagerSettings, RemoveEnvironment, StopEnvironment,
 };
-use plinth_actors::environments::scrollback::MAX_LINES;
 use plinth_actors::environments::{ImageRecipe, Images};
+use plinth_actors::limits::SCROLLBACK_MAX_LINES as MAX_LINES;
+use plinth_actors::task_inputs::Sandbox;
 use plinth_kernel::{ChildRef, Kernel};
 use plinth_store::{NewEvent, Scrollback, Store};
 use serde_json::json;
@@ -56,7 +57,7 @@ impl Setup {
         }
     }
 
-    async fn create(&self, task: &str, sandbox: SandboxKind) -> Environment {
+    async fn create(&self, task: &str, sandbox: Sandbox) -> Environment {
         self.manager
             .send(support::create_on(self.repo.path(), task, sandbox))
             .await
@@ -96,7 +97,7 @@ async fn session(env: &Environment, name: &str, script: &str, until: &str) {
     .unwrap();
 }
 
-fn screen_until(sandbox: &Arc<dyn Sandbox>, session: &str, text: &str) {
+fn screen_until(sandbox: &Arc<dyn TaskSandbox>, session: &str, text: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let history = sandbox
@@ -142,7 +143,7 @@ async fn row_until(
 async fn the_timer_stores_a_local_sessions_scrollback_and_skips_unchanged_text() {
     let setup = Setup::new("sbtimer", 200).await;
     let task = format!("sbt{}", std::process::id());
-    let env = setup.create(&task, SandboxKind::Local).await;
+    let env = setup.create(&task, Sandbox::Local).await;
     session(
         &env,
         "agent",
@@ -208,7 +209,7 @@ async fn the_timer_stores_a_local_sessions_scrollback_and_skips_unchanged_text()
 async fn a_chatty_stream_keeps_only_its_newest_lines() {
     let setup = Setup::new("sbcap", 200).await;
     let task = format!("sbc{}", std::process::id());
-    let env = setup.create(&task, SandboxKind::Local).await;
+    let env = setup.create(&task, Sandbox::Local).await;
     // 2,000 lines more than are kept.
     let last = format!("\n{}", MAX_LINES + 2000);
     let script = format!("seq 1 {}; exec sleep 600", MAX_LINES + 2000);
@@ -228,7 +229,7 @@ async fn a_chatty_stream_keeps_only_its_newest_lines() {
 async fn a_status_change_captures_its_task_at_once() {
     let setup = Setup::new("sbstatus", NEVER).await;
     let task = format!("sbs{}", std::process::id());
-    let env = setup.create(&task, SandboxKind::Local).await;
+    let env = setup.create(&task, Sandbox::Local).await;
     session(
         &env,
         "agent",
@@ -269,7 +270,7 @@ async fn a_docker_environments_last_screen_is_captured_at_stop_and_outlives_its_
         Images::new(client.clone()),
         Config::default().docker.base_image,
     );
-    blocking(async move {
+    block_on_docker(async move {
         images
             .ensure(&ImageRecipe::agent(Some(&base)), |_| {})
             .await
@@ -277,7 +278,7 @@ async fn a_docker_environments_last_screen_is_captured_at_stop_and_outlives_its_
     .unwrap_or_else(|e| panic!("the agent image: {e}"));
 
     let task = format!("{run}-d");
-    let env = setup.create(&task, SandboxKind::Docker).await;
+    let env = setup.create(&task, Sandbox::Docker).await;
     let id = env.container.clone().unwrap();
     session(
         &env,
@@ -304,7 +305,7 @@ async fn a_docker_environments_last_screen_is_captured_at_stop_and_outlives_its_
 
     setup.remove(&task).await;
     let (c, gone) = (client.clone(), id.clone());
-    let inspected = blocking(async move { c.api().inspect_container(&gone, None).await });
+    let inspected = block_on_docker(async move { c.api().inspect_container(&gone, None).await });
     assert!(inspected.is_err(), "the container {id} is removed");
     let after = setup.store.scrollback(&task).unwrap();
     assert_eq!(after, vec![row], "the scrollback outlives the container");

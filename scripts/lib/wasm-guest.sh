@@ -2,7 +2,7 @@
 # How a Rust crate becomes a WebAssembly component on this machine; sourced by
 # scripts/build-adapters.sh and scripts/build-examples.sh, which define `say` and `die`.
 #
-# The route (see "Building WASM guests on these machines" in the design notes):
+# The route (explained under "Offline route" in docs/adapters.md):
 #   1. rustup's wasm32-wasip2 target, where it is already installed;
 #   2. otherwise Debian's Rust (rustc-web, cargo-web, rust-web-src; installed with apt-get
 #      if missing) building std for wasm32-unknown-unknown (-Zbuild-std), linked into a

@@ -6,12 +6,12 @@ use std::path::PathBuf;
 
 use plinth_actors::environments::DockerClient;
 use plinth_actors::environments::docker::container;
-use plinth_actors::environments::docker::exec::blocking;
+use plinth_actors::environments::docker::exec::block_on_docker;
 pub use plinth_testkit::*;
 
 /// plinth's client of the machine's Docker daemon; panics with the fix if there is none.
 pub fn docker_client() -> DockerClient {
-    blocking(DockerClient::connect()).unwrap_or_else(|e| {
+    block_on_docker(DockerClient::connect()).unwrap_or_else(|e| {
         panic!(
             "{e}\n\nthis test needs a running Docker daemon and the base image: \
              run scripts/docker-setup.sh (as root) first"
@@ -28,7 +28,7 @@ pub struct RemoveLabelled {
 impl Drop for RemoveLabelled {
     fn drop(&mut self) {
         let (c, label) = (self.client.clone(), self.label.clone());
-        blocking(async move {
+        block_on_docker(async move {
             for found in container::find_labelled(&c, &label)
                 .await
                 .unwrap_or_default()

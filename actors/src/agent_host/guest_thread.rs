@@ -7,11 +7,12 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use plinth_wasm::wit::{Level, Signal, Status, Task, Urgency};
-use plinth_wasm::{AdapterInstance, Capabilities, EventsCap, GuestError, LogCap, StateCap};
+use plinth_wasm::{AdapterInstance, EventsCap, GuestError, LogCap, StateCap};
 
+use super::capabilities::{self, TaskEvents, TaskState};
 use super::spec::AgentSpec;
-use super::start_watch::{self, StartWatch, Watched};
-use super::task_caps::{TaskEvents, TaskState};
+use super::start_watch::{self, StartWatch};
+use super::starts;
 
 pub(super) enum Command {
     Signal(Signal),
@@ -31,14 +32,13 @@ impl GuestThread {
 
 pub(super) fn spawn(
     spec: AgentSpec,
-    restarts: u32,
     on_down: impl FnOnce(String) + Send + 'static,
 ) -> std::io::Result<GuestThread> {
     let (tx, rx) = mpsc::channel();
     std::thread::Builder::new()
         .name(format!("guest-{}", spec.task.id))
         .spawn(move || {
-            if let Err(reason) = run(spec, restarts, rx) {
+            if let Err(reason) = run(spec, rx) {
                 on_down(reason);
             }
         })?;
@@ -46,13 +46,14 @@ pub(super) fn spawn(
 }
 
 /// Runs until the channel closes (`Ok`) or the instance dies (`Err` with why).
-fn run(spec: AgentSpec, restarts: u32, rx: mpsc::Receiver<Command>) -> Result<(), String> {
+fn run(spec: AgentSpec, rx: mpsc::Receiver<Command>) -> Result<(), String> {
+    let restarts = starts::count_start(&spec.store, &spec.task.id)?;
     let events = TaskEvents::new(spec.store.clone(), &spec.task.id);
     let state = TaskState::new(spec.store.clone(), &spec.task.id);
     let watch = spec
         .start_deadline
         .map(|deadline| Arc::new(StartWatch::new(deadline, true)));
-    let caps = capabilities(&spec, &events, &state, watch.as_ref());
+    let caps = capabilities::gather(&spec, &events, &state, watch.as_ref());
     let mut instance = spec
         .adapter
         .instantiate(caps)
@@ -163,28 +164,5 @@ fn check(events: &TaskEvents, call: &str, result: Result<(), GuestError>) -> Res
             events.log(Level::Error, &reason);
             Err(reason)
         }
-    }
-}
-
-fn capabilities(
-    spec: &AgentSpec,
-    events: &TaskEvents,
-    state: &TaskState,
-    watch: Option<&Arc<StartWatch>>,
-) -> Capabilities {
-    let events_cap: Arc<dyn EventsCap> = match watch {
-        Some(watch) => Arc::new(Watched {
-            inner: events.clone(),
-            watch: watch.clone(),
-        }),
-        None => Arc::new(events.clone()),
-    };
-    Capabilities {
-        task_id: spec.task.id.clone(),
-        tmux: Some(spec.sandbox.clone().tmux()),
-        environment: Some(spec.sandbox.clone().environment()),
-        events: Some(events_cap),
-        log: Some(Arc::new(events.clone())),
-        state: Some(Arc::new(state.clone())),
     }
 }

@@ -1,8 +1,6 @@
 //! The host's life: each incarnation starts a guest thread; a guest thread that dies
 //! fails the actor, so its supervisor builds a new one.
 
-use std::sync::atomic::Ordering;
-
 use actix::AsyncContext;
 use plinth_kernel::{Child, Ctx, Handle};
 
@@ -12,10 +10,9 @@ use super::state::AgentHost;
 
 impl Child for AgentHost {
     fn started(&mut self, ctx: &mut Ctx<'_, Self>) {
-        let restarts = self.spec.starts.fetch_add(1, Ordering::SeqCst);
         let addr = ctx.actix().address();
         let on_down = move |reason: String| addr.do_send(GuestDown(reason));
-        match guest_thread::spawn(self.spec.clone(), restarts, on_down) {
+        match guest_thread::spawn(self.spec.clone(), on_down) {
             Ok(guest) => self.guest = Some(guest),
             Err(err) => ctx.fail(format!("cannot start the guest thread: {err}")),
         }

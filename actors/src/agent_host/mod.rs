@@ -6,20 +6,24 @@
 //! Read in this order: [`protocol`] (the messages and their answers), `spec` (what a host
 //! is built from), `state`, then the handlers: `lifecycle` (start, stop, a dead guest) and
 //! `relay` (signals and the final stop). `guest_thread` runs the adapter; `start_watch`,
-//! `task_caps` and `sandbox` are what it is given.
+//! `capabilities` and `task_sandbox` are what it is given.
 
+mod capabilities;
 mod guest_thread;
 mod lifecycle;
 pub mod protocol;
 mod relay;
-mod sandbox;
 mod spec;
 mod start_watch;
+mod starts;
 mod state;
-mod task_caps;
+mod task_sandbox;
 
+pub use capabilities::{
+    AdapterStateRecord, AdapterStateV1, TaskEvents, TaskState, kind, status_name,
+};
 pub use protocol::{Deliver, StopAgent};
-pub use sandbox::Sandbox;
 pub use spec::{AgentSpec, TaskSpec};
+pub use starts::{AdapterStartsRecord, AdapterStartsV1};
 pub use state::AgentHost;
-pub use task_caps::{AdapterStateRecord, AdapterStateV1, TaskEvents, TaskState, kind, status_name};
+pub use task_sandbox::TaskSandbox;

@@ -2,7 +2,6 @@
 //! it waits for off the actor's thread).
 
 use std::sync::mpsc;
-use std::time::Duration;
 
 use actix::ResponseFuture;
 use plinth_kernel::{Ctx, Handle};
@@ -10,6 +9,7 @@ use plinth_kernel::{Ctx, Handle};
 use super::guest_thread::Command;
 use super::protocol::{Deliver, StopAgent};
 use super::state::AgentHost;
+use crate::limits::ADAPTER_STOP_WAIT;
 
 impl Handle<Deliver> for AgentHost {
     type Result = ();
@@ -35,7 +35,7 @@ impl Handle<StopAgent> for AgentHost {
             if !sent {
                 return Err("the adapter is not running".to_owned());
             }
-            tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(30)))
+            tokio::task::spawn_blocking(move || rx.recv_timeout(ADAPTER_STOP_WAIT))
                 .await
                 .map_err(|e| e.to_string())?
                 .map_err(|_| "the adapter did not answer stop within 30 s".to_owned())?

@@ -2,13 +2,12 @@
 //! it too.
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicU32;
 use std::time::Duration;
 
 use plinth_store::Store;
 use plinth_wasm::LoadedAdapter;
 
-use super::sandbox::Sandbox;
+use super::task_sandbox::TaskSandbox;
 
 /// What the adapter is told about its task.
 #[derive(Clone, Debug)]
@@ -24,12 +23,10 @@ pub struct TaskSpec {
 pub struct AgentSpec {
     pub task: TaskSpec,
     pub adapter: LoadedAdapter,
-    pub sandbox: Arc<dyn Sandbox>,
+    pub sandbox: Arc<dyn TaskSandbox>,
     pub store: Store,
     /// How often the adapter gets a tick (and the sandbox is polled).
     pub tick: Duration,
-    /// Incarnations so far; the first start sees 0.
-    pub starts: Arc<AtomicU32>,
     /// For a task still starting: how long its agent may show no sign of life before the
     /// user is told (`tasks.start_deadline_ms`, see `start_watch`); `None` for none.
     pub start_deadline: Option<Duration>,

@@ -10,11 +10,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::limits::START_SCREEN_LINES;
 use plinth_wasm::EventsCap;
 use plinth_wasm::wit::{CapError, Signal, Status, TranscriptEntry, Urgency};
-
-/// How many of the screen's last non-empty lines the report quotes.
-pub const SCREEN_LINES: usize = 8;
 
 #[derive(Debug)]
 pub struct StartWatch {
@@ -99,10 +97,10 @@ pub fn report(deadline: Duration, screen_tail: &str) -> String {
     )
 }
 
-/// The last `SCREEN_LINES` non-empty lines of `text`.
+/// The last `START_SCREEN_LINES` non-empty lines of `text`.
 pub fn tail(text: &str) -> String {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    lines[lines.len().saturating_sub(SCREEN_LINES)..].join("\n")
+    lines[lines.len().saturating_sub(START_SCREEN_LINES)..].join("\n")
 }
 
 /// The task's events as the adapter writes them, with each status it sets told to the

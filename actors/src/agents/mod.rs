@@ -5,7 +5,9 @@ mod catalog;
 mod error;
 mod name;
 mod record;
+mod view;
 
 pub use catalog::{AgentCatalog, AgentListing, Examined};
 pub use error::AgentError;
 pub use record::{InstalledAgent, InstalledAgentRecord, InstalledAgentV1};
+pub use view::AgentView;

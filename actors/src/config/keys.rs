@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use super::checks::{docker_address, http_url, image_name, non_empty_path, positive};
 use super::layers::Layers;
-use super::values::{MemorySize, PermissionMode, SandboxKind};
+use super::values::{MemorySize, PermissionMode};
 use super::{ConfigError, KeyInfo};
 use crate::environments::docker::network::{DEFAULT_NETWORK, check_name as network_name};
 use crate::environments::{DEFAULT_BASE_IMAGE, DEFAULT_DOCKER_HOST};
+use crate::task_inputs::Sandbox;
 
 declare_config! {
     [docker] DockerConfig, FileDocker {
@@ -55,7 +56,7 @@ declare_config! {
 
     [sandbox] SandboxConfig, FileSandbox {
         /// where tasks run unless `--sandbox` says otherwise
-        default: required SandboxKind = SandboxKind::Docker,
+        default: required Sandbox = Sandbox::Docker,
             env ["PLINTH_SANDBOX"],
             check |_| Ok(());
     }

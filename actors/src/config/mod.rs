@@ -4,7 +4,7 @@
 //! The file is `$PLINTH_HOME/config.toml` when a home is chosen explicitly (`--home` or
 //! `PLINTH_HOME`), so a home is self-contained and tests never read the user's own file;
 //! otherwise `$XDG_CONFIG_HOME/plinth/config.toml`. Every key is declared once, in
-//! [`keys`], and documented in `docs/configuration.md`; a test keeps the two in step.
+//! `keys.rs`, and documented in `docs/configuration.md`; a test keeps the two in step.
 //!
 //! Mistakes are reported where they were made: a typo or a bad value in the file names the
 //! file and line, a bad value in the environment names the variable. Loading also records
@@ -26,7 +26,7 @@ pub use keys::{
 use keys::{FileConfig, resolve};
 use layers::{Layers, file_error, with_section};
 pub use sources::{Setting, Source, Sources};
-pub use values::{MemorySize, PermissionMode, SandboxKind};
+pub use values::{MemorySize, PermissionMode};
 
 /// The file's name, in the home or the XDG config directory.
 pub const CONFIG_FILE: &str = "config.toml";
@@ -128,6 +128,7 @@ mod tests {
 
     use super::*;
     use crate::environments::DEFAULT_BASE_IMAGE;
+    use crate::task_inputs::Sandbox;
 
     fn load(file: Option<&str>, env: &[(&str, &str)]) -> Result<(Config, Sources), ConfigError> {
         let dir = tempfile::tempdir().unwrap();
@@ -151,7 +152,7 @@ mod tests {
         assert!(sources.settings.iter().all(|s| s.source == Source::Default));
         assert_eq!(config.docker.base_image, DEFAULT_BASE_IMAGE);
         assert_eq!(config.docker.memory.to_string(), "4g");
-        assert_eq!(config.sandbox.default, SandboxKind::Docker);
+        assert_eq!(config.sandbox.default, Sandbox::Docker);
         assert_eq!(config.terminal.ttyd, None);
         assert_eq!(config.tasks.dockerfile, PathBuf::from("Dockerfile"));
     }
@@ -163,7 +164,7 @@ mod tests {
         assert_eq!(config.docker.cpus, 0.5);
         assert_eq!(config.docker.nano_cpus(), 500_000_000);
         assert_eq!(config.docker.memory.bytes(), 512 << 20);
-        assert_eq!(config.sandbox.default, SandboxKind::Local);
+        assert_eq!(config.sandbox.default, Sandbox::Local);
         assert_eq!(config.adapters, Config::default().adapters);
 
         assert_eq!(

@@ -5,21 +5,18 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SandboxKind {
-    Docker,
-    /// On the host, unconfined: only for machines without Docker, and said so every time.
-    Local,
-}
+use crate::task_inputs::Sandbox;
 
-impl FromStr for SandboxKind {
+// `sandbox.default` is the same `Sandbox` a task stores in its inputs; how the config reads
+// and prints it is here. `local` runs on the host, unconfined: only for machines without
+// Docker, and said so every time.
+impl FromStr for Sandbox {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
         match text.trim() {
-            "docker" => Ok(SandboxKind::Docker),
-            "local" => Ok(SandboxKind::Local),
+            "docker" => Ok(Sandbox::Docker),
+            "local" => Ok(Sandbox::Local),
             other => Err(format!(
                 "`{other}` is not a sandbox: use `docker` or `local`"
             )),
@@ -27,11 +24,11 @@ impl FromStr for SandboxKind {
     }
 }
 
-impl fmt::Display for SandboxKind {
+impl fmt::Display for Sandbox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            SandboxKind::Docker => "docker",
-            SandboxKind::Local => "local",
+            Sandbox::Docker => "docker",
+            Sandbox::Local => "local",
         })
     }
 }

@@ -18,6 +18,10 @@ pub fn key(task: &str) -> String {
 
 pub type EnvironmentInfo = EnvironmentV1;
 
+// The same docker-or-local choice as `task_inputs::Sandbox`, kept apart on purpose: the
+// frozen `environment.v1` schema names this `EnvironmentKind` and gives its variants a
+// different form (their docs differ, and schemars writes them differently), so one enum
+// would change a stored shape. Docs here are kept as they are for the same reason.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum EnvironmentKind {

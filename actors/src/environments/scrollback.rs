@@ -19,14 +19,9 @@ use plinth_store::{EventFilter, Store, StoreError};
 use plinth_wasm::TmuxCap;
 use plinth_wasm::wit::CapError;
 
-use crate::agent_host::{Sandbox, kind};
-
-/// The most lines kept per stream: the newest ones.
-pub const MAX_LINES: u32 = 10_000;
-/// The most bytes kept per stream, after [`MAX_LINES`]: the newest whole lines that fit
-/// (a single longer line keeps its end), so a chatty agent printing very long lines cannot
-/// bloat the database either.
-pub const MAX_BYTES: usize = 1 << 20;
+use crate::agent_host::{TaskSandbox, kind};
+use crate::limits::SCROLLBACK_MAX_BYTES;
+use crate::limits::SCROLLBACK_MAX_LINES;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScrollbackError {
@@ -65,7 +60,7 @@ impl ScrollbackCapture {
     /// Captures every stream of `task` and stores those that changed; returns how many
     /// rows were written. Blocks on tmux (an exec per call for a container) and on the
     /// store's writer: run it off any async thread.
-    pub fn capture(&self, task: &str, sandbox: &dyn Sandbox) -> Result<usize, ScrollbackError> {
+    pub fn capture(&self, task: &str, sandbox: &dyn TaskSandbox) -> Result<usize, ScrollbackError> {
         let sessions = sandbox.task_sessions();
         let tmux_error = |err: CapError| ScrollbackError::Tmux {
             task: task.to_owned(),
@@ -81,7 +76,7 @@ impl ScrollbackCapture {
         let mut written = task_entry.lock().unwrap_or_else(|e| e.into_inner());
         let mut rows = 0;
         for stream in sessions.names().map_err(tmux_error)? {
-            let text = match sessions.capture_history(&stream, MAX_LINES) {
+            let text = match sessions.capture_history(&stream, SCROLLBACK_MAX_LINES) {
                 Ok(text) => bound(text),
                 // It ended between the listing and the capture: nothing left to read.
                 Err(CapError::NotFound(_)) => continue,
@@ -105,7 +100,7 @@ impl ScrollbackCapture {
 
     /// The capture before an environment's processes end: a failure is logged, never a
     /// reason not to stop.
-    pub fn last_capture(&self, task: &str, sandbox: Option<&dyn Sandbox>) {
+    pub fn last_capture(&self, task: &str, sandbox: Option<&dyn TaskSandbox>) {
         let Some(sandbox) = sandbox else { return };
         if let Err(err) = self.capture(task, sandbox) {
             tracing::warn!(%err, "the last scrollback before stopping is lost");
@@ -123,7 +118,7 @@ impl ScrollbackCapture {
 
     /// A timer round: captures every environment on a blocking thread, unless the previous
     /// round is still running. Returns at once.
-    pub fn round(&self, environments: Vec<(String, Arc<dyn Sandbox>)>) {
+    pub fn round(&self, environments: Vec<(String, Arc<dyn TaskSandbox>)>) {
         if environments.is_empty() || self.round.swap(true, Ordering::AcqRel) {
             return;
         }
@@ -159,12 +154,12 @@ pub fn status_changes(store: &Store) -> impl Stream<Item = String> + use<> {
         .filter_map(|event| futures::future::ready(event.ok().and_then(|e| e.task)))
 }
 
-/// Keeps the newest whole lines of `text` that fit in [`MAX_BYTES`].
+/// Keeps the newest whole lines of `text` that fit in [`SCROLLBACK_MAX_BYTES`].
 pub fn bound(text: String) -> String {
-    if text.len() <= MAX_BYTES {
+    if text.len() <= SCROLLBACK_MAX_BYTES {
         return text;
     }
-    let mut start = text.len() - MAX_BYTES;
+    let mut start = text.len() - SCROLLBACK_MAX_BYTES;
     // Start at the next whole line when there is one, else at a character boundary.
     match text[start..].find('\n') {
         Some(newline) if start + newline + 1 < text.len() => start += newline + 1,
@@ -201,17 +196,21 @@ mod tests {
     fn text_within_the_byte_cap_is_kept_whole() {
         let text = "a\nb\nc".to_string();
         assert_eq!(bound(text.clone()), text);
-        let exact = "x".repeat(MAX_BYTES);
+        let exact = "x".repeat(SCROLLBACK_MAX_BYTES);
         assert_eq!(bound(exact.clone()), exact);
     }
 
     #[test]
     fn over_the_byte_cap_the_newest_whole_lines_are_kept() {
         let line = format!("{}\n", "y".repeat(99));
-        let text = format!("{}last", line.repeat(MAX_BYTES / 100 + 10));
+        let text = format!("{}last", line.repeat(SCROLLBACK_MAX_BYTES / 100 + 10));
         let kept = bound(text.clone());
-        assert!(kept.len() <= MAX_BYTES, "{} bytes", kept.len());
-        assert!(kept.len() > MAX_BYTES - 100, "only {} bytes", kept.len());
+        assert!(kept.len() <= SCROLLBACK_MAX_BYTES, "{} bytes", kept.len());
+        assert!(
+            kept.len() > SCROLLBACK_MAX_BYTES - 100,
+            "only {} bytes",
+            kept.len()
+        );
         assert!(kept.ends_with("last"));
         assert!(kept.starts_with('y'), "starts on a whole line");
         assert!(text.ends_with(&kept));
@@ -219,17 +218,17 @@ mod tests {
 
     #[test]
     fn one_line_longer_than_the_cap_keeps_its_end_on_a_character_boundary() {
-        let text = "é".repeat(MAX_BYTES);
+        let text = "é".repeat(SCROLLBACK_MAX_BYTES);
         let kept = bound(text);
-        assert!(kept.len() <= MAX_BYTES);
+        assert!(kept.len() <= SCROLLBACK_MAX_BYTES);
         assert!(kept.chars().all(|c| c == 'é'));
     }
 
     #[test]
     fn a_cut_just_before_the_final_newline_keeps_the_tail_rather_than_nothing() {
-        let text = format!("{}\n", "z".repeat(MAX_BYTES + 5));
+        let text = format!("{}\n", "z".repeat(SCROLLBACK_MAX_BYTES + 5));
         let kept = bound(text);
         assert!(!kept.is_empty());
-        assert!(kept.len() <= MAX_BYTES);
+        assert!(kept.len() <= SCROLLBACK_MAX_BYTES);
     }
 }

@@ -5,7 +5,6 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use plinth_wasm::wit::{CapError, ExecOutput, ExecRequest, Signal};
 use plinth_wasm::{EnvironmentCap, TmuxCap};
@@ -14,10 +13,7 @@ use super::confine::confine;
 use super::local_exec::{ExecSpec, exec};
 use super::task_sessions::{DirResolver, TaskSessions};
 use super::tmux::TmuxServer;
-use crate::agent_host::Sandbox;
-
-/// The longest a command may run, whatever the adapter asks.
-const MAX_EXEC: Duration = Duration::from_secs(600);
+use crate::agent_host::TaskSandbox;
 
 pub struct LocalSandbox {
     dirs: Arc<Dirs>,
@@ -94,7 +90,7 @@ impl EnvironmentCap for LocalSandbox {
             workdir: &dir,
             env: &request.env,
             stdin: request.stdin.as_deref(),
-            timeout: Duration::from_millis(u64::from(request.timeout_ms.max(1))).min(MAX_EXEC),
+            timeout: request.timeout(),
         })
     }
 
@@ -112,7 +108,7 @@ impl EnvironmentCap for LocalSandbox {
     }
 }
 
-impl Sandbox for LocalSandbox {
+impl TaskSandbox for LocalSandbox {
     fn tmux(self: Arc<Self>) -> Arc<dyn TmuxCap> {
         self.sessions.clone()
     }

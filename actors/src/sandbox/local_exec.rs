@@ -8,10 +8,9 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use crate::limits::EXEC_OUTPUT_CAP;
+use crate::limits::LOCAL_KILL_WAIT;
 use plinth_wasm::wit::{CapError, ExecOutput};
-
-/// Output kept per stream; more is cut (from the start) so a chatty command cannot fill memory.
-const OUTPUT_CAP: usize = 4 << 20;
 
 pub struct ExecSpec<'a> {
     pub command: &'a [String],
@@ -81,7 +80,7 @@ pub fn exec(spec: ExecSpec<'_>) -> Result<ExecOutput, CapError> {
             unsafe {
                 libc::kill(-pid, libc::SIGKILL);
             }
-            let _ = done_rx.recv_timeout(Duration::from_secs(5));
+            let _ = done_rx.recv_timeout(LOCAL_KILL_WAIT);
             Err(CapError::Timeout(format!(
                 "{program} ran longer than {} ms and was killed",
                 spec.timeout.as_millis()
@@ -101,8 +100,8 @@ fn reader(pipe: Option<impl Read + Send + 'static>) -> mpsc::Receiver<Vec<u8>> {
                     break;
                 }
                 out.extend_from_slice(&chunk[..n]);
-                if out.len() > OUTPUT_CAP {
-                    out.drain(..out.len() - OUTPUT_CAP);
+                if out.len() > EXEC_OUTPUT_CAP {
+                    out.drain(..out.len() - EXEC_OUTPUT_CAP);
                 }
             }
         }

@@ -13,5 +13,5 @@ mod watch;
 pub use confine::confine;
 pub use local::LocalSandbox;
 pub use task_sessions::{DirResolver, TaskSessions};
-pub use tmux::{HISTORY_LIMIT, HostTmux, PaneState, TmuxOutput, TmuxRunner, TmuxServer};
+pub use tmux::{HostTmux, PaneState, TmuxOutput, TmuxRunner, TmuxServer};
 pub use watch::SessionWatch;

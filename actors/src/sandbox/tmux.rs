@@ -15,14 +15,12 @@ use std::sync::Arc;
 use plinth_wasm::wit::{CapError, Screen, SessionSpec};
 
 use super::session_env;
+use crate::limits::TMUX_HISTORY_LIMIT;
 
 /// Runs "$@" and stores its exit status in the pane's `@plinth-exit` option (through the
 /// `TMUX` variable tmux gives every pane), then exits with it.
 const EXIT_RECORDER: &str =
     r#""$@"; s=$?; tmux set-option -p -t "$TMUX_PANE" @plinth-exit "$s" 2>/dev/null; exit $s"#;
-
-/// Scrollback kept per pane, in lines.
-pub const HISTORY_LIMIT: u32 = 50_000;
 
 /// What one `tmux` invocation gave back.
 #[derive(Clone, Debug, Default)]
@@ -153,7 +151,7 @@ impl TmuxServer {
         // Panes are kept after their program ends (so its exit status can be read), set
         // for the whole server before the session exists: a program that exits at once
         // must not take its pane with it.
-        let history = HISTORY_LIMIT.to_string();
+        let history = TMUX_HISTORY_LIMIT.to_string();
         for option in [
             ["remain-on-exit", "on"],
             ["history-limit", history.as_str()],

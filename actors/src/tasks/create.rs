@@ -61,7 +61,7 @@ impl TaskService {
                 agent: msg.agent,
                 project: project_id(&root),
                 base_branch: Some(base_branch.clone()),
-                sandbox: msg.sandbox.into(),
+                sandbox: msg.sandbox,
                 include_uncommitted: msg.include_uncommitted,
             },
             id,

@@ -13,11 +13,8 @@ use super::state::TaskServiceDeps;
 use super::sync_record::{self, TaskSync, TaskSyncRecord};
 use super::work_environment::environment_for_work;
 use crate::environments::Environment;
-
-/// The most of a diff's text an answer carries; the summary always covers all of it.
-const DIFF_LIMIT: u64 = 8 << 20;
-/// The most of a `--numstat` listing read back (it is a few dozen bytes a file).
-const NUMSTAT_LIMIT: u64 = 16 << 20;
+use crate::limits::DIFF_LIMIT;
+use crate::limits::NUMSTAT_LIMIT;
 
 /// The task's changes: from its running environment's work tree when it has one, else
 /// from what was synced.

@@ -9,7 +9,7 @@
 
 use plinth_store::Store;
 
-use super::hosts::host_name;
+use super::agent_hosts::agent_host_name;
 use super::notify;
 use super::record::{Lifecycle, Task};
 use super::state::TaskServiceDeps;
@@ -40,7 +40,7 @@ pub(super) async fn announce_end(store: &Store, task: &Task) {
 /// lease holds it awake. Call it once the task's work is synced.
 pub(super) async fn release(deps: &TaskServiceDeps, task: &str) {
     if deps.running.remove(task).is_some() {
-        let _ = deps.hosts.terminate_child(&host_name(task)).await;
+        let _ = deps.hosts.terminate_child(&agent_host_name(task)).await;
     }
     deps.wakes.stop_unless_held(&deps.environments, task).await;
 }

@@ -14,8 +14,8 @@ use futures::StreamExt;
 use plinth_kernel::{Ctx, Handle};
 use plinth_store::EventFilter;
 
+use super::agent_hosts::agent_host_name;
 use super::ending::{announce_end, settle};
-use super::hosts::host_name;
 use super::protocol::EnvironmentLost;
 use super::state::TaskService;
 
@@ -80,7 +80,10 @@ impl Handle<EnvironmentLost> for TaskService {
         ctx.actix().spawn(actix::fut::wrap_future(async move {
             // Nothing is left for its agent to drive.
             if deps.running.remove(&msg.task).is_some() {
-                let _ = deps.hosts.terminate_child(&host_name(&msg.task)).await;
+                let _ = deps
+                    .hosts
+                    .terminate_child(&agent_host_name(&msg.task))
+                    .await;
             }
             match saved.await {
                 Ok(task) => {

@@ -9,12 +9,10 @@
 use serde_json::Value;
 
 use super::record::Task;
-
-/// The most of a prompt an event carries, in characters.
-pub const PREVIEW_CHARS: usize = 200;
+use crate::limits::PROMPT_PREVIEW_CHARS;
 
 /// `task` as an event's data: `inputs.prompt` is replaced by `inputs.prompt_preview` (its
-/// first [`PREVIEW_CHARS`] characters) and `inputs.prompt_bytes` (its whole length).
+/// first [`PROMPT_PREVIEW_CHARS`] characters) and `inputs.prompt_bytes` (its whole length).
 pub fn of(task: &Task) -> Value {
     let mut data = serde_json::to_value(task).unwrap_or_default();
     if let Some(inputs) = data.get_mut("inputs").and_then(Value::as_object_mut) {
@@ -25,9 +23,9 @@ pub fn of(task: &Task) -> Value {
     data
 }
 
-/// The first [`PREVIEW_CHARS`] characters of `prompt`, with `…` when it goes on.
+/// The first [`PROMPT_PREVIEW_CHARS`] characters of `prompt`, with `…` when it goes on.
 pub fn preview(prompt: &str) -> String {
-    match prompt.char_indices().nth(PREVIEW_CHARS) {
+    match prompt.char_indices().nth(PROMPT_PREVIEW_CHARS) {
         Some((cut, _)) => format!("{}…", &prompt[..cut]),
         None => prompt.to_string(),
     }
@@ -39,9 +37,9 @@ mod tests {
 
     #[test]
     fn a_long_prompt_is_cut_at_a_character_boundary_and_says_it_goes_on() {
-        let prompt = "é".repeat(PREVIEW_CHARS + 5);
+        let prompt = "é".repeat(PROMPT_PREVIEW_CHARS + 5);
         let shown = preview(&prompt);
-        assert_eq!(shown.chars().count(), PREVIEW_CHARS + 1);
+        assert_eq!(shown.chars().count(), PROMPT_PREVIEW_CHARS + 1);
         assert!(shown.ends_with('…'));
         assert_eq!(preview("fix the bug"), "fix the bug");
     }

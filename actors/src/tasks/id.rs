@@ -2,8 +2,7 @@
 //! `add-json-flag-7f3a`. The id names the container, the tmux sessions and the branch
 //! `plinth/<id>`, so it keeps to what all three accept.
 
-/// How many characters of the prompt the id keeps, at most.
-const SLUG_MAX: usize = 24;
+use crate::limits::SLUG_MAX;
 
 /// A new id for a task asked `prompt`; `random` supplies the suffix (4 hex digits).
 pub fn task_id(prompt: &str, random: u16) -> String {

@@ -5,14 +5,11 @@
 //! [`Launched`].
 
 use std::collections::VecDeque;
-use std::sync::Arc;
-use std::sync::atomic::AtomicU32;
-use std::time::Duration;
 
 use actix::AsyncContext;
 use plinth_kernel::{ChildSpec, Ctx, Restart};
 
-use super::hosts::host_name;
+use super::agent_hosts::agent_host_name;
 use super::protocol::Launched;
 use super::reach::docker_endpoints;
 use super::record::Task;
@@ -23,10 +20,8 @@ use crate::config::PermissionMode;
 use crate::environments::{
     CreateEnvironment, Environment, EnvironmentError, GetEnvironment, StartEnvironment,
 };
+use crate::limits::LAUNCH_TICK;
 use crate::task_inputs::Sandbox;
-
-/// How often an agent host ticks its adapter (and polls the sandbox).
-const TICK: Duration = Duration::from_millis(250);
 
 impl TaskService {
     /// Makes the task's environment (or finds it again) and starts its agent host, in the
@@ -76,14 +71,13 @@ async fn launch(deps: &TaskServiceDeps, task: &Task) -> Result<(), String> {
         adapter,
         sandbox: environment.sandbox,
         store: deps.store.clone(),
-        tick: TICK,
-        starts: Arc::new(AtomicU32::new(0)),
+        tick: LAUNCH_TICK,
         // A task resumed while its agent works, idles or waits has started already.
         start_deadline: matches!(task.agent_status.as_deref(), None | Some("starting"))
             .then_some(deps.start_deadline),
     };
     let (child, host) = ChildSpec::actor(
-        host_name(&task.id),
+        agent_host_name(&task.id),
         "agent-host",
         Restart::Transient,
         spec.factory(),
@@ -165,7 +159,7 @@ async fn start_or_create_environment(
             task: task.id.clone(),
             project_path: task.project_path.clone(),
             base_branch: task.base_branch.clone(),
-            sandbox: task.inputs.sandbox.into(),
+            sandbox: task.inputs.sandbox,
             include_uncommitted: task.inputs.include_uncommitted,
         })
         .await

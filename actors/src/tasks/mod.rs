@@ -23,7 +23,7 @@
 //!   [`reach`]: a Docker task starts only once its container is seen to reach them.
 //! - [`notify`]: notifications, and the command run for each.
 //! - [`id`]: the readable ids tasks (and their branches and containers) get.
-//! - [`hosts`]: the running agent hosts, and signals held for one being started.
+//! - [`agent_hosts`]: the running agent hosts, and signals held for one being started.
 //! - [`restart_budget`]: each task's agent restarts within a budget of its own; past it the
 //!   task fails.
 //! - [`wake`]: an ended task's environment woken again, under a lease, for what needs it (a
@@ -33,6 +33,7 @@
 //! - [`git_sync`] (on the host), [`sandbox_git`] (in the environment) and [`sync_record`]
 //!   (stored): the pieces of a sync and a diff.
 
+pub mod agent_hosts;
 mod create;
 mod deliver;
 mod diff;
@@ -42,7 +43,6 @@ mod environment_lost;
 pub mod error;
 pub mod event_data;
 pub mod git_sync;
-pub mod hosts;
 pub mod id;
 pub mod keys;
 mod launch;

@@ -4,8 +4,10 @@
 
 use std::future::Future;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use crate::limits::NOTIFY_COMMAND_LIMIT;
+use crate::limits::POLL;
 use futures::StreamExt;
 use plinth_store::{Event, EventFilter, NewEvent, Store, StoreError};
 use serde_json::json;
@@ -14,9 +16,6 @@ pub use crate::agent_host::kind::NOTIFICATION;
 
 /// The store cursor of the notify command: the last notification it ran for.
 const NOTIFY_CURSOR: &str = "task-service/notify";
-
-/// The longest a notify command may run before it is killed.
-const COMMAND_LIMIT: Duration = Duration::from_secs(10);
 
 /// Appends a notification for `task`.
 pub async fn notify(
@@ -39,7 +38,7 @@ pub async fn notify(
 }
 
 /// Runs `command` (`sh -c`) for the notification `event`, its details in `PLINTH_NOTIFY_*`.
-/// Blocks for up to [`COMMAND_LIMIT`]: call it from a blocking thread.
+/// Blocks for up to `NOTIFY_COMMAND_LIMIT`: call it from a blocking thread.
 pub fn run_command(command: &str, event: &Event) -> Result<(), String> {
     let text = |key: &str| event.data[key].as_str().unwrap_or_default().to_string();
     let mut child = Command::new("sh")
@@ -53,18 +52,18 @@ pub fn run_command(command: &str, event: &Event) -> Result<(), String> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot run the notify command: {e}"))?;
-    let deadline = Instant::now() + COMMAND_LIMIT;
+    let deadline = Instant::now() + NOTIFY_COMMAND_LIMIT;
     loop {
         match child.try_wait() {
             Ok(Some(status)) if status.success() => return Ok(()),
             Ok(Some(status)) => return Err(format!("the notify command failed ({status})")),
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(POLL),
             Ok(None) => {
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(format!(
                     "the notify command ran past {} s and was killed",
-                    COMMAND_LIMIT.as_secs()
+                    NOTIFY_COMMAND_LIMIT.as_secs()
                 ));
             }
             Err(e) => return Err(format!("waiting for the notify command: {e}")),

@@ -26,8 +26,8 @@ use super::error::{SyncError, TaskError};
 use super::git_sync::DiffSummary;
 use super::record::Task;
 use super::wake::Lease;
-use crate::config::SandboxKind;
 use crate::environments::Environment;
+use crate::task_inputs::Sandbox;
 
 /// Makes a task and starts it. Answers once the task is recorded (`starting`); its
 /// environment and agent come up in the background.
@@ -40,7 +40,7 @@ pub struct CreateTask {
     pub project_path: PathBuf,
     /// The repository's current branch when absent.
     pub base_branch: Option<String>,
-    pub sandbox: SandboxKind,
+    pub sandbox: Sandbox,
     pub include_uncommitted: bool,
 }
 

@@ -13,14 +13,12 @@ use plinth_wasm::wit::ExecRequest;
 use super::endpoints::SandboxEndpoints;
 use super::state::TaskServiceDeps;
 use crate::environments::{Environment, SandboxGateway};
+use crate::limits::REACH_PROBE_SECONDS;
 
 /// The path on the sandbox listener that answers anyone, so a probe needs no token.
 pub const HEALTH_PATH: &str = "/health";
 
-/// How long a probe may take in all; a connection that is dropped by a firewall hangs.
-const PROBE_SECONDS: u32 = 5;
-
-/// Exit status of [`PROBE_SCRIPT`] when the image has no tool to probe with.
+/// Exit status of `PROBE_SCRIPT` when the image has no tool to probe with.
 pub const CANNOT_PROBE: i32 = 97;
 
 /// Asks `$1` (a URL) for an answer with whatever the image has: curl, wget, or bash's
@@ -81,7 +79,7 @@ pub fn probe_command(base: &str) -> Vec<String> {
         &format!("{base}{HEALTH_PATH}"),
         &host,
         &port.to_string(),
-        &PROBE_SECONDS.to_string(),
+        &REACH_PROBE_SECONDS.to_string(),
     ]
     .map(String::from)
     .to_vec()
@@ -130,7 +128,7 @@ async fn probe(environment: &Environment, base: &str) -> Result<(), ReachError> 
         workdir: None,
         env: Vec::new(),
         stdin: None,
-        timeout_ms: (PROBE_SECONDS + 5) * 1000,
+        timeout_ms: (REACH_PROBE_SECONDS + 5) * 1000,
     };
     let unreachable = |detail: String| ReachError::Unreachable {
         url: base.to_string(),
@@ -138,7 +136,7 @@ async fn probe(environment: &Environment, base: &str) -> Result<(), ReachError> 
         detail,
     };
     let ran = tokio::time::timeout(
-        Duration::from_secs(u64::from(PROBE_SECONDS) + 10),
+        Duration::from_secs(u64::from(REACH_PROBE_SECONDS) + 10),
         tokio::task::spawn_blocking(move || sandbox.exec(request)),
     )
     .await

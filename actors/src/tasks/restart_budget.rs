@@ -15,14 +15,11 @@ use plinth_kernel::{Backoff, Down, Intensity, Monitor, RestartBudget};
 use plinth_store::{NewEvent, Store};
 use serde_json::json;
 
-use super::hosts::Hosts;
+use super::agent_hosts::AgentHosts;
 use crate::agent_host::kind;
 use crate::config::TaskConfig;
-
-/// The first restart waits this long; each next one twice as long, up to [`BACKOFF_MAX`].
-/// A trap at every start then spends the default budget (5 restarts) in about 16 s.
-const BACKOFF_INITIAL: Duration = Duration::from_millis(500);
-const BACKOFF_MAX: Duration = Duration::from_secs(10);
+use crate::limits::RESTART_BACKOFF_INITIAL;
+use crate::limits::RESTART_BACKOFF_MAX;
 
 /// Each task's agent host gets this budget.
 pub fn budget(config: &TaskConfig) -> RestartBudget {
@@ -32,8 +29,8 @@ pub fn budget(config: &TaskConfig) -> RestartBudget {
             within: config.restart_window(),
         },
         backoff: Backoff {
-            initial: BACKOFF_INITIAL,
-            max: BACKOFF_MAX,
+            initial: RESTART_BACKOFF_INITIAL,
+            max: RESTART_BACKOFF_MAX,
             factor: 2,
         },
     }
@@ -43,7 +40,7 @@ pub fn budget(config: &TaskConfig) -> RestartBudget {
 /// task `id`'s agent host to end for good, and fails the task if it spent its budget. Any
 /// other end is someone's decision (a stop, a lost environment, plinth stopping) and is
 /// recorded by whoever made it.
-pub(super) fn watch(running: Hosts, store: Store, id: String, host: Monitor) {
+pub(super) fn watch(running: AgentHosts, store: Store, id: String, host: Monitor) {
     actix::spawn(async move {
         let Down::BudgetSpent {
             exits,
@@ -107,6 +104,6 @@ mod tests {
         let b = budget(&config);
         assert_eq!(b.intensity.max_restarts, 2);
         assert_eq!(b.intensity.within, Duration::from_secs(30));
-        assert_eq!(b.backoff.delay(1), BACKOFF_INITIAL);
+        assert_eq!(b.backoff.delay(1), RESTART_BACKOFF_INITIAL);
     }
 }

@@ -5,14 +5,11 @@
 
 use std::sync::Arc;
 
+use crate::limits::GIT_QUICK_TIMEOUT_MS;
+use crate::limits::GIT_READ_CHUNK;
+use crate::limits::GIT_TIMEOUT_MS;
 use plinth_wasm::EnvironmentCap;
 use plinth_wasm::wit::ExecRequest;
-
-/// Read per exec; well under the exec output cap (4 MiB) so nothing is ever cut.
-const CHUNK: u64 = 2 << 20;
-/// Packing or diffing a big repository can take a while; the capability caps it anyway.
-const GIT_TIMEOUT_MS: u32 = 300_000;
-const QUICK_TIMEOUT_MS: u32 = 30_000;
 
 /// Exit codes of the scripts below that mean something to the caller.
 const NO_BRANCH: i32 = 93;
@@ -145,7 +142,7 @@ impl SandboxGit {
 
     pub fn heads(&self, branch: &str, base_branch: &str) -> Result<Heads, SandboxGitError> {
         let out = self
-            .run(HEADS_SCRIPT, &[branch, base_branch], QUICK_TIMEOUT_MS)
+            .run(HEADS_SCRIPT, &[branch, base_branch], GIT_QUICK_TIMEOUT_MS)
             .map_err(|(code, err)| match code {
                 NO_BRANCH => SandboxGitError::NoBranch(branch.to_string()),
                 _ => SandboxGitError::Failed(err),
@@ -211,13 +208,13 @@ impl SandboxGit {
         let end = file.size.min(limit);
         let mut offset = 0;
         while offset < end {
-            let want = CHUNK.min(end - offset);
+            let want = GIT_READ_CHUNK.min(end - offset);
             let script = r#"tail -c "+$(($2 + 1))" -- "$1" | head -c "$3""#;
             let chunk = self
                 .run(
                     script,
                     &[&file.path, &offset.to_string(), &want.to_string()],
-                    QUICK_TIMEOUT_MS,
+                    GIT_QUICK_TIMEOUT_MS,
                 )
                 .map_err(|(_, err)| {
                     SandboxGitError::Failed(format!("reading {}: {err}", file.path))
@@ -239,7 +236,7 @@ impl SandboxGit {
 
     /// Removes a spooled file or directory; a leftover in /tmp is no failure.
     pub fn remove(&self, path: &str) {
-        if let Err((_, err)) = self.run(r#"rm -rf -- "$1""#, &[path], QUICK_TIMEOUT_MS) {
+        if let Err((_, err)) = self.run(r#"rm -rf -- "$1""#, &[path], GIT_QUICK_TIMEOUT_MS) {
             tracing::warn!(path, %err, "cannot remove a sync file in the environment");
         }
     }

@@ -13,9 +13,9 @@ use plinth_kernel::{ChildRef, RestartBudget, SupervisorRef};
 use plinth_store::{NewEvent, Store, StoreError, Versioned};
 use plinth_wasm::wit::Signal;
 
+use super::agent_hosts::AgentHosts;
 use super::endpoints::{GatewayListener, SandboxEndpoints};
 use super::error::TaskError;
-use super::hosts::Hosts;
 use super::keys::TaskKeys;
 use super::record::{self, Lifecycle, Task, TaskRecord};
 use super::restart_budget;
@@ -24,9 +24,6 @@ use crate::agent_host::AgentHost;
 use crate::agents::AgentCatalog;
 use crate::config::{Config, PermissionMode};
 use crate::environments::EnvironmentManager;
-
-/// How long a starting agent may show no sign of life, unless configured.
-const START_DEADLINE: Duration = Duration::from_secs(60);
 
 /// What the service needs from the rest of the tree; cloned into each incarnation.
 #[derive(Clone)]
@@ -38,7 +35,7 @@ pub struct TaskServiceDeps {
     pub hosts: SupervisorRef,
     /// The agent hosts by task, and signals held for those being started; outlives a
     /// restart of the service (the hosts do too).
-    pub running: Hosts,
+    pub running: AgentHosts,
     /// Who holds ended tasks' environments awake (a sync, a diff, a terminal).
     pub wakes: Wakes,
     /// The tokens tasks' sandboxes present to plinth.
@@ -75,7 +72,7 @@ impl TaskServiceDeps {
             environments,
             catalog,
             hosts,
-            running: Hosts::default(),
+            running: AgentHosts::default(),
             wakes: Wakes::default(),
             keys,
             endpoints,
@@ -83,7 +80,7 @@ impl TaskServiceDeps {
             notify_command: None,
             skip_permissions: false,
             permission_mode: PermissionMode::Agent,
-            start_deadline: START_DEADLINE,
+            start_deadline: Config::default().tasks.start_deadline(),
             restart_budget: restart_budget::budget(&Config::default().tasks),
         }
     }

@@ -6,8 +6,8 @@ use actix::{AsyncContext, ResponseFuture};
 use chrono::Utc;
 use plinth_kernel::{Ctx, Handle};
 
+use super::agent_hosts::agent_host_name;
 use super::error::TaskError;
-use super::hosts::host_name;
 use super::protocol::{ArchiveTask, Launch, Launched, ResumeTask, StopTask};
 use super::record::{Lifecycle, Task};
 use super::state::TaskService;
@@ -49,7 +49,7 @@ impl Handle<StopTask> for TaskService {
                 {
                     tracing::warn!(task = %task.id, %err, "the adapter's stop failed");
                 }
-                let _ = deps.hosts.terminate_child(&host_name(&task.id)).await;
+                let _ = deps.hosts.terminate_child(&agent_host_name(&task.id)).await;
             }
             // Before the container stops: afterwards nothing can be copied out of it.
             if let Err(err) = sync(&deps, task.clone()).await {

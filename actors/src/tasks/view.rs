@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::record::Task;
-use crate::config::SandboxKind;
+use crate::task_inputs::Sandbox;
 
 #[derive(Serialize, Deserialize, Debug, Clone)]
 pub struct TaskView {
@@ -25,7 +25,7 @@ pub struct TaskView {
     pub project_path: PathBuf,
     pub base_branch: String,
     pub branch: String,
-    pub sandbox: SandboxKind,
+    pub sandbox: Sandbox,
     /// True for `--sandbox local`: the agent runs on this machine, unconfined.
     pub unsafe_sandbox: bool,
     pub archived: bool,
@@ -37,7 +37,7 @@ pub struct TaskView {
 
 impl From<Task> for TaskView {
     fn from(task: Task) -> Self {
-        let sandbox = SandboxKind::from(task.inputs.sandbox);
+        let sandbox = task.inputs.sandbox;
         TaskView {
             status: task.status().to_string(),
             lifecycle: task.lifecycle.name().to_string(),
@@ -51,7 +51,7 @@ impl From<Task> for TaskView {
             project_path: task.project_path,
             base_branch: task.base_branch,
             branch: task.branch,
-            unsafe_sandbox: sandbox == SandboxKind::Local,
+            unsafe_sandbox: sandbox == Sandbox::Local,
             sandbox,
             archived: task.archived,
             created_at: task.created_at,

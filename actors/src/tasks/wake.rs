@@ -1,12 +1,11 @@
 //! An ended task's environment is stopped (`super::ending`); what still needs it afterwards
 //! (a sync, a diff, a terminal) wakes it with a [`Lease`]. The environment is stopped again
-//! once no lease has been held for [`GRACE`], so a burst of reads (the browser's diff
+//! once no lease has been held for [`WAKE_GRACE`], so a burst of reads (the browser's diff
 //! follows every event) starts it once, and a terminal keeps it up for as long as it is
 //! open.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
 use plinth_kernel::ChildRef;
 
@@ -14,9 +13,7 @@ use crate::environments::{
     Environment, EnvironmentError, EnvironmentManager, GetEnvironment, StartEnvironment,
     StopEnvironment,
 };
-
-/// How long a woken environment stays up after its last lease is dropped.
-pub const GRACE: Duration = Duration::from_secs(10);
+use crate::limits::WAKE_GRACE;
 
 /// Who holds each ended task's environment awake; shared by the service's incarnations and
 /// the server's routes.
@@ -161,7 +158,7 @@ impl Drop for Lease {
             return;
         };
         runtime.spawn(async move {
-            tokio::time::sleep(GRACE).await;
+            tokio::time::sleep(WAKE_GRACE).await;
             let still_idle = wakes
                 .lock()
                 .get(&task)

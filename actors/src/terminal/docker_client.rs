@@ -3,8 +3,6 @@
 //! so the client recorded its pid in a file when it started (see `docker_tty`), and ending
 //! it signals that pid through a second, short exec.
 
-use std::time::Duration;
-
 use bollard::Docker;
 use bollard::exec::ResizeExecOptions;
 
@@ -12,10 +10,9 @@ use super::error::TerminalError;
 use super::size::TermSize;
 use crate::environments::docker::exec::{ExecSpec, exec};
 use crate::environments::docker::image::{AGENT_USER, WORKDIR};
-
-/// How long ending a client may take before it is given up on.
-const END_TIMEOUT: Duration = Duration::from_secs(10);
-const END_ATTEMPTS: u32 = 3;
+use crate::limits::TERMINAL_END_ATTEMPTS;
+use crate::limits::TERMINAL_END_RETRY;
+use crate::limits::TERMINAL_END_TIMEOUT;
 
 /// Hangs up the client whose pid is in "$0" (tmux clients exit on SIGHUP) and forgets it.
 const HANG_UP: &str = r#"kill -HUP "$(cat "$0")" 2>/dev/null; rm -f "$0""#;
@@ -37,18 +34,18 @@ impl Client {
             workdir: Some(WORKDIR.into()),
             env: Vec::new(),
             stdin: None,
-            timeout: END_TIMEOUT,
+            timeout: TERMINAL_END_TIMEOUT,
         };
         // A busy daemon now and then refuses a connection; a client left attached stays
         // until the container stops, so it is worth asking again.
-        for attempt in 1..=END_ATTEMPTS {
+        for attempt in 1..=TERMINAL_END_ATTEMPTS {
             match exec(&self.docker, &self.container, spec()).await {
                 Ok(_) => return,
-                Err(err) if attempt == END_ATTEMPTS => {
+                Err(err) if attempt == TERMINAL_END_ATTEMPTS => {
                     // The container may be gone, and every client in it with it.
                     tracing::warn!(%err, container = %self.container, "cannot end a terminal client");
                 }
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+                Err(_) => tokio::time::sleep(TERMINAL_END_RETRY).await,
             }
         }
     }

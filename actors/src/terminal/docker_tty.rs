@@ -68,7 +68,7 @@ pub async fn open(
     let start = StartExecOptions {
         detach: false,
         tty: true,
-        output_capacity: Some(super::terminal::CHUNK),
+        output_capacity: Some(crate::limits::TERMINAL_CHUNK),
     };
     let client = Client {
         docker: docker.clone(),

@@ -4,14 +4,14 @@
 //! inside the container (Docker). Closing the viewer ends that client only; the session
 //! and the agent in it go on.
 //!
-//! - [`size`]: a terminal's size, kept within sane bounds.
+//! - `size`: a terminal's size, kept within sane bounds.
 //! - [`session`]: which session a viewer attaches to, and the `tmux attach` command line.
 //! - [`local_pty`]: the client in a host pseudo-terminal.
 //! - [`docker_tty`]: the client in a TTY exec inside the container; `docker_client`
 //!   resizes and ends it once it runs.
-//! - [`terminal`]: the open terminal's three parts (output, input, closer).
+//! - `terminal`: the open terminal's three parts (output, input, closer).
 //! - [`open`]: opens a terminal for an environment.
-//! - [`shell`]: a shell session for the viewer of an ended task, whose sessions are gone.
+//! - `shell`: a shell session for the viewer of an ended task, whose sessions are gone.
 //! - [`ttyd`]: a ttyd process serving a session instead (when `terminal.ttyd` is set).
 
 mod docker_client;

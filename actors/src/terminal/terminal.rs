@@ -13,9 +13,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use super::docker_client;
 use super::error::TerminalError;
 use super::size::TermSize;
-
-/// The most read from a terminal at once: one WebSocket frame's worth.
-pub const CHUNK: usize = 16 * 1024;
+use crate::limits::TERMINAL_CHUNK;
 
 pub struct Terminal {
     /// The full name of the session attached to.
@@ -35,13 +33,13 @@ pub(super) enum Output {
 }
 
 impl TerminalOutput {
-    /// The next bytes the terminal printed, at most [`CHUNK`] (a bit more from Docker,
+    /// The next bytes the terminal printed, at most [`TERMINAL_CHUNK`] (a bit more from Docker,
     /// which frames its own); `None` once the client has ended (detached, or its session
     /// is gone).
     pub async fn next(&mut self) -> Option<Bytes> {
         match &mut self.0 {
             Output::Local(pty) => {
-                let mut buf = vec![0; CHUNK];
+                let mut buf = vec![0; TERMINAL_CHUNK];
                 // A pseudo-terminal whose other side closed reads EIO rather than EOF.
                 match pty.read(&mut buf).await {
                     Ok(0) | Err(_) => None,

@@ -6,15 +6,14 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::Duration;
 
 use super::error::TerminalError;
 use super::session::attach_command;
 use crate::environments::Environment;
 use crate::environments::record::EnvironmentKind;
-
-/// How long ttyd gets to start listening.
-const START_TIMEOUT: Duration = Duration::from_secs(5);
+use crate::limits::POLL;
+use crate::limits::TTYD_START_TIMEOUT;
+use crate::limits::TTYD_STOP_WAIT;
 
 pub struct Ttyd {
     child: tokio::process::Child,
@@ -52,7 +51,7 @@ impl Ttyd {
             binary: binary.to_path_buf(),
             reason: e.to_string(),
         })?;
-        let deadline = tokio::time::Instant::now() + START_TIMEOUT;
+        let deadline = tokio::time::Instant::now() + TTYD_START_TIMEOUT;
         while !socket.exists() {
             if let Ok(Some(status)) = child.try_wait() {
                 return Err(TerminalError::Ttyd {
@@ -66,7 +65,7 @@ impl Ttyd {
                     reason: format!("it did not listen on {} in time", socket.display()),
                 });
             }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            tokio::time::sleep(POLL).await;
         }
         Ok(Ttyd { child, socket })
     }
@@ -89,7 +88,7 @@ impl Ttyd {
                 libc::kill(pid as i32, libc::SIGTERM);
             }
         }
-        if tokio::time::timeout(Duration::from_secs(2), self.child.wait())
+        if tokio::time::timeout(TTYD_STOP_WAIT, self.child.wait())
             .await
             .is_err()
         {

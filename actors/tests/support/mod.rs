@@ -9,14 +9,15 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use plinth_actors::agent_host::{Sandbox, kind};
-use plinth_actors::config::{Config, SandboxKind};
+use plinth_actors::agent_host::{TaskSandbox, kind};
+use plinth_actors::config::Config;
 use plinth_actors::environments::docker::container;
-use plinth_actors::environments::docker::exec::blocking;
+use plinth_actors::environments::docker::exec::block_on_docker;
 use plinth_actors::environments::manager::{
     CreateEnvironment, EnvironmentManager, ManagerSettings,
 };
 use plinth_actors::environments::{DockerClient, ImageRecipe, ImageRef, Images};
+use plinth_actors::task_inputs::Sandbox;
 use plinth_kernel::{
     Backoff, ChildRef, ChildSpec, Intensity, Kernel, KernelConfig, Restart, Strategy,
     SupervisorSpec,
@@ -29,7 +30,7 @@ pub use plinth_testkit::{git, repository_with_readme};
 pub const TEST_LABEL: &str = "plinth.test";
 
 pub fn client() -> DockerClient {
-    blocking(DockerClient::connect()).unwrap_or_else(|e| {
+    block_on_docker(DockerClient::connect()).unwrap_or_else(|e| {
         panic!(
             "{e}\n\nthis test needs a running Docker daemon and the base image: \
              run scripts/docker-setup.sh (as root) first"
@@ -108,7 +109,7 @@ pub async fn start(
 }
 
 /// A new environment for `task` on `repo`'s `main`, its committed work only.
-pub fn create_on(repo: &Path, task: &str, sandbox: SandboxKind) -> CreateEnvironment {
+pub fn create_on(repo: &Path, task: &str, sandbox: Sandbox) -> CreateEnvironment {
     CreateEnvironment {
         task: task.into(),
         project_path: repo.to_path_buf(),
@@ -140,13 +141,13 @@ pub fn sh(script: &str) -> ExecRequest {
     }
 }
 
-pub fn stdout(sandbox: &Arc<dyn Sandbox>, script: &str) -> String {
+pub fn stdout(sandbox: &Arc<dyn TaskSandbox>, script: &str) -> String {
     let out = sandbox.clone().environment().exec(sh(script)).unwrap();
     assert_eq!(out.exit_code, 0, "{script}: {out:?}");
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-pub fn screen_until(sandbox: &Arc<dyn Sandbox>, session: &str, text: &str) {
+pub fn screen_until(sandbox: &Arc<dyn TaskSandbox>, session: &str, text: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let screen = sandbox.clone().tmux().capture_screen(session).unwrap().text;
@@ -214,7 +215,7 @@ pub struct Cleanup {
 impl Drop for Cleanup {
     fn drop(&mut self) {
         let (c, label) = (self.client.clone(), format!("plinth.test.run={}", self.run));
-        blocking(async move {
+        block_on_docker(async move {
             for found in container::find_labelled(&c, &label)
                 .await
                 .unwrap_or_default()
@@ -230,7 +231,7 @@ impl Drop for Cleanup {
 pub fn ensure_agent_image(client: &DockerClient, settings: &ManagerSettings) -> ImageRef {
     let images = Images::new(client.clone());
     let base = settings.config.docker.base_image.clone();
-    blocking(async move {
+    block_on_docker(async move {
         images
             .ensure(&ImageRecipe::agent(Some(&base)), |_| {})
             .await

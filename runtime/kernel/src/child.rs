@@ -1,5 +1,5 @@
 //! What an actor implements to run under the kernel (plain structs with handlers), and the
-//! actix actor that carries it ([`Host`]): it keeps the registry's counters, listens for its
+//! actix actor that carries it ([`Carrier`]): it keeps the registry's counters, listens for its
 //! supervisor's stop, and records a reported failure. A panic ends the actor's task; the
 //! task's join result, in [`crate::incarnation`], turns it into the failure.
 
@@ -28,13 +28,13 @@ pub trait Child: Sized + Unpin + 'static {
 /// Handles message `M`. A panic in `handle` becomes a failure of this actor, with the panic's
 /// message and the message type, and the caller gets [`crate::SendError::Died`].
 pub trait Handle<M: Message>: Child {
-    type Result: MessageResponse<Host<Self>, M>;
+    type Result: MessageResponse<Carrier<Self>, M>;
     fn handle(&mut self, msg: M, ctx: &mut Ctx<'_, Self>) -> Self::Result;
 }
 
 /// The actor's view of itself while it runs a hook or a handler.
 pub struct Ctx<'a, A: Child> {
-    pub(crate) actix: &'a mut Context<Host<A>>,
+    pub(crate) actix: &'a mut Context<Carrier<A>>,
     pub(crate) entry: &'a Arc<Entry>,
     pub(crate) exit: &'a Arc<ExitCell>,
     pub(crate) retire: &'a Retire,
@@ -64,7 +64,7 @@ impl<A: Child> Ctx<'_, A> {
     }
 
     /// actix's own context, for timers, streams and spawned futures.
-    pub fn actix(&mut self) -> &mut Context<Host<A>> {
+    pub fn actix(&mut self) -> &mut Context<Carrier<A>> {
         self.actix
     }
 }
@@ -96,7 +96,9 @@ impl ExitCell {
     }
 }
 
-pub struct Host<A: Child> {
+/// The actix actor that carries a [`Child`]: what a `ChildRef` addresses. (Named for what
+/// it does; "host" in plinth means other things, see docs/architecture.md, "Names".)
+pub struct Carrier<A: Child> {
     inner: A,
     entry: Arc<Entry>,
     exit: Arc<ExitCell>,
@@ -104,7 +106,7 @@ pub struct Host<A: Child> {
     stop: Option<oneshot::Receiver<()>>,
 }
 
-impl<A: Child> Host<A> {
+impl<A: Child> Carrier<A> {
     pub(crate) fn new(
         inner: A,
         entry: Arc<Entry>,
@@ -112,7 +114,7 @@ impl<A: Child> Host<A> {
         retire: Retire,
         stop: oneshot::Receiver<()>,
     ) -> Self {
-        Host {
+        Carrier {
             inner,
             entry,
             exit,
@@ -134,7 +136,7 @@ impl<A: Child> Host<A> {
     }
 }
 
-impl<A: Child> Actor for Host<A> {
+impl<A: Child> Actor for Carrier<A> {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
@@ -163,7 +165,7 @@ impl<A: Child> Actor for Host<A> {
     }
 }
 
-impl<A, M> Handler<M> for Host<A>
+impl<A, M> Handler<M> for Carrier<A>
 where
     A: Handle<M>,
     M: Message + 'static,

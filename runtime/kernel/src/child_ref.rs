@@ -2,17 +2,14 @@
 //! keep one handle while the supervisor restarts what is behind it.
 
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
 use actix::{Addr, Message};
 use tokio::sync::watch;
 
-use crate::child::{Child, Handle, Host, Retire};
+use crate::child::{Carrier, Child, Handle, Retire};
+use crate::limits::RESTART_WAIT;
 use crate::registry::Entry;
 use crate::spin::{self, SpinPoll};
-
-/// How long a send waits for an actor that is being restarted before it gives up.
-const RESTART_WAIT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
@@ -29,7 +26,7 @@ pub enum SendError {
 pub(crate) enum Incarnation<A: Child> {
     /// Not running now, and may run again (starting, or waiting out a backoff).
     Between,
-    Running(Addr<Host<A>>),
+    Running(Addr<Carrier<A>>),
     /// Will not run again.
     Stopped,
 }
@@ -115,7 +112,7 @@ impl<A: Child> ChildRef<A> {
         }
         let request = std::pin::pin!(addr.send(msg));
         spin::note_message();
-        SpinPoll::new(request, spin::CALLER_SPIN)
+        SpinPoll::new(request, crate::limits::CALLER_SPIN)
             .await
             .map_err(|_| SendError::Died {
                 actor: self.name().to_string(),
@@ -141,7 +138,7 @@ impl<A: Child> ChildRef<A> {
         Ok(())
     }
 
-    async fn running(&self) -> Result<Addr<Host<A>>, SendError> {
+    async fn running(&self) -> Result<Addr<Carrier<A>>, SendError> {
         if let Incarnation::Running(addr) = &*self.shared.current.borrow() {
             return Ok(addr.clone());
         }

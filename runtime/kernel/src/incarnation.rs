@@ -10,7 +10,7 @@ use parking_lot::Mutex;
 use tokio::sync::oneshot;
 use tokio::task::{AbortHandle, JoinError};
 
-use crate::child::{Child, ExitCell, Host};
+use crate::child::{Carrier, Child, ExitCell};
 use crate::child_ref::{Incarnation, Shared};
 use crate::exit::{Exit, panic_message, short_type_name};
 use crate::registry::{Entry, Registry};
@@ -117,7 +117,7 @@ impl<A: Child> Starter for ActorStarter<A> {
             let cell = Arc::new(ExitCell::default());
             let ctx = Context::new();
             let addr = ctx.address();
-            let task = tokio::task::spawn_local(ctx.into_future(Host::new(
+            let task = tokio::task::spawn_local(ctx.into_future(Carrier::new(
                 actor,
                 entry.clone(),
                 cell.clone(),

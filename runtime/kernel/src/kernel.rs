@@ -8,6 +8,7 @@ use tokio::sync::{oneshot, watch};
 
 use crate::exit::Exit;
 use crate::incarnation::{Running, Starter};
+use crate::limits::WORKERS_STOP_FLOOR;
 use crate::registry::Registry;
 use crate::spec::SupervisorSpec;
 use crate::supervisor::{Supervisor, SupervisorRef, SupervisorStarter};
@@ -127,7 +128,7 @@ impl Kernel {
         let workers = self.inner.workers.clone();
         let left = budget
             .saturating_sub(started.elapsed())
-            .max(Duration::from_millis(50));
+            .max(WORKERS_STOP_FLOOR);
         let stopping = tokio::task::spawn_blocking(move || workers.stop());
         if tokio::time::timeout(left, stopping).await.is_err() {
             tracing::warn!("the kernel's worker threads did not stop in time");

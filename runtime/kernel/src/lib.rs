@@ -10,6 +10,7 @@ mod child_ref;
 mod exit;
 mod incarnation;
 mod kernel;
+mod limits;
 mod monitor;
 mod policy;
 mod registry;
@@ -18,7 +19,7 @@ mod spin;
 mod supervisor;
 mod workers;
 
-pub use child::{Child, Ctx, Handle, Host};
+pub use child::{Carrier, Child, Ctx, Handle};
 pub use child_ref::{ChildRef, SendError};
 pub use exit::Exit;
 pub use kernel::{Kernel, KernelConfig, KernelError};

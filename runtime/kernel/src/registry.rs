@@ -266,7 +266,7 @@ impl Registry {
     }
 
     /// Wakes on every change of the tree's shape or of an actor's state, restarts or last
-    /// error (not on mailbox or handled counts; see [`Changes`]).
+    /// error (not on mailbox or handled counts; see `Changes`).
     pub fn watch(&self) -> watch::Receiver<u64> {
         self.changes.0.subscribe()
     }

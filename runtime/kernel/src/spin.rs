@@ -11,11 +11,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-/// How long a worker with nothing to do waits for the next message before parking.
-pub(crate) const WORKER_SPIN: Duration = Duration::from_micros(50);
-/// How long a caller polls its reply before yielding its thread.
-pub(crate) const CALLER_SPIN: Duration = Duration::from_micros(20);
-
 /// Bumped after every message is enqueued (the enqueue has already woken the worker).
 static ACTIVITY: AtomicU64 = AtomicU64::new(0);
 

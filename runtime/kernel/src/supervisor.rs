@@ -13,16 +13,13 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::exit::{Exit, panic_message};
 use crate::incarnation::{Running, RunningEnds, Starter};
+use crate::limits::CHILD_STOP_GRACE;
+use crate::limits::SUPERVISOR_COMMAND_WAIT;
 use crate::monitor::Down;
 use crate::policy::{Backoff, Intensity, Restart, RestartBudget, RestartLog, Strategy};
 use crate::registry::{ActorState, Entry, Registry, RestartLimit};
 use crate::spec::{ChildSpec, SupervisorSpec};
 use crate::workers::Workers;
-
-/// How long a child gets to stop before its task is dropped.
-const STOP_GRACE: Duration = Duration::from_millis(500);
-/// How long a command waits for a supervisor that is between incarnations.
-const COMMAND_WAIT: Duration = Duration::from_secs(5);
 
 impl ChildSpec {
     /// A nested supervisor. When it gives up, its own supervisor treats that as its failure.
@@ -93,7 +90,7 @@ impl SupervisorRef {
         };
         let (tx, rx) = oneshot::channel();
         self.commands.send(command(tx)).map_err(|_| not_running())?;
-        match tokio::time::timeout(COMMAND_WAIT, rx).await {
+        match tokio::time::timeout(SUPERVISOR_COMMAND_WAIT, rx).await {
             Ok(Ok(answer)) => Ok(answer),
             _ => Err(not_running()),
         }
@@ -353,7 +350,7 @@ impl Supervisor {
         if let Some(mut running) = slot.running.take() {
             slot.last_exit = Exit::Shutdown;
             running.request_stop();
-            if tokio::time::timeout(STOP_GRACE, &mut running.exit)
+            if tokio::time::timeout(CHILD_STOP_GRACE, &mut running.exit)
                 .await
                 .is_err()
             {

@@ -73,7 +73,7 @@ impl Workers {
 fn worker_runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .on_thread_park(|| spin::before_park(spin::WORKER_SPIN))
+        .on_thread_park(|| spin::before_park(crate::limits::WORKER_SPIN))
         .build()
 }
 

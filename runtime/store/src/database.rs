@@ -3,19 +3,13 @@
 //! a foreign or newer database must be refused before that.
 
 use std::path::Path;
-use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
 use crate::error::StoreError;
+use crate::limits::BUSY_TIMEOUT;
+use crate::limits::STATEMENT_CACHE;
 use crate::migrations::{self, APPLICATION_ID};
-
-/// How long a connection waits on a lock held by another connection (a checkpoint, or a
-/// second process) before failing.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Enough cached statements for every distinct query the store runs.
-const STATEMENT_CACHE: usize = 32;
 
 /// Opens (creating if missing) and migrates the database; the connection returned is the
 /// one the writer owns.

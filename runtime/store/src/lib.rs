@@ -10,6 +10,7 @@ mod error;
 mod event;
 mod filter;
 pub mod frozen;
+mod limits;
 mod migrations;
 mod reader_pool;
 mod reads;

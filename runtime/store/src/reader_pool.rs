@@ -8,8 +8,7 @@ use rusqlite::Connection;
 
 use crate::database;
 use crate::error::StoreError;
-
-const MAX_IDLE: usize = 4;
+use crate::limits::MAX_IDLE_READERS;
 
 pub(crate) struct ReaderPool {
     path: PathBuf,
@@ -37,7 +36,7 @@ impl ReaderPool {
         };
         let result = read(&conn);
         let mut idle = self.idle.lock();
-        if idle.len() < MAX_IDLE {
+        if idle.len() < MAX_IDLE_READERS {
             idle.push(conn);
         }
         result

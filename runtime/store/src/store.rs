@@ -10,6 +10,7 @@ use crate::database;
 use crate::error::StoreError;
 use crate::event::{Event, NewEvent};
 use crate::filter::EventFilter;
+use crate::limits::LIVE_CAPACITY;
 use crate::reader_pool::ReaderPool;
 use crate::reads;
 use crate::scrollback::{self, Scrollback, ScrollbackWrite};
@@ -18,10 +19,6 @@ use crate::subscription::Subscription;
 use crate::versioned::{self, Versioned};
 use crate::write_op::{PendingEvent, StateWrite, WriteOp};
 use crate::writer::{WriterHandle, WriterShared};
-
-/// How many live events a subscriber may fall behind before it has to go back to reading
-/// the store.
-const LIVE_CAPACITY: usize = 4096;
 
 #[derive(Clone)]
 pub struct Store {

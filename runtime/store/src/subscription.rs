@@ -17,12 +17,9 @@ use tokio::sync::broadcast::{self, error::RecvError};
 use crate::error::StoreError;
 use crate::event::Event;
 use crate::filter::EventFilter;
+use crate::limits::SUBSCRIPTION_PAGE;
 use crate::reader_pool::ReaderPool;
 use crate::reads;
-
-/// Stored events are read in pages of this many, so a subscriber starting far back neither
-/// holds a huge result in memory nor keeps a read transaction open for long.
-const PAGE: usize = 512;
 
 /// The stream returned by [`Store::subscribe`](crate::Store::subscribe). It ends when the
 /// store closes, and after yielding an error.
@@ -99,7 +96,7 @@ impl Follower {
                     Ok(page) => {
                         // A short page means the store had nothing more when it was read;
                         // anything later is on the live channel.
-                        self.catching_up = page.len() == PAGE;
+                        self.catching_up = page.len() == SUBSCRIPTION_PAGE;
                         self.pending.extend(page);
                     }
                     Err(err) => {
@@ -139,7 +136,7 @@ impl Follower {
         let filter = self.filter.clone();
         let after = self.cursor;
         tokio::task::spawn_blocking(move || {
-            readers.with(|conn| reads::events(conn, &filter, after, PAGE))
+            readers.with(|conn| reads::events(conn, &filter, after, SUBSCRIPTION_PAGE))
         })
         .await
         // The blocking pool refuses work only while the runtime shuts down.

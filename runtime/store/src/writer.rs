@@ -13,13 +13,10 @@ use tokio::sync::{broadcast, oneshot, watch};
 use crate::batch::{self, Outcome};
 use crate::error::StoreError;
 use crate::event::Event;
+use crate::limits::MAX_BATCH_ITEMS;
 use crate::stats::WriterCounters;
 use crate::timestamp;
 use crate::write_op::{Command, Reply, WriteOp};
-
-/// The most items one transaction takes from the queue, so one commit (and the wait of the
-/// callers in it) stays short even under a flood.
-const MAX_BATCH_ITEMS: u64 = 4096;
 
 /// What the writer and the store's handles both see.
 #[derive(Default)]

@@ -44,8 +44,9 @@ pub enum InspectError {
     )]
     NotAnAdapter { exports: Vec<String> },
     #[error(
-        "this adapter imports interfaces plinth does not provide: {}; an adapter may import only plinth:agent@0.1.0 interfaces (tmux, environment, events, log, state) and wasi:*",
-        .0.join(", ")
+        "this adapter imports interfaces plinth does not provide: {}; an adapter may import only plinth:agent@0.1.0 interfaces ({}) and wasi:*",
+        .0.join(", "),
+        Capability::names()
     )]
     UnsupportedImports(Vec<String>),
 }
@@ -146,6 +147,16 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("--grant state"), "{text}");
+    }
+
+    #[test]
+    fn unsupported_imports_name_what_may_be_imported() {
+        let text = InspectError::UnsupportedImports(vec!["acme:net/http@1.0.0".into()]).to_string();
+        assert!(text.contains("acme:net/http@1.0.0;"), "{text}");
+        assert!(
+            text.contains("interfaces (tmux, environment, events, log, state) and wasi:*"),
+            "{text}"
+        );
     }
 
     #[test]

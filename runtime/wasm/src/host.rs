@@ -1,21 +1,20 @@
-//! The process-wide host: engine, compiled-adapter cache, linkers, epoch ticker; and the
-//! loaded adapters it hands out.
+//! The process-wide host: loads adapters (checking grants, compiling or taking them from
+//! the cache, linking what they import) and hands them out; what it shares with them is in
+//! `shared`.
 
 use std::sync::Arc;
 
-use wasmtime::Engine;
 use wasmtime::Store;
 use wasmtime::component::Component;
 
-use crate::cache::{self, CacheCounters, CacheStats, DiskCache};
-use crate::capabilities::Capabilities;
-use crate::capability::Capability;
-use crate::engine::{HostConfig, Ticker, build_engine};
+use crate::cache::{self, CacheStats};
+use crate::capabilities::{Capabilities, Capability};
+use crate::engine::HostConfig;
 use crate::errors::{GuestError, HostError, InspectError, LoadError};
 use crate::inspect::ComponentSummary;
 use crate::instance::{AdapterInstance, arm, classify};
 use crate::limits::{CallClock, Limiter};
-use crate::linker::Linkers;
+use crate::shared::HostInner;
 use crate::state::HostState;
 use crate::wit::bindings::AdapterPre;
 
@@ -26,40 +25,11 @@ pub struct WasmHost {
     inner: Arc<HostInner>,
 }
 
-pub(crate) struct HostInner {
-    pub(crate) engine: Engine,
-    pub(crate) config: HostConfig,
-    cache: Option<DiskCache>,
-    counters: CacheCounters,
-    linkers: Linkers,
-    _ticker: Ticker,
-}
-
 impl WasmHost {
     pub fn new(config: HostConfig) -> Result<WasmHost, HostError> {
         config.validate()?;
-        let engine = build_engine(&config)?;
-        let cache = match &config.cache_dir {
-            Some(dir) => {
-                Some(
-                    DiskCache::open(dir, &engine).map_err(|source| HostError::CacheDir {
-                        path: dir.clone(),
-                        source,
-                    })?,
-                )
-            }
-            None => None,
-        };
-        let ticker = Ticker::start(engine.clone())?;
         Ok(WasmHost {
-            inner: Arc::new(HostInner {
-                linkers: Linkers::new(engine.clone()),
-                engine,
-                config,
-                cache,
-                counters: CacheCounters::default(),
-                _ticker: ticker,
-            }),
+            inner: Arc::new(HostInner::start(config)?),
         })
     }
 

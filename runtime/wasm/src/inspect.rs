@@ -9,7 +9,7 @@ use wasmparser::{
 };
 
 use crate::Capability;
-use crate::capability::{PACKAGE, VERSION};
+use crate::capabilities::{PACKAGE, VERSION};
 use crate::errors::InspectError;
 
 /// The export every adapter must provide, and its functions with their parameter counts.

@@ -8,8 +8,8 @@ use serde::Serialize;
 use wasmtime::{Store, Trap};
 
 use crate::errors::GuestError;
-use crate::host::HostInner;
 use crate::limits::DeadlineExceeded;
+use crate::shared::HostInner;
 use crate::state::HostState;
 use crate::wit::bindings::Adapter;
 use crate::wit::bindings::exports::plinth::agent::agent::Guest;

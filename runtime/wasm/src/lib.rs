@@ -10,33 +10,28 @@
 
 mod cache;
 mod capabilities;
-mod capability;
 mod engine;
 mod errors;
 mod host;
-mod host_calls;
 mod inspect;
 mod instance;
 mod limits;
 mod linker;
+mod shared;
 mod state;
 mod wasi;
 pub mod wit;
 
 pub use cache::CacheStats;
-pub use capabilities::*;
-pub use capability::{Capability, UnknownCapability};
+pub use capabilities::{
+    Capabilities, Capability, EXEC_TIMEOUT_CAP, EnvironmentCap, EventsCap, LogCap,
+    STATE_BLOB_LIMIT, StateCap, TmuxCap, UnknownCapability,
+};
 pub use engine::HostConfig;
 pub use errors::*;
 pub use host::{LoadedAdapter, WasmHost};
 pub use inspect::ComponentSummary;
 pub use instance::{AdapterInstance, Usage};
-
-/// Largest blob `state.save` accepts; larger ones are refused with `access-denied` before
-/// the embedder's [`StateCap`] sees them.
-pub const STATE_BLOB_LIMIT: usize = 64 * 1024;
-/// Longest an `exec` may run, whatever timeout the guest asks for.
-pub const EXEC_TIMEOUT_CAP: std::time::Duration = std::time::Duration::from_secs(600);
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,6 @@
 //! Linkers, one per combination of linked capabilities and WASI, built once and shared:
-//! building one (WASI alone defines a hundred-odd functions) is not free, and there are at
-//! most 64 combinations.
+//! building one (WASI alone defines a hundred-odd functions) is not free, and there are
+//! few combinations (two for each set of capabilities).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -8,10 +8,10 @@ use std::sync::{Arc, Mutex};
 use wasmtime::Engine;
 use wasmtime::component::{HasSelf, Linker};
 
-use crate::capability::Capability;
+use crate::capabilities::Capability;
 use crate::errors::LoadError;
 use crate::state::HostState;
-use crate::wit::bindings::plinth::agent::{environment, events, log, state, tmux, types};
+use crate::wit::bindings::plinth::agent::types;
 
 /// Which capabilities (a bit each) and whether WASI.
 type LinkKey = (u8, bool);
@@ -58,18 +58,13 @@ fn build(
     let mut linker = Linker::new(engine);
     types::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
     for capability in capabilities {
-        match capability {
-            Capability::Tmux => tmux::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?,
-            Capability::Environment => {
-                environment::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?
-            }
-            Capability::Events => events::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?,
-            Capability::Log => log::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?,
-            Capability::State => state::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?,
-        }
+        capability.link(&mut linker, HostState::caps_view)?;
     }
     if wasi {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     }
     Ok(linker)
 }
+
+/// The shapes the capabilities share; nothing to answer.
+impl types::Host for HostState {}

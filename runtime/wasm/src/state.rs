@@ -4,7 +4,7 @@
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use crate::capabilities::Capabilities;
+use crate::capabilities::{Capabilities, CapsView};
 use crate::limits::{CallClock, Limiter};
 use crate::wasi;
 
@@ -32,6 +32,14 @@ impl HostState {
             state.wasi_parts();
         }
         state
+    }
+
+    /// What the capabilities' host glue works on.
+    pub(crate) fn caps_view(&mut self) -> CapsView<'_> {
+        CapsView {
+            caps: &self.caps,
+            clock: &mut self.clock,
+        }
     }
 
     fn wasi_parts(&mut self) -> &mut WasiParts {

@@ -17,27 +17,3 @@ pub use bindings::plinth::agent::events::{Role, TranscriptEntry, Urgency};
 pub use bindings::plinth::agent::log::Level;
 pub use bindings::plinth::agent::tmux::{Screen, SessionSpec};
 pub use bindings::plinth::agent::types::{CapError, Capability as WitCapability, Status};
-
-impl From<WitCapability> for crate::Capability {
-    fn from(c: WitCapability) -> Self {
-        match c {
-            WitCapability::Tmux => crate::Capability::Tmux,
-            WitCapability::Environment => crate::Capability::Environment,
-            WitCapability::Events => crate::Capability::Events,
-            WitCapability::Log => crate::Capability::Log,
-            WitCapability::State => crate::Capability::State,
-        }
-    }
-}
-
-impl From<crate::Capability> for WitCapability {
-    fn from(c: crate::Capability) -> Self {
-        match c {
-            crate::Capability::Tmux => WitCapability::Tmux,
-            crate::Capability::Environment => WitCapability::Environment,
-            crate::Capability::Events => WitCapability::Events,
-            crate::Capability::Log => WitCapability::Log,
-            crate::Capability::State => WitCapability::State,
-        }
-    }
-}

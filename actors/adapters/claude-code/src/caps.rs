@@ -21,15 +21,3 @@ pub trait Caps {
     fn save(&mut self, blob: &[u8]) -> Result<(), CapError>;
     fn log(&mut self, level: Level, message: &str);
 }
-
-/// A capability error as the user reads it: its kind, then the host's words.
-pub fn describe(error: &CapError) -> String {
-    let (kind, message) = match error {
-        CapError::AccessDenied(m) => ("access-denied", m),
-        CapError::NotFound(m) => ("not-found", m),
-        CapError::Timeout(m) => ("timeout", m),
-        CapError::Invalid(m) => ("invalid", m),
-        CapError::Failed(m) => ("failed", m),
-    };
-    format!("{kind}: {message}")
-}

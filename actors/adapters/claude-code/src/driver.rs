@@ -1,7 +1,9 @@
 //! Carries out what [`decide`] and [`delivery`] decide, through the capabilities, and
 //! keeps the state saved: start (or resume), signals, stop.
 
-use crate::caps::{Caps, describe};
+use guest_support::describe;
+
+use crate::caps::Caps;
 use crate::config;
 use crate::decide::{self, Effect};
 use crate::delivery::{self, Delivery};

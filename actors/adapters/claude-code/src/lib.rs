@@ -11,7 +11,7 @@
 //! - [`trouble`]: what stops Claude Code that only its user can fix.
 //! - [`caps`] and [`host`]: the capabilities as a trait, and over the WIT imports.
 
-wit_bindgen::generate!({ path: "../../../wit", world: "adapter" });
+pub use guest_support::{exports, plinth};
 
 pub mod answer;
 pub mod caps;
@@ -44,4 +44,4 @@ mod screens;
 #[cfg(target_arch = "wasm32")]
 use guest::ClaudeCode;
 #[cfg(target_arch = "wasm32")]
-export!(ClaudeCode);
+guest_support::export!(ClaudeCode);

@@ -1,15 +1,16 @@
 //! The smallest valid adapter: it imports only `log`, so a host that links only the
 //! interfaces an adapter was granted can be tested against a component that needs one.
-//! wit-component drops the imports a module never calls, so generating against the full
-//! `adapter` world still yields a component whose only function import is `log`.
+//! wit-component drops the imports a module never calls, so the bindings of the full
+//! `adapter` world (from `guest-support`) still yield a component whose only function
+//! import is `log`.
 
-wit_bindgen::generate!({ path: "../../../wit", world: "adapter" });
+pub use guest_support::{exports, plinth};
 
 use exports::plinth::agent::agent::{AdapterInfo, Guest, Signal, Task};
 use plinth::agent::log::{Level, log};
 use plinth::agent::types::Capability;
 
-struct Minimal;
+pub struct Minimal;
 
 impl Guest for Minimal {
     fn info() -> AdapterInfo {
@@ -49,4 +50,4 @@ impl Guest for Minimal {
 
 // Exported only in the component: its export names are not symbols a host linker takes.
 #[cfg(target_arch = "wasm32")]
-export!(Minimal);
+guest_support::export!(Minimal);

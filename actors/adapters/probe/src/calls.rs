@@ -2,6 +2,8 @@
 //! `ok: …` or `error: <kind>: …`, the kind being the WIT `cap-error` case, so a host test
 //! can tell a typed denial from anything else.
 
+use guest_support::describe;
+
 use crate::command::Call;
 use crate::plinth::agent::environment::{self, ExecRequest};
 use crate::plinth::agent::events::{self, Role, TranscriptEntry, Urgency};
@@ -89,17 +91,6 @@ pub fn perform(call: &Call) -> String {
         Ok(value) => clip(&format!("ok: {value}")),
         Err(error) => clip(&format!("error: {}", describe(&error))),
     }
-}
-
-pub fn describe(error: &CapError) -> String {
-    let (kind, message) = match error {
-        CapError::AccessDenied(m) => ("access-denied", m),
-        CapError::NotFound(m) => ("not-found", m),
-        CapError::Timeout(m) => ("timeout", m),
-        CapError::Invalid(m) => ("invalid", m),
-        CapError::Failed(m) => ("failed", m),
-    };
-    format!("{kind}: {message}")
 }
 
 fn status_named(name: &str) -> Option<Status> {

@@ -11,10 +11,12 @@
 //!
 //! Reports go to the transcript (role system); when that is refused too, to the log.
 
-wit_bindgen::generate!({ path: "../../../wit", world: "adapter" });
+pub use guest_support::{exports, plinth};
 
 pub mod calls;
 pub mod command;
+
+use guest_support::describe;
 
 use exports::plinth::agent::agent::{AdapterInfo, Guest, Signal, Task};
 use plinth::agent::events::{self, Role, TranscriptEntry};
@@ -98,7 +100,7 @@ fn run(message: &str) {
 
 fn roundtrip(text: &str) -> String {
     if let Err(error) = state::save(text.as_bytes()) {
-        return format!("state-roundtrip: save: error: {}", calls::describe(&error));
+        return format!("state-roundtrip: save: error: {}", describe(&error));
     }
     match state::load() {
         Some(blob) if blob == text.as_bytes() => "state-roundtrip: ok".into(),
@@ -124,14 +126,11 @@ fn append(role: Role, text: &str) {
     if let Err(error) = events::append_transcript(&entry) {
         log(
             Level::Warn,
-            &format!(
-                "probe: {text} (transcript refused: {})",
-                calls::describe(&error)
-            ),
+            &format!("probe: {text} (transcript refused: {})", describe(&error)),
         );
     }
 }
 
 // Exported only in the component: its export names are not symbols a host linker takes.
 #[cfg(target_arch = "wasm32")]
-export!(Probe);
+guest_support::export!(Probe);

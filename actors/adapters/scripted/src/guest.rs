@@ -2,7 +2,8 @@
 
 use std::cell::RefCell;
 
-use crate::caps::describe;
+use guest_support::describe;
+
 use crate::exports::plinth::agent::agent::{AdapterInfo, Guest, Signal, Task};
 use crate::halt::carry_out;
 use crate::host::Host;

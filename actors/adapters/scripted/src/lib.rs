@@ -8,7 +8,7 @@
 //! - [`caps`] and [`host`]: the capabilities as a trait, and over the WIT imports.
 //! - [`halt`]: the misbehaviours, carried out.
 
-wit_bindgen::generate!({ path: "../../../wit", world: "adapter" });
+pub use guest_support::{exports, plinth};
 
 pub mod caps;
 pub mod guest;
@@ -29,4 +29,4 @@ mod runner_tests;
 #[cfg(target_arch = "wasm32")]
 use guest::Scripted;
 #[cfg(target_arch = "wasm32")]
-export!(Scripted);
+guest_support::export!(Scripted);

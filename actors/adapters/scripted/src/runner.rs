@@ -6,7 +6,9 @@
 //! redone either: at most once is the promise). Blocking steps are saved as a wait on
 //! themselves, and resolved only by the signal they wait for.
 
-use crate::caps::{Caps, describe};
+use guest_support::describe;
+
+use crate::caps::Caps;
 use crate::exports::plinth::agent::agent::Signal;
 use crate::output::tail;
 use crate::plinth::agent::environment::ExecRequest;

@@ -14,9 +14,7 @@ use super::build_context::{self, BuildContext};
 use super::build_output::{parse_step, strip_colours};
 use super::client::{DockerClient, DockerError};
 use super::image::{self, ImageRecipe};
-
-/// How many lines of a failed build's log its error carries.
-const LOG_TAIL_LINES: usize = 40;
+use crate::limits::BUILD_LOG_TAIL_LINES;
 
 /// What happens while an image is made ready, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -304,7 +302,7 @@ impl BuildLog {
 
     fn line(&mut self, line: &str, on_event: &mut impl FnMut(BuildEvent)) {
         let line = &strip_colours(line);
-        if self.tail.len() == LOG_TAIL_LINES {
+        if self.tail.len() == BUILD_LOG_TAIL_LINES {
             self.tail.pop_front();
         }
         self.tail.push_back(line.to_string());
@@ -331,7 +329,7 @@ mod tests {
         log.push("Step 1/2 : FROM base\n ---> 12", &mut record);
         log.push("34\nhel", &mut record);
         log.push("lo\n", &mut record);
-        for i in 0..LOG_TAIL_LINES {
+        for i in 0..BUILD_LOG_TAIL_LINES {
             log.push(&format!("line {i}\n"), &mut record);
         }
         log.push("no newline at the end", &mut record);
@@ -352,7 +350,7 @@ mod tests {
                 },
             ]
         );
-        assert_eq!(log.tail.len(), LOG_TAIL_LINES);
+        assert_eq!(log.tail.len(), BUILD_LOG_TAIL_LINES);
         assert_eq!(log.tail.back().unwrap(), "no newline at the end");
         assert_eq!(log.tail.front().unwrap(), "line 1");
     }

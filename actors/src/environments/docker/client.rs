@@ -5,19 +5,12 @@
 //! before use. A daemon that is not there is the most common failure a user meets, so it
 //! gets its own error that says how to fix it.
 
-use std::time::Duration;
-
+use crate::limits::DOCKER_CONNECT_TIMEOUT;
+use crate::limits::DOCKER_REQUEST_TIMEOUT_SECS;
 use bollard::{API_DEFAULT_VERSION, Docker};
 
 /// Where Docker listens when neither the caller nor `DOCKER_HOST` says otherwise.
 pub const DEFAULT_DOCKER_HOST: &str = "unix:///var/run/docker.sock";
-
-/// Requests are bounded by this; image builds only wait this long for the daemon to start
-/// answering, not for the build to finish.
-const REQUEST_TIMEOUT_SECS: u64 = 120;
-
-/// A daemon that accepts the connection but hangs must not hang plinth's start-up.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DockerError {
@@ -67,11 +60,11 @@ impl DockerClient {
             reason,
         };
         let docker = if let Some(path) = address.strip_prefix("unix://") {
-            Docker::connect_with_unix(path, REQUEST_TIMEOUT_SECS, API_DEFAULT_VERSION)
+            Docker::connect_with_unix(path, DOCKER_REQUEST_TIMEOUT_SECS, API_DEFAULT_VERSION)
         } else if address.starts_with('/') {
-            Docker::connect_with_unix(address, REQUEST_TIMEOUT_SECS, API_DEFAULT_VERSION)
+            Docker::connect_with_unix(address, DOCKER_REQUEST_TIMEOUT_SECS, API_DEFAULT_VERSION)
         } else if address.starts_with("tcp://") || address.starts_with("http://") {
-            Docker::connect_with_http(address, REQUEST_TIMEOUT_SECS, API_DEFAULT_VERSION)
+            Docker::connect_with_http(address, DOCKER_REQUEST_TIMEOUT_SECS, API_DEFAULT_VERSION)
         } else {
             return Err(DockerError::BadAddress {
                 address: address.to_string(),
@@ -79,9 +72,14 @@ impl DockerClient {
         }
         .map_err(|e| unreachable(describe(&e)))?;
 
-        let docker = tokio::time::timeout(CONNECT_TIMEOUT, docker.negotiate_version())
+        let docker = tokio::time::timeout(DOCKER_CONNECT_TIMEOUT, docker.negotiate_version())
             .await
-            .map_err(|_| unreachable(format!("no answer within {}s", CONNECT_TIMEOUT.as_secs())))?
+            .map_err(|_| {
+                unreachable(format!(
+                    "no answer within {}s",
+                    DOCKER_CONNECT_TIMEOUT.as_secs()
+                ))
+            })?
             .map_err(|e| {
                 if permission_denied(&e) {
                     DockerError::PermissionDenied {

@@ -4,28 +4,21 @@
 //! The limit is enforced inside the container by `timeout -s KILL`, which signals the
 //! command's whole process group, so a timed-out command cannot leave children running;
 //! the host only waits a little longer as a backstop. The capability traits are
-//! synchronous, so [`blocking`] runs Docker calls on a runtime of plinth's own.
+//! synchronous, so [`block_on_docker`] runs Docker calls on a runtime of plinth's own.
 
 use std::future::Future;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use crate::limits::DAEMON_ANSWER;
+use crate::limits::EXEC_HOST_GRACE;
+use crate::limits::EXEC_OUTPUT_CAP;
 use bollard::Docker;
 use bollard::container::LogOutput;
 use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
 use futures::StreamExt;
 use plinth_wasm::wit::{CapError, ExecOutput};
 use tokio::io::AsyncWriteExt;
-
-/// Output kept per stream; more is cut (from the start) so a chatty command cannot fill memory.
-const OUTPUT_CAP: usize = 4 << 20;
-
-/// How much longer than the command's own limit the host waits for the daemon.
-const HOST_GRACE: Duration = Duration::from_secs(5);
-
-/// How long the daemon gets to set up an exec: one that hangs (stopped, overloaded) must
-/// not hold an adapter's call for bollard's two minutes.
-const DAEMON_ANSWER: Duration = Duration::from_secs(30);
 
 /// What `timeout` exits with when it cannot find or cannot run the command.
 const NOT_FOUND: i64 = 127;
@@ -120,7 +113,7 @@ pub async fn exec(
         }
         Ok(())
     };
-    let collected = tokio::time::timeout(limit + HOST_GRACE, collect).await;
+    let collected = tokio::time::timeout(limit + EXEC_HOST_GRACE, collect).await;
     writer.abort();
     let timed_out = || {
         CapError::Timeout(format!(
@@ -169,8 +162,9 @@ async fn answered<T>(call: impl Future<Output = T>) -> Result<T, CapError> {
 
 /// Runs `future` to completion from synchronous code, on a runtime of its own: callers
 /// are adapter threads, and may even be inside another runtime, where blocking on that
-/// runtime itself would panic.
-pub fn blocking<F>(future: F) -> F::Output
+/// runtime itself would panic. (The manager's `off_thread` goes the other way: it moves
+/// synchronous work off an actor's thread, and that work often calls this.)
+pub fn block_on_docker<F>(future: F) -> F::Output
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -235,7 +229,7 @@ pub async fn container_failure(
 
 fn keep(buf: &mut Vec<u8>, chunk: &[u8]) {
     buf.extend_from_slice(chunk);
-    if buf.len() > OUTPUT_CAP {
-        buf.drain(..buf.len() - OUTPUT_CAP);
+    if buf.len() > EXEC_OUTPUT_CAP {
+        buf.drain(..buf.len() - EXEC_OUTPUT_CAP);
     }
 }

@@ -23,6 +23,8 @@ use bollard::models::{
 use bollard::query_parameters::ListNetworksOptionsBuilder;
 
 use super::client::DockerClient;
+use crate::limits::NETWORK_LOCK_WAIT;
+use crate::limits::POLL;
 
 /// The network's name unless `docker.network` says otherwise.
 pub const DEFAULT_NETWORK: &str = "plinth";
@@ -105,7 +107,7 @@ pub fn check_name(name: &str) -> Result<(), String> {
 ///
 /// Docker (before API 1.44) makes a second network of a name that exists when two ask at
 /// once, and a container on a name two networks share cannot start. So plinths on one
-/// machine take turns ([`MakerLock`]), and a second network left by a plinth from before
+/// machine take turns (`MakerLock`), and a second network left by a plinth from before
 /// that is removed when nothing is on it.
 pub async fn ensure(client: &DockerClient, name: &str) -> Result<TaskNetwork, NetworkError> {
     let _turn = MakerLock::take(name).await;
@@ -228,14 +230,14 @@ impl MakerLock {
         let Ok(file) = file else {
             return MakerLock(None);
         };
-        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        let deadline = tokio::time::Instant::now() + NETWORK_LOCK_WAIT;
         loop {
             match file.try_lock() {
                 Ok(()) => return MakerLock(Some(file)),
                 Err(std::fs::TryLockError::WouldBlock)
                     if tokio::time::Instant::now() < deadline =>
                 {
-                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    tokio::time::sleep(POLL).await;
                 }
                 Err(_) => return MakerLock(None),
             }

@@ -11,7 +11,6 @@
 //! `git diff HEAD` is applied on top, uncommitted in the container as on the host.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use bollard::query_parameters::UploadToContainerOptionsBuilder;
 
@@ -20,6 +19,7 @@ use super::exec::{ExecSpec, exec};
 use super::image::{AGENT_UID, AGENT_USER, WORKDIR};
 use crate::environments::base::{self, BaseError};
 use crate::environments::git_cli::{self, GitCliError};
+use crate::limits::CLONE_TIMEOUT;
 
 /// Who the agent commits as when the user's repository does not say (no `user.name`).
 const FALLBACK_NAME: &str = "plinth agent";
@@ -29,8 +29,6 @@ const FALLBACK_EMAIL: &str = "agent@plinth.invalid";
 const DROP_DIR: &str = "/tmp";
 const PACK: &str = "plinth-repo.pack";
 const PATCH: &str = "plinth-uncommitted.patch";
-
-const CLONE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Makes the repository from the pack, starts the task's branch at the base's commit, makes
 /// the base's own ref when it has one, commits as the user does, applies the patch when

@@ -13,9 +13,9 @@ use plinth_wasm::wit::{CapError, ExecOutput, ExecRequest, Signal};
 use plinth_wasm::{EnvironmentCap, TmuxCap};
 
 use super::client::{DockerClient, DockerError};
-use super::exec::{ExecSpec, blocking, exec};
+use super::exec::{ExecSpec, block_on_docker, exec};
 use super::image::{AGENT_USER, WORKDIR};
-use crate::agent_host::Sandbox;
+use crate::agent_host::TaskSandbox;
 use crate::sandbox::{DirResolver, TaskSessions, TmuxOutput, TmuxRunner, TmuxServer};
 
 /// The agent's home in plinth's images.
@@ -24,8 +24,6 @@ pub const AGENT_HOME: &str = "/home/agent";
 /// cannot collide with plinth's.
 pub const TMUX_SOCKET: &str = "/tmp/plinth-tmux.sock";
 
-/// The longest a command may run, whatever the adapter asks.
-const MAX_EXEC: Duration = Duration::from_secs(600);
 /// A tmux call or a file access that takes longer than this is stuck.
 const QUICK: Duration = Duration::from_secs(30);
 
@@ -60,7 +58,7 @@ impl DockerSandbox {
         task: impl Into<String>,
     ) -> Result<Arc<Self>, DockerError> {
         let address = client.address().to_string();
-        let client = blocking(async move { DockerClient::connect_to(&address).await })?;
+        let client = block_on_docker(async move { DockerClient::connect_to(&address).await })?;
         let docker = client.api().clone();
         let container = container.into();
         let runner = ContainerTmux {
@@ -98,7 +96,7 @@ impl DockerSandbox {
     fn run(&self, spec: ExecSpec) -> Result<ExecOutput, CapError> {
         let docker = self.docker.clone();
         let container = self.container.clone();
-        blocking(async move { exec(&docker, &container, spec).await })
+        block_on_docker(async move { exec(&docker, &container, spec).await })
     }
 
     fn file(&self, mode: &str, path: &str, contents: Option<&[u8]>) -> Result<Vec<u8>, CapError> {
@@ -138,7 +136,7 @@ impl DockerSandbox {
     fn gone(&self) -> bool {
         let docker = self.docker.clone();
         let container = self.container.clone();
-        blocking(async move {
+        block_on_docker(async move {
             match tokio::time::timeout(QUICK, docker.inspect_container(&container, None)).await {
                 Ok(Ok(info)) => !info.state.and_then(|s| s.running).unwrap_or(false),
                 Ok(Err(bollard::errors::Error::DockerResponseServerError {
@@ -174,7 +172,7 @@ impl TmuxRunner for ContainerTmux {
         };
         let docker = self.docker.clone();
         let container = self.container.clone();
-        let out = blocking(async move { exec(&docker, &container, spec).await })?;
+        let out = block_on_docker(async move { exec(&docker, &container, spec).await })?;
         Ok(TmuxOutput {
             success: out.exit_code == 0,
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -185,13 +183,14 @@ impl TmuxRunner for ContainerTmux {
 
 impl EnvironmentCap for DockerSandbox {
     fn exec(&self, request: ExecRequest) -> Result<ExecOutput, CapError> {
+        let timeout = request.timeout();
         self.run(ExecSpec {
             command: request.command,
             user: AGENT_USER.into(),
             workdir: Some(Self::dir(request.workdir.as_deref())),
             env: request.env,
             stdin: request.stdin,
-            timeout: Duration::from_millis(u64::from(request.timeout_ms.max(1))).min(MAX_EXEC),
+            timeout,
         })
     }
 
@@ -204,7 +203,7 @@ impl EnvironmentCap for DockerSandbox {
     }
 }
 
-impl Sandbox for DockerSandbox {
+impl TaskSandbox for DockerSandbox {
     fn tmux(self: Arc<Self>) -> Arc<dyn TmuxCap> {
         self.sessions.clone()
     }

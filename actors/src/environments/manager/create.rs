@@ -17,8 +17,7 @@ use super::protocol::{CreateEnvironment, Environment, EnvironmentError};
 use super::save::save;
 use super::settings::ManagerSettings;
 use super::state::EnvironmentManager;
-use crate::agent_host::Sandbox;
-use crate::config::SandboxKind;
+use crate::agent_host::TaskSandbox;
 use crate::environments::base;
 use crate::environments::docker::container;
 use crate::environments::docker::repo_copy::task_branch;
@@ -26,6 +25,7 @@ use crate::environments::record::{EnvironmentKind, EnvironmentStatus, Environmen
 use crate::environments::worktree::{self, WorktreeError};
 use crate::projects::{project_id, repository_root};
 use crate::sandbox::LocalSandbox;
+use crate::task_inputs::Sandbox;
 
 impl Handle<CreateEnvironment> for EnvironmentManager {
     type Result = ResponseFuture<Result<Environment, EnvironmentError>>;
@@ -74,8 +74,8 @@ async fn create(
         task: msg.task.clone(),
         project: project.clone(),
         kind: match msg.sandbox {
-            SandboxKind::Docker => EnvironmentKind::Docker,
-            SandboxKind::Local => EnvironmentKind::Local,
+            Sandbox::Docker => EnvironmentKind::Docker,
+            Sandbox::Local => EnvironmentKind::Local,
         },
         container: None,
         worktree: None,
@@ -86,7 +86,7 @@ async fn create(
         created_at: Utc::now(),
     };
     let sandbox = match msg.sandbox {
-        SandboxKind::Docker => {
+        Sandbox::Docker => {
             let s = settings.clone();
             let (id, sandbox) = {
                 let store = store.clone();
@@ -96,7 +96,7 @@ async fn create(
             info.container = Some(id);
             sandbox
         }
-        SandboxKind::Local => {
+        Sandbox::Local => {
             let path = settings.worktrees().join(&msg.task);
             let home = settings.home.join("homes").join(&msg.task);
             let (p, h) = (path.clone(), home.clone());
@@ -114,7 +114,7 @@ async fn create(
             .await?;
             info.worktree = Some(path.clone());
             info.home = Some(home.clone());
-            let sandbox: Arc<dyn Sandbox> = LocalSandbox::new(&info.task, path, home, s.tmux());
+            let sandbox: Arc<dyn TaskSandbox> = LocalSandbox::new(&info.task, path, home, s.tmux());
             sandbox
         }
     };

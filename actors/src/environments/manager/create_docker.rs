@@ -11,11 +11,11 @@ use serde_json::json;
 
 use super::protocol::{CreateEnvironment, EnvironmentError};
 use super::settings::ManagerSettings;
-use crate::agent_host::Sandbox;
+use crate::agent_host::TaskSandbox;
 use crate::environments::docker::DockerClient;
 use crate::environments::docker::build::{BuildEvent, ImageRef, Images};
 use crate::environments::docker::container::{self, ContainerSpec, Limits};
-use crate::environments::docker::exec::blocking;
+use crate::environments::docker::exec::block_on_docker;
 use crate::environments::docker::image_plan::ImagePlan;
 use crate::environments::docker::network;
 use crate::environments::docker::ownership::{LABEL_HOME, home_label};
@@ -30,7 +30,7 @@ pub(super) fn create_docker(
     msg: &CreateEnvironment,
     root: PathBuf,
     project: String,
-) -> Result<(String, Arc<dyn Sandbox>), EnvironmentError> {
+) -> Result<(String, Arc<dyn TaskSandbox>), EnvironmentError> {
     let plan = ImagePlan::for_project(&root, &settings.config);
     let images = Images::new(client.clone()).with_labels(settings.labels.clone());
     let mut spec = ContainerSpec {
@@ -59,7 +59,7 @@ pub(super) fn create_docker(
     let c = client.clone();
     let task = msg.task.clone();
     let network = settings.config.docker.network.clone();
-    let id = blocking(async move {
+    let id = block_on_docker(async move {
         spec.image = ensure_image(&images, plan, &store, &task).await?.tag;
         let network = network::ensure(&c, &network).await?;
         // By id: two networks may share the name (see `network::find`).
@@ -71,7 +71,7 @@ pub(super) fn create_docker(
         }
         Ok::<_, EnvironmentError>(made.id)
     })?;
-    let sandbox: Arc<dyn Sandbox> = DockerSandbox::new(&client, &id, &msg.task)?;
+    let sandbox: Arc<dyn TaskSandbox> = DockerSandbox::new(&client, &id, &msg.task)?;
     Ok((id, sandbox))
 }
 

@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use super::protocol::EnvironmentError;
 use crate::environments::docker::DockerClient;
-use crate::environments::docker::exec::blocking;
+use crate::environments::docker::exec::block_on_docker;
 
 /// The manager's connection to Docker, shared with its handlers' work. A daemon that was
 /// down is asked again on the next use, so Docker environments work once it is back
@@ -23,7 +23,7 @@ impl DockerLink {
         DockerLink {
             address,
             client: Arc::new(Mutex::new(
-                blocking(async move { DockerClient::connect_to(&a).await })
+                block_on_docker(async move { DockerClient::connect_to(&a).await })
                     .map_err(|e| e.to_string()),
             )),
         }
@@ -40,7 +40,7 @@ impl DockerLink {
             return Ok(client);
         }
         let address = self.address.clone();
-        let fresh = blocking(async move { DockerClient::connect_to(&address).await })
+        let fresh = block_on_docker(async move { DockerClient::connect_to(&address).await })
             .map_err(|e| e.to_string());
         *self.client.lock().expect("docker link poisoned") = fresh.clone();
         fresh.map_err(EnvironmentError::DockerDown)

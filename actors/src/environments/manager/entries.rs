@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use crate::agent_host::Sandbox;
+use crate::agent_host::TaskSandbox;
 use crate::environments::docker::container::TaskContainer;
 use crate::environments::record::EnvironmentInfo;
 
@@ -12,7 +12,7 @@ use crate::environments::record::EnvironmentInfo;
 pub(super) struct Entry {
     pub(super) info: EnvironmentInfo,
     /// None while the environment cannot be acted in (stopped, failed, Docker down).
-    pub(super) sandbox: Option<Arc<dyn Sandbox>>,
+    pub(super) sandbox: Option<Arc<dyn TaskSandbox>>,
 }
 
 #[derive(Default)]
@@ -32,7 +32,7 @@ impl State {
         &mut self,
         task: &str,
         info: EnvironmentInfo,
-        sandbox: Option<Arc<dyn Sandbox>>,
+        sandbox: Option<Arc<dyn TaskSandbox>>,
     ) {
         if let Some(entry) = self.entries.get_mut(task) {
             entry.info = info;

@@ -3,8 +3,6 @@
 //! not take the container's death for a failure; removing also deletes what is on disk
 //! and the record.
 
-use std::time::Duration;
-
 use actix::ResponseFuture;
 use plinth_kernel::{Ctx, Handle};
 use plinth_store::NewEvent;
@@ -18,14 +16,12 @@ use super::save::save;
 use super::settings::ManagerSettings;
 use super::state::EnvironmentManager;
 use crate::environments::docker::container;
-use crate::environments::docker::exec::blocking;
+use crate::environments::docker::exec::block_on_docker;
 use crate::environments::record::{
     self, EnvironmentInfo, EnvironmentKind, EnvironmentStatus, EnvironmentV1,
 };
 use crate::environments::worktree::{self, WorktreeError};
-
-/// How long a stopped container's processes get before they are killed.
-const STOP_GRACE: Duration = Duration::from_secs(5);
+use crate::limits::CONTAINER_STOP_GRACE;
 
 /// Ends the environment's processes: the container stops, or the task's local tmux
 /// sessions are killed. What is on disk stays.
@@ -41,11 +37,11 @@ fn halt(
                 return Ok(());
             };
             let client = docker.get()?;
-            blocking(async move {
+            block_on_docker(async move {
                 if remove {
                     container::remove(&client, &id).await
                 } else {
-                    container::stop(&client, &id, STOP_GRACE).await
+                    container::stop(&client, &id, CONTAINER_STOP_GRACE).await
                 }
             })?;
         }

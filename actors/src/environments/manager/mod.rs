@@ -5,7 +5,7 @@
 //! running container (their tmux sessions untouched); labelled containers it does not know
 //! are orphans, reported and left for `plinth gc`.
 //!
-//! Docker work runs on the Docker runtime ([`super::docker::exec::blocking`]) from a
+//! Docker work runs on the Docker runtime ([`super::docker::exec::block_on_docker`]) from a
 //! blocking thread (`off_thread`), so the actor's own thread is never held by a build or
 //! a copy.
 //!

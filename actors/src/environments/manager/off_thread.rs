@@ -3,7 +3,8 @@
 
 use super::protocol::EnvironmentError;
 
-/// Runs `work` on a thread of its own, where it may block on the Docker runtime.
+/// Runs `work` on a thread of its own, where it may block on the Docker runtime
+/// ([`block_on_docker`](crate::environments::docker::exec::block_on_docker)).
 pub(super) async fn off_thread<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, EnvironmentError> + Send + 'static,
 ) -> Result<T, EnvironmentError> {

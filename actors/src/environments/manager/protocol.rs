@@ -19,8 +19,7 @@ use std::sync::Arc;
 use actix::Message;
 use plinth_store::StoreError;
 
-use crate::agent_host::Sandbox;
-use crate::config::SandboxKind;
+use crate::agent_host::TaskSandbox;
 use crate::environments::base::BaseError;
 use crate::environments::docker::DockerError;
 use crate::environments::docker::build::ImageError;
@@ -31,6 +30,7 @@ use crate::environments::record::{EnvironmentInfo, EnvironmentKind};
 use crate::environments::scrollback::ScrollbackError;
 use crate::environments::worktree::WorktreeError;
 use crate::projects::ProjectError;
+use crate::task_inputs::Sandbox;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EnvironmentError {
@@ -75,12 +75,12 @@ pub struct Environment {
     pub container: Option<String>,
     /// The worktree on the host (local).
     pub worktree: Option<PathBuf>,
-    pub sandbox: Arc<dyn Sandbox>,
+    pub sandbox: Arc<dyn TaskSandbox>,
 }
 
 impl Environment {
     /// The environment `info` describes, acted in through `sandbox`.
-    pub(super) fn of(info: &EnvironmentInfo, sandbox: Arc<dyn Sandbox>) -> Self {
+    pub(super) fn of(info: &EnvironmentInfo, sandbox: Arc<dyn TaskSandbox>) -> Self {
         Environment {
             task: info.task.clone(),
             kind: info.kind,
@@ -111,7 +111,7 @@ pub struct CreateEnvironment {
     pub task: String,
     pub project_path: PathBuf,
     pub base_branch: String,
-    pub sandbox: SandboxKind,
+    pub sandbox: Sandbox,
     pub include_uncommitted: bool,
 }
 

@@ -10,7 +10,7 @@ use super::protocol::{
 };
 use super::state::EnvironmentManager;
 use crate::environments::docker::container::ContainerError;
-use crate::environments::docker::exec::blocking;
+use crate::environments::docker::exec::block_on_docker;
 use crate::environments::docker::network;
 use crate::environments::record::{EnvironmentInfo, EnvironmentKind};
 
@@ -57,7 +57,7 @@ impl Handle<SandboxGateway> for EnvironmentManager {
             };
             off_thread(move || {
                 let client = docker.get()?;
-                let gateway = blocking(async move {
+                let gateway = block_on_docker(async move {
                     network::container_gateway(&client, &id, &network)
                         .await
                         .map_err(|source| ContainerError::Docker { id, source })

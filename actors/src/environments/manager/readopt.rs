@@ -13,9 +13,9 @@ use serde_json::json;
 use super::entries::{Entry, State};
 use super::protocol::EnvironmentError;
 use super::state::EnvironmentManager;
-use crate::agent_host::Sandbox;
+use crate::agent_host::TaskSandbox;
 use crate::environments::docker::container::TaskContainer;
-use crate::environments::docker::exec::blocking;
+use crate::environments::docker::exec::block_on_docker;
 use crate::environments::docker::ownership::find_mine;
 use crate::environments::docker::sandbox::DockerSandbox;
 use crate::environments::record::{
@@ -40,7 +40,7 @@ impl EnvironmentManager {
             Ok(client) => {
                 let c = client.clone();
                 let home = self.settings.home.clone();
-                match blocking(async move { find_mine(&c, &home, None).await }) {
+                match block_on_docker(async move { find_mine(&c, &home, None).await }) {
                     Ok(found) => Some(found),
                     // Treated as Docker down: the records stay as they were, and the next
                     // manager looks again, rather than a failing start taking the tree down.
@@ -74,14 +74,14 @@ impl EnvironmentManager {
                 .filter(|r| r.kind == EnvironmentKind::Docker)
             {
                 let mut info = r.clone();
-                let mut sandbox: Option<Arc<dyn Sandbox>> = None;
+                let mut sandbox: Option<Arc<dyn TaskSandbox>> = None;
                 match (by_task.get(r.task.as_str()), &r.status) {
                     (Some(c), EnvironmentStatus::Running) if c.is_running() => {
                         // One container that cannot be reached must not keep the manager,
                         // and every other environment, from starting.
                         match DockerSandbox::new(client, &c.id, &r.task) {
                             Ok(adopted) => {
-                                sandbox = Some(adopted as Arc<dyn Sandbox>);
+                                sandbox = Some(adopted as Arc<dyn TaskSandbox>);
                                 events.push(
                                     NewEvent::new(
                                         "environment.adopted",
@@ -144,7 +144,7 @@ impl EnvironmentManager {
             }
         }
         let store = self.store.clone();
-        blocking(async move {
+        block_on_docker(async move {
             for info in changed {
                 store
                     .put_state(
@@ -184,7 +184,7 @@ impl EnvironmentManager {
         changed.push(after.clone());
     }
 
-    fn local_sandbox(&self, r: &EnvironmentV1) -> Option<Arc<dyn Sandbox>> {
+    fn local_sandbox(&self, r: &EnvironmentV1) -> Option<Arc<dyn TaskSandbox>> {
         let (Some(worktree), Some(home)) = (&r.worktree, &r.home) else {
             return None;
         };

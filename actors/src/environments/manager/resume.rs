@@ -13,9 +13,9 @@ use super::protocol::{Environment, EnvironmentError, StartEnvironment};
 use super::save::save;
 use super::settings::ManagerSettings;
 use super::state::EnvironmentManager;
-use crate::agent_host::Sandbox;
+use crate::agent_host::TaskSandbox;
 use crate::environments::docker::container::{self, ContainerError};
-use crate::environments::docker::exec::blocking;
+use crate::environments::docker::exec::block_on_docker;
 use crate::environments::docker::network;
 use crate::environments::docker::sandbox::DockerSandbox;
 use crate::environments::record::{EnvironmentKind, EnvironmentStatus, EnvironmentV1};
@@ -56,7 +56,7 @@ fn resume(
     info: &EnvironmentV1,
     docker: DockerLink,
     settings: &ManagerSettings,
-) -> Result<Arc<dyn Sandbox>, EnvironmentError> {
+) -> Result<Arc<dyn TaskSandbox>, EnvironmentError> {
     match info.kind {
         EnvironmentKind::Docker => {
             let id = info
@@ -67,7 +67,7 @@ fn resume(
             let c = client.clone();
             let started = id.clone();
             let network = settings.config.docker.network.clone();
-            blocking(async move {
+            block_on_docker(async move {
                 // Its network may have been removed (and made again) while it was stopped.
                 let network = network::ensure(&c, &network).await?;
                 network::reattach(&c, &started, &network)
@@ -79,7 +79,7 @@ fn resume(
                 container::start(&c, &started).await?;
                 Ok::<_, EnvironmentError>(())
             })?;
-            Ok(DockerSandbox::new(&client, &id, &info.task)? as Arc<dyn Sandbox>)
+            Ok(DockerSandbox::new(&client, &id, &info.task)? as Arc<dyn TaskSandbox>)
         }
         EnvironmentKind::Local => {
             let gone = || {
@@ -94,7 +94,10 @@ fn resume(
             if !worktree.is_dir() {
                 return Err(gone());
             }
-            Ok(LocalSandbox::new(&info.task, worktree, home, settings.tmux()) as Arc<dyn Sandbox>)
+            Ok(
+                LocalSandbox::new(&info.task, worktree, home, settings.tmux())
+                    as Arc<dyn TaskSandbox>,
+            )
         }
     }
 }

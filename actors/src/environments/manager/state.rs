@@ -11,7 +11,7 @@ use super::entries::State;
 use super::protocol::EnvironmentError;
 use super::settings::ManagerSettings;
 use super::watch::Watcher;
-use crate::agent_host::Sandbox;
+use crate::agent_host::TaskSandbox;
 use crate::environments::record::EnvironmentInfo;
 use crate::environments::scrollback::ScrollbackCapture;
 
@@ -28,7 +28,10 @@ pub struct EnvironmentManager {
 
 impl EnvironmentManager {
     /// The task's sandbox; `None` when its environment is not running.
-    pub(super) fn sandbox(&self, task: &str) -> Result<Option<Arc<dyn Sandbox>>, EnvironmentError> {
+    pub(super) fn sandbox(
+        &self,
+        task: &str,
+    ) -> Result<Option<Arc<dyn TaskSandbox>>, EnvironmentError> {
         self.state
             .lock()
             .expect("environment state poisoned")

@@ -29,16 +29,14 @@ use tokio::sync::watch;
 use super::docker_link::DockerLink;
 use super::entries::State;
 use super::watch_reasons::{died, removed};
-use crate::agent_host::Sandbox;
+use crate::agent_host::TaskSandbox;
 use crate::environments::docker::DockerClient;
 use crate::environments::docker::container::{LABEL_TASK, find_ours};
 use crate::environments::docker::sandbox::DockerSandbox;
 use crate::environments::record::{self, EnvironmentKind, EnvironmentRecord, EnvironmentStatus};
+use crate::limits::WATCH_FIRST_RETRY;
+use crate::limits::WATCH_MAX_RETRY;
 
-/// The first wait before reconnecting; it doubles up to [`MAX_RETRY`].
-const FIRST_RETRY: Duration = Duration::from_millis(250);
-/// The longest wait between two attempts: a daemon that is back is noticed this late at most.
-const MAX_RETRY: Duration = Duration::from_secs(5);
 /// How long stopping waits for the watcher's thread to end.
 const STOP_WAIT: Duration = Duration::from_secs(3);
 
@@ -96,19 +94,19 @@ impl Drop for Watcher {
 
 impl Watched {
     async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
-        let mut delay = FIRST_RETRY;
+        let mut delay = WATCH_FIRST_RETRY;
         let mut away = false;
         loop {
             let attempt = self.clone().connected(&mut away);
             tokio::select! {
                 _ = stop.changed() => return,
-                followed = attempt => if followed { delay = FIRST_RETRY },
+                followed = attempt => if followed { delay = WATCH_FIRST_RETRY },
             }
             tokio::select! {
                 _ = stop.changed() => return,
                 () = tokio::time::sleep(delay) => {}
             }
-            delay = (delay * 2).min(MAX_RETRY);
+            delay = (delay * 2).min(WATCH_MAX_RETRY);
         }
     }
 
@@ -230,7 +228,7 @@ impl Watched {
     async fn adopt(&self, client: &DockerClient, task: &str, id: &str) {
         let (c, i, t) = (client.clone(), id.to_string(), task.to_string());
         let made = tokio::task::spawn_blocking(move || DockerSandbox::new(&c, i, t)).await;
-        let sandbox: Arc<dyn Sandbox> = match made {
+        let sandbox: Arc<dyn TaskSandbox> = match made {
             Ok(Ok(sandbox)) => sandbox,
             Ok(Err(err)) => {
                 tracing::warn!(%err, task, "cannot adopt the container yet");

@@ -1,0 +1,300 @@
+//! `plinth task …`: tasks through the server's API.
+
+use std::path::PathBuf;
+
+use chrono::Utc;
+use plinth_actors::tasks::{DiffReport, SyncReport, TaskView};
+use serde_json::json;
+
+use plinth_server::Home;
+
+use crate::cli::{EventsArgs, TaskCommand};
+use crate::client::{Client, encode};
+use crate::failure::Failure;
+use crate::table::table;
+
+use super::task_logs::Transcript;
+
+/// Said every time a task runs in local mode.
+const UNSAFE_WARNING: &str = "warning: this task runs in local mode, which is unsafe: the agent \
+runs on this machine as you, with your files and credentials in reach; use --sandbox docker \
+to confine it";
+/// How much of a prompt `task list` shows.
+const PROMPT_WIDTH: usize = 48;
+
+pub async fn run(client: &Client, home: &Home, command: TaskCommand) -> Result<i32, Failure> {
+    match command {
+        TaskCommand::New {
+            prompt,
+            agent,
+            sandbox,
+            base,
+            repo,
+            include_uncommitted,
+            json,
+        } => {
+            let repo = match repo {
+                Some(repo) => repo,
+                None => current_dir()?,
+            };
+            let body = json!({
+                "prompt": prompt,
+                "agent": agent,
+                "repo": std::path::absolute(&repo).unwrap_or(repo),
+                "base": base,
+                "sandbox": sandbox,
+                "include_uncommitted": include_uncommitted,
+            });
+            let task: TaskView = client.post("/api/tasks", &body).await?;
+            if task.unsafe_sandbox {
+                eprintln!("{UNSAFE_WARNING}");
+            }
+            if json.json {
+                print_json(&task);
+            } else {
+                println!(
+                    "task {} started: {} in {}, on branch {} from {}",
+                    task.id,
+                    task.agent,
+                    sandbox_name(&task),
+                    task.branch,
+                    task.base_branch
+                );
+                println!("follow it with: plinth task logs {} --follow", task.id);
+            }
+            Ok(0)
+        }
+        TaskCommand::List { all, json } => {
+            let path = if all {
+                "/api/tasks?archived=true"
+            } else {
+                "/api/tasks"
+            };
+            let tasks: Vec<TaskView> = client.get(path).await?;
+            if json.json {
+                print_json(&tasks);
+            } else if tasks.is_empty() {
+                println!("no tasks yet; start one with: plinth task new \"what to do\"");
+            } else {
+                print!("{}", render_list(&tasks));
+            }
+            Ok(0)
+        }
+        TaskCommand::Show { id, json } => {
+            let task: TaskView = client.get(&task_path(&id, "")).await?;
+            show(&task, json.json);
+            Ok(0)
+        }
+        TaskCommand::Stop { id, json } => {
+            let task: TaskView = client.post(&task_path(&id, "/stop"), &json!({})).await?;
+            show(&task, json.json);
+            Ok(0)
+        }
+        TaskCommand::Send { id, message, json } => {
+            let task: TaskView = client
+                .post(&task_path(&id, "/messages"), &json!({ "text": message }))
+                .await?;
+            if json.json {
+                print_json(&task);
+            } else {
+                println!("sent to {} ({})", task.id, task.status);
+            }
+            Ok(0)
+        }
+        TaskCommand::Resume { id, json } => {
+            let task: TaskView = client.post(&task_path(&id, "/resume"), &json!({})).await?;
+            if task.unsafe_sandbox {
+                eprintln!("{UNSAFE_WARNING}");
+            }
+            show(&task, json.json);
+            Ok(0)
+        }
+        TaskCommand::Attach { id, session } => {
+            let task: TaskView = client.get(&task_path(&id, "")).await?;
+            // Its environment is stopped once its work is synced: the server starts it
+            // again for as long as the terminal is open.
+            if matches!(task.lifecycle.as_str(), "finished" | "failed") {
+                super::attach::need_terminal()?;
+                return super::attach_server::attach(client, &task.id, session.as_deref()).await;
+            }
+            let environments: serde_json::Value = client.get("/api/environments").await?;
+            super::attach::attach(home.root(), &task, &environments, session.as_deref())
+        }
+        TaskCommand::Archive { id, json } => {
+            let task: TaskView = client.post(&task_path(&id, "/archive"), &json!({})).await?;
+            show(&task, json.json);
+            Ok(0)
+        }
+        TaskCommand::Sync { id, json } => {
+            let report: SyncReport = client.post(&task_path(&id, "/sync"), &json!({})).await?;
+            if json.json {
+                print_json(&report);
+            } else {
+                println!("{}", report.message);
+            }
+            Ok(0)
+        }
+        TaskCommand::Diff { id, stat, json } => {
+            let report: DiffReport = client.get(&task_path(&id, "/diff")).await?;
+            if json.json {
+                print_json(&report);
+            } else {
+                print!("{}", super::task_diff::render(&report, stat));
+            }
+            Ok(0)
+        }
+        TaskCommand::Logs { id, follow, json } => {
+            // An unknown id is an error here, not an empty log.
+            let _: TaskView = client.get(&task_path(&id, "")).await?;
+            let args = EventsArgs {
+                follow,
+                kind: None,
+                task: Some(id),
+                after: 0,
+                json,
+            };
+            if json {
+                return super::events::run(home, args).await;
+            }
+            let mut transcript = Transcript::default();
+            super::events::show(home, &args, |event| {
+                if let Some(lines) = transcript.render(event) {
+                    print!("{lines}");
+                }
+            })
+            .await
+        }
+    }
+}
+
+fn current_dir() -> Result<PathBuf, Failure> {
+    std::env::current_dir()
+        .map_err(|err| Failure::other(format!("cannot read the current directory: {err}")))
+}
+
+fn task_path(id: &str, rest: &str) -> String {
+    format!("/api/tasks/{}{rest}", encode(id))
+}
+
+fn print_json<T: serde::Serialize>(value: &T) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("tasks serialize")
+    );
+}
+
+fn sandbox_name(task: &TaskView) -> &'static str {
+    if task.unsafe_sandbox {
+        "local mode (unsafe)"
+    } else {
+        "docker"
+    }
+}
+
+fn show(task: &TaskView, json: bool) {
+    if json {
+        print_json(task);
+        return;
+    }
+    let mut rows = vec![
+        vec!["id".into(), task.id.clone()],
+        vec![
+            "status".into(),
+            format!(
+                "{} (for {})",
+                task.status,
+                age((Utc::now() - task.status_since).num_seconds())
+            ),
+        ],
+        vec!["agent".into(), task.agent.clone()],
+        vec!["sandbox".into(), sandbox_name(task).into()],
+        vec!["branch".into(), task.branch.clone()],
+        vec!["base".into(), task.base_branch.clone()],
+        vec!["repository".into(), task.project_path.display().to_string()],
+        vec!["created".into(), task.created_at.to_rfc3339()],
+    ];
+    if let Some(detail) = &task.detail {
+        rows.push(vec!["detail".into(), detail.clone()]);
+    }
+    if let Some(failure) = &task.failure {
+        rows.push(vec!["failure".into(), failure.clone()]);
+    }
+    if task.archived {
+        rows.push(vec!["archived".into(), "yes".into()]);
+    }
+    print!("{}", table(&rows));
+    println!("prompt:\n{}", indent(&task.prompt));
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn render_list(tasks: &[TaskView]) -> String {
+    let mut rows = vec![
+        ["ID", "STATUS", "FOR", "AGENT", "SANDBOX", "AGE", "PROMPT"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    let now = Utc::now();
+    for task in tasks {
+        let first_line = task.prompt.lines().next().unwrap_or_default();
+        rows.push(vec![
+            task.id.clone(),
+            task.status.clone(),
+            age((now - task.status_since).num_seconds()),
+            task.agent.clone(),
+            if task.unsafe_sandbox {
+                "local!"
+            } else {
+                "docker"
+            }
+            .into(),
+            age((now - task.created_at).num_seconds()),
+            shorten(first_line, PROMPT_WIDTH),
+        ]);
+    }
+    table(&rows)
+}
+
+fn age(seconds: i64) -> String {
+    match seconds.max(0) {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m", s / 60),
+        s if s < 86_400 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86_400),
+    }
+}
+
+fn shorten(text: &str, width: usize) -> String {
+    let mut chars = text.chars();
+    let short: String = chars.by_ref().take(width).collect();
+    if chars.next().is_some() {
+        format!("{short}…")
+    } else {
+        short
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_are_short_and_never_negative() {
+        assert_eq!(age(-3), "0s");
+        assert_eq!(age(59), "59s");
+        assert_eq!(age(60), "1m");
+        assert_eq!(age(7200), "2h");
+        assert_eq!(age(200_000), "2d");
+    }
+
+    #[test]
+    fn long_prompts_are_cut_with_an_ellipsis() {
+        assert_eq!(shorten("abcdef", 3), "abc…");
+        assert_eq!(shorten("abc", 3), "abc");
+    }
+}
