@@ -7,13 +7,13 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use plinth_mock_llm::{MockLlm, Script};
+use plinth_mock_llm::Script;
 use serde_json::{Value, json};
 use support::claude::{
     SKIP_PERMISSIONS, create_task, expect_notifications, git_out, send_message, serve, sessions,
-    statuses, story, wait_for, wait_for_synced,
+    start_mock, statuses, story, wait_for, wait_for_synced,
 };
-use support::{Home, Server, repository};
+use support::{Containers, Home, Server, repository};
 
 /// How long the cut call's reply makes Claude Code wait: far longer than the test waits
 /// before the kill, so the call is surely in flight when plinth dies.
@@ -92,15 +92,6 @@ async fn all_events(server: &Server, id: &str) -> Vec<Value> {
     server.events_after(&format!("task={id}"), 0).await
 }
 
-/// Removes the task's container when the test ends, passed or not.
-struct Containers(String);
-
-impl Drop for Containers {
-    fn drop(&mut self) {
-        support::remove_containers_of(&self.0);
-    }
-}
-
 fn seq(event: &Value) -> u64 {
     event["seq"].as_u64().unwrap()
 }
@@ -144,9 +135,7 @@ fn second_reply_streaming(events: &[Value]) -> bool {
 /// Runs `scenario` to its kill -9 and restart, and checks what the restart must keep and
 /// put right; prints how long the status took to be right again.
 async fn kill_mid_turn_and_restart(scenario: Scenario) {
-    let mock = MockLlm::start("127.0.0.1:0".parse().unwrap(), scenario.script)
-        .await
-        .unwrap();
+    let mock = start_mock(scenario.script).await;
     let home = Home::new();
     let server = serve(&home, &mock, SKIP_PERMISSIONS);
     let repo = repository();
@@ -348,9 +337,7 @@ fn permission_script() -> Script {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn claude_code_task_waiting_for_permission_survives_kill_9_and_the_answer_after_it_counts() {
-    let mock = MockLlm::start("127.0.0.1:0".parse().unwrap(), permission_script())
-        .await
-        .unwrap();
+    let mock = start_mock(permission_script()).await;
     let home = Home::new();
     let manual = &[("PLINTH_PERMISSION_MODE", "manual")];
     let server = serve(&home, &mock, manual);

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use plinth_mock_llm::{ErrorReply, MockLlm, Reply, Script};
 use serde_json::Value;
-use support::claude::{SKIP_PERMISSIONS, create_task, events, serve, story};
+use support::claude::{SKIP_PERMISSIONS, create_task, events, serve, start_mock, story};
 use support::{Home, Server, repository};
 
 /// How soon after the first failed model call the task must wait for its user.
@@ -21,9 +21,7 @@ async fn failing(kind: &str, message: &str) -> MockLlm {
         error: Some(ErrorReply::new(kind, message)),
         ..Reply::default()
     });
-    MockLlm::start("127.0.0.1:0".parse().unwrap(), script)
-        .await
-        .unwrap()
+    start_mock(script).await
 }
 
 /// Waits for the task's first failed model call (the first Docker task of a machine builds
@@ -153,9 +151,7 @@ async fn claude_code_stuck_at_its_start_is_reported_after_the_start_deadline_wit
     .unwrap();
     support::git(repo.path(), &["add", ".mcp.json"]);
     support::git(repo.path(), &["commit", "-q", "-m", "an MCP server"]);
-    let mock = MockLlm::start("127.0.0.1:0".parse().unwrap(), Script::default())
-        .await
-        .unwrap();
+    let mock = start_mock(Script::default()).await;
     let home = Home::new();
     // Claude Code's own default mode, as tried by hand: the dialog comes before the prompt.
     let server = serve(&home, &mock, &[("PLINTH_TASKS_START_DEADLINE_MS", "8000")]);

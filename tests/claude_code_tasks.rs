@@ -14,7 +14,7 @@ use plinth_mock_llm::{MockLlm, Script};
 use serde_json::{Value, json};
 use support::claude::{
     REAL_KEY, SKIP_PERMISSIONS, create_task, events, expect_notifications, git_out, send_message,
-    serve, statuses, story, wait_for,
+    serve, start_mock, statuses, story, wait_for,
 };
 use support::terminal::{connect, read_until, type_in};
 use support::{Home, Server, repository};
@@ -71,9 +71,7 @@ fn exists_in_container(id: &str, path: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn claude_code_writes_and_commits_a_file_and_its_branch_comes_back() {
-    let mock = MockLlm::start("127.0.0.1:0".parse().unwrap(), script())
-        .await
-        .unwrap();
+    let mock = start_mock(script()).await;
     let home = Home::new();
     let server = serve(&home, &mock, SKIP_PERMISSIONS);
 
@@ -227,9 +225,7 @@ fn auto_mode_script() -> Script {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn claude_code_in_its_default_auto_mode_runs_and_commits_with_no_dialog() {
-    let mock = MockLlm::start("127.0.0.1:0".parse().unwrap(), auto_mode_script())
-        .await
-        .unwrap();
+    let mock = start_mock(auto_mode_script()).await;
     let home = Home::new();
     // No permission setting at all: Claude Code starts in its own default, auto mode.
     let server = serve(&home, &mock, &[]);
@@ -329,9 +325,7 @@ const THIRD: &str = "/workspace/third.txt";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn claude_code_waits_for_permission_and_goes_on_when_answered_by_message_or_terminal() {
-    let mock = MockLlm::start("127.0.0.1:0".parse().unwrap(), permission_script())
-        .await
-        .unwrap();
+    let mock = start_mock(permission_script()).await;
     let home = Home::new();
     // Manual mode asks before every command (Claude Code's own default, auto mode, would
     // let these by).
@@ -443,9 +437,7 @@ async fn claude_code_killed_mid_turn_fails_the_task_with_its_exit() {
         "replies": [{"delay_ms": 60_000, "content": [{"type": "text", "text": "too late"}]}]
     }))
     .unwrap();
-    let mock = MockLlm::start("127.0.0.1:0".parse().unwrap(), slow)
-        .await
-        .unwrap();
+    let mock = start_mock(slow).await;
     let home = Home::new();
     let server = serve(&home, &mock, SKIP_PERMISSIONS);
     let repo = repository();
@@ -504,9 +496,7 @@ async fn claude_code_killed_mid_turn_fails_the_task_with_its_exit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn claude_code_told_to_exit_finishes_the_task() {
-    let mock = MockLlm::start("127.0.0.1:0".parse().unwrap(), Script::default())
-        .await
-        .unwrap();
+    let mock = start_mock(Script::default()).await;
     let home = Home::new();
     let server = serve(&home, &mock, SKIP_PERMISSIONS);
     let repo = repository();

@@ -1,6 +1,6 @@
 //! Docker as a new user has it, on daemons of the test's own (in network namespaces of their
 //! own, so the machine's daemon and the other tests never see them; see
-//! `support/netns_docker.rs`):
+//! `dev/testkit/src/netns_docker.rs`):
 //!
 //! 1. a daemon's very first start, where Docker's default bridge reports no gateway: the
 //!    real Claude Code in a task container calls plinth's model proxy and gets the mock
@@ -17,7 +17,9 @@ use std::time::{Duration, Instant};
 
 use plinth_mock_llm::{MockLlm, Reply, Script};
 use serde_json::{Value, json};
-use support::claude::{REAL_KEY, SKIP_PERMISSIONS, create_task, events, serve, wait_for};
+use support::claude::{
+    REAL_KEY, SKIP_PERMISSIONS, create_task, events, serve, start_mock, wait_for,
+};
 use support::netns_docker::{DaemonRoot, Dockerd, Netns, agent_image};
 use support::{Home, Server, repository, stderr, stdout};
 
@@ -248,9 +250,7 @@ async fn behind_a_firewall_doctor_and_tasks_say_why(daemon: &Dockerd) {
     let fix = reach["fix"].as_str().unwrap();
     assert!(fix.contains("iptables -I INPUT -i br-"), "{fix}");
 
-    let mock = MockLlm::start("127.0.0.1:0".parse().unwrap(), Script::new(vec![]))
-        .await
-        .unwrap();
+    let mock = start_mock(Script::new(vec![])).await;
     let server = serve_on(&home, &mock, daemon, &[]);
     let repo = repository();
     let id = create_task(&server, repo.path(), "Say something.").await;

@@ -11,45 +11,17 @@ mod support;
 use plinth_actors::environments::docker::container::{self, ContainerSpec, Limits};
 use plinth_actors::environments::docker::exec::block_on_docker;
 use plinth_actors::environments::record::{self, EnvironmentRecord, EnvironmentV1};
-use plinth_actors::environments::{DockerClient, ImageRecipe, Images};
+use plinth_actors::environments::{ImageRecipe, Images};
 use plinth_store::{Store, Versioned};
 use serde_json::{Value, json};
-use support::{Home, stderr, stdout};
-
-fn client() -> DockerClient {
-    block_on_docker(DockerClient::connect()).unwrap_or_else(|e| {
-        panic!(
-            "{e}\n\nthis test needs a running Docker daemon and the base image: \
-             run scripts/docker-setup.sh (as root) first"
-        )
-    })
-}
-
-struct Cleanup {
-    client: DockerClient,
-    label: String,
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let (c, label) = (self.client.clone(), self.label.clone());
-        block_on_docker(async move {
-            for found in container::find_labelled(&c, &label)
-                .await
-                .unwrap_or_default()
-            {
-                let _ = container::remove(&c, &found.id).await;
-            }
-        });
-    }
-}
+use support::{Home, RemoveLabelled, docker_client, stderr, stdout};
 
 #[test]
 fn gc_removes_orphans_and_leaves_known_environments() {
-    let client = client();
+    let client = docker_client();
     let run = format!("gc{}", std::process::id());
     let label = format!("plinth.test.run={run}");
-    let _cleanup = Cleanup {
+    let _cleanup = RemoveLabelled {
         client: client.clone(),
         label: label.clone(),
     };

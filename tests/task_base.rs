@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::{
-    Home, Server, containers_of, git, git_stdout, remove_containers_of, repository, stderr, stdout,
+    Home, Server, containers_of, git, git_stdout, remove_containers_of, repository, served, stderr,
+    stdout,
 };
 
 const BAD_BASES: [&str; 4] = ["-bfoo", "--lock", "-f", "no-such-branch"];
@@ -73,9 +74,7 @@ async fn create(server: &Server, body: Value) -> (StatusCode, Value) {
 
 #[tokio::test]
 async fn the_api_answers_400_for_a_base_that_is_not_a_branch_tag_or_commit() {
-    let home = Home::new();
-    let server = home.serve();
-    let repo = repository();
+    let (_home, server, repo) = served();
     let before = repo_state(repo.path());
     for sandbox in ["local", "docker"] {
         for base in BAD_BASES {

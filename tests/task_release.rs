@@ -7,32 +7,14 @@
 
 mod support;
 
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 use support::attach::attach_type_detach;
 use support::terminal::{connect, read_until, type_in};
-use support::{Home, Server, remove_containers_of, repository, rev, running_container};
-
-async fn scripted(server: &Server, repo: &Path, script: &str, sandbox: &str) -> String {
-    let body = json!({"prompt": script, "repo": repo, "agent": "scripted", "sandbox": sandbox});
-    let res = server.post("/api/tasks").json(&body).send().await.unwrap();
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let task: Value = res.json().await.unwrap();
-    task["id"].as_str().unwrap().to_string()
-}
-
-/// Removes the task's containers when dropped, so that a failing test leaves none.
-struct Containers(String);
-
-impl Drop for Containers {
-    fn drop(&mut self) {
-        remove_containers_of(&self.0);
-    }
-}
+use support::{Containers, Home, Server, repository, rev, running_container, served};
 
 /// Whether the task's agent host is in the registry.
 async fn host_is_up(server: &Server, task: &str) -> bool {
@@ -67,18 +49,16 @@ const STOPS_WITHIN: Duration = Duration::from_secs(40);
 #[tokio::test]
 async fn a_finished_docker_task_stops_its_container_and_host_and_wakes_them_for_diff_terminal_and_sync()
  {
-    let home = Home::new();
-    let server = home.serve();
-    let repo = repository();
+    let (home, server, repo) = served();
     let r = repo.path();
-    let id = scripted(
-        &server,
-        r,
-        "#!scripted\nterm sh -c 'echo agent-was-here; sleep 100000'\nexpect agent-was-here\n\
+    let id = server
+        .create_scripted(
+            r,
+            "#!scripted\nterm sh -c 'echo agent-was-here; sleep 100000'\nexpect agent-was-here\n\
          write notes.txt first note\ncommit add notes\nwrite loose.txt not committed\\n\nfinish",
-        "docker",
-    )
-    .await;
+            "docker",
+        )
+        .await;
     let _cleanup = Containers(id.clone());
 
     // Finished, synced, then released: no container running, no agent host.
@@ -206,12 +186,8 @@ async fn a_finished_docker_task_stops_its_container_and_host_and_wakes_them_for_
 
 #[tokio::test]
 async fn a_failed_local_task_ends_its_host_and_tmux_session_and_its_terminal_is_a_shell() {
-    let home = Home::new();
-    let server = home.serve();
-    let repo = repository();
-    let id = scripted(
-        &server,
-        repo.path(),
+    let (home, server, repo) = served();
+    let id = server.create_scripted(repo.path(),
         "#!scripted\nterm sh -c 'echo agent-was-here; sleep 100000'\nexpect agent-was-here\nfail on purpose",
         "local",
     )
@@ -294,7 +270,7 @@ async fn a_task_with_a_2_mib_prompt_grows_the_store_by_less_than_3_mib_through_i
         prompt.push_str(&line);
     }
     prompt.push_str("say read it all\nfinish\n");
-    let id = scripted(&server, repo.path(), &prompt, "local").await;
+    let id = server.create_scripted(repo.path(), &prompt, "local").await;
     wait_until(Duration::from_secs(60), "the task to finish", || async {
         lifecycle(&server, &id).await == "finished"
     })

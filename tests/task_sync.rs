@@ -14,18 +14,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
-use support::{
-    Home, Server, git, remove_containers_of, repository, rev, running_container, stderr, stdout,
-};
-
-async fn scripted(server: &Server, repo: &Path, script: &str, sandbox: &str) -> String {
-    let body = json!({"prompt": script, "repo": repo, "agent": "scripted", "sandbox": sandbox});
-    let res = server.post("/api/tasks").json(&body).send().await.unwrap();
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let task: Value = res.json().await.unwrap();
-    task["id"].as_str().unwrap().to_string()
-}
+use serde_json::Value;
+use support::{Containers, Server, git, rev, running_container, served, stderr, stdout};
 
 /// Waits (at most `limit`) until the agent waits for a message: its commits are made.
 async fn wait_until_waiting(server: &Server, id: &str, limit: Duration) {
@@ -66,17 +56,6 @@ async fn diff(server: &Server, id: &str) -> Value {
     let body: Value = res.json().await.unwrap();
     assert_eq!(status, StatusCode::OK, "{body:#}");
     body
-}
-
-fn git_out(repo: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 fn container_of(task: &str) -> String {
@@ -124,15 +103,6 @@ async fn committed_in_container(task: &str, subject: &str) -> String {
     }
 }
 
-/// Removes the task's containers when dropped, so that a failing test leaves none.
-struct Containers(String);
-
-impl Drop for Containers {
-    fn drop(&mut self) {
-        remove_containers_of(&self.0);
-    }
-}
-
 /// Everything of the user's that a sync must not touch, byte for byte.
 #[derive(Debug, PartialEq)]
 struct UserState {
@@ -147,7 +117,7 @@ impl UserState {
         // Read before `git status`, and with --no-optional-locks, which never refreshes
         // the index: this check must not write what it compares.
         let index = std::fs::read(repo.join(".git/index")).unwrap();
-        let status = git_out(repo, &["--no-optional-locks", "status", "--porcelain"]);
+        let status = git(repo, &["--no-optional-locks", "status", "--porcelain"]);
         let files = ["README.md", "staged.txt", "untracked.txt"]
             .iter()
             .map(|f| (f.to_string(), std::fs::read(repo.join(f)).unwrap()))
@@ -163,17 +133,15 @@ impl UserState {
 
 #[tokio::test]
 async fn a_docker_task_s_commits_come_back_as_its_branch_and_the_user_s_work_is_untouched() {
-    let home = Home::new();
-    let server = home.serve();
-    let repo = repository();
+    let (_home, server, repo) = served();
     let r = repo.path();
-    let id = scripted(
-        &server,
-        r,
-        "#!scripted\nwrite notes.txt first note\ncommit add notes\nwait-message",
-        "docker",
-    )
-    .await;
+    let id = server
+        .create_scripted(
+            r,
+            "#!scripted\nwrite notes.txt first note\ncommit add notes\nwait-message",
+            "docker",
+        )
+        .await;
     let _cleanup = Containers(id.clone());
     let branch = format!("plinth/{id}");
     let head_ref = format!("refs/heads/{branch}");
@@ -200,7 +168,7 @@ async fn a_docker_task_s_commits_come_back_as_its_branch_and_the_user_s_work_is_
     assert_eq!(rev(r, &head_ref), c1, "the branch is at the agent's commit");
     assert_eq!(rev(r, &kept), c1);
     assert_eq!(
-        git_out(r, &["show", &format!("{branch}:notes.txt")]),
+        git(r, &["show", &format!("{branch}:notes.txt")]),
         "first note"
     );
     assert_eq!(
@@ -220,15 +188,15 @@ async fn a_docker_task_s_commits_come_back_as_its_branch_and_the_user_s_work_is_
     assert_eq!(second["outcome"], "updated", "{second:#}");
     assert_eq!(rev(r, &head_ref), c2, "fast-forwarded");
     assert_eq!(
-        git_out(r, &["cat-file", "-s", &format!("{branch}:big.bin")]),
+        git(r, &["cat-file", "-s", &format!("{branch}:big.bin")]),
         "6000000"
     );
     git(r, &["merge-base", "--is-ancestor", &c1, &c2]);
     assert_eq!(UserState::of(r), before);
 
     // The user commits to the branch (without checking it out); the agent commits again.
-    let tree = git_out(r, &["rev-parse", &format!("{branch}^{{tree}}")]);
-    let mine = git_out(
+    let tree = git(r, &["rev-parse", &format!("{branch}^{{tree}}")]);
+    let mine = git(
         r,
         &[
             "-c",
@@ -340,17 +308,15 @@ async fn a_docker_task_s_commits_come_back_as_its_branch_and_the_user_s_work_is_
 
 #[tokio::test]
 async fn a_local_task_s_branch_is_already_the_user_s_and_sync_and_diff_say_so() {
-    let home = Home::new();
-    let server = home.serve();
-    let repo = repository();
+    let (home, server, repo) = served();
     let r = repo.path();
-    let id = scripted(
-        &server,
-        r,
-        "#!scripted\nwrite a.txt hi\ncommit add a\nwrite b.txt not committed\nwait-message",
-        "local",
-    )
-    .await;
+    let id = server
+        .create_scripted(
+            r,
+            "#!scripted\nwrite a.txt hi\ncommit add a\nwrite b.txt not committed\nwait-message",
+            "local",
+        )
+        .await;
     let head_ref = format!("refs/heads/plinth/{id}");
     wait_until_waiting(&server, &id, Duration::from_secs(60)).await;
 
@@ -391,17 +357,15 @@ async fn a_local_task_s_branch_is_already_the_user_s_and_sync_and_diff_say_so() 
 
 #[tokio::test]
 async fn work_committed_in_a_container_killed_from_outside_still_comes_back() {
-    let home = Home::new();
-    let server = home.serve();
-    let repo = repository();
+    let (_home, server, repo) = served();
     let r = repo.path();
-    let id = scripted(
-        &server,
-        r,
-        "#!scripted\nwrite kept.txt work in progress\\n\ncommit Keep the work\nsleep 600000",
-        "docker",
-    )
-    .await;
+    let id = server
+        .create_scripted(
+            r,
+            "#!scripted\nwrite kept.txt work in progress\\n\ncommit Keep the work\nsleep 600000",
+            "docker",
+        )
+        .await;
     let _containers = Containers(id.clone());
     let container = committed_in_container(&id, "Keep the work").await;
     assert_eq!(rev(r, &format!("plinth/{id}")), "", "nothing synced yet");
@@ -437,11 +401,11 @@ async fn work_committed_in_a_container_killed_from_outside_still_comes_back() {
         "{failed:#}"
     );
     assert_eq!(
-        git_out(r, &["show", &format!("plinth/{id}:kept.txt")]),
+        git(r, &["show", &format!("plinth/{id}:kept.txt")]),
         "work in progress"
     );
     assert_eq!(
-        git_out(r, &["log", "-1", "--format=%s", &format!("plinth/{id}")]),
+        git(r, &["log", "-1", "--format=%s", &format!("plinth/{id}")]),
         "Keep the work"
     );
     // Started only to copy the work out: stopped again.
@@ -457,13 +421,9 @@ async fn work_committed_in_a_container_killed_from_outside_still_comes_back() {
 
 #[tokio::test]
 async fn a_container_stopped_while_plinth_was_down_is_started_again_and_its_task_goes_on() {
-    let home = Home::new();
-    let server = home.serve();
-    let repo = repository();
+    let (home, server, repo) = served();
     let r = repo.path();
-    let id = scripted(
-        &server,
-        r,
+    let id = server.create_scripted(r,
         "#!scripted\nwrite kept.txt work in progress\\n\ncommit Keep the work\nsleep 4000\nwrite after.txt after the restart\\n\ncommit Go on\nwait-message",
         "docker",
     )
@@ -489,7 +449,7 @@ async fn a_container_stopped_while_plinth_was_down_is_started_again_and_its_task
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     assert_eq!(
-        git_out(r, &["log", "--format=%s", &format!("plinth/{id}")])
+        git(r, &["log", "--format=%s", &format!("plinth/{id}")])
             .lines()
             .take(2)
             .collect::<Vec<_>>(),

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{Home, Server, remove_containers_of, repository};
+use support::{Home, Server, remove_containers_of, repository, served};
 
 async fn create(server: &Server, body: Value) -> (StatusCode, Value) {
     let res = server.post("/api/tasks").json(&body).send().await.unwrap();
@@ -26,6 +26,33 @@ async fn scripted(server: &Server, repo: &std::path::Path, script: &str, sandbox
     .await;
     assert_eq!(status, StatusCode::CREATED, "{task}");
     task
+}
+
+/// [`served`], with a scripted task running `script` in `sandbox`: the task, and its id.
+async fn started(script: &str, sandbox: &str) -> (Home, Server, tempfile::TempDir, Value, String) {
+    let (home, server, repo) = served();
+    let task = scripted(&server, repo.path(), script, sandbox).await;
+    let id = task["id"].as_str().unwrap().to_string();
+    (home, server, repo, task, id)
+}
+
+/// Sends the task's agent a message.
+async fn message(server: &Server, id: &str, text: &str) -> reqwest::Response {
+    server
+        .post(&format!("/api/tasks/{id}/messages"))
+        .json(&json!({ "text": text }))
+        .send()
+        .await
+        .unwrap()
+}
+
+fn finished(task: &Value) -> bool {
+    task["status"] == "finished"
+}
+
+/// Finished or failed: either way the task is over.
+fn ended(task: &Value) -> bool {
+    task["status"] == "finished" || task["status"] == "failed"
 }
 
 async fn show(server: &Server, id: &str) -> Value {
@@ -55,17 +82,11 @@ async fn wait_for(
 
 #[tokio::test]
 async fn a_scripted_task_in_local_mode_runs_to_finished_and_can_be_archived() {
-    let home = Home::new();
-    let server = home.serve();
-    let repo = repository();
-    let task = scripted(
-        &server,
-        repo.path(),
+    let (_home, server, _repo, task, id) = started(
         "#!scripted\nsay starting the work\nrun echo done > out.txt\nfinish",
         "local",
     )
     .await;
-    let id = task["id"].as_str().unwrap().to_string();
     assert!(id.starts_with("scripted-say-starting"), "{id}");
     assert_eq!(task["branch"], format!("plinth/{id}"));
     assert_eq!(task["base_branch"], "main");
@@ -74,10 +95,7 @@ async fn a_scripted_task_in_local_mode_runs_to_finished_and_can_be_archived() {
         assert!(task.get(key).is_some(), "{key} in {task}");
     }
 
-    let done = wait_for(&server, &id, Duration::from_secs(30), |t| {
-        t["status"] == "finished"
-    })
-    .await;
+    let done = wait_for(&server, &id, Duration::from_secs(30), finished).await;
     assert_eq!(done["lifecycle"], "finished", "{done}");
     assert_eq!(done["agent_status"], "finished", "{done}");
 
@@ -110,17 +128,11 @@ async fn a_scripted_task_in_local_mode_runs_to_finished_and_can_be_archived() {
 
 #[tokio::test]
 async fn a_task_survives_a_killed_server_and_finishes_after_the_restart() {
-    let home = Home::new();
-    let server = home.serve();
-    let repo = repository();
-    let task = scripted(
-        &server,
-        repo.path(),
+    let (home, server, _repo, _task, id) = started(
         "#!scripted\nsay halfway\nsleep 3000\nsay after the sleep\nfinish",
         "local",
     )
     .await;
-    let id = task["id"].as_str().unwrap().to_string();
     wait_for(&server, &id, Duration::from_secs(30), |t| {
         t["lifecycle"] == "running"
     })
@@ -128,10 +140,7 @@ async fn a_task_survives_a_killed_server_and_finishes_after_the_restart() {
     server.kill9();
 
     let server = home.serve();
-    let done = wait_for(&server, &id, Duration::from_secs(30), |t| {
-        t["status"] == "finished"
-    })
-    .await;
+    let done = wait_for(&server, &id, Duration::from_secs(30), finished).await;
     assert_eq!(done["lifecycle"], "finished", "{done}");
 }
 
@@ -176,17 +185,11 @@ async fn an_adapter_resumed_after_a_server_restart_is_told_it_restarted() {
 
 #[tokio::test]
 async fn the_time_in_a_status_survives_a_restart_that_rewrites_the_task() {
-    let home = Home::new();
-    let server = home.serve();
-    let repo = repository();
-    let task = scripted(
-        &server,
-        repo.path(),
+    let (home, server, _repo, task, id) = started(
         "#!scripted\nsay which colour?\nwait-message\nfinish",
         "local",
     )
     .await;
-    let id = task["id"].as_str().unwrap().to_string();
     assert_eq!(task["status_since"], task["created_at"], "{task}");
     let waiting = wait_for(&server, &id, Duration::from_secs(30), |t| {
         t["status"] == "waiting-for-user"
@@ -204,16 +207,8 @@ async fn the_time_in_a_status_survives_a_restart_that_rewrites_the_task() {
     .await;
     assert_eq!(again["status_since"], waiting["status_since"], "{again}");
 
-    server
-        .post(&format!("/api/tasks/{id}/messages"))
-        .json(&json!({"text": "blue"}))
-        .send()
-        .await
-        .unwrap();
-    let done = wait_for(&server, &id, Duration::from_secs(30), |t| {
-        t["status"] == "finished"
-    })
-    .await;
+    message(&server, &id, "blue").await;
+    let done = wait_for(&server, &id, Duration::from_secs(30), finished).await;
     assert!(time(&done, "status_since") > time(&waiting, "status_since"));
 }
 
@@ -226,31 +221,14 @@ fn time(task: &Value, field: &str) -> chrono::DateTime<chrono::Utc> {
 
 #[tokio::test]
 async fn a_message_sent_while_the_task_starts_waits_for_its_agent() {
-    let home = Home::new();
-    let server = home.serve();
-    let repo = repository();
-    let task = scripted(
-        &server,
-        repo.path(),
-        "#!scripted\nwait-message\nfinish",
-        "docker",
-    )
-    .await;
-    let id = task["id"].as_str().unwrap().to_string();
+    let (_home, server, _repo, _task, id) =
+        started("#!scripted\nwait-message\nfinish", "docker").await;
     // Its container is still being made: no agent runs yet to take the message.
     assert_eq!(show(&server, &id).await["lifecycle"], "starting");
-    let sent = server
-        .post(&format!("/api/tasks/{id}/messages"))
-        .json(&json!({"text": "go on"}))
-        .send()
-        .await
-        .unwrap();
+    let sent = message(&server, &id, "go on").await;
     assert_eq!(sent.status(), StatusCode::OK, "{:?}", sent.text().await);
     // The first Docker task may build the agent image (minutes on a fresh machine).
-    let done = wait_for(&server, &id, Duration::from_secs(600), |t| {
-        t["status"] == "finished" || t["status"] == "failed"
-    })
-    .await;
+    let done = wait_for(&server, &id, Duration::from_secs(600), ended).await;
     assert_eq!(
         done["status"], "finished",
         "the agent got the message: {done}"
@@ -260,32 +238,18 @@ async fn a_message_sent_while_the_task_starts_waits_for_its_agent() {
 
 #[tokio::test]
 async fn a_scripted_task_in_docker_runs_to_finished() {
-    let home = Home::new();
-    let server = home.serve();
-    let repo = repository();
-    let task = scripted(
-        &server,
-        repo.path(),
-        "#!scripted\nrun test -f README.md\nfinish",
-        "docker",
-    )
-    .await;
-    let id = task["id"].as_str().unwrap().to_string();
+    let (_home, server, _repo, task, id) =
+        started("#!scripted\nrun test -f README.md\nfinish", "docker").await;
     assert_eq!(task["unsafe_sandbox"], false);
     // The first Docker task may build the agent image (minutes on a fresh machine).
-    let done = wait_for(&server, &id, Duration::from_secs(600), |t| {
-        t["status"] == "finished" || t["status"] == "failed"
-    })
-    .await;
+    let done = wait_for(&server, &id, Duration::from_secs(600), ended).await;
     assert_eq!(done["status"], "finished", "{done}");
     remove_containers_of(&id);
 }
 
 #[tokio::test]
 async fn bad_task_requests_say_what_is_wrong() {
-    let home = Home::new();
-    let server = home.serve();
-    let repo = repository();
+    let (_home, server, repo) = served();
     let not_a_repo = tempfile::tempdir().unwrap();
     for (body, says) in [
         (
@@ -317,12 +281,8 @@ async fn bad_task_requests_say_what_is_wrong() {
 
 #[tokio::test]
 async fn a_docker_task_waits_for_a_message_is_attached_to_stopped_resumed_and_answered() {
-    let home = Home::new();
-    let server = home.serve();
-    let repo = repository();
     let script = "#!scripted\nterm echo attach-me; exec cat\nwait-message\nsay got it\nfinish";
-    let task = scripted(&server, repo.path(), script, "docker").await;
-    let id = task["id"].as_str().unwrap().to_string();
+    let (home, server, _repo, _task, id) = started(script, "docker").await;
     let waiting = |t: &Value| t["status"] == "waiting-for-user";
     wait_for(&server, &id, Duration::from_secs(600), waiting).await;
 
@@ -339,12 +299,7 @@ async fn a_docker_task_waits_for_a_message_is_attached_to_stopped_resumed_and_an
         .await
         .unwrap();
     assert_eq!(stopped["status"], "stopped", "{stopped}");
-    let refused = server
-        .post(&format!("/api/tasks/{id}/messages"))
-        .json(&json!({"text": "hello"}))
-        .send()
-        .await
-        .unwrap();
+    let refused = message(&server, &id, "hello").await;
     assert_eq!(refused.status(), StatusCode::CONFLICT);
 
     let resumed = server
@@ -354,17 +309,9 @@ async fn a_docker_task_waits_for_a_message_is_attached_to_stopped_resumed_and_an
         .unwrap();
     assert_eq!(resumed.status(), StatusCode::OK);
     wait_for(&server, &id, Duration::from_secs(60), waiting).await;
-    let sent = server
-        .post(&format!("/api/tasks/{id}/messages"))
-        .json(&json!({"text": "go on"}))
-        .send()
-        .await
-        .unwrap();
+    let sent = message(&server, &id, "go on").await;
     assert_eq!(sent.status(), StatusCode::OK);
-    wait_for(&server, &id, Duration::from_secs(30), |t| {
-        t["status"] == "finished"
-    })
-    .await;
+    wait_for(&server, &id, Duration::from_secs(30), finished).await;
     remove_containers_of(&id);
 }
 
@@ -426,9 +373,7 @@ async fn ended_tasks_raise_notifications_and_run_the_notify_command() {
 
 #[tokio::test]
 async fn ten_docker_tasks_at_once_all_finish_and_their_branches_come_back() {
-    let home = Home::new();
-    let server = home.serve();
-    let repo = repository();
+    let (_home, server, repo) = served();
     let mut ids = Vec::new();
     for n in 0..10 {
         let script = format!("#!scripted\nrun echo {n} > n.txt\ncommit number {n}\nfinish");
@@ -436,10 +381,7 @@ async fn ten_docker_tasks_at_once_all_finish_and_their_branches_come_back() {
         ids.push(task["id"].as_str().unwrap().to_string());
     }
     for id in &ids {
-        let done = wait_for(&server, id, Duration::from_secs(600), |t| {
-            t["status"] == "finished" || t["status"] == "failed"
-        })
-        .await;
+        let done = wait_for(&server, id, Duration::from_secs(600), ended).await;
         assert_eq!(done["status"], "finished", "{done:#}");
     }
     // Each task's commit reaches the user's repository as its branch (synced at the end).
@@ -465,9 +407,7 @@ async fn ten_docker_tasks_at_once_all_finish_and_their_branches_come_back() {
 
 #[tokio::test]
 async fn a_body_over_the_limit_is_refused_with_413_naming_the_limit() {
-    let home = Home::new();
-    let server = home.serve();
-    let repo = repository();
+    let (_home, server, repo) = served();
     let prompt = "x".repeat(3 * 1024 * 1024);
     let (status, error) = create(
         &server,

@@ -18,12 +18,11 @@ use std::time::{Duration, Instant};
 use futures::{SinkExt, StreamExt};
 use plinth_actors::agent_host::TaskSandbox;
 use plinth_actors::config::Config;
-use plinth_actors::environments::docker::container;
 use plinth_actors::environments::docker::exec::block_on_docker;
 use plinth_actors::environments::manager::{
     CreateEnvironment, EnvironmentManager, ManagerSettings,
 };
-use plinth_actors::environments::{DockerClient, ImageRecipe, Images};
+use plinth_actors::environments::{ImageRecipe, Images};
 use plinth_actors::task_inputs::Sandbox;
 use plinth_kernel::{
     Backoff, ChildSpec, Intensity, Kernel, KernelConfig, Restart, Strategy, SupervisorSpec,
@@ -31,32 +30,12 @@ use plinth_kernel::{
 use plinth_store::Store;
 use plinth_wasm::wit::{ExecRequest, SessionSpec};
 use support::terminal::{connect, connect_with, read_until, type_in};
-use support::{Home, Server};
+use support::{Home, RemoveLabelled, Server, docker_client, repository_with_readme};
 use tokio_tungstenite::tungstenite::Message;
 
 /// The agent's window as created; viewers of other sizes must not change it.
 const WIDTH: u16 = 100;
 const HEIGHT: u16 = 30;
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-}
-
-fn project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    git(dir.path(), &["init", "-q", "-b", "main"]);
-    std::fs::write(dir.path().join("README.md"), "committed\n").unwrap();
-    git(dir.path(), &["add", "README.md"]);
-    git(dir.path(), &["commit", "-q", "-m", "first"]);
-    dir
-}
 
 fn session(name: &str, command: &[&str]) -> SessionSpec {
     SessionSpec {
@@ -286,45 +265,12 @@ async fn viewers_type_watch_and_leave_cleanly(server: &Server, env: &Prepared) {
     );
 }
 
-fn docker_client() -> DockerClient {
-    block_on_docker(DockerClient::connect()).unwrap_or_else(|e| {
-        panic!(
-            "{e}\n\nthis test needs a running Docker daemon and the base image: \
-             run scripts/docker-setup.sh (as root) first"
-        )
-    })
-}
-
-/// Removes every container of this run, whatever happened.
-struct Cleanup {
-    client: DockerClient,
-    run: String,
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let (c, label) = (self.client.clone(), format!("plinth.test.run={}", self.run));
-        block_on_docker(async move {
-            for found in container::find_labelled(&c, &label)
-                .await
-                .unwrap_or_default()
-            {
-                let _ = container::remove(&c, &found.id).await;
-            }
-        });
-    }
-}
-
 /// Stops the local tmux server a test started under its home.
 struct KillTmux(std::path::PathBuf);
 
 impl Drop for KillTmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.0)
-            .arg("kill-server")
-            .output();
+        support::tmux::kill_server(&self.0);
     }
 }
 
@@ -332,9 +278,9 @@ impl Drop for KillTmux {
 async fn a_docker_tasks_terminal_is_typed_into_watched_by_two_and_left_without_a_client() {
     let client = docker_client();
     let run = format!("term{}", std::process::id());
-    let _cleanup = Cleanup {
+    let _cleanup = RemoveLabelled {
         client: client.clone(),
-        run: run.clone(),
+        label: format!("plinth.test.run={run}"),
     };
     let home = Home::new();
     let (config, _) =
@@ -347,7 +293,7 @@ async fn a_docker_tasks_terminal_is_typed_into_watched_by_two_and_left_without_a
             .await
     })
     .unwrap_or_else(|e| panic!("the agent image: {e}"));
-    let repo = project();
+    let repo = repository_with_readme("committed\n");
     let env = prepare(
         home.path(),
         repo.path(),
@@ -383,7 +329,7 @@ async fn a_docker_tasks_terminal_is_typed_into_watched_by_two_and_left_without_a
 async fn a_local_tasks_terminal_works_and_is_guarded() {
     let home = Home::new();
     let _tmux = KillTmux(home.path().join("tmux.sock"));
-    let repo = project();
+    let repo = repository_with_readme("committed\n");
     let run = format!("term{}", std::process::id());
     let env = prepare(
         home.path(),
@@ -563,7 +509,7 @@ async fn a_configured_ttyd_serves_a_local_tasks_terminal_behind_the_guard() {
     };
     let home = Home::new();
     let _tmux = KillTmux(home.path().join("tmux.sock"));
-    let repo = project();
+    let repo = repository_with_readme("committed\n");
     let run = format!("ttyd{}", std::process::id());
     let env = prepare(
         home.path(),

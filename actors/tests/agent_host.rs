@@ -1,7 +1,9 @@
 //! The agent host with the real `scripted` adapter component, real tmux, a real git
 //! working copy and the real store, under a real kernel supervisor.
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,18 +14,10 @@ use plinth_kernel::{
     SupervisorSpec,
 };
 use plinth_store::{Event, EventFilter, Store};
+use plinth_testkit::git;
 use plinth_wasm::wit::Signal;
 use plinth_wasm::{Capability, HostConfig, WasmHost};
-
-/// A built-in adapter, as embedded in plinth (from `scripts/build-adapters.sh`'s output).
-fn component(name: &str) -> Vec<u8> {
-    plinth_actors::builtin_adapters::builtin_adapter(name)
-        .unwrap_or_else(|| {
-            panic!("{name} was not built in: run scripts/build-adapters.sh first (scripts/test.sh does)")
-        })
-        .bytes
-        .to_vec()
-}
+use support::{component, last_status};
 
 struct Rig {
     kernel: Kernel,
@@ -135,35 +129,8 @@ impl Rig {
 
 impl Drop for Rig {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("tmux")
-            .arg("-S")
-            .arg(self.tmux.socket())
-            .arg("kill-server")
-            .stderr(std::process::Stdio::null())
-            .status();
+        plinth_testkit::tmux::kill_server(self.tmux.socket());
     }
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn last_status(events: &[Event]) -> Option<String> {
-    events
-        .iter()
-        .rev()
-        .find(|e| e.kind == kind::STATUS)
-        .and_then(|e| e.data["status"].as_str().map(str::to_owned))
 }
 
 fn transcript(events: &[Event]) -> Vec<String> {

@@ -3,9 +3,11 @@
 //! (scripts/docker-setup.sh) and the built adapters (scripts/build-adapters.sh); fails
 //! saying so without them.
 
+mod support;
+
 use std::time::{Duration, Instant};
 
-use plinth_actors::agent_host::{AgentSpec, TaskSpec, kind};
+use plinth_actors::agent_host::{AgentSpec, TaskSpec};
 use plinth_actors::environments::docker::container::{self, ContainerSpec, Limits};
 use plinth_actors::environments::docker::exec::block_on_docker;
 use plinth_actors::environments::docker::repo_copy::{RepoCopy, copy_repo};
@@ -14,27 +16,10 @@ use plinth_actors::environments::{DockerClient, ImageRecipe, Images};
 use plinth_kernel::{
     Backoff, ChildSpec, Intensity, Kernel, KernelConfig, Restart, Strategy, SupervisorSpec,
 };
-use plinth_store::{Event, EventFilter, Store};
+use plinth_store::{EventFilter, Store};
 use plinth_wasm::wit::ExecRequest;
 use plinth_wasm::{Capability, EnvironmentCap, HostConfig, WasmHost};
-
-/// A built-in adapter, as embedded in plinth (from `scripts/build-adapters.sh`'s output).
-fn component(name: &str) -> Vec<u8> {
-    plinth_actors::builtin_adapters::builtin_adapter(name)
-        .unwrap_or_else(|| {
-            panic!("{name} was not built in: run scripts/build-adapters.sh first (scripts/test.sh does)")
-        })
-        .bytes
-        .to_vec()
-}
-
-fn last_status(events: &[Event]) -> Option<String> {
-    events
-        .iter()
-        .rev()
-        .find(|e| e.kind == kind::STATUS)
-        .and_then(|e| e.data["status"].as_str().map(str::to_owned))
-}
+use support::{component, last_status};
 
 /// Removes the container even when an assertion fails.
 struct Remove(DockerClient, String);

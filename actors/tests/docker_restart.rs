@@ -20,14 +20,15 @@ use std::time::{Duration, Instant};
 
 use plinth_actors::agent_host::TaskSandbox;
 use plinth_actors::environments::docker::exec::block_on_docker;
-use plinth_actors::environments::manager::{
-    CreateEnvironment, GetEnvironment, ListEnvironments, RemoveEnvironment,
-};
+use plinth_actors::environments::manager::{GetEnvironment, ListEnvironments, RemoveEnvironment};
 use plinth_actors::environments::record::EnvironmentStatus;
 use plinth_actors::task_inputs::Sandbox;
-use plinth_store::{EventFilter, Store};
-use plinth_wasm::wit::{SessionSpec, Signal};
-use support::{Cleanup, client, ensure_agent_image, project, screen_until, settings, sh, start};
+use plinth_store::EventFilter;
+use plinth_wasm::wit::Signal;
+use support::{
+    client, create_on, ensure_agent_image, new_run, open_store, project, screen_until, sh,
+    sh_session, start,
+};
 
 /// Held by each test for its whole run: they stop the one daemon they share.
 static DAEMON: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -77,24 +78,12 @@ async fn tasks_outlive_a_docker_daemon_restart_and_pick_up_once_it_is_back() {
     let _turn = DAEMON.lock().await;
     let client = client();
     assert_live_restore(&client);
-    let run = format!("restart{}", std::process::id());
-    let _cleanup = Cleanup {
-        client: client.clone(),
-        run: run.clone(),
-    };
-    let home = tempfile::tempdir().unwrap();
-    let settings = settings(home.path(), &run);
+    let (run, _cleanup, home, settings) = new_run(&client, "restart");
     ensure_agent_image(&client, &settings);
     let repo = project();
-    let store = Store::open(&home.path().join("plinth.db")).unwrap();
+    let store = open_store(home.path());
     let (kernel, manager) = start(&store, &settings).await;
-    let create = |task: &str| CreateEnvironment {
-        task: task.into(),
-        project_path: repo.path().to_path_buf(),
-        base_branch: "main".into(),
-        sandbox: Sandbox::Docker,
-        include_uncommitted: false,
-    };
+    let create = |task: &str| create_on(repo.path(), task, Sandbox::Docker);
     let (kept_task, dying_task) = (format!("{run}-kept"), format!("{run}-dies"));
     let kept = manager.send(create(&kept_task)).await.unwrap().unwrap();
     let dying = manager.send(create(&dying_task)).await.unwrap().unwrap();
@@ -114,18 +103,12 @@ async fn tasks_outlive_a_docker_daemon_restart_and_pick_up_once_it_is_back() {
         sandbox
             .clone()
             .tmux()
-            .create(SessionSpec {
-                name: "count".into(),
-                command: vec![
-                    "sh".into(),
-                    "-c".into(),
-                    "i=0; while true; do i=$((i+1)); echo \"tick $i\"; sleep 0.2; done".into(),
-                ],
-                env: Vec::new(),
-                workdir: None,
-                width: 80,
-                height: 20,
-            })
+            .create(sh_session(
+                "count",
+                "i=0; while true; do i=$((i+1)); echo \"tick $i\"; sleep 0.2; done",
+                80,
+                20,
+            ))
             .unwrap();
         screen_until(&sandbox, "count", "tick 3");
         let _ = sandbox.poll();
@@ -260,27 +243,15 @@ async fn a_manager_started_while_docker_is_down_adopts_its_environments_once_it_
     let _turn = DAEMON.lock().await;
     let client = client();
     assert_live_restore(&client);
-    let run = format!("adopt{}", std::process::id());
-    let _cleanup = Cleanup {
-        client: client.clone(),
-        run: run.clone(),
-    };
-    let home = tempfile::tempdir().unwrap();
-    let settings = settings(home.path(), &run);
+    let (run, _cleanup, home, settings) = new_run(&client, "adopt");
     ensure_agent_image(&client, &settings);
     let repo = project();
-    let store = Store::open(&home.path().join("plinth.db")).unwrap();
+    let store = open_store(home.path());
     let task = format!("{run}-t");
     {
         let (kernel, manager) = start(&store, &settings).await;
         let env = manager
-            .send(CreateEnvironment {
-                task: task.clone(),
-                project_path: repo.path().to_path_buf(),
-                base_branch: "main".into(),
-                sandbox: Sandbox::Docker,
-                include_uncommitted: false,
-            })
+            .send(create_on(repo.path(), &task, Sandbox::Docker))
             .await
             .unwrap()
             .unwrap();
@@ -289,18 +260,7 @@ async fn a_manager_started_while_docker_is_down_adopts_its_environments_once_it_
             sandbox
                 .clone()
                 .tmux()
-                .create(SessionSpec {
-                    name: "agent".into(),
-                    command: vec![
-                        "sh".into(),
-                        "-c".into(),
-                        "echo waiting; exec sleep 600".into(),
-                    ],
-                    env: Vec::new(),
-                    workdir: None,
-                    width: 80,
-                    height: 20,
-                })
+                .create(sh_session("agent", "echo waiting; exec sleep 600", 80, 20))
                 .unwrap();
             screen_until(&sandbox, "agent", "waiting");
         })

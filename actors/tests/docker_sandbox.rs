@@ -4,6 +4,8 @@
 //! fail and say so, since a skipped Docker test reads like a passing one. Their containers
 //! are labelled `plinth.test=1` and removed.
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
@@ -16,19 +18,12 @@ use plinth_actors::environments::docker::exec::block_on_docker;
 use plinth_actors::environments::docker::repo_copy::{RepoCopy, RepoCopyError, copy_repo};
 use plinth_actors::environments::docker::sandbox::DockerSandbox;
 use plinth_actors::environments::{DockerClient, ImageRecipe, Images};
+use plinth_testkit::{git, repository_with_readme};
 use plinth_wasm::wit::{CapError, ExecRequest, ProcessExit, SessionSpec, Signal};
 use plinth_wasm::{EnvironmentCap, TmuxCap};
+use support::{client, contains};
 
 const TEST_LABEL: &str = "plinth.test";
-
-fn client() -> DockerClient {
-    block_on_docker(DockerClient::connect()).unwrap_or_else(|e| {
-        panic!(
-            "{e}\n\nthese tests need a running Docker daemon and the base image: \
-             run scripts/docker-setup.sh (as root) first"
-        )
-    })
-}
 
 fn agent_image(client: &DockerClient) -> String {
     let images = Images::new(client.clone());
@@ -46,25 +41,9 @@ fn task_id() -> String {
     )
 }
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 /// A repository with one commit on `main` and an uncommitted change to it.
 fn project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    git(dir.path(), &["init", "-q", "-b", "main"]);
-    std::fs::write(dir.path().join("README.md"), "committed\n").unwrap();
-    git(dir.path(), &["add", "README.md"]);
-    git(dir.path(), &["commit", "-q", "-m", "first"]);
+    let dir = repository_with_readme("committed\n");
     std::fs::write(dir.path().join("README.md"), "committed\ndirty\n").unwrap();
     dir
 }
@@ -116,6 +95,14 @@ impl Env {
     }
 }
 
+/// A task's container of the agent image on the machine's daemon, and the client.
+fn started() -> (DockerClient, Env) {
+    let client = client();
+    let image = agent_image(&client);
+    let env = Env::new(&client, &image);
+    (client, env)
+}
+
 impl Drop for Env {
     fn drop(&mut self) {
         let (c, id) = (self.client.clone(), self.container.id.clone());
@@ -150,23 +137,13 @@ fn stdout(sandbox: &DockerSandbox, script: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// The generated `Signal` has no `PartialEq`; its Debug form says all.
-fn contains(signals: &[Signal], want: &Signal) -> bool {
-    let want = format!("{want:?}");
-    signals.iter().any(|s| format!("{s:?}") == want)
-}
-
 fn poll_until(sandbox: &DockerSandbox, want: &Signal) -> Vec<Signal> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut all = Vec::new();
-    while Instant::now() < deadline {
-        all.extend(sandbox.poll());
-        if contains(&all, want) {
-            return all;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("never saw {want:?}; saw {all:?}");
+    support::poll_until(
+        || sandbox.poll(),
+        want,
+        Duration::from_secs(20),
+        Duration::from_millis(100),
+    )
 }
 
 fn screen_until(sandbox: &DockerSandbox, session: &str, text: &str) -> String {
@@ -183,10 +160,8 @@ fn screen_until(sandbox: &DockerSandbox, session: &str, text: &str) -> String {
 
 #[test]
 fn create_copy_exec_tmux_files_and_remove() {
-    let client = client();
-    let image = agent_image(&client);
+    let (client, env) = started();
     let repo = project();
-    let env = Env::new(&client, &image);
 
     // The container: ours, limited, as the agent, with nothing of the host inside.
     let c = client.clone();
@@ -344,10 +319,8 @@ fn create_copy_exec_tmux_files_and_remove() {
 
 #[test]
 fn uncommitted_changes_come_only_when_asked() {
-    let client = client();
-    let image = agent_image(&client);
+    let (_client, env) = started();
     let repo = project();
-    let env = Env::new(&client, &image);
     env.copy(repo.path(), true).unwrap();
     let sandbox = env.sandbox();
     assert_eq!(stdout(&sandbox, "cat README.md"), "committed\ndirty");
@@ -356,9 +329,7 @@ fn uncommitted_changes_come_only_when_asked() {
 
 #[test]
 fn a_project_that_is_not_a_repository_or_lacks_the_base_is_refused() {
-    let client = client();
-    let image = agent_image(&client);
-    let env = Env::new(&client, &image);
+    let (_client, env) = started();
     let plain = tempfile::tempdir().unwrap();
     let err = env.copy(plain.path(), false).unwrap_err();
     assert!(matches!(err, RepoCopyError::NotARepository(_)), "{err}");
@@ -370,9 +341,7 @@ fn a_project_that_is_not_a_repository_or_lacks_the_base_is_refused() {
 
 #[test]
 fn a_restarted_plinth_finds_its_container_and_the_session_still_running() {
-    let client = client();
-    let image = agent_image(&client);
-    let env = Env::new(&client, &image);
+    let (client, env) = started();
     {
         let sandbox = env.sandbox();
         sandbox
@@ -401,9 +370,7 @@ fn a_restarted_plinth_finds_its_container_and_the_session_still_running() {
 
 #[test]
 fn a_container_killed_from_outside_fails_calls_and_ends_its_sessions() {
-    let client = client();
-    let image = agent_image(&client);
-    let env = Env::new(&client, &image);
+    let (_client, env) = started();
     let sandbox = env.sandbox();
     sandbox
         .sessions()

@@ -13,44 +13,31 @@ use plinth_actors::environments::DockerClient;
 use plinth_actors::environments::docker::container::{self, ContainerSpec, Limits};
 use plinth_actors::environments::docker::exec::block_on_docker;
 use plinth_actors::environments::manager::{
-    CreateEnvironment, EnvironmentError, GetEnvironment, ListEnvironments, RemoveEnvironment,
-    StopEnvironment,
+    EnvironmentError, GetEnvironment, ListEnvironments, RemoveEnvironment, StopEnvironment,
 };
 use plinth_actors::environments::record::{
     EnvironmentKind, EnvironmentRecord, EnvironmentStatus, KEY_PREFIX,
 };
 use plinth_actors::task_inputs::Sandbox;
-use plinth_store::{EventFilter, Store};
-use plinth_wasm::wit::SessionSpec;
+use plinth_store::EventFilter;
 use support::{
-    Cleanup, client, ensure_agent_image, git, project, screen_until, settings, start, stdout,
+    client, create_on, ensure_agent_image, git, new_run, open_store, project, screen_until,
+    settings, sh_session, start, stdout,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn environments_are_made_used_and_readopted_by_a_new_manager() {
     let client = client();
-    let run = format!("em{}", std::process::id());
-    let _cleanup = Cleanup {
-        client: client.clone(),
-        run: run.clone(),
-    };
-    let home = tempfile::tempdir().unwrap();
-    let settings = settings(home.path(), &run);
+    let (run, _cleanup, home, settings) = new_run(&client, "em");
     ensure_agent_image(&client, &settings);
 
     let repo = project();
-    let store = Store::open(&home.path().join("plinth.db")).unwrap();
+    let store = open_store(home.path());
     let (kernel, manager) = start(&store, &settings).await;
     let docker_task = format!("{run}-d");
     let local_task = format!("{run}-l");
     let killed_task = format!("{run}-k");
-    let create = |task: &str, sandbox| CreateEnvironment {
-        task: task.into(),
-        project_path: repo.path().to_path_buf(),
-        base_branch: "main".into(),
-        sandbox,
-        include_uncommitted: false,
-    };
+    let create = |task: &str, sandbox| create_on(repo.path(), task, sandbox);
     let docker = manager
         .send(create(&docker_task, Sandbox::Docker))
         .await
@@ -98,18 +85,7 @@ async fn environments_are_made_used_and_readopted_by_a_new_manager() {
         );
         d.clone()
             .tmux()
-            .create(SessionSpec {
-                name: "agent".into(),
-                command: vec![
-                    "sh".into(),
-                    "-c".into(),
-                    "echo adopted; exec sleep 600".into(),
-                ],
-                env: Vec::new(),
-                workdir: None,
-                width: 100,
-                height: 30,
-            })
+            .create(sh_session("agent", "echo adopted; exec sleep 600", 100, 30))
             .unwrap();
         screen_until(&d, "agent", "adopted");
     })
@@ -238,20 +214,14 @@ async fn with_docker_down_the_manager_starts_local_works_and_docker_says_why() {
     let home = tempfile::tempdir().unwrap();
     let mut settings = settings(home.path(), "down");
     settings.config.docker.socket = "unix:///nonexistent/plinth/docker.sock".into();
-    let store = Store::open(&home.path().join("plinth.db")).unwrap();
+    let store = open_store(home.path());
     let (kernel, manager) = start(&store, &settings).await;
     let listing = manager.send(ListEnvironments).await.unwrap();
     let why = listing.docker_error.expect("the Docker error is recorded");
     assert!(why.contains("cannot reach Docker"), "{why}");
 
     let repo = project();
-    let create = |task: &str, sandbox| CreateEnvironment {
-        task: task.into(),
-        project_path: repo.path().to_path_buf(),
-        base_branch: "main".into(),
-        sandbox,
-        include_uncommitted: false,
-    };
+    let create = |task: &str, sandbox| create_on(repo.path(), task, sandbox);
     let err = manager
         .send(create("down-d", Sandbox::Docker))
         .await
@@ -296,24 +266,12 @@ fn container_labels(
 async fn a_container_killed_from_outside_fails_its_environment_and_a_stop_through_plinth_does_not()
 {
     let client = client();
-    let run = format!("kill{}", std::process::id());
-    let _cleanup = Cleanup {
-        client: client.clone(),
-        run: run.clone(),
-    };
-    let home = tempfile::tempdir().unwrap();
-    let settings = settings(home.path(), &run);
+    let (run, _cleanup, home, settings) = new_run(&client, "kill");
     ensure_agent_image(&client, &settings);
     let repo = project();
-    let store = Store::open(&home.path().join("plinth.db")).unwrap();
+    let store = open_store(home.path());
     let (kernel, manager) = start(&store, &settings).await;
-    let create = |task: &str| CreateEnvironment {
-        task: task.into(),
-        project_path: repo.path().to_path_buf(),
-        base_branch: "main".into(),
-        sandbox: Sandbox::Docker,
-        include_uncommitted: false,
-    };
+    let create = |task: &str| create_on(repo.path(), task, Sandbox::Docker);
     let (killed_task, stopped_task) = (format!("{run}-k"), format!("{run}-s"));
     let killed = manager.send(create(&killed_task)).await.unwrap().unwrap();
     manager.send(create(&stopped_task)).await.unwrap().unwrap();
@@ -403,27 +361,15 @@ async fn a_container_killed_from_outside_fails_its_environment_and_a_stop_throug
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_project_path_that_is_not_a_git_repository_is_refused_with_the_fix() {
     let client = client();
-    let run = format!("norepo{}", std::process::id());
-    let _cleanup = Cleanup {
-        client: client.clone(),
-        run: run.clone(),
-    };
-    let home = tempfile::tempdir().unwrap();
-    let settings = settings(home.path(), &run);
-    let store = Store::open(&home.path().join("plinth.db")).unwrap();
+    let (run, _cleanup, home, settings) = new_run(&client, "norepo");
+    let store = open_store(home.path());
     let (kernel, manager) = start(&store, &settings).await;
     let plain = tempfile::tempdir().unwrap();
     std::fs::write(plain.path().join("main.rs"), "fn main() {}\n").unwrap();
     for sandbox in [Sandbox::Docker, Sandbox::Local] {
         let task = format!("{run}-{sandbox:?}");
         let err = manager
-            .send(CreateEnvironment {
-                task: task.clone(),
-                project_path: plain.path().to_path_buf(),
-                base_branch: "main".into(),
-                sandbox,
-                include_uncommitted: false,
-            })
+            .send(create_on(plain.path(), &task, sandbox))
             .await
             .unwrap()
             .unwrap_err();
@@ -454,13 +400,7 @@ async fn a_project_path_that_is_not_a_git_repository_is_refused_with_the_fix() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_project_with_a_dockerfile_runs_in_its_image_with_plinths_layer_on_top() {
     let client = client();
-    let run = format!("pd{}", std::process::id());
-    let _cleanup = Cleanup {
-        client: client.clone(),
-        run: run.clone(),
-    };
-    let home = tempfile::tempdir().unwrap();
-    let settings = settings(home.path(), &run);
+    let (run, _cleanup, home, settings) = new_run(&client, "pd");
     let agent = ensure_agent_image(&client, &settings);
 
     // Built on plinth's own image, so the layer finds git, tmux and the user already there
@@ -477,17 +417,11 @@ async fn a_project_with_a_dockerfile_runs_in_its_image_with_plinths_layer_on_top
     git(repo.path(), &["add", "Dockerfile"]);
     git(repo.path(), &["commit", "-q", "-m", "a Dockerfile"]);
 
-    let store = Store::open(&home.path().join("plinth.db")).unwrap();
+    let store = open_store(home.path());
     let (kernel, manager) = start(&store, &settings).await;
     let task = format!("{run}-p");
     let env = manager
-        .send(CreateEnvironment {
-            task: task.clone(),
-            project_path: repo.path().to_path_buf(),
-            base_branch: "main".into(),
-            sandbox: Sandbox::Docker,
-            include_uncommitted: false,
-        })
+        .send(create_on(repo.path(), &task, Sandbox::Docker))
         .await
         .unwrap()
         .unwrap_or_else(|e| panic!("creating the environment: {e}"));
@@ -502,14 +436,7 @@ async fn a_project_with_a_dockerfile_runs_in_its_image_with_plinths_layer_on_top
         sandbox
             .clone()
             .tmux()
-            .create(SessionSpec {
-                name: "sh".into(),
-                command: vec!["sh".into(), "-c".into(), "echo tmux-works; sleep 60".into()],
-                env: Vec::new(),
-                workdir: None,
-                width: 80,
-                height: 24,
-            })
+            .create(sh_session("sh", "echo tmux-works; sleep 60", 80, 24))
             .unwrap();
         screen_until(&sandbox, "sh", "tmux-works");
     })

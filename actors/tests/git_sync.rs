@@ -3,22 +3,10 @@
 //! was synced. No Docker needed; the container side is in `tests/task_sync.rs`.
 
 use std::path::Path;
-use std::process::Command;
 
 use git2::{Oid, Repository};
 use plinth_actors::tasks::git_sync::{self, BranchUpdate};
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
+use plinth_testkit::git;
 
 /// A repository on `main` and two commits on top of it, made off any branch.
 fn repo() -> (tempfile::TempDir, Oid, Oid) {

@@ -1,12 +1,15 @@
 //! The unsafe local sandbox with real tmux: what adapters can reach, and what the host
 //! notices on its own.
 
+mod support;
+
 use std::time::{Duration, Instant};
 
 use plinth_actors::agent_host::TaskSandbox;
 use plinth_actors::sandbox::{LocalSandbox, TmuxServer};
 use plinth_wasm::wit::{CapError, ProcessExit, SessionSpec, Signal};
 use plinth_wasm::{EnvironmentCap, TmuxCap};
+use support::contains;
 
 struct Rig {
     dir: tempfile::TempDir,
@@ -33,12 +36,7 @@ impl Rig {
 
 impl Drop for Rig {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("tmux")
-            .arg("-S")
-            .arg(self.tmux.socket())
-            .arg("kill-server")
-            .stderr(std::process::Stdio::null())
-            .status();
+        plinth_testkit::tmux::kill_server(self.tmux.socket());
     }
 }
 
@@ -53,24 +51,14 @@ fn spec(name: &str, script: &str) -> SessionSpec {
     }
 }
 
-/// The generated `Signal` has no `PartialEq`; its Debug form says all.
-fn contains(signals: &[Signal], want: &Signal) -> bool {
-    let want = format!("{want:?}");
-    signals.iter().any(|s| format!("{s:?}") == want)
-}
-
 /// Polls (at most 10 s) until `want` shows up among the signals.
 fn poll_until(sandbox: &LocalSandbox, want: &Signal) -> Vec<Signal> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut all = Vec::new();
-    while Instant::now() < deadline {
-        all.extend(sandbox.poll());
-        if contains(&all, want) {
-            return all;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("never saw {want:?}; saw {all:?}");
+    support::poll_until(
+        || sandbox.poll(),
+        want,
+        Duration::from_secs(10),
+        Duration::from_millis(50),
+    )
 }
 
 #[test]

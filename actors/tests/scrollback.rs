@@ -13,18 +13,15 @@ use std::time::{Duration, Instant};
 
 use plinth_actors::agent_host::{TaskSandbox, kind};
 use plinth_actors::config::Config;
-use plinth_actors::environments::docker::container;
 use plinth_actors::environments::docker::exec::block_on_docker;
 use plinth_actors::environments::manager::{
-    CreateEnvironment, Environment, EnvironmentManager, ManagerSettings, RemoveEnvironment,
-    StopEnvironment,
+    Environment, EnvironmentManager, ManagerSettings, RemoveEnvironment, StopEnvironment,
 };
-use plinth_actors::environments::{DockerClient, ImageRecipe, Images};
+use plinth_actors::environments::{ImageRecipe, Images};
 use plinth_actors::limits::SCROLLBACK_MAX_LINES as MAX_LINES;
 use plinth_actors::task_inputs::Sandbox;
 use plinth_kernel::{ChildRef, Kernel};
 use plinth_store::{NewEvent, Scrollback, Store};
-use plinth_wasm::wit::SessionSpec;
 use serde_json::json;
 
 /// Long enough that the timer never fires during a test that wants other triggers.
@@ -48,7 +45,7 @@ struct Setup {
 impl Setup {
     async fn new(run: &str, interval_ms: u64) -> Setup {
         let home = tempfile::tempdir().unwrap();
-        let store = Store::open(&home.path().join("plinth.db")).unwrap();
+        let store = support::open_store(home.path());
         let (kernel, manager) =
             support::start(&store, &settings(home.path(), run, interval_ms)).await;
         Setup {
@@ -62,13 +59,7 @@ impl Setup {
 
     async fn create(&self, task: &str, sandbox: Sandbox) -> Environment {
         self.manager
-            .send(CreateEnvironment {
-                task: task.into(),
-                project_path: self.repo.path().to_path_buf(),
-                base_branch: "main".into(),
-                sandbox,
-                include_uncommitted: false,
-            })
+            .send(support::create_on(self.repo.path(), task, sandbox))
             .await
             .unwrap()
             .unwrap_or_else(|e| panic!("creating {task}: {e}"))
@@ -98,15 +89,8 @@ async fn session(env: &Environment, name: &str, script: &str, until: &str) {
     );
     tokio::task::spawn_blocking(move || {
         let tmux = sandbox.clone().tmux();
-        tmux.create(SessionSpec {
-            name: name.clone(),
-            command: vec!["sh".into(), "-c".into(), script],
-            env: Vec::new(),
-            workdir: None,
-            width: 100,
-            height: 30,
-        })
-        .unwrap();
+        tmux.create(support::sh_session(&name, &script, 100, 30))
+            .unwrap();
         screen_until(&sandbox, &name, &until);
     })
     .await
@@ -272,33 +256,11 @@ async fn a_status_change_captures_its_task_at_once() {
     setup.finish().await;
 }
 
-/// Removes every container of this run, whatever happened.
-struct Cleanup {
-    client: DockerClient,
-    run: String,
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let (c, label) = (self.client.clone(), format!("plinth.test.run={}", self.run));
-        block_on_docker(async move {
-            for found in container::find_labelled(&c, &label)
-                .await
-                .unwrap_or_default()
-            {
-                let _ = container::remove(&c, &found.id).await;
-            }
-        });
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_docker_environments_last_screen_is_captured_at_stop_and_outlives_its_container() {
-    let client = block_on_docker(DockerClient::connect()).unwrap_or_else(|e| {
-        panic!("{e}\n\nthis test needs a running Docker daemon: run scripts/docker-setup.sh")
-    });
+    let client = support::client();
     let run = format!("sbd{}", std::process::id());
-    let _cleanup = Cleanup {
+    let _cleanup = support::Cleanup {
         client: client.clone(),
         run: run.clone(),
     };

@@ -5,8 +5,8 @@ mod support;
 use std::time::Duration;
 
 use plinth_kernel::{
-    ActorState, Backoff, ChildSpec, Down, Exit, Intensity, Kernel, KernelConfig, Monitor, Restart,
-    RestartBudget, SendError, Strategy,
+    ActorState, ChildRef, ChildSpec, Down, Exit, Kernel, KernelConfig, Monitor, Restart, SendError,
+    Strategy, SupervisorRef,
 };
 use support::*;
 
@@ -14,16 +14,43 @@ fn kernel() -> Kernel {
     Kernel::start(KernelConfig { workers: 2 }).unwrap()
 }
 
+/// A kernel whose root supervises one probe, `name`, one for one (`max_restarts`, a first
+/// backoff of `backoff_ms`); the probe's traces and address.
+async fn one_probe(
+    name: &'static str,
+    restart: Restart,
+    max_restarts: u32,
+    backoff_ms: u64,
+) -> (Kernel, Traces, ChildRef<Probe>) {
+    let kernel = kernel();
+    let traces = Traces::default();
+    let (child, probe) = probe(name, restart, &traces);
+    kernel
+        .start_root(spec(
+            Strategy::OneForOne,
+            max_restarts,
+            backoff_ms,
+            vec![child],
+        ))
+        .await
+        .unwrap();
+    (kernel, traces, probe)
+}
+
+/// A kernel whose root supervises nothing yet (one for one, 5 restarts, 1 ms backoff).
+async fn empty_root() -> (Kernel, SupervisorRef) {
+    let kernel = kernel();
+    let root = kernel
+        .start_root(spec(Strategy::OneForOne, 5, 1, vec![]))
+        .await
+        .unwrap();
+    (kernel, root)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panicking_child_is_restarted_with_growing_delays_then_stopped_past_the_intensity_limit()
 {
-    let kernel = kernel();
-    let traces = Traces::default();
-    let (child, flaky) = probe("flaky", Restart::Permanent, &traces);
-    kernel
-        .start_root(spec(Strategy::OneForOne, 3, 40, vec![child]))
-        .await
-        .unwrap();
+    let (kernel, traces, flaky) = one_probe("flaky", Restart::Permanent, 3, 40).await;
 
     // Three restarts are allowed; the fourth failure is one too many.
     for _ in 0..4 {
@@ -76,13 +103,7 @@ async fn a_panicking_child_is_restarted_with_growing_delays_then_stopped_past_th
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_transient_child_that_exits_normally_is_not_restarted() {
-    let kernel = kernel();
-    let traces = Traces::default();
-    let (child, worker) = probe("worker", Restart::Transient, &traces);
-    kernel
-        .start_root(spec(Strategy::OneForOne, 5, 1, vec![child]))
-        .await
-        .unwrap();
+    let (kernel, traces, worker) = one_probe("worker", Restart::Transient, 5, 1).await;
     worker.send(Finish).await.unwrap();
     let registry = kernel.registry();
     let info = until(&registry, "root/worker", state_is(ActorState::Stopped)).await;
@@ -98,13 +119,7 @@ async fn a_transient_child_that_exits_normally_is_not_restarted() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_transient_child_that_fails_is_restarted_and_sees_why() {
-    let kernel = kernel();
-    let traces = Traces::default();
-    let (child, worker) = probe("worker", Restart::Transient, &traces);
-    kernel
-        .start_root(spec(Strategy::OneForOne, 5, 1, vec![child]))
-        .await
-        .unwrap();
+    let (kernel, traces, worker) = one_probe("worker", Restart::Transient, 5, 1).await;
     worker.send(Fail("the disk is full".into())).await.unwrap();
     assert_eq!(worker.send(Incr).await.unwrap(), (1, false));
     assert_eq!(traces.starts(), 2);
@@ -116,13 +131,7 @@ async fn a_transient_child_that_fails_is_restarted_and_sees_why() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_temporary_child_is_never_restarted() {
-    let kernel = kernel();
-    let traces = Traces::default();
-    let (child, once) = probe("once", Restart::Temporary, &traces);
-    kernel
-        .start_root(spec(Strategy::OneForOne, 5, 1, vec![child]))
-        .await
-        .unwrap();
+    let (kernel, traces, once) = one_probe("once", Restart::Temporary, 5, 1).await;
     assert!(once.send(Boom).await.is_err());
     let info = until(
         &kernel.registry(),
@@ -139,13 +148,7 @@ async fn a_temporary_child_is_never_restarted() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_builds_a_fresh_actor_from_its_persisted_state() {
-    let kernel = kernel();
-    let traces = Traces::default();
-    let (child, counter) = probe("counter", Restart::Permanent, &traces);
-    kernel
-        .start_root(spec(Strategy::OneForOne, 5, 1, vec![child]))
-        .await
-        .unwrap();
+    let (kernel, _traces, counter) = one_probe("counter", Restart::Permanent, 5, 1).await;
     for expected in 1..=3 {
         assert_eq!(counter.send(Incr).await.unwrap(), (expected, false));
     }
@@ -157,13 +160,7 @@ async fn a_restart_builds_a_fresh_actor_from_its_persisted_state() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_sent_during_a_backoff_reach_the_next_incarnation() {
-    let kernel = kernel();
-    let traces = Traces::default();
-    let (child, counter) = probe("counter", Restart::Permanent, &traces);
-    kernel
-        .start_root(spec(Strategy::OneForOne, 5, 150, vec![child]))
-        .await
-        .unwrap();
+    let (kernel, _traces, counter) = one_probe("counter", Restart::Permanent, 5, 150).await;
     assert!(counter.send(Boom).await.is_err());
     until(
         &kernel.registry(),
@@ -290,11 +287,7 @@ async fn shutdown_stops_children_in_reverse_start_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn children_can_be_added_and_removed_while_running() {
-    let kernel = kernel();
-    let root = kernel
-        .start_root(spec(Strategy::OneForOne, 5, 1, vec![]))
-        .await
-        .unwrap();
+    let (kernel, root) = empty_root().await;
     let traces = Traces::default();
     let (child, task) = probe("task-1", Restart::Transient, &traces);
     let id = root.start_child(child).await.unwrap();
@@ -320,13 +313,7 @@ async fn children_can_be_added_and_removed_while_running() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_registry_shows_the_mailbox_and_the_message_in_hand() {
-    let kernel = kernel();
-    let traces = Traces::default();
-    let (child, busy) = probe("busy", Restart::Permanent, &traces);
-    kernel
-        .start_root(spec(Strategy::OneForOne, 5, 1, vec![child]))
-        .await
-        .unwrap();
+    let (kernel, _traces, busy) = one_probe("busy", Restart::Permanent, 5, 1).await;
     busy.send(Incr).await.unwrap();
     let (release, held) = std::sync::mpsc::channel();
     busy.do_send(Block(held)).unwrap();
@@ -375,20 +362,6 @@ async fn a_factory_that_fails_counts_as_a_failure_with_its_reason() {
         "{reason}"
     );
     kernel.shutdown(Duration::from_secs(1)).await;
-}
-
-fn budget(max_restarts: u32, initial_ms: u64) -> RestartBudget {
-    RestartBudget {
-        intensity: Intensity {
-            max_restarts,
-            within: Duration::from_secs(30),
-        },
-        backoff: Backoff {
-            initial: Duration::from_millis(initial_ms),
-            max: Duration::from_secs(2),
-            factor: 2,
-        },
-    }
 }
 
 /// A monitor that has not fired within a short while (it must not have).
@@ -477,11 +450,7 @@ async fn a_child_past_its_own_budget_ends_failed_alone_with_growing_delays_and_i
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_children_crash_looping_on_their_own_budgets_never_make_their_supervisor_give_up() {
-    let kernel = kernel();
-    let root = kernel
-        .start_root(spec(Strategy::OneForOne, 5, 1, vec![]))
-        .await
-        .unwrap();
+    let (kernel, root) = empty_root().await;
     // Like the server's `tasks`: a supervisor the task-like children are added to.
     let (tasks, tasks_ref) = ChildSpec::supervisor(
         "tasks",
@@ -520,11 +489,7 @@ async fn many_children_crash_looping_on_their_own_budgets_never_make_their_super
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_monitor_hears_the_final_exit_only() {
-    let kernel = kernel();
-    let root = kernel
-        .start_root(spec(Strategy::OneForOne, 5, 1, vec![]))
-        .await
-        .unwrap();
+    let (kernel, root) = empty_root().await;
     let traces = Traces::default();
 
     // A transient child: a failure is restarted (no word), a normal exit is its end.

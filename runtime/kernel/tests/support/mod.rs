@@ -10,7 +10,7 @@ use actix::Message;
 use parking_lot::Mutex;
 use plinth_kernel::{
     ActorInfo, ActorState, Backoff, Child, ChildRef, ChildSpec, Ctx, Handle, Intensity, Registry,
-    Restart, Strategy, SupervisorSpec,
+    Restart, RestartBudget, Strategy, SupervisorSpec,
 };
 
 /// What survives an incarnation: the "persisted state" a factory reads back, and a log of
@@ -133,14 +133,9 @@ impl Handle<Block> for Probe {
     }
 }
 
-pub fn spec(
-    strategy: Strategy,
-    max_restarts: u32,
-    initial_ms: u64,
-    children: Vec<ChildSpec>,
-) -> SupervisorSpec {
-    SupervisorSpec {
-        strategy,
+/// `max_restarts` within 30 s, after a backoff from `initial_ms` doubling up to 2 s.
+pub fn budget(max_restarts: u32, initial_ms: u64) -> RestartBudget {
+    RestartBudget {
         intensity: Intensity {
             max_restarts,
             within: Duration::from_secs(30),
@@ -150,6 +145,20 @@ pub fn spec(
             max: Duration::from_secs(2),
             factor: 2,
         },
+    }
+}
+
+pub fn spec(
+    strategy: Strategy,
+    max_restarts: u32,
+    initial_ms: u64,
+    children: Vec<ChildSpec>,
+) -> SupervisorSpec {
+    let RestartBudget { intensity, backoff } = budget(max_restarts, initial_ms);
+    SupervisorSpec {
+        strategy,
+        intensity,
+        backoff,
         children,
     }
 }

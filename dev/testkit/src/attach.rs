@@ -4,7 +4,7 @@ use std::io::{Read, Write};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use super::Home;
+use crate::home::{Home, binary};
 
 /// Runs `plinth task attach ID` under script(1) (a pseudo-terminal), types `keys`, waits
 /// until `marker` shows, detaches with tmux's Ctrl-b d; what the terminal showed, and the
@@ -15,7 +15,7 @@ pub fn attach_type_detach(
     keys: &str,
     marker: &str,
 ) -> (String, Option<i32>) {
-    let line = format!("{} task attach {id}", super::BIN);
+    let line = format!("{} task attach {id}", binary().display());
     let mut child = Command::new("script")
         .args(["-q", "-e", "-c", &line, "/dev/null"])
         .env("PLINTH_HOME", home.path())

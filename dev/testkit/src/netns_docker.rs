@@ -252,11 +252,11 @@ impl Drop for DaemonRoot {
 
 /// The image tags `plinth image build` makes for a repository without a Dockerfile on the
 /// machine's daemon (built there once and cached): the agent image.
-pub fn agent_image(home: &super::Home) -> String {
-    let repo = super::repository();
+pub fn agent_image(home: &crate::Home) -> String {
+    let repo = crate::repository();
     let out = home.run(&["image", "build", repo.path().to_str().unwrap(), "--json"]);
-    assert!(out.status.success(), "{}", super::stderr(&out));
-    let built: serde_json::Value = serde_json::from_str(super::stdout(&out).trim()).unwrap();
+    assert!(out.status.success(), "{}", crate::stderr(&out));
+    let built: serde_json::Value = serde_json::from_str(crate::stdout(&out).trim()).unwrap();
     built["tag"].as_str().unwrap().to_string()
 }
 

@@ -3,10 +3,12 @@
 
 use std::time::{Duration, Instant};
 
-use plinth_mock_llm::MockLlm;
+use plinth_mock_llm::{MockLlm, Script};
 use serde_json::{Value, json};
 
-use super::{Home, Server};
+pub use crate::git::git_out;
+use crate::home::Home;
+use crate::server::Server;
 
 /// What the user holds; only the mock (the "upstream") may ever see it.
 pub const REAL_KEY: &str = "sk-ant-real-user-key-0123456789abcdef";
@@ -15,6 +17,13 @@ pub async fn events(server: &Server, id: &str, kind: &str) -> Vec<Value> {
     server
         .get_json(&format!("/api/events?task={id}&kind={kind}"))
         .await
+}
+
+/// The mock model on a free loopback port, answering from `script`.
+pub async fn start_mock(script: Script) -> MockLlm {
+    MockLlm::start("127.0.0.1:0".parse().unwrap(), script)
+        .await
+        .unwrap()
 }
 
 /// `plinth serve` with the mock as the model's upstream, the user's real key, and `env`.
@@ -103,17 +112,6 @@ pub async fn wait_for<F, Fut>(
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-}
-
-/// `git ARGS` in `dir`: its standard output, whatever the outcome.
-pub fn git_out(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Gives the task's agent a message; asserts it was taken.
