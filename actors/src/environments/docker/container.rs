@@ -188,19 +188,29 @@ pub async fn create_on(
     })
 }
 
-/// Starts a stopped container again (its files are as they were; its processes start anew).
-pub async fn start(client: &DockerClient, id: &str) -> Result<(), ContainerError> {
-    match client.api().start_container(id, None).await {
-        // 304: it was running already, which is what was asked.
-        Ok(())
-        | Err(bollard::errors::Error::DockerResponseServerError {
-            status_code: 304, ..
-        }) => Ok(()),
-        Err(source) => Err(ContainerError::Docker {
+/// A request whose failure with `status` means the container is already as asked.
+fn ok_if_already(
+    result: Result<(), bollard::errors::Error>,
+    status: u16,
+    id: &str,
+) -> Result<(), ContainerError> {
+    match result {
+        Err(bollard::errors::Error::DockerResponseServerError { status_code, .. })
+            if status_code == status =>
+        {
+            Ok(())
+        }
+        other => other.map_err(|source| ContainerError::Docker {
             id: id.into(),
             source,
         }),
     }
+}
+
+/// Starts a stopped container again (its files are as they were; its processes start anew).
+pub async fn start(client: &DockerClient, id: &str) -> Result<(), ContainerError> {
+    // 304: it was running already, which is what was asked.
+    ok_if_already(client.api().start_container(id, None).await, 304, id)
 }
 
 /// Stops the container, giving its processes `grace` to end before they are killed.
@@ -208,17 +218,12 @@ pub async fn stop(client: &DockerClient, id: &str, grace: Duration) -> Result<()
     let options = StopContainerOptionsBuilder::new()
         .t(i32::try_from(grace.as_secs()).unwrap_or(i32::MAX))
         .build();
-    match client.api().stop_container(id, Some(options)).await {
-        // 304: it was not running, which is what was asked.
-        Ok(())
-        | Err(bollard::errors::Error::DockerResponseServerError {
-            status_code: 304, ..
-        }) => Ok(()),
-        Err(source) => Err(ContainerError::Docker {
-            id: id.into(),
-            source,
-        }),
-    }
+    // 304: it was not running, which is what was asked.
+    ok_if_already(
+        client.api().stop_container(id, Some(options)).await,
+        304,
+        id,
+    )
 }
 
 /// Removes the container and its anonymous volumes, running or not. Removing a container
@@ -228,16 +233,12 @@ pub async fn remove(client: &DockerClient, id: &str) -> Result<(), ContainerErro
         .force(true)
         .v(true)
         .build();
-    match client.api().remove_container(id, Some(options)).await {
-        Ok(())
-        | Err(bollard::errors::Error::DockerResponseServerError {
-            status_code: 404, ..
-        }) => Ok(()),
-        Err(source) => Err(ContainerError::Docker {
-            id: id.into(),
-            source,
-        }),
-    }
+    // 404: it is gone, which is what was asked.
+    ok_if_already(
+        client.api().remove_container(id, Some(options)).await,
+        404,
+        id,
+    )
 }
 
 /// Every container whose labels say plinth made it, running or not: what a restarted
