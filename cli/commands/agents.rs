@@ -6,7 +6,6 @@ use std::path::Path;
 use plinth_actors::agents::{AgentCatalog, AgentError, AgentListing, AgentView, Examined};
 use plinth_actors::config::Config;
 use plinth_server::Home;
-use plinth_store::Store;
 use plinth_wasm::{Capability, HostConfig, WasmHost};
 
 use crate::cli::AgentsCommand;
@@ -61,14 +60,7 @@ pub async fn run(
 
 fn open_catalog(home: &Home, explicit_home: Option<&Path>) -> Result<AgentCatalog, Failure> {
     let (config, _) = Config::load(explicit_home).map_err(|err| Failure::other(err.to_string()))?;
-    home.ensure().map_err(|err| {
-        Failure::new(
-            code::STORE,
-            format!("cannot create {}: {err}", home.root().display()),
-        )
-    })?;
-    let store =
-        Store::open(&home.database()).map_err(|err| Failure::new(code::STORE, err.to_string()))?;
+    let store = super::home_store::open(home)?;
     let host = WasmHost::new(HostConfig {
         cache_dir: Some(home.wasm_cache_dir()),
         memory_limit: config.adapters.memory_limit_bytes(),

@@ -9,23 +9,15 @@ use plinth_actors::config::Config;
 use plinth_actors::environments::DockerClient;
 use plinth_actors::environments::gc::{self, Garbage};
 use plinth_server::Home;
-use plinth_store::Store;
 use serde_json::json;
 
 use crate::cli::GcArgs;
 use crate::confirm::confirm;
-use crate::failure::{Failure, code};
+use crate::failure::Failure;
 
 pub async fn run(home: &Home, explicit_home: Option<&Path>, args: GcArgs) -> Result<i32, Failure> {
     let (config, _) = Config::load(explicit_home).map_err(|err| Failure::other(err.to_string()))?;
-    home.ensure().map_err(|err| {
-        Failure::new(
-            code::STORE,
-            format!("cannot create {}: {err}", home.root().display()),
-        )
-    })?;
-    let store =
-        Store::open(&home.database()).map_err(|err| Failure::new(code::STORE, err.to_string()))?;
+    let store = super::home_store::open(home)?;
     // Docker down is no reason not to clean up worktrees; it is said, not fatal.
     let (docker, docker_error) = match DockerClient::connect_to(&config.docker.socket).await {
         Ok(client) => (Some(client), None),

@@ -6,6 +6,7 @@ mod dev;
 mod doctor;
 mod events;
 mod gc;
+mod home_store;
 mod image;
 mod onboard;
 mod ps;
