@@ -6,6 +6,7 @@
 //! model proxy's stream (`task.llm.*`) repeats what the adapter records in the transcript,
 //! and hooks are the agent's raw input to its adapter.
 
+use plinth_actors::agent_host::kind;
 use plinth_store::Event;
 use serde_json::Value;
 
@@ -34,10 +35,10 @@ impl Transcript {
 
     fn describe(&mut self, event: &Event) -> Option<(String, String)> {
         let d = &event.data;
-        let kind = event.kind.as_str();
-        let described = match kind {
-            "task.transcript" => transcript_entry(d),
-            "task.status" => {
+        let name = event.kind.as_str();
+        let described = match name {
+            kind::TRANSCRIPT => transcript_entry(d),
+            kind::STATUS => {
                 let status = (text(d, "status"), text(d, "detail"));
                 if self.last_status.as_ref() == Some(&status) {
                     return None;
@@ -46,7 +47,7 @@ impl Transcript {
                 let (status, detail) = status;
                 ("status".into(), joined(&status, &detail))
             }
-            "notification" => {
+            kind::NOTIFICATION => {
                 let label = if text(d, "urgency") == "needs-attention" {
                     "attention"
                 } else {
@@ -54,7 +55,7 @@ impl Transcript {
                 };
                 (label.into(), joined(&text(d, "title"), &text(d, "body")))
             }
-            "task.log" => {
+            kind::LOG => {
                 let level = text(d, "level");
                 let label = if level == "info" { "log".into() } else { level };
                 (label, text(d, "message"))
@@ -73,15 +74,15 @@ impl Transcript {
                 None => return None,
             },
             "task.updated" | "task.hook" => return None,
-            _ if kind.starts_with("task.llm.") => return None,
-            _ => match kind.split_once('.') {
+            _ if name.starts_with("task.llm.") => return None,
+            _ => match name.split_once('.') {
                 // The other moves of the task (`running`, `stopped`, `resumed`, ...) and of
                 // its environment (`environment started`, ...) are their name.
                 Some(("task", what)) => (what.to_string(), String::new()),
                 Some(("environment", what)) => {
                     ("environment".into(), joined(what, &text(d, "reason")))
                 }
-                _ => (kind.to_string(), String::new()),
+                _ => (name.to_string(), String::new()),
             },
         };
         Some(described)
