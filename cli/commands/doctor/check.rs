@@ -33,12 +33,7 @@ impl Check {
         detail: impl Into<String>,
         fix: impl Into<String>,
     ) -> Self {
-        Check {
-            name,
-            status: Status::Warn,
-            detail: detail.into(),
-            fix: Some(fix.into()),
-        }
+        Check::with_fix(name, Status::Warn, detail.into(), fix.into())
     }
 
     pub(super) fn fail(
@@ -46,11 +41,15 @@ impl Check {
         detail: impl Into<String>,
         fix: impl Into<String>,
     ) -> Self {
+        Check::with_fix(name, Status::Fail, detail.into(), fix.into())
+    }
+
+    fn with_fix(name: &'static str, status: Status, detail: String, fix: String) -> Self {
         Check {
             name,
-            status: Status::Fail,
-            detail: detail.into(),
-            fix: Some(fix.into()),
+            status,
+            detail,
+            fix: Some(fix),
         }
     }
 }
