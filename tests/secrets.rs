@@ -1,6 +1,6 @@
 //! Secrets never reach a command line: while tasks of both kinds run, with their agents'
 //! tmux sessions holding the task's variables, no line of the host's `ps` shows a task
-//! token or the user's own key. Any local user can read every process's arguments.
+//! token or one of the user's own keys. Any local user can read every process's arguments.
 
 mod support;
 
@@ -10,8 +10,18 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use support::{Home, Server, containers_of, remove_containers_of, repository};
 
-/// The user's key, as plinth's model proxy gets it from the environment.
-const USER_KEY: &str = "sk-ant-user-key-that-must-stay-on-the-host-7f3a";
+/// The user's keys, as plinth's model proxy gets them from the environment.
+const USER_KEYS: [(&str, &str); 3] = [
+    (
+        "ANTHROPIC_API_KEY",
+        "sk-ant-user-key-that-must-stay-on-the-host-7f3a",
+    ),
+    ("OPENAI_API_KEY", "sk-proj-user-key-that-must-stay-too-91c2"),
+    (
+        "GEMINI_API_KEY",
+        "AIza-user-key-that-must-stay-as-well-5d0e",
+    ),
+];
 
 /// An agent's session the way every adapter starts one: a tmux session given the task's
 /// variables (hook URL and token, the model proxy and its key). It keeps running while the
@@ -88,7 +98,9 @@ impl Drop for RemoveContainers {
 async fn no_command_line_on_the_host_holds_a_task_token_or_the_users_key() {
     let home = Home::new();
     let mut command = home.command(&["serve", "--port", "0", "--no-open"]);
-    command.env("ANTHROPIC_API_KEY", USER_KEY);
+    for (variable, key) in USER_KEYS {
+        command.env(variable, key);
+    }
     let server = home.serve_with_command(command);
     let repo = repository();
     let local = start_task(&server, "local", repo.path()).await;
@@ -119,10 +131,12 @@ async fn no_command_line_on_the_host_holds_a_task_token_or_the_users_key() {
                     "a task token on a command line: {line}"
                 );
             }
-            assert!(
-                !line.contains(USER_KEY),
-                "the user's key on a command line: {line}"
-            );
+            for (variable, key) in USER_KEYS {
+                assert!(
+                    !line.contains(key),
+                    "the user's {variable} on a command line: {line}"
+                );
+            }
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

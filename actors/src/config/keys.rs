@@ -124,9 +124,17 @@ declare_config! {
     }
 
     [llm] LlmConfig, FileLlm {
-        /// where the model proxy sends tasks' model calls
+        /// where the model proxy sends tasks' Anthropic (Messages API) calls
         upstream: required String = "https://api.anthropic.com".to_string(),
             env ["PLINTH_LLM_UPSTREAM"],
+            check |v| http_url(v);
+        /// where the model proxy sends tasks' OpenAI (Responses and Chat Completions) calls
+        openai_upstream: required String = "https://api.openai.com/v1".to_string(),
+            env ["PLINTH_LLM_OPENAI_UPSTREAM", "OPENAI_BASE_URL"],
+            check |v| http_url(v);
+        /// where the model proxy sends tasks' Gemini API calls
+        gemini_upstream: required String = "https://generativelanguage.googleapis.com".to_string(),
+            env ["PLINTH_LLM_GEMINI_UPSTREAM", "GOOGLE_GEMINI_BASE_URL"],
             check |v| http_url(v);
     }
 }

@@ -30,8 +30,9 @@ pub struct SandboxEndpoints {
 
 impl SandboxEndpoints {
     /// The variables a task's agent gets: the hook URL and token, and the model proxy as
-    /// Claude Code (and any agent speaking Anthropic's API) takes it. Empty when the
-    /// sandbox cannot reach plinth.
+    /// each provider's clients take it (Anthropic's, OpenAI's and Gemini's base URL and
+    /// key variables, every key being the task's own token). Empty when the sandbox
+    /// cannot reach plinth.
     pub fn env_for(&self, sandbox: Sandbox, task: &str, keys: &TaskKeys) -> Vec<(String, String)> {
         let base = match sandbox {
             Sandbox::Docker => self.docker.as_deref(),
@@ -41,6 +42,7 @@ impl SandboxEndpoints {
             return Vec::new();
         };
         let token = keys.token(task);
+        let llm = format!("{base}/tasks/{task}/llm");
         vec![
             ("PLINTH_TASK".into(), task.into()),
             (
@@ -48,11 +50,12 @@ impl SandboxEndpoints {
                 format!("{base}/tasks/{task}/hooks"),
             ),
             ("PLINTH_HOOK_TOKEN".into(), token.clone()),
-            (
-                "ANTHROPIC_BASE_URL".into(),
-                format!("{base}/tasks/{task}/llm"),
-            ),
-            ("ANTHROPIC_API_KEY".into(), token),
+            ("ANTHROPIC_BASE_URL".into(), llm.clone()),
+            ("ANTHROPIC_API_KEY".into(), token.clone()),
+            ("OPENAI_BASE_URL".into(), format!("{llm}/openai/v1")),
+            ("OPENAI_API_KEY".into(), token.clone()),
+            ("GOOGLE_GEMINI_BASE_URL".into(), format!("{llm}/gemini")),
+            ("GEMINI_API_KEY".into(), token),
         ]
     }
 }
@@ -85,6 +88,28 @@ mod tests {
                 .iter()
                 .any(|(_, v)| v.starts_with("http://127.0.0.1:7434/"))
         );
+    }
+
+    #[test]
+    fn openai_and_gemini_clients_find_the_proxy_under_their_own_prefixes_with_the_task_token() {
+        let endpoints = SandboxEndpoints {
+            local: None,
+            docker: Some("http://172.17.0.1:7434".into()),
+        };
+        let keys = TaskKeys::new(b"s".to_vec());
+        let env = endpoints.env_for(Sandbox::Docker, "t-2", &keys);
+        let get = |k: &str| env.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+        assert_eq!(
+            get("OPENAI_BASE_URL").unwrap(),
+            "http://172.17.0.1:7434/tasks/t-2/llm/openai/v1"
+        );
+        assert_eq!(
+            get("GOOGLE_GEMINI_BASE_URL").unwrap(),
+            "http://172.17.0.1:7434/tasks/t-2/llm/gemini"
+        );
+        for key in ["OPENAI_API_KEY", "GEMINI_API_KEY"] {
+            assert!(keys.verify("t-2", &get(key).unwrap()), "{key}");
+        }
     }
 
     #[test]

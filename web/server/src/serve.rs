@@ -22,7 +22,7 @@ use crate::guard::Guard;
 use crate::home::Home;
 use crate::home_lock::HomeLock;
 use crate::limits::SHUTDOWN_BUDGET;
-use crate::llm_proxy::{Credentials, ProxyConfig};
+use crate::llm_proxy::{Credentials, Provider, ProxyConfig, Timeouts, Upstream};
 use crate::server_file::ServerFile;
 use crate::token::AccessToken;
 use crate::{routes, sandbox_api, tree};
@@ -207,7 +207,7 @@ pub async fn serve(
     };
     let terminals = Arc::clone(&state.terminals);
     // The user's credentials stay in this process: only the upstream request carries them.
-    let proxy = ProxyConfig::new(options.config.llm.upstream.clone(), Credentials::from_env());
+    let proxy = proxy_config(&options.config.llm);
     let sandbox_app = sandbox_api::router(
         sandbox_api::SandboxState {
             tasks: state.tasks.clone(),
@@ -336,6 +336,21 @@ fn allowed_hosts(addr: SocketAddr, public_name: Option<&str>) -> Vec<String> {
         }
     }
     hosts
+}
+
+/// The model proxy's upstreams from the config, each with the user's credentials for it
+/// from plinth's environment: they stay in this process, only upstream requests carry
+/// them.
+fn proxy_config(llm: &plinth_actors::config::LlmConfig) -> ProxyConfig {
+    let env = |name: &str| std::env::var(name).ok();
+    let upstream =
+        |url: &str, provider| Upstream::new(url, Credentials::for_provider(provider, env));
+    ProxyConfig {
+        anthropic: upstream(&llm.upstream, Provider::Anthropic),
+        openai: upstream(&llm.openai_upstream, Provider::OpenAi),
+        gemini: upstream(&llm.gemini_upstream, Provider::Google),
+        timeouts: Timeouts::default(),
+    }
 }
 
 #[cfg(test)]

@@ -841,7 +841,7 @@ async fn other_paths_and_methods_under_the_prefix_get_a_404_in_the_api_shape() {
 #[tokio::test]
 async fn oauth_credentials_go_upstream_as_a_bearer_token_with_the_oauth_beta_flag() {
     let s = setup_with(Script::default(), |config| {
-        config.credentials = Credentials::OAuth("real-oauth-token".into());
+        config.anthropic.credentials = Credentials::OAuth("real-oauth-token".into());
     })
     .await;
     let response = s.stream().await;

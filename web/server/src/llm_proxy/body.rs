@@ -12,7 +12,10 @@ use axum::body::Bytes;
 use futures::stream::{BoxStream, Stream, StreamExt};
 use tokio::time::{Instant, Sleep};
 
-use super::api_error::error_event;
+use axum::http::StatusCode;
+
+use super::api::Api;
+use super::api_error::stream_error;
 use super::call::Call;
 use super::reply::ReplyReader;
 use super::sse::SseParser;
@@ -28,6 +31,7 @@ enum Format {
 }
 
 pub struct ProxyBody {
+    api: Api,
     upstream: BoxStream<'static, reqwest::Result<Bytes>>,
     call: Call,
     reader: ReplyReader,
@@ -47,7 +51,13 @@ pub struct ProxyBody {
 }
 
 impl ProxyBody {
-    pub fn new(response: reqwest::Response, call: Call, streamed: bool, idle: Duration) -> Self {
+    pub fn new(
+        api: Api,
+        response: reqwest::Response,
+        call: Call,
+        streamed: bool,
+        idle: Duration,
+    ) -> Self {
         let now = Instant::now();
         let format = if streamed {
             Format::Sse(SseParser::new())
@@ -59,11 +69,12 @@ impl ProxyBody {
         };
         let expected = response.content_length();
         ProxyBody {
+            api,
             expected,
             received: 0,
             upstream: response.bytes_stream().boxed(),
             call,
-            reader: ReplyReader::new(),
+            reader: ReplyReader::new(api),
             format,
             idle_limit: idle,
             last_data: now,
@@ -122,8 +133,9 @@ impl ProxyBody {
         self.call.finish();
     }
 
-    /// The upstream failed mid-reply. A stream gets an `error` event, as the API ends a
-    /// stream that fails; other bodies are cut off, which the client sees as an error.
+    /// The upstream failed mid-reply. A stream ends with the API's own failure event or
+    /// chunk, as the API ends a stream that fails; other bodies are cut off, which the
+    /// client sees as an error.
     fn break_off(&mut self, message: String) -> Poll<Option<io::Result<Bytes>>> {
         self.done = true;
         let message = format!("plinth's LLM proxy: {message}");
@@ -132,7 +144,8 @@ impl ProxyBody {
         self.call.finish();
         match self.format {
             Format::Sse(_) => {
-                Poll::Ready(Some(Ok(Bytes::from(error_event("api_error", &message)))))
+                let event = stream_error(self.api, StatusCode::BAD_GATEWAY, &message);
+                Poll::Ready(Some(Ok(Bytes::from(event))))
             }
             Format::Json { .. } => Poll::Ready(Some(Err(io::Error::other(message)))),
         }

@@ -1,10 +1,11 @@
 //! Which headers cross the proxy. Going up: everything the client sent except its
-//! credentials, hop-by-hop headers and what the proxy's own client sets, plus the user's
-//! real credentials. Coming back: everything except hop-by-hop headers.
+//! credentials (headers, and a `key` in the query, as Google's clients may send it),
+//! hop-by-hop headers and what the proxy's own client sets, plus the user's real
+//! credentials. Coming back: everything except hop-by-hop headers.
 
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
-use super::config::{Credentials, OAUTH_BETA};
+use super::credentials::{Credentials, OAUTH_BETA};
 
 /// Meaningful for one connection only (RFC 9110 §7.6.1), plus the proxy-era ones.
 const HOP_BY_HOP: &[&str] = &[
@@ -25,6 +26,7 @@ const HOP_BY_HOP: &[&str] = &[
 const NOT_UPSTREAM: &[&str] = &[
     "x-api-key",
     "authorization",
+    "x-goog-api-key",
     "host",
     "content-length",
     "accept-encoding",
@@ -33,12 +35,30 @@ const NOT_UPSTREAM: &[&str] = &[
 const ANTHROPIC_BETA: &str = "anthropic-beta";
 
 /// The token the client presented: `x-api-key` (Claude Code's `ANTHROPIC_API_KEY`), else
-/// `Authorization: Bearer` (its `ANTHROPIC_AUTH_TOKEN`).
-pub fn client_token(headers: &HeaderMap) -> Option<&str> {
-    if let Some(key) = headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
-        return Some(key.trim());
+/// `x-goog-api-key` (Google's clients), else `Authorization: Bearer` (OpenAI's clients,
+/// Claude Code's `ANTHROPIC_AUTH_TOKEN`), else a `key` in the query (Google's REST form).
+pub fn client_token<'a>(headers: &'a HeaderMap, query: Option<&'a str>) -> Option<&'a str> {
+    for name in ["x-api-key", "x-goog-api-key"] {
+        if let Some(key) = headers.get(name).and_then(|v| v.to_str().ok()) {
+            return Some(key.trim());
+        }
     }
-    crate::guard::bearer_token(headers)
+    crate::guard::bearer_token(headers).or_else(|| {
+        query?
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("key="))
+            .map(str::trim)
+    })
+}
+
+/// The query as it goes upstream: without a `key` (the task's token, in Google's REST
+/// form); `None` when nothing is left.
+pub fn upstream_query(query: Option<&str>) -> Option<String> {
+    let kept: Vec<&str> = query?
+        .split('&')
+        .filter(|pair| !pair.is_empty() && *pair != "key" && !pair.starts_with("key="))
+        .collect();
+    (!kept.is_empty()).then(|| kept.join("&"))
 }
 
 /// Headers named by `Connection` are hop-by-hop too.
@@ -77,6 +97,16 @@ pub fn upstream_headers(client: &HeaderMap, credentials: &Credentials) -> Header
                 headers.insert(header::AUTHORIZATION, sensitive(value));
             }
             add_oauth_beta(&mut headers);
+        }
+        Credentials::Bearer(token) => {
+            if let Ok(value) = HeaderValue::from_str(&format!("Bearer {token}")) {
+                headers.insert(header::AUTHORIZATION, sensitive(value));
+            }
+        }
+        Credentials::GoogleApiKey(key) => {
+            if let Ok(value) = HeaderValue::from_str(key) {
+                headers.insert("x-goog-api-key", sensitive(value));
+            }
         }
         Credentials::None => {}
     }
@@ -135,17 +165,55 @@ mod tests {
 
     #[test]
     fn the_token_comes_from_x_api_key_or_a_bearer_header() {
-        assert_eq!(client_token(&map(&[("x-api-key", "k")])), Some("k"));
+        assert_eq!(client_token(&map(&[("x-api-key", "k")]), None), Some("k"));
         assert_eq!(
-            client_token(&map(&[("authorization", "Bearer t")])),
+            client_token(&map(&[("authorization", "Bearer t")]), None),
             Some("t")
         );
         assert_eq!(
-            client_token(&map(&[("authorization", "bearer  t ")])),
+            client_token(&map(&[("authorization", "bearer  t ")]), None),
             Some("t")
         );
-        assert_eq!(client_token(&map(&[("authorization", "Basic abc")])), None);
-        assert_eq!(client_token(&map(&[])), None);
+        assert_eq!(
+            client_token(&map(&[("authorization", "Basic abc")]), None),
+            None
+        );
+        assert_eq!(client_token(&map(&[]), None), None);
+    }
+
+    #[test]
+    fn a_google_client_sends_its_token_as_x_goog_api_key_or_in_the_query() {
+        assert_eq!(
+            client_token(&map(&[("x-goog-api-key", "g")]), Some("alt=sse")),
+            Some("g")
+        );
+        assert_eq!(client_token(&map(&[]), Some("alt=sse&key=q")), Some("q"));
+        assert_eq!(client_token(&map(&[]), Some("alt=sse&keys=q")), None);
+    }
+
+    #[test]
+    fn the_key_in_a_query_never_goes_upstream() {
+        assert_eq!(
+            upstream_query(Some("alt=sse&key=tok")).as_deref(),
+            Some("alt=sse")
+        );
+        assert_eq!(upstream_query(Some("key=tok")), None);
+        assert_eq!(
+            upstream_query(Some("keys=1&key")).as_deref(),
+            Some("keys=1")
+        );
+        assert_eq!(upstream_query(None), None);
+    }
+
+    #[test]
+    fn openai_and_google_credentials_go_in_their_own_headers() {
+        let client = map(&[("authorization", "Bearer task"), ("x-goog-api-key", "task")]);
+        let up = upstream_headers(&client, &Credentials::Bearer("sk-real".into()));
+        assert_eq!(up.get("authorization").unwrap(), "Bearer sk-real");
+        assert!(up.get("x-goog-api-key").is_none());
+        let up = upstream_headers(&client, &Credentials::GoogleApiKey("g-real".into()));
+        assert_eq!(up.get("x-goog-api-key").unwrap(), "g-real");
+        assert!(up.get("authorization").is_none());
     }
 
     #[test]

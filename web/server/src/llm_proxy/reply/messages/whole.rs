@@ -1,21 +1,13 @@
-//! A reply read whole: a non-streamed message, or an HTTP error's body.
+//! A Messages reply read whole: a non-streamed message.
 
-use super::ReplyReader;
 use super::data::{Data, merge_usage};
 use crate::llm_proxy::call::Call;
+use crate::llm_proxy::reply::ReplyReader;
 
 impl ReplyReader {
-    /// A whole JSON body: a non-streamed message, or an HTTP error's body.
-    pub fn json_body(&mut self, call: &mut Call, status: u16, body: &[u8]) {
+    /// A non-streamed message.
+    pub(in crate::llm_proxy::reply) fn messages_body(&mut self, call: &mut Call, body: &[u8]) {
         let parsed: Option<Data> = serde_json::from_slice(body).ok();
-        if status >= 400 {
-            let detail = match parsed.and_then(|d| d.error) {
-                Some(error) => error.describe(),
-                None => String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned(),
-            };
-            call.fail(format!("{status} {detail}"));
-            return;
-        }
         let Some(message) = parsed.filter(|d| d.kind == "message") else {
             return;
         };
@@ -31,7 +23,12 @@ impl ReplyReader {
                     self.flush_text(call);
                 }
             } else if is_tool {
-                self.start_tool(index, block);
+                self.start_tool(
+                    index,
+                    block.id.unwrap_or_default(),
+                    block.name.unwrap_or_default(),
+                    block.input.unwrap_or(serde_json::Value::Null),
+                );
                 self.finish_tool(call, index);
             }
         }
@@ -45,6 +42,7 @@ impl ReplyReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::llm_proxy::api::Api;
     use crate::llm_proxy::event::ProxyEvent;
     use crate::llm_proxy::host::Recorder;
     use serde_json::json;
@@ -58,7 +56,7 @@ mod tests {
             "content": [{"type": "text", "text": "Hi"},
                         {"type": "tool_use", "id": "toolu_2", "name": "Bash", "input": {"command": "ls"}}],
             "usage": {"input_tokens": 3, "output_tokens": 2}});
-        ReplyReader::new().json_body(&mut call, 200, body.to_string().as_bytes());
+        ReplyReader::new(Api::Messages).json_body(&mut call, 200, body.to_string().as_bytes());
         call.finish();
         let events = host.0.lock().unwrap().clone();
         assert!(matches!(&events[1], ProxyEvent::TextDelta { text, .. } if text == "Hi"));
@@ -79,7 +77,7 @@ mod tests {
 
         let mut call = Call::start("t", host.clone(), "m".into());
         let body = json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}});
-        ReplyReader::new().json_body(&mut call, 529, body.to_string().as_bytes());
+        ReplyReader::new(Api::Messages).json_body(&mut call, 529, body.to_string().as_bytes());
         call.finish();
         let events = host.0.lock().unwrap().clone();
         assert!(

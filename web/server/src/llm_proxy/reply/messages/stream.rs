@@ -1,12 +1,18 @@
-//! The SSE events of a streamed reply.
+//! The SSE events of a streamed Messages reply.
 
-use super::ReplyReader;
 use super::data::{BlockData, Data, DeltaData, merge_usage};
 use crate::llm_proxy::call::Call;
+use crate::llm_proxy::reply::ReplyReader;
+use crate::llm_proxy::reply::error_detail::describe_error;
 
 impl ReplyReader {
-    /// One SSE event of a streamed reply.
-    pub fn sse_event(&mut self, call: &mut Call, name: &str, data: &[u8]) {
+    /// One SSE event of a streamed Messages reply.
+    pub(in crate::llm_proxy::reply) fn messages_event(
+        &mut self,
+        call: &mut Call,
+        name: &str,
+        data: &[u8],
+    ) {
         let data: Data = match serde_json::from_slice(data) {
             Ok(data) => data,
             Err(err) => {
@@ -56,7 +62,7 @@ impl ReplyReader {
             }
             "error" => {
                 self.flush_text(call);
-                let error = data.error.map(|e| e.describe());
+                let error = data.error.as_ref().map(describe_error);
                 call.fail(error.unwrap_or_else(|| "error event without details".into()));
                 self.ended = true;
             }
@@ -71,7 +77,12 @@ impl ReplyReader {
                     self.push_text(call, index, &text);
                 }
             }
-            "tool_use" | "server_tool_use" => self.start_tool(index, block),
+            "tool_use" | "server_tool_use" => self.start_tool(
+                index,
+                block.id.unwrap_or_default(),
+                block.name.unwrap_or_default(),
+                block.input.unwrap_or(serde_json::Value::Null),
+            ),
             _ => {}
         }
     }
@@ -85,19 +96,10 @@ impl ReplyReader {
             }
             Some("input_json_delta") => {
                 if let Some(piece) = delta.partial_json {
-                    self.tool_input_piece(index, piece);
+                    self.tool_input_piece(index, &piece);
                 }
             }
             _ => {} // thinking, signatures, citations
-        }
-    }
-
-    /// The stream is over (the upstream closed it). A stream that stops without
-    /// `message_stop` was cut off.
-    pub fn end_of_stream(&mut self, call: &mut Call) {
-        self.flush_text(call);
-        if !self.ended {
-            call.fail("the upstream ended the stream before message_stop");
         }
     }
 }
@@ -105,6 +107,7 @@ impl ReplyReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::llm_proxy::api::Api;
     use crate::llm_proxy::event::ProxyEvent;
     use crate::llm_proxy::host::Recorder;
     use serde_json::{Value, json};
@@ -121,7 +124,7 @@ mod tests {
     fn text_of_a_block_is_coalesced_and_tool_input_is_assembled() {
         let host = Arc::new(Recorder::default());
         let mut call = Call::start("t", host.clone(), "req-model".into());
-        let mut reader = ReplyReader::new();
+        let mut reader = ReplyReader::new(Api::Messages);
         feed(
             &mut reader,
             &mut call,
@@ -197,7 +200,7 @@ mod tests {
     fn a_stream_cut_off_before_message_stop_finishes_with_an_error() {
         let host = Arc::new(Recorder::default());
         let mut call = Call::start("t", host.clone(), "m".into());
-        let mut reader = ReplyReader::new();
+        let mut reader = ReplyReader::new(Api::Messages);
         feed(
             &mut reader,
             &mut call,
