@@ -146,6 +146,10 @@ pub enum TaskCommand {
         /// Carry your uncommitted changes into the sandbox.
         #[arg(long)]
         include_uncommitted: bool,
+        /// The most its model calls may cost, in dollars (default: `tasks.budget`). When it
+        /// is reached the agent's next call is refused and the task waits for you.
+        #[arg(long)]
+        budget: Option<f64>,
         #[command(flatten)]
         json: Json,
     },
@@ -188,6 +192,14 @@ pub enum TaskCommand {
         /// Which of the task's sessions (default: the first).
         #[arg(long)]
         session: Option<String>,
+    },
+    /// Set the task's budget: AMOUNT in dollars (e.g. 5, 2.50), or `none` to lift it. An
+    /// agent stopped by its budget goes on when you tell it to (`plinth task send`).
+    Budget {
+        id: String,
+        amount: String,
+        #[command(flatten)]
+        json: Json,
     },
     /// Hide a task that no longer runs from `task list`.
     Archive {

@@ -21,6 +21,7 @@ mod host_process;
 pub mod limits;
 pub mod projects;
 pub mod sandbox;
+pub mod spend;
 pub mod task_inputs;
 pub mod tasks;
 pub mod terminal;

@@ -9,6 +9,7 @@ use plinth_actors::agent_host::{AdapterStartsRecord, AdapterStateRecord};
 use plinth_actors::agents::InstalledAgentRecord;
 use plinth_actors::environments::record::EnvironmentRecord;
 use plinth_actors::projects::ProjectRecord;
+use plinth_actors::spend::SpendRecord;
 use plinth_actors::task_inputs::TaskInputsRecord;
 use plinth_actors::tasks::TaskRecord;
 use plinth_actors::tasks::sync_record::TaskSyncRecord;
@@ -73,6 +74,22 @@ fn adapter_starts_keep_their_stored_shape() {
     let v1 = json!({"version": "1", "starts": 3});
     check_frozen::<AdapterStartsRecord>(&frozen_dir(), &[(1, v1)])
         .unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn spend_records_keep_their_stored_shape() {
+    let v1 = json!({
+        "version": "1",
+        "calls": 12,
+        "input_tokens": 48210,
+        "output_tokens": 3120,
+        "cache_read_tokens": 210400,
+        "cache_creation_tokens": 9000,
+        "cost": 0.27,
+        "unpriced_models": ["llama-local"],
+        "budget": 2.5
+    });
+    check_frozen::<SpendRecord>(&frozen_dir(), &[(1, v1)]).unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]

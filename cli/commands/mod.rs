@@ -11,6 +11,7 @@ mod image;
 mod onboard;
 mod ps;
 mod serve;
+mod spend;
 mod task;
 mod task_diff;
 mod task_logs;

@@ -13,6 +13,7 @@ use crate::client::{Client, encode};
 use crate::failure::Failure;
 use crate::table::table;
 
+use super::spend;
 use super::task_logs::Transcript;
 
 /// Said every time a task runs in local mode.
@@ -31,6 +32,7 @@ pub async fn run(client: &Client, home: &Home, command: TaskCommand) -> Result<i
             base,
             repo,
             include_uncommitted,
+            budget,
             json,
         } => {
             let repo = match repo {
@@ -44,6 +46,7 @@ pub async fn run(client: &Client, home: &Home, command: TaskCommand) -> Result<i
                 "base": base,
                 "sandbox": sandbox,
                 "include_uncommitted": include_uncommitted,
+                "budget": budget,
             });
             let task: TaskView = client.post("/api/tasks", &body).await?;
             if task.unsafe_sandbox {
@@ -119,6 +122,32 @@ pub async fn run(client: &Client, home: &Home, command: TaskCommand) -> Result<i
             }
             let environments: serde_json::Value = client.get("/api/environments").await?;
             super::attach::attach(home.root(), &task, &environments, session.as_deref())
+        }
+        TaskCommand::Budget { id, amount, json } => {
+            let budget = match amount.as_str() {
+                "none" => None,
+                amount => Some(parse_budget(amount)?),
+            };
+            let task: TaskView = client
+                .post(&task_path(&id, "/budget"), &json!({ "budget": budget }))
+                .await?;
+            if json.json {
+                print_json(&task);
+            } else {
+                let spend = task.spend.as_ref();
+                let spent = spend::money(spend.map_or(0.0, |s| s.cost));
+                match budget {
+                    Some(budget) => println!(
+                        "{}: budget {} ({spent} spent); if its agent was stopped by the budget, \
+                         tell it to go on: plinth task send {} \"go on\"",
+                        task.id,
+                        spend::money(budget),
+                        task.id
+                    ),
+                    None => println!("{}: no budget ({spent} spent)", task.id),
+                }
+            }
+            Ok(0)
         }
         TaskCommand::Archive { id, json } => {
             let task: TaskView = client.post(&task_path(&id, "/archive"), &json!({})).await?;
@@ -222,6 +251,9 @@ fn show(task: &TaskView, json: bool) {
     if task.archived {
         rows.push(vec!["archived".into(), "yes".into()]);
     }
+    if let Some(spend) = &task.spend {
+        rows.extend(spend::rows(spend));
+    }
     print!("{}", table(&rows));
     println!("prompt:\n{}", indent(&task.prompt));
 }
@@ -235,9 +267,11 @@ fn indent(text: &str) -> String {
 
 fn render_list(tasks: &[TaskView]) -> String {
     let mut rows = vec![
-        ["ID", "STATUS", "FOR", "AGENT", "SANDBOX", "AGE", "PROMPT"]
-            .map(String::from)
-            .to_vec(),
+        [
+            "ID", "STATUS", "FOR", "AGENT", "SANDBOX", "AGE", "COST", "PROMPT",
+        ]
+        .map(String::from)
+        .to_vec(),
     ];
     let now = Utc::now();
     for task in tasks {
@@ -254,10 +288,16 @@ fn render_list(tasks: &[TaskView]) -> String {
             }
             .into(),
             age((now - task.created_at).num_seconds()),
+            spend::cost_cell(task.spend.as_ref()),
             shorten(first_line, PROMPT_WIDTH),
         ]);
     }
-    table(&rows)
+    let mut text = table(&rows);
+    for line in spend::project_totals(tasks) {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    text
 }
 
 fn age(seconds: i64) -> String {
@@ -277,6 +317,20 @@ fn shorten(text: &str, width: usize) -> String {
     } else {
         short
     }
+}
+
+/// An amount of money as the user typed it: `5`, `2.50`, `$2.50`.
+fn parse_budget(text: &str) -> Result<f64, Failure> {
+    text.trim()
+        .trim_start_matches('$')
+        .parse::<f64>()
+        .ok()
+        .filter(|amount| amount.is_finite() && *amount > 0.0)
+        .ok_or_else(|| {
+            Failure::new(crate::failure::code::USAGE, format!(
+                "{text:?} is not a budget: give an amount above 0, e.g. 2.50 (or `none` to lift it)"
+            ))
+        })
 }
 
 #[cfg(test)]

@@ -121,6 +121,16 @@ declare_config! {
         restart_window_ms: required u64 = 60_000,
             env ["PLINTH_TASKS_RESTART_WINDOW_MS"],
             check |v| positive(*v, "ms");
+        /// the budget of a task made without one, in the price table's currency
+        budget: optional f64 = None,
+            env ["PLINTH_TASKS_BUDGET"],
+            check |v: &f64| {
+                if v.is_finite() && *v > 0.0 {
+                    Ok(())
+                } else {
+                    Err(format!("{v} is not a budget: give an amount above 0, e.g. 2.50"))
+                }
+            };
     }
 
     [llm] LlmConfig, FileLlm {
@@ -136,6 +146,10 @@ declare_config! {
         gemini_upstream: required String = "https://generativelanguage.googleapis.com".to_string(),
             env ["PLINTH_LLM_GEMINI_UPSTREAM", "GOOGLE_GEMINI_BASE_URL"],
             check |v| http_url(v);
+        /// a price table whose entries replace or add to plinth's own
+        prices_file: optional PathBuf = None,
+            env ["PLINTH_LLM_PRICES_FILE"],
+            check |v: &PathBuf| non_empty_path(v);
     }
 }
 

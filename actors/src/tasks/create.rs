@@ -17,20 +17,36 @@ use super::record::{Lifecycle, Task};
 use super::state::TaskService;
 use crate::environments::base;
 use crate::projects::{project_id, repository_root};
+use crate::spend;
 use crate::task_inputs::TaskInputsV1;
 
 impl Handle<CreateTask> for TaskService {
     type Result = ResponseFuture<Result<Task, TaskError>>;
 
     fn handle(&mut self, msg: CreateTask, ctx: &mut Ctx<'_, Self>) -> Self::Result {
+        let budget = msg.budget;
         let made = self.make(msg);
         let task = match made {
             Ok(task) => task,
             Err(err) => return Box::pin(async move { Err(err) }),
         };
+        // Held before the agent starts, so its first call is already checked.
+        let budget = budget.map(|b| {
+            (
+                spend::key(&task.id),
+                self.deps.spend.hold_budget(&task.id, Some(b)),
+            )
+        });
         let saved = self.save(task.clone(), "task.created");
         self.launch(task, ctx);
-        saved
+        let store = self.deps.store.clone();
+        Box::pin(async move {
+            let task = saved.await?;
+            if let Some((key, record)) = budget {
+                store.put_state(&key, &record).await?;
+            }
+            Ok(task)
+        })
     }
 }
 
@@ -38,6 +54,11 @@ impl TaskService {
     fn make(&self, msg: CreateTask) -> Result<Task, TaskError> {
         if msg.prompt.trim().is_empty() {
             return Err(TaskError::EmptyPrompt);
+        }
+        if let Some(budget) = msg.budget
+            && !(budget.is_finite() && budget > 0.0)
+        {
+            return Err(TaskError::InvalidBudget(budget));
         }
         if self.deps.catalog.get(&msg.agent).is_err() {
             return Err(TaskError::UnknownAgent(msg.agent));

@@ -14,6 +14,8 @@ pub enum TaskError {
     Unknown(String),
     #[error("the prompt is empty; say what the agent should do")]
     EmptyPrompt,
+    #[error("a budget of {0} is not one: give an amount above 0, e.g. 2.50")]
+    InvalidBudget(f64),
     #[error("the message is empty")]
     EmptyMessage,
     #[error("no agent named {0:?}; `plinth agents list` shows the installed ones")]

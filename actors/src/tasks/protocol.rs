@@ -42,6 +42,8 @@ pub struct CreateTask {
     pub base_branch: Option<String>,
     pub sandbox: Sandbox,
     pub include_uncommitted: bool,
+    /// The most its model calls may cost; `None`: no limit.
+    pub budget: Option<f64>,
 }
 
 #[derive(Message)]

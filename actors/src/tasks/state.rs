@@ -24,6 +24,7 @@ use crate::agent_host::AgentHost;
 use crate::agents::AgentCatalog;
 use crate::config::{Config, PermissionMode};
 use crate::environments::EnvironmentManager;
+use crate::spend::{PriceTable, SpendBook};
 
 /// What the service needs from the rest of the tree; cloned into each incarnation.
 #[derive(Clone)]
@@ -56,6 +57,8 @@ pub struct TaskServiceDeps {
     /// Each task's agent host's own restart budget (`tasks.max_restarts` and
     /// `tasks.restart_window_ms`).
     pub restart_budget: RestartBudget,
+    /// What tasks' model calls have cost, and their budgets; shared with the model proxy.
+    pub spend: SpendBook,
 }
 
 impl TaskServiceDeps {
@@ -68,6 +71,7 @@ impl TaskServiceDeps {
         endpoints: SandboxEndpoints,
     ) -> Self {
         TaskServiceDeps {
+            spend: SpendBook::new(store.clone(), PriceTable::built_in()),
             store,
             environments,
             catalog,
@@ -107,6 +111,11 @@ impl TaskServiceDeps {
 
     pub fn with_gateway_listener(mut self, gateways: Arc<dyn GatewayListener>) -> Self {
         self.gateways = Some(gateways);
+        self
+    }
+
+    pub fn with_spend_book(mut self, spend: SpendBook) -> Self {
+        self.spend = spend;
         self
     }
 

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::record::Task;
+use super::record::{Lifecycle, Task};
+use crate::spend::SpendView;
 use crate::task_inputs::Sandbox;
 
 #[derive(Serialize, Deserialize, Debug, Clone)]
@@ -33,6 +34,28 @@ pub struct TaskView {
     pub updated_at: DateTime<Utc>,
     /// When `status` last changed.
     pub status_since: DateTime<Utc>,
+    /// What its model calls have used and cost, and its budget.
+    #[serde(default)]
+    pub spend: Option<SpendView>,
+}
+
+impl TaskView {
+    /// With its spend. A running task whose spend has reached its budget waits for its
+    /// user whatever its agent last said: the model proxy refuses its calls until the
+    /// budget is raised.
+    pub fn with_spend(mut self, spend: SpendView) -> Self {
+        if self.lifecycle == Lifecycle::Running.name() && spend.budget_reached() {
+            self.status = "waiting-for-user".to_string();
+            self.detail = Some(format!(
+                "budget of ${:.2} reached (${:.2} spent); raise it with `plinth task budget {} AMOUNT`",
+                spend.budget.unwrap_or_default(),
+                spend.cost,
+                self.id
+            ));
+        }
+        self.spend = Some(spend);
+        self
+    }
 }
 
 impl From<Task> for TaskView {
@@ -57,6 +80,7 @@ impl From<Task> for TaskView {
             created_at: task.created_at,
             updated_at: task.updated_at,
             status_since: task.status_since,
+            spend: None,
         }
     }
 }

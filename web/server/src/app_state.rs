@@ -7,6 +7,7 @@ use plinth_actors::agents::AgentCatalog;
 use plinth_actors::config::Config;
 use plinth_actors::environments::EnvironmentManager;
 use plinth_actors::projects::ProjectService;
+use plinth_actors::spend::SpendBook;
 use plinth_actors::tasks::TaskService;
 use plinth_kernel::{ChildRef, Registry};
 use plinth_store::Store;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub projects: ChildRef<ProjectService>,
     pub environments: ChildRef<EnvironmentManager>,
     pub tasks: ChildRef<TaskService>,
+    /// What tasks' model calls cost, and their budgets.
+    pub spend: SpendBook,
     /// The agent adapters a task can name: built in, and those added with `plinth agents`.
     pub agents: AgentCatalog,
     pub config: Arc<Config>,

@@ -11,6 +11,7 @@ use axum::serve::ListenerExt;
 use plinth_actors::agents::AgentCatalog;
 use plinth_actors::config::Config;
 use plinth_actors::projects::{Project, RegisterProject};
+use plinth_actors::spend::{PriceTable, SpendBook};
 use plinth_actors::tasks::TaskKeys;
 use plinth_kernel::{Exit, Kernel, KernelConfig};
 use plinth_store::{Store, StoreError};
@@ -61,6 +62,8 @@ pub enum ServeError {
     Kernel(String),
     #[error("{0}")]
     Project(String),
+    #[error("{0} (fix it, or unset llm.prices_file to use plinth's own prices)")]
+    Prices(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -117,13 +120,23 @@ pub async fn serve(
             source,
         })?;
     let keys = TaskKeys::new(token.token().as_bytes().to_vec());
+    let prices = match &options.config.llm.prices_file {
+        Some(path) => {
+            PriceTable::with_overrides(path).map_err(|e| ServeError::Prices(e.to_string()))?
+        }
+        None => PriceTable::built_in(),
+    };
+    let spend = SpendBook::new(store.clone(), prices);
     let tree = tree::build(
         &store,
         &registry,
         &home,
         &options.config,
         catalog.clone(),
-        keys.clone(),
+        tree::SharedWithSandboxes {
+            keys: keys.clone(),
+            spend: spend.clone(),
+        },
         &sandbox,
     );
     kernel
@@ -167,6 +180,7 @@ pub async fn serve(
         projects: tree.projects,
         environments: tree.environments,
         tasks: tree.tasks,
+        spend: spend.clone(),
         agents: catalog,
         config: Arc::new(options.config.clone()),
         guard,
@@ -212,6 +226,7 @@ pub async fn serve(
         sandbox_api::SandboxState {
             tasks: state.tasks.clone(),
             keys,
+            spend,
         },
         store.clone(),
         proxy,

@@ -8,6 +8,7 @@ use plinth_actors::agents::AgentCatalog;
 use plinth_actors::config::Config;
 use plinth_actors::environments::{EnvironmentManager, ManagerSettings};
 use plinth_actors::projects::ProjectService;
+use plinth_actors::spend::SpendBook;
 use plinth_actors::tasks::restart_budget;
 use plinth_actors::tasks::{GatewayListener, TaskKeys, TaskService, TaskServiceDeps};
 use plinth_kernel::{
@@ -26,15 +27,23 @@ pub struct Tree {
     pub tasks: ChildRef<TaskService>,
 }
 
+/// What the task service shares with the sandboxes' API: the tokens it gives tasks, and
+/// the book of their spend that the model proxy writes in.
+pub struct SharedWithSandboxes {
+    pub keys: TaskKeys,
+    pub spend: SpendBook,
+}
+
 pub fn build(
     store: &Store,
     registry: &Arc<Registry>,
     home: &Home,
     config: &Config,
     catalog: AgentCatalog,
-    keys: TaskKeys,
+    shared: SharedWithSandboxes,
     sandbox: &SandboxListeners,
 ) -> Tree {
+    let SharedWithSandboxes { keys, spend } = shared;
     let gateways: Arc<dyn GatewayListener> = sandbox.gateways.clone();
     // The store's writer is a thread, not an actor; it still belongs in the inspector.
     let probe_store = store.clone();
@@ -99,6 +108,7 @@ pub fn build(
         sandbox.endpoints.clone(),
     )
     .with_gateway_listener(gateways)
+    .with_spend_book(spend)
     .with_notify_command(config.tasks.notify_command.clone())
     .with_skip_permissions(config.tasks.skip_permissions)
     .with_permission_mode(config.tasks.permission_mode)

@@ -28,6 +28,8 @@ describe("changesTask", () => {
     expect(changesTask("task.status")).toBe(true);
     expect(changesTask("task.finished")).toBe(true);
     expect(changesTask("task.transcript")).toBe(false);
+    expect(changesTask("task.spend")).toBe(true);
+    expect(changesTask("task.budget")).toBe(true);
     expect(changesTask("task.llm.text")).toBe(false);
     expect(changesTask("notification")).toBe(false);
   });

@@ -65,7 +65,10 @@ export function shownOrder(list: TaskEntry[]): string[] {
 export function changesTask(kind: string): boolean {
   return kind === "task.status" || (kind.startsWith("task.") && LIFECYCLE.has(kind.slice(5)));
 }
-const LIFECYCLE = new Set(["created", "running", "updated", "finished", "failed", "stopped", "archived", "synced"]);
+// `spend` and `budget`: the cost shown moves, and a task that reached its budget waits.
+const LIFECYCLE = new Set([
+  "created", "running", "updated", "finished", "failed", "stopped", "archived", "synced", "spend", "budget",
+]);
 
 export const tasks = signal<Map<string, TaskEntry>>(new Map());
 export const tasksError = signal<string | null>(null);

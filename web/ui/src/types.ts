@@ -37,6 +37,24 @@ export interface Task {
   updated_at: string;
   /** When `status` last changed. */
   status_since: string;
+  /** What its model calls have used and cost, and its budget. */
+  spend?: Spend | null;
+}
+
+export interface Spend {
+  calls: number;
+  calls_in_flight: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_creation_tokens: number;
+  /** Finished calls and what the calls under way have used so far. */
+  cost: number;
+  currency: string;
+  budget: number | null;
+  /** Models without a price: their calls' cost is not in `cost`. */
+  unpriced_models: string[];
+  prices_as_of: string;
 }
 
 export interface Agent {

@@ -201,6 +201,9 @@ async fn model_call(
         Ok(body) => body,
         Err(rejection) => return body_rejected(provider, rejection),
     };
+    if let Err(reason) = proxy.host.admit(&task) {
+        return api_error(provider, StatusCode::FORBIDDEN, format!("plinth: {reason}"));
+    }
     let model = model
         .or_else(|| {
             serde_json::from_slice::<RequestPeek>(&body)

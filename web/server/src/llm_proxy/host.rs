@@ -15,9 +15,18 @@ pub trait ProxyHost: Send + Sync + 'static {
 
     /// An event of one of the task's model calls; see [`ProxyEvent`] for the order.
     fn event(&self, task: &str, event: ProxyEvent);
+
+    /// Whether the task may make a model call now; `Err` says why not, and the call is
+    /// refused (403, in the API's shape) without going upstream or being reported as a
+    /// call. Asked after the token is checked, before each model call.
+    fn admit(&self, task: &str) -> Result<(), String> {
+        let _ = task;
+        Ok(())
+    }
 }
 
-/// A host for the proxy's unit tests: every token is good, every event is kept in order.
+/// A host for the proxy's unit tests: every token is good, every call admitted, every
+/// event kept in order.
 #[cfg(test)]
 #[derive(Default)]
 pub struct Recorder(pub std::sync::Mutex<Vec<ProxyEvent>>);

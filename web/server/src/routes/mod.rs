@@ -46,6 +46,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/tasks/t-1/stop"),
     ("POST", "/api/tasks/t-1/resume"),
     ("POST", "/api/tasks/t-1/archive"),
+    ("POST", "/api/tasks/t-1/budget"),
     ("GET", "/api/tasks/t1/scrollback"),
     ("POST", "/api/tasks/t-1/sync"),
     ("GET", "/api/tasks/t-1/diff"),
@@ -76,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tasks/{id}/stop", post(tasks::stop))
         .route("/api/tasks/{id}/resume", post(tasks::resume))
         .route("/api/tasks/{id}/archive", post(tasks::archive))
+        .route("/api/tasks/{id}/budget", post(tasks::budget))
         .route("/api/tasks/{id}/scrollback", get(scrollback::show))
         .route("/api/tasks/{id}/sync", post(task_git::sync))
         .route("/api/tasks/{id}/diff", get(task_git::diff))

@@ -1,5 +1,6 @@
-//! Tasks: make one, list them, show one, send it a message, stop, resume and archive it. Every answer is a [`TaskView`],
-//! the task as people see it.
+//! Tasks: make one, list them, show one, send it a message, stop, resume and archive it,
+//! set its budget. Every answer is a [`TaskView`], the task as people see it, with its
+//! spend.
 
 use std::path::PathBuf;
 
@@ -10,8 +11,8 @@ use axum::http::StatusCode;
 use plinth_actors::environments::base::BaseError;
 use plinth_actors::task_inputs::Sandbox;
 use plinth_actors::tasks::{
-    ArchiveTask, CreateTask, GetTask, ListTasks, ResumeTask, SendMessage, StopTask, TaskError,
-    TaskView,
+    ArchiveTask, CreateTask, GetTask, ListTasks, ResumeTask, SendMessage, StopTask, Task,
+    TaskError, TaskView,
 };
 use serde::Deserialize;
 
@@ -30,6 +31,12 @@ fn task_error(err: TaskError) -> ApiError {
         TaskError::Store(_) | TaskError::Actor(_) => ApiError::internal(err),
         _ => ApiError::bad_request(err.to_string()),
     }
+}
+
+/// The task as people see it: its record with its spend.
+fn view(state: &AppState, task: Task) -> TaskView {
+    let spend = state.spend.view(&task.id);
+    TaskView::from(task).with_spend(spend)
 }
 
 /// The body's shape is shown for a malformed body; a body too large has its own advice.
@@ -57,7 +64,9 @@ pub async fn list(
             include_archived: query.archived,
         })
         .await?;
-    Ok(Json(tasks.into_iter().map(TaskView::from).collect()))
+    Ok(Json(
+        tasks.into_iter().map(|task| view(&state, task)).collect(),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -71,6 +80,8 @@ pub struct CreateBody {
     sandbox: Option<Sandbox>,
     #[serde(default)]
     include_uncommitted: bool,
+    /// The most its model calls may cost; `tasks.budget` when absent.
+    budget: Option<f64>,
 }
 
 pub async fn create(
@@ -92,10 +103,11 @@ pub async fn create(
             base_branch: body.base,
             sandbox: body.sandbox.unwrap_or(state.config.sandbox.default),
             include_uncommitted: body.include_uncommitted,
+            budget: body.budget.or(state.config.tasks.budget),
         })
         .await?
         .map_err(task_error)?;
-    Ok((StatusCode::CREATED, Json(task.into())))
+    Ok((StatusCode::CREATED, Json(view(&state, task))))
 }
 
 pub async fn show(
@@ -107,7 +119,7 @@ pub async fn show(
         .send(GetTask { id })
         .await?
         .map_err(task_error)?;
-    Ok(Json(task.into()))
+    Ok(Json(view(&state, task)))
 }
 
 pub async fn stop(
@@ -119,7 +131,7 @@ pub async fn stop(
         .send(StopTask { id })
         .await?
         .map_err(task_error)?;
-    Ok(Json(task.into()))
+    Ok(Json(view(&state, task)))
 }
 
 pub async fn archive(
@@ -131,7 +143,7 @@ pub async fn archive(
         .send(ArchiveTask { id })
         .await?
         .map_err(task_error)?;
-    Ok(Json(task.into()))
+    Ok(Json(view(&state, task)))
 }
 
 #[derive(Deserialize)]
@@ -155,7 +167,7 @@ pub async fn message(
         })
         .await?
         .map_err(task_error)?;
-    Ok(Json(task.into()))
+    Ok(Json(view(&state, task)))
 }
 
 pub async fn resume(
@@ -167,5 +179,52 @@ pub async fn resume(
         .send(ResumeTask { id })
         .await?
         .map_err(task_error)?;
-    Ok(Json(task.into()))
+    Ok(Json(view(&state, task)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetBody {
+    /// The new budget; `null` lifts it.
+    budget: Option<f64>,
+}
+
+/// Sets a task's budget (raised, lowered, or lifted with `null`). An agent stopped by its
+/// budget goes on when it is next told to (a message).
+pub async fn budget(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<BudgetBody>, JsonRejection>,
+) -> Result<Json<TaskView>, ApiError> {
+    let Json(body) = body.map_err(|err| {
+        hint_unless_too_large(
+            err.into(),
+            "send {\"budget\": 5.0}, or {\"budget\": null} for none",
+        )
+    })?;
+    if let Some(budget) = body.budget
+        && !(budget.is_finite() && budget > 0.0)
+    {
+        return Err(task_error(TaskError::InvalidBudget(budget)));
+    }
+    // Only a task that exists gets a budget.
+    let task = state
+        .tasks
+        .send(GetTask { id: id.clone() })
+        .await?
+        .map_err(task_error)?;
+    let spend = state
+        .spend
+        .set_budget(&id, body.budget)
+        .await
+        .map_err(ApiError::internal)?;
+    let event =
+        plinth_store::NewEvent::new("task.budget", serde_json::json!({"budget": body.budget}))
+            .for_task(&id);
+    state
+        .store
+        .append(event)
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(Json(TaskView::from(task).with_spend(spend)))
 }

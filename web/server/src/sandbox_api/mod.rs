@@ -13,6 +13,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use plinth_actors::spend::SpendBook;
 use plinth_actors::tasks::{TaskKeys, TaskService};
 use plinth_kernel::ChildRef;
 use plinth_store::Store;
@@ -24,11 +25,18 @@ use crate::llm_proxy::{self, ProxyConfig};
 pub struct SandboxState {
     pub tasks: ChildRef<TaskService>,
     pub keys: TaskKeys,
+    /// Tasks' spend: the proxy reports calls into it and asks it before each one.
+    pub spend: SpendBook,
 }
 
 /// The sandboxes' router; `proxy` says where model calls go and with what credentials.
 pub fn router(state: SandboxState, store: Store, proxy: ProxyConfig) -> Router {
-    let host = llm::TaskProxyHost::start(state.keys.clone(), store, state.tasks.clone());
+    let host = llm::TaskProxyHost::start(
+        state.keys.clone(),
+        store,
+        state.tasks.clone(),
+        state.spend.clone(),
+    );
     let hooks = Router::new()
         .route("/tasks/{task}/hooks/{name}", post(hooks::post))
         .layer(DefaultBodyLimit::max(HOOK_BODY_LIMIT))

@@ -1,3 +1,4 @@
+import { costLabel, money, totalCost } from "../spend";
 import { tasks, groupTasks, needsUser, tasksError, type TaskEntry } from "../tasks";
 import { route, navigate } from "../router";
 import { StatusBadge, Since } from "./Status";
@@ -25,7 +26,15 @@ export function TaskList() {
       )}
       {groups.map((group) => (
         <section key={group.project ?? ""} class={`group ${group.project === null ? "waiting" : ""}`}>
-          <h2>{group.project ?? `Needs you (${group.tasks.length})`}</h2>
+          <h2>
+            {group.project ?? `Needs you (${group.tasks.length})`}
+            {group.project !== null && (
+              <span class="project-cost muted" title="what this project's tasks have cost">
+                {" "}
+                {money(totalCost(group.tasks.map((e) => e.task)))}
+              </span>
+            )}
+          </h2>
           <ul>
             {group.tasks.map((entry) => (
               <TaskRow key={entry.task.id} entry={entry} showProject={group.project === null} />
@@ -62,6 +71,12 @@ function TaskRow({ entry: { task, since }, showProject }: { entry: TaskEntry; sh
           {task.unsafe_sandbox && <span class="unsafe-tag">local · </span>}
           {showProject && `${task.project} · `}
           {task.agent} · <code>{task.id}</code>
+          {task.spend && task.spend.calls + task.spend.calls_in_flight > 0 && (
+            <span class="cost" data-cost={task.spend.cost}>
+              {" "}
+              · {costLabel(task.spend)}
+            </span>
+          )}
         </span>
       </a>
     </li>

@@ -10,6 +10,7 @@ import { MessageBox } from "./MessageBox";
 import { DiffView } from "./DiffView";
 import { TaskNotes } from "./Notifications";
 import { title } from "./TaskList";
+import { SpendLine } from "./SpendLine";
 import type { Task } from "../types";
 
 // xterm is big: it loads when a terminal is first opened, not with the page.
@@ -75,6 +76,7 @@ export function TaskPage({ id, tab }: { id: string; tab: TaskTab }) {
           </span>
           <h1 title={task.prompt}>{title(task)}</h1>
         </div>
+        <SpendLine task={task} />
         <div class="meta">
           <code>{task.id}</code> · {task.agent} · {task.project} · <code>{task.branch}</code> from <code>{task.base_branch}</code> ·{" "}
           {task.unsafe_sandbox ? <strong class="unsafe-tag">local (unsafe)</strong> : "docker"}
