@@ -197,3 +197,59 @@ fn task_logs_reads_as_a_transcript_with_statuses_and_follows_in_both_forms() {
     let again = stdout(&home.run(&["task", "logs", &id]));
     assert!(again.contains("user        also the docs"), "{again}");
 }
+
+#[test]
+fn a_task_gets_a_budget_shows_its_cost_and_the_budget_can_be_changed() {
+    let home = Home::new();
+    let _server = home.serve();
+    let repo = repository();
+    let mut new = home.command(&[
+        "task",
+        "new",
+        "#!scripted\nwait-message\nfinish",
+        "--agent",
+        "scripted",
+        "--sandbox",
+        "local",
+        "--budget",
+        "2.50",
+        "--json",
+    ]);
+    new.current_dir(repo.path());
+    let out = new.output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let task: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let id = task["id"].as_str().unwrap().to_string();
+    assert_eq!(task["spend"]["budget"], 2.5);
+    assert_eq!(task["spend"]["cost"], 0.0);
+
+    let show = stdout(&home.run(&["task", "show", &id]));
+    assert!(show.contains("$0 of a $2.50 budget"), "{show}");
+    assert!(show.contains("0 in, 0 out"), "{show}");
+    let list = stdout(&home.run(&["task", "list"]));
+    assert!(list.contains("COST"), "{list}");
+    assert!(list.contains("$0/$2.50"), "{list}");
+    assert!(list.contains(": $0 for 1 task"), "a project total: {list}");
+
+    let raised = home.run(&["task", "budget", &id, "$5"]);
+    assert!(raised.status.success(), "{}", stderr(&raised));
+    assert!(
+        stdout(&raised).contains("budget $5.00"),
+        "{}",
+        stdout(&raised)
+    );
+    let lifted = home.run(&["task", "budget", &id, "none", "--json"]);
+    let shown: Value = serde_json::from_str(&stdout(&lifted)).unwrap();
+    assert_eq!(shown["spend"]["budget"], Value::Null);
+
+    let bad = home.run(&["task", "budget", &id, "lots"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("\"lots\" is not a budget"),
+        "{}",
+        stderr(&bad)
+    );
+    let unknown = home.run(&["task", "budget", "no-such-task", "5"]);
+    assert_eq!(unknown.status.code(), Some(1), "{}", stderr(&unknown));
+    let _ = home.run(&["task", "send", &id, "done"]);
+}

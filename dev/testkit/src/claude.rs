@@ -26,12 +26,17 @@ pub async fn start_mock(script: Script) -> MockLlm {
         .unwrap()
 }
 
-/// `plinth serve` with the mock as the model's upstream, the user's real key, and `env`.
+/// `plinth serve` with the mock as every provider's upstream (it answers them all), the
+/// user's real key for each, and `env`.
 pub fn serve(home: &Home, mock: &MockLlm, env: &[(&str, &str)]) -> Server {
     let mut command = home.command(&["serve", "--port", "0", "--no-open"]);
     command
         .env("PLINTH_LLM_UPSTREAM", mock.url())
+        .env("PLINTH_LLM_OPENAI_UPSTREAM", format!("{}/v1", mock.url()))
+        .env("PLINTH_LLM_GEMINI_UPSTREAM", mock.url())
         .env("ANTHROPIC_API_KEY", REAL_KEY)
+        .env("OPENAI_API_KEY", REAL_KEY)
+        .env("GEMINI_API_KEY", REAL_KEY)
         .envs(env.iter().copied());
     home.serve_with_command(command)
 }
