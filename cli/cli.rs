@@ -244,6 +244,10 @@ pub enum ImageCommand {
     Build {
         /// A directory in the project's repository (default: the current one).
         path: Option<PathBuf>,
+        /// With this agent's CLI too (codex, gemini, opencode, aider: each is a layer of its
+        /// own; Claude Code is in the image already).
+        #[arg(long)]
+        agent: Option<String>,
         #[command(flatten)]
         json: Json,
     },

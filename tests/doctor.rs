@@ -14,6 +14,7 @@ const CHECKS: &[&str] = &[
     "docker",
     "base-image",
     "agent-image",
+    "agent-images",
     "limits",
     "sandbox-reach",
     "tmux",

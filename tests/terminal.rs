@@ -107,6 +107,7 @@ async fn prepare(
             base_branch: "main".into(),
             sandbox: kind,
             include_uncommitted: false,
+            agent: "scripted".into(),
         })
         .await
         .unwrap()

@@ -20,6 +20,7 @@ const MESSAGE_WIDTH: usize = 70;
 pub async fn build(
     explicit_home: Option<&Path>,
     path: Option<PathBuf>,
+    agent: Option<&str>,
     json: bool,
 ) -> Result<i32, Failure> {
     let (config, _) = Config::load(explicit_home).map_err(|err| Failure::other(err.to_string()))?;
@@ -32,7 +33,10 @@ pub async fn build(
     let client = DockerClient::connect_to(&config.docker.socket)
         .await
         .map_err(|err| Failure::other(err.to_string()))?;
-    let plan = ImagePlan::for_project(&root, &config);
+    let plan = match agent {
+        Some(agent) => ImagePlan::for_project(&root, &config).for_agent(agent),
+        None => ImagePlan::for_project(&root, &config),
+    };
     if !json {
         eprintln!("image for {}: {}", root.display(), plan.describe());
     }

@@ -42,8 +42,8 @@ pub async fn run(cli: Cli) -> Result<i32, Failure> {
         Some(Command::Config(json)) => config::run(cli.home.as_deref(), json.json),
         Some(Command::Doctor(json)) => Ok(doctor::run(&home, cli.home.as_deref(), json.json).await),
         Some(Command::Task(command)) => task::run(&Client::connect(&home)?, &home, command).await,
-        Some(Command::Image(ImageCommand::Build { path, json })) => {
-            image::build(cli.home.as_deref(), path, json.json).await
+        Some(Command::Image(ImageCommand::Build { path, agent, json })) => {
+            image::build(cli.home.as_deref(), path, agent.as_deref(), json.json).await
         }
         Some(Command::Gc(args)) => gc::run(&home, cli.home.as_deref(), args).await,
         Some(Command::Dev(DevCommand::MockLlm(args))) => dev::mock_llm(args).await,

@@ -161,6 +161,7 @@ async fn start_or_create_environment(
             base_branch: task.base_branch.clone(),
             sandbox: task.inputs.sandbox,
             include_uncommitted: task.inputs.include_uncommitted,
+            agent: task.inputs.agent.clone(),
         })
         .await
         .map_err(|e| e.to_string())?

@@ -116,6 +116,7 @@ pub fn create_on(repo: &Path, task: &str, sandbox: Sandbox) -> CreateEnvironment
         base_branch: "main".into(),
         sandbox,
         include_uncommitted: false,
+        agent: "scripted".into(),
     }
 }
 

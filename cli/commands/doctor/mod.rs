@@ -19,6 +19,7 @@ use plinth_actors::environments::DockerClient;
 use plinth_server::Home;
 
 mod adapters;
+mod agent_images;
 mod check;
 mod docker;
 mod home;
@@ -79,6 +80,7 @@ async fn checks(home: &Home, explicit_home: Option<&Path>) -> Vec<Check> {
     let docker = DockerClient::connect_to(&config.docker.socket).await;
     checks.push(docker::docker_check(&docker).await);
     checks.extend(images::image_checks(docker.as_ref().ok(), &config).await);
+    checks.push(agent_images::agents_check(docker.as_ref().ok(), &config).await);
     checks.push(docker::limits_check(docker.as_ref().ok(), &config).await);
     checks.push(reach::check(docker.as_ref().ok(), &config).await);
     checks.push(programs::tmux_check());

@@ -161,6 +161,17 @@ impl Images {
                 let hash = image::inputs_hash(&[&context.tar, base_id.as_bytes()]);
                 (hash, context)
             }
+            ImageRecipe::ToolLayer { base, tool } => {
+                let base_id = self
+                    .image_id(base)
+                    .await?
+                    .ok_or_else(|| ImageError::BaseMissing { base: base.clone() })?;
+                let dockerfile = image::tool_layer_dockerfile(base, *tool);
+                let context =
+                    build_context::agent_context(&dockerfile, None).map_err(ImageError::Context)?;
+                let hash = image::inputs_hash(&[&context.tar, base_id.as_bytes()]);
+                (hash, context)
+            }
             ImageRecipe::Dockerfile {
                 dockerfile,
                 context,
@@ -177,7 +188,7 @@ impl Images {
             }
         };
         Ok(Resolved {
-            tag: image::tag_for(recipe.repo(), &hash),
+            tag: image::tag_for(&recipe.repo(), &hash),
             hash,
             context,
         })

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+pub use super::agent_tools::{AgentTool, tool_layer_dockerfile};
+
 /// The base when nothing is configured: made offline by `scripts/docker-setup.sh`, since no
 /// registry can be pulled from on the machines plinth is tested on.
 pub const DEFAULT_BASE_IMAGE: &str = "plinth-base:bookworm";
@@ -130,6 +132,8 @@ pub enum ImageRecipe {
         base: String,
         ca_dir: Option<PathBuf>,
     },
+    /// A built-in adapter's CLI on top of `base` (see [`tool_layer_dockerfile`]).
+    ToolLayer { base: String, tool: AgentTool },
 }
 
 impl ImageRecipe {
@@ -156,11 +160,12 @@ impl ImageRecipe {
         }
     }
 
-    pub(crate) fn repo(&self) -> &'static str {
+    pub(crate) fn repo(&self) -> String {
         match self {
-            Self::Agent { .. } => AGENT_IMAGE_REPO,
-            Self::Dockerfile { .. } => PROJECT_IMAGE_REPO,
-            Self::ProjectLayer { .. } => PROJECT_AGENT_IMAGE_REPO,
+            Self::Agent { .. } => AGENT_IMAGE_REPO.to_string(),
+            Self::Dockerfile { .. } => PROJECT_IMAGE_REPO.to_string(),
+            Self::ProjectLayer { .. } => PROJECT_AGENT_IMAGE_REPO.to_string(),
+            Self::ToolLayer { tool, .. } => tool.image_repo(),
         }
     }
 
@@ -169,6 +174,7 @@ impl ImageRecipe {
             Self::Agent { .. } => "agent",
             Self::Dockerfile { .. } => "project",
             Self::ProjectLayer { .. } => "project-agent",
+            Self::ToolLayer { .. } => "agent-tool",
         }
     }
 }

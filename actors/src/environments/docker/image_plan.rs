@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use futures::Stream;
 
 use super::build::{BuildEvent, ImageError, ImageRef, Images};
-use super::image::{HOST_CA_DIR, ImageRecipe};
+use super::image::{AgentTool, HOST_CA_DIR, ImageRecipe};
 use crate::config::Config;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,6 +16,12 @@ pub enum ImagePlan {
     Recipe(ImageRecipe),
     /// The project's Dockerfile, then [`ImageRecipe::ProjectLayer`] on top of it.
     Project { dockerfile: PathBuf },
+    /// Another plan's image with a built-in adapter's CLI added
+    /// ([`ImageRecipe::ToolLayer`]).
+    WithTool {
+        below: Box<ImagePlan>,
+        tool: AgentTool,
+    },
 }
 
 impl From<ImageRecipe> for ImagePlan {
@@ -36,9 +42,28 @@ impl ImagePlan {
         }
     }
 
+    /// The plan for a task of `agent`: this one, with the agent's CLI added when it is
+    /// not in the image already (see [`AgentTool::for_agent`]).
+    pub fn for_agent(self, agent: &str) -> Self {
+        let base = match self {
+            Self::WithTool { below, .. } => *below,
+            other => other,
+        };
+        match AgentTool::for_agent(agent) {
+            Some(tool) => Self::WithTool {
+                below: Box::new(base),
+                tool,
+            },
+            None => base,
+        }
+    }
+
     /// What the plan builds from, for people: "plinth's agent image" or the Dockerfile.
     pub fn describe(&self) -> String {
         match self {
+            Self::WithTool { below, tool } => {
+                format!("{}, with {}", below.describe(), tool.package())
+            }
             Self::Recipe(ImageRecipe::Agent { base, .. }) => {
                 format!("plinth's agent image on {base}")
             }
@@ -47,20 +72,48 @@ impl ImagePlan {
             Self::Recipe(ImageRecipe::ProjectLayer { base, .. }) => {
                 format!("plinth's layer on {base}")
             }
+            Self::Recipe(ImageRecipe::ToolLayer { base, tool }) => {
+                format!("{} on {base}", tool.package())
+            }
         }
     }
 }
 
 impl Images {
     /// Makes the plan's image ready. A project's plan reports two builds (its Dockerfile,
-    /// then plinth's layer), each with its own `Started`, and one `Ready`, for the image
-    /// tasks run in.
+    /// then plinth's layer), and a tool's one more, each with its own `Started`, and one
+    /// `Ready`, for the image tasks run in.
     pub async fn ensure_plan(
         &self,
         plan: &ImagePlan,
         mut on_event: impl FnMut(BuildEvent) + Send,
     ) -> Result<ImageRef, ImageError> {
+        let ImagePlan::WithTool { below, tool } = plan else {
+            return self.ensure_base(plan, on_event).await;
+        };
+        let below = self
+            .ensure_base(below, |event| {
+                if !matches!(event, BuildEvent::Ready(_)) {
+                    on_event(event)
+                }
+            })
+            .await?;
+        let layer = ImageRecipe::ToolLayer {
+            base: below.tag,
+            tool: *tool,
+        };
+        self.ensure(&layer, on_event).await
+    }
+
+    /// The image a tool's layer goes on: one recipe, or a project's two.
+    async fn ensure_base(
+        &self,
+        plan: &ImagePlan,
+        mut on_event: impl FnMut(BuildEvent) + Send,
+    ) -> Result<ImageRef, ImageError> {
         match plan {
+            // `for_agent` never stacks two tools; the lower one would be lost anyway.
+            ImagePlan::WithTool { below, .. } => Box::pin(self.ensure_base(below, on_event)).await,
             ImagePlan::Recipe(recipe) => self.ensure(recipe, on_event).await,
             ImagePlan::Project { dockerfile } => {
                 let project = self

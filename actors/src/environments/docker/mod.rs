@@ -16,6 +16,7 @@
 //! - [`repo_copy`]: the repository copied into a task's container.
 //! - [`sandbox`]: a task's container as an agent's sandbox.
 
+pub mod agent_tools;
 pub mod build;
 mod build_context;
 mod build_output;

@@ -31,7 +31,7 @@ pub(super) fn create_docker(
     root: PathBuf,
     project: String,
 ) -> Result<(String, Arc<dyn TaskSandbox>), EnvironmentError> {
-    let plan = ImagePlan::for_project(&root, &settings.config);
+    let plan = ImagePlan::for_project(&root, &settings.config).for_agent(&msg.agent);
     let images = Images::new(client.clone()).with_labels(settings.labels.clone());
     let mut spec = ContainerSpec {
         task: msg.task.clone(),

@@ -113,6 +113,9 @@ pub struct CreateEnvironment {
     pub base_branch: String,
     pub sandbox: Sandbox,
     pub include_uncommitted: bool,
+    /// The task's agent: its image gets the agent's CLI when it is one plinth installs
+    /// (see `docker::agent_tools`).
+    pub agent: String,
 }
 
 /// The task's environment; `None` when it has none or it cannot be acted in (stopped,
