@@ -75,8 +75,10 @@ pub fn api_error(provider: Provider, status: StatusCode, message: impl AsRef<str
 
 /// The bytes that end a stream with an error, the way `api` reports a failure after a
 /// stream has begun: Anthropic's `error` event, the Responses API's `response.failed`, a
-/// Chat Completions or Gemini chunk holding only the error. It starts with a blank line so
-/// it stands apart even after a half-sent event.
+/// Chat Completions chunk holding only the error, Gemini's error JSON on a line of its own
+/// (Google's SDK reads an error only from a read that is one JSON object, not from a
+/// `data:` line). It starts with a blank line so it stands apart even after a half-sent
+/// event.
 pub fn stream_error(api: Api, status: StatusCode, message: &str) -> String {
     let body = error_body(api.provider(), status, message);
     match api {
@@ -88,7 +90,8 @@ pub fn stream_error(api: Api, status: StatusCode, message: &str) -> String {
             }});
             format!("\n\nevent: response.failed\ndata: {failed}\n\n")
         }
-        Api::ChatCompletions | Api::Gemini => format!("\n\ndata: {body}\n\n"),
+        Api::ChatCompletions => format!("\n\ndata: {body}\n\n"),
+        Api::Gemini => format!("\n\n{body}\n"),
     }
 }
 
@@ -133,5 +136,6 @@ mod tests {
         assert!(chat.starts_with("\n\ndata: {\"error\""), "{chat}");
         let gemini = stream_error(Api::Gemini, status, "gone");
         assert!(gemini.contains(r#""status":"UNAVAILABLE""#), "{gemini}");
+        assert!(gemini.starts_with("\n\n{\"error\""), "{gemini}");
     }
 }

@@ -5,6 +5,9 @@
 
 use crate::limits::MAX_EVENT_BYTES;
 
+/// The name a bare JSON line is handed on under.
+pub const BARE: &str = "bare";
+
 #[derive(Debug, Default)]
 pub struct SseParser {
     /// The start of a line whose end has not arrived yet.
@@ -60,6 +63,12 @@ impl SseParser {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {
             self.dispatch(on_event);
+            return;
+        }
+        // Not SSE at all: a JSON object on a line of its own, how Gemini's API reports an
+        // error in the middle of a stream. Handed on at once, as an event of its own.
+        if line[0] == b'{' && !self.has_data {
+            on_event(BARE, line);
             return;
         }
         if line[0] == b':' {
@@ -138,6 +147,18 @@ mod tests {
         for piece in [1, 2, 3, 7, 16, wire.len()] {
             assert_eq!(parse_in_pieces(wire, piece), expected, "pieces of {piece}");
         }
+    }
+
+    #[test]
+    fn a_bare_json_line_between_events_is_handed_on_as_it_is() {
+        let wire = b"data: {\"a\":1}\n\n{\"error\":{\"code\":503}}\n";
+        assert_eq!(
+            parse_in_pieces(wire, 5),
+            vec![
+                ("message".to_string(), "{\"a\":1}".to_string()),
+                (BARE.to_string(), "{\"error\":{\"code\":503}}".to_string()),
+            ]
+        );
     }
 
     #[test]
