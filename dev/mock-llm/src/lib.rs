@@ -19,14 +19,18 @@
 //! # mock.shutdown().await }
 //! ```
 
+mod api;
 pub mod claude_code;
-mod reply;
-mod request;
+mod models;
+pub mod render;
+pub mod request;
 mod safeguards;
 mod script;
 mod server;
 
-pub use reply::{JSON_CHUNK_CHARS, Rendered, SseEvent, TEXT_CHUNK_CHARS, error_body};
-pub use request::MessagesRequest;
+pub use api::{Api, Endpoint, Route};
+pub use render::anthropic::error_body;
+pub use render::{JSON_CHUNK_CHARS, Rendered, SseEvent, TEXT_CHUNK_CHARS};
+pub use request::{MessagesRequest, ModelRequest, Turn};
 pub use script::{Block, DEFAULT_TEXT, ErrorReply, Reply, Script, ScriptError, Usage, When};
 pub use server::{MockError, MockLlm, RecordedRequest, Served};
