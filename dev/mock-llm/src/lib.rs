@@ -27,6 +27,7 @@ pub mod request;
 mod safeguards;
 mod script;
 mod server;
+mod structured;
 
 pub use api::{Api, Endpoint, Route};
 pub use render::anthropic::error_body;

@@ -28,6 +28,7 @@ use crate::models;
 use crate::render::{self, Rendered};
 use crate::request::{self, ModelRequest};
 use crate::script::{ErrorReply, Reply, Script};
+use crate::structured;
 
 /// Claude Code's requests carry its whole system prompt and tool schemas, and grow with
 /// the conversation; axum's 2 MB default would cut long sessions off.
@@ -356,6 +357,10 @@ async fn model_call(
                 progress.script.default.clone()
             }
         }
+    };
+    let reply = match request.output_schema() {
+        Some(schema) if recorded.served == Served::Default => structured::as_json(reply, &schema),
+        _ => reply,
     };
     shared.record(recorded);
     if reply.delay_ms > 0 {

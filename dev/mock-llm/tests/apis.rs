@@ -565,3 +565,46 @@ async fn delays_hold_for_every_api() {
         );
     }
 }
+
+#[tokio::test]
+async fn side_requests_asking_for_json_get_the_smallest_value_their_schema_allows() {
+    let mock = start(Script::new(vec![Reply::text("the turn")])).await;
+    // Codex's thread title: no tools, `text.format` with a schema.
+    let title = json!({"model": "gpt-5-codex", "stream": true, "input": "name this thread",
+        "text": {"format": {"type": "json_schema", "name": "title", "strict": true,
+            "schema": {"type": "object", "properties": {"title": {"type": "string"}},
+                       "required": ["title"], "additionalProperties": false}}}});
+    let events = events(post(&mock, "/v1/responses", &title).await).await;
+    let done = events
+        .iter()
+        .find(|(name, _)| name == "response.output_text.done")
+        .unwrap();
+    let done: Value = serde_json::from_str(&done.1).unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(done["text"].as_str().unwrap()).unwrap(),
+        json!({"title": "mock"})
+    );
+    // Gemini CLI's next-speaker check, in Gemini's schema dialect.
+    let check = json!({
+        "contents": [{"role": "user", "parts": [{"text": "who speaks next?"}]}],
+        "generationConfig": {"responseMimeType": "application/json", "responseJsonSchema": {
+            "type": "object", "properties": {"reasoning": {"type": "string"},
+            "next_speaker": {"type": "string", "enum": ["user", "model"]}}}}});
+    let body: Value = post(
+        &mock,
+        "/v1beta/models/gemini-2.5-flash:generateContent",
+        &check,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let text = body["candidates"][0]["content"]["parts"][0]["text"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(text).unwrap(),
+        json!({"reasoning": "mock", "next_speaker": "user"})
+    );
+    assert_eq!(mock.remaining(), 1, "side requests leave the script alone");
+}

@@ -65,6 +65,17 @@ impl ModelRequest for ChatRequest<'_> {
     fn estimate_input_tokens(&self) -> u64 {
         estimate_keys(self.body, &["messages", "tools"])
     }
+
+    /// `response_format`: `{"type": "json_schema", "json_schema": {"schema"}}` or
+    /// `{"type": "json_object"}`.
+    fn output_schema(&self) -> Option<Value> {
+        let format = &self.body["response_format"];
+        match format["type"].as_str()? {
+            "json_schema" => Some(format["json_schema"]["schema"].clone()),
+            "json_object" => Some(Value::Object(Default::default())),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -122,5 +133,18 @@ mod tests {
             ..When::contains("hello")
         }));
         assert!(request.estimate_input_tokens() >= 1);
+        assert_eq!(request.output_schema(), None);
+    }
+
+    #[test]
+    fn a_response_format_names_the_schema_of_the_answer() {
+        let schema = json!({"type": "object", "properties": {"title": {"type": "string"}}});
+        let body = json!({"response_format": {"type": "json_schema",
+                                              "json_schema": {"name": "t", "schema": schema}}});
+        assert_eq!(ChatRequest::new(&body).output_schema(), Some(schema));
+        let body = json!({"response_format": {"type": "json_object"}});
+        assert_eq!(ChatRequest::new(&body).output_schema(), Some(json!({})));
+        let body = json!({"response_format": {"type": "text"}});
+        assert_eq!(ChatRequest::new(&body).output_schema(), None);
     }
 }

@@ -94,6 +94,19 @@ impl ModelRequest for GeminiRequest<'_> {
     fn estimate_input_tokens(&self) -> u64 {
         estimate_keys(self.body, &["systemInstruction", "contents", "tools"])
     }
+
+    /// `generationConfig`: `responseJsonSchema` or `responseSchema` (Gemini CLI's
+    /// next-speaker and routing checks), or just `responseMimeType: application/json`.
+    fn output_schema(&self) -> Option<Value> {
+        let config = &self.body["generationConfig"];
+        ["responseJsonSchema", "responseSchema"]
+            .iter()
+            .find_map(|key| config.get(*key).filter(|s| s.is_object()).cloned())
+            .or_else(|| {
+                (config["responseMimeType"] == "application/json")
+                    .then(|| Value::Object(Default::default()))
+            })
+    }
 }
 
 #[cfg(test)]
@@ -148,5 +161,18 @@ mod tests {
                 tool_results: vec![r#"{"n":3}"#.into()],
             }
         );
+        assert_eq!(request.output_schema(), None);
+    }
+
+    #[test]
+    fn the_generation_config_names_the_schema_of_the_answer() {
+        let schema = json!({"type": "OBJECT", "properties": {"n": {"type": "INTEGER"}}});
+        let body = json!({"generationConfig": {"responseMimeType": "application/json",
+                                               "responseSchema": schema}});
+        let request = GeminiRequest::new(&body, "m", false);
+        assert_eq!(request.output_schema(), Some(schema));
+        let body = json!({"generationConfig": {"responseMimeType": "application/json"}});
+        let request = GeminiRequest::new(&body, "m", false);
+        assert_eq!(request.output_schema(), Some(json!({})));
     }
 }

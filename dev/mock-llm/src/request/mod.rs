@@ -41,6 +41,12 @@ pub trait ModelRequest: Send + Sync {
     /// A plausible input token count (see [`estimate_tokens`]).
     fn estimate_input_tokens(&self) -> u64;
 
+    /// The JSON schema the answer must follow when the request asks for JSON (`{}` when
+    /// it asks for JSON of no particular shape); see [`crate::structured`].
+    fn output_schema(&self) -> Option<Value> {
+        None
+    }
+
     /// Every condition `when` gives holds for this request.
     fn matches(&self, when: &When) -> bool {
         if let Some(tools) = when.tools

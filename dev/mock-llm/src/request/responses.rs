@@ -88,6 +88,17 @@ impl ModelRequest for ResponsesRequest<'_> {
     fn estimate_input_tokens(&self) -> u64 {
         estimate_keys(self.body, &["instructions", "input", "tools"])
     }
+
+    /// `text.format`: `{"type": "json_schema", "schema"}` (Codex's title request) or
+    /// `{"type": "json_object"}`.
+    fn output_schema(&self) -> Option<Value> {
+        let format = &self.body["text"]["format"];
+        match format["type"].as_str()? {
+            "json_schema" => Some(format["schema"].clone()),
+            "json_object" => Some(Value::Object(Default::default())),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]
