@@ -42,7 +42,8 @@ pub trait ModelRequest: Send + Sync {
     fn estimate_input_tokens(&self) -> u64;
 
     /// The JSON schema the answer must follow when the request asks for JSON (`{}` when
-    /// it asks for JSON of no particular shape); see [`crate::structured`].
+    /// it asks for JSON of no particular shape): the default reply becomes a value of it
+    /// (docs/mock-llm.md, "JSON side requests").
     fn output_schema(&self) -> Option<Value> {
         None
     }
