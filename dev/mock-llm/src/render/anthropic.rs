@@ -139,14 +139,11 @@ pub fn error_body(error: &ErrorReply) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::testing;
     use crate::script::{Block, Reply, Usage};
 
     fn render(reply: &Reply) -> Rendered {
-        let mut n = 0;
-        Rendered::new(reply, "claude-test", 42, |prefix| {
-            n += 1;
-            format!("{prefix}_{n}")
-        })
+        testing::rendered(reply, "claude-test")
     }
 
     #[test]

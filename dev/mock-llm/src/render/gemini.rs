@@ -124,24 +124,11 @@ pub fn http_error(error: &ErrorReply) -> HttpError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::testing::{self, data};
     use crate::script::{Block, Reply, Usage};
 
     fn render(reply: &Reply) -> Rendered {
-        let mut n = 0;
-        Rendered::new(reply, "gemini-test", 42, |prefix| {
-            n += 1;
-            format!("{prefix}_{n}")
-        })
-    }
-
-    fn data(frames: &[Frame]) -> Vec<Value> {
-        frames
-            .iter()
-            .map(|f| match f {
-                Frame::Data(data) => data.clone(),
-                other => panic!("not a data frame: {other:?}"),
-            })
-            .collect()
+        testing::rendered(reply, "gemini-test")
     }
 
     #[test]

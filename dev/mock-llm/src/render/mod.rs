@@ -227,3 +227,42 @@ fn chunks(text: &str, size: usize) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
     chars.chunks(size).map(|c| c.iter().collect()).collect()
 }
+
+/// What the renderers' tests share: a reply rendered with ids counted from 1 and 42
+/// estimated input tokens, and a stream's frames taken apart.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{Frame, Rendered};
+    use crate::script::Reply;
+    use serde_json::Value;
+
+    pub fn rendered(reply: &Reply, model: &str) -> Rendered {
+        let mut n = 0;
+        Rendered::new(reply, model, 42, |prefix| {
+            n += 1;
+            format!("{prefix}_{n}")
+        })
+    }
+
+    /// The data of data-only frames (Chat Completions without its `[DONE]`, Gemini).
+    pub fn data(frames: &[Frame]) -> Vec<Value> {
+        frames
+            .iter()
+            .map(|f| match f {
+                Frame::Data(data) => data.clone(),
+                other => panic!("not a data frame: {other:?}"),
+            })
+            .collect()
+    }
+
+    /// The (name, data) of named events (Responses).
+    pub fn events(frames: &[Frame]) -> Vec<(&'static str, Value)> {
+        frames
+            .iter()
+            .map(|f| match f {
+                Frame::Event(event) => (event.name, event.data.clone()),
+                other => panic!("not an event: {other:?}"),
+            })
+            .collect()
+    }
+}

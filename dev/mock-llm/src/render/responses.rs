@@ -97,9 +97,9 @@ impl<'a> Response<'a> {
             .map(|(index, part)| match part {
                 Part::Text(text) => self.message(index, text),
                 Part::Call { id, name, input } if self.custom_tools.iter().any(|t| t == name) => {
-                    custom_call(id, name, input)
+                    call(&CUSTOM_TOOL_CALL, id, name, custom_input(input))
                 }
-                Part::Call { id, name, input } => function_call(id, name, input),
+                Part::Call { id, name, input } => call(&FUNCTION_CALL, id, name, input.to_string()),
             })
             .collect()
     }
@@ -146,34 +146,34 @@ fn with(base: &Value, key: &str, value: Value) -> Value {
     out
 }
 
-fn function_call(id: &str, name: &str, input: &Value) -> Item {
-    let item_id = format!("fc_{}", id_suffix(id));
-    let arguments = input.to_string();
-    let item = |status: &str, arguments: &str| {
-        json!({"id": item_id, "type": "function_call", "status": status,
-               "call_id": format!("call_{}", id_suffix(id)), "name": name,
-               "arguments": arguments})
-    };
-    let at = json!({"item_id": item_id});
-    let mut deltas: Vec<(&'static str, Value)> = chunks(&arguments, JSON_CHUNK_CHARS)
-        .into_iter()
-        .map(|piece| {
-            (
-                "response.function_call_arguments.delta",
-                with(&at, "delta", json!(piece)),
-            )
-        })
-        .collect();
-    deltas.push((
-        "response.function_call_arguments.done",
-        with(&at, "arguments", json!(arguments)),
-    ));
-    Item {
-        added: item("in_progress", ""),
-        done: item("completed", &arguments),
-        deltas,
-    }
+/// A kind of tool call item: how it is named and carries its input.
+struct CallKind {
+    item: &'static str,
+    id_prefix: &'static str,
+    /// The field holding the input: `arguments` (JSON text) or `input` (free text).
+    field: &'static str,
+    delta: &'static str,
+    done: &'static str,
+    piece: usize,
 }
+
+const FUNCTION_CALL: CallKind = CallKind {
+    item: "function_call",
+    id_prefix: "fc",
+    field: "arguments",
+    delta: "response.function_call_arguments.delta",
+    done: "response.function_call_arguments.done",
+    piece: JSON_CHUNK_CHARS,
+};
+
+const CUSTOM_TOOL_CALL: CallKind = CallKind {
+    item: "custom_tool_call",
+    id_prefix: "ctc",
+    field: "input",
+    delta: "response.custom_tool_call_input.delta",
+    done: "response.custom_tool_call_input.done",
+    piece: TEXT_CHUNK_CHARS,
+};
 
 /// A freeform tool's input: the script's input when it is a string, else its `input`
 /// field when that is one, else its JSON.
@@ -184,27 +184,21 @@ fn custom_input(input: &Value) -> String {
     }
 }
 
-fn custom_call(id: &str, name: &str, input: &Value) -> Item {
-    let item_id = format!("ctc_{}", id_suffix(id));
-    let input = custom_input(input);
+/// The item of the call `id` (a `toolu_…` id) with `input` streamed in pieces.
+fn call(kind: &CallKind, id: &str, name: &str, input: String) -> Item {
+    let item_id = format!("{}_{}", kind.id_prefix, id_suffix(id));
     let item = |status: &str, input: &str| {
-        json!({"id": item_id, "type": "custom_tool_call", "status": status,
-               "call_id": format!("call_{}", id_suffix(id)), "name": name, "input": input})
+        let mut item = json!({"id": item_id, "type": kind.item, "status": status,
+                              "call_id": format!("call_{}", id_suffix(id)), "name": name});
+        item[kind.field] = json!(input);
+        item
     };
     let at = json!({"item_id": item_id});
-    let mut deltas: Vec<(&'static str, Value)> = chunks(&input, TEXT_CHUNK_CHARS)
+    let mut deltas: Vec<(&'static str, Value)> = chunks(&input, kind.piece)
         .into_iter()
-        .map(|piece| {
-            (
-                "response.custom_tool_call_input.delta",
-                with(&at, "delta", json!(piece)),
-            )
-        })
+        .map(|piece| (kind.delta, with(&at, "delta", json!(piece))))
         .collect();
-    deltas.push((
-        "response.custom_tool_call_input.done",
-        with(&at, "input", json!(input)),
-    ));
+    deltas.push((kind.done, with(&at, kind.field, json!(input))));
     Item {
         added: item("in_progress", ""),
         done: item("completed", &input),
@@ -264,24 +258,11 @@ impl Answer for Response<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::testing::{self, events};
     use crate::script::{Block, ErrorReply, Reply, Usage};
 
     fn render(reply: &Reply) -> Rendered {
-        let mut n = 0;
-        Rendered::new(reply, "gpt-test", 42, |prefix| {
-            n += 1;
-            format!("{prefix}_{n}")
-        })
-    }
-
-    fn events(frames: &[Frame]) -> Vec<(&'static str, Value)> {
-        frames
-            .iter()
-            .map(|f| match f {
-                Frame::Event(event) => (event.name, event.data.clone()),
-                other => panic!("not an event: {other:?}"),
-            })
-            .collect()
+        testing::rendered(reply, "gpt-test")
     }
 
     #[test]

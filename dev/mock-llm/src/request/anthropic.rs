@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::{ModelRequest, Turn, content_texts, estimate_keys, non_empty};
+use super::{ModelRequest, Turn, body_model, body_stream, content_texts, estimate_keys, non_empty};
 use crate::script::When;
 
 /// A parsed `POST /v1/messages` body, looked at through the fields matching needs.
@@ -19,11 +19,11 @@ impl<'a> MessagesRequest<'a> {
     }
 
     pub fn model(&self) -> &str {
-        self.body["model"].as_str().unwrap_or("")
+        body_model(self.body)
     }
 
     pub fn stream(&self) -> bool {
-        self.body["stream"].as_bool().unwrap_or(false)
+        body_stream(self.body)
     }
 
     pub fn has_tools(&self) -> bool {

@@ -7,7 +7,10 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::{ModelRequest, Turn, content_texts, estimate_keys, non_empty};
+use super::{
+    ModelRequest, Turn, after_last, body_model, body_stream, content_texts, estimate_keys,
+    non_empty,
+};
 
 /// A parsed `POST /v1/chat/completions` body.
 pub struct ChatRequest<'a> {
@@ -29,11 +32,11 @@ impl<'a> ChatRequest<'a> {
 
 impl ModelRequest for ChatRequest<'_> {
     fn model(&self) -> &str {
-        self.body["model"].as_str().unwrap_or("")
+        body_model(self.body)
     }
 
     fn stream(&self) -> bool {
-        self.body["stream"].as_bool().unwrap_or(false)
+        body_stream(self.body)
     }
 
     fn has_tools(&self) -> bool {
@@ -45,11 +48,7 @@ impl ModelRequest for ChatRequest<'_> {
         let Some(messages) = self.body["messages"].as_array() else {
             return turn;
         };
-        let start = messages
-            .iter()
-            .rposition(|m| m["role"] == "assistant")
-            .map_or(0, |i| i + 1);
-        for message in &messages[start..] {
+        for message in after_last(messages, |m| m["role"] == "assistant") {
             let texts = content_texts(&message["content"])
                 .into_iter()
                 .map(Cow::Borrowed);

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::{ModelRequest, Turn, estimate_keys};
+use super::{ModelRequest, Turn, after_last, estimate_keys};
 
 /// A parsed Gemini body with what its path said.
 pub struct GeminiRequest<'a> {
@@ -73,11 +73,7 @@ impl ModelRequest for GeminiRequest<'_> {
         let Some(contents) = self.body["contents"].as_array() else {
             return turn;
         };
-        let start = contents
-            .iter()
-            .rposition(|c| c["role"] == "model")
-            .map_or(0, |i| i + 1);
-        for part in contents[start..]
+        for part in after_last(contents, |c| c["role"] == "model")
             .iter()
             .filter_map(|c| c["parts"].as_array())
             .flatten()

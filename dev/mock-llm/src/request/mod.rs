@@ -135,6 +135,23 @@ pub(crate) fn content_texts(content: &Value) -> Vec<&str> {
     }
 }
 
+/// `body["model"]`, where every API but Gemini names it.
+pub(crate) fn body_model(body: &Value) -> &str {
+    body["model"].as_str().unwrap_or("")
+}
+
+/// `body["stream"]`, where every API but Gemini asks for a stream.
+pub(crate) fn body_stream(body: &Value) -> bool {
+    body["stream"].as_bool().unwrap_or(false)
+}
+
+/// The items after the last one `from_the_model` marks: the turn since the model last
+/// spoke (all of them when it never did).
+pub(crate) fn after_last(items: &[Value], from_the_model: impl Fn(&Value) -> bool) -> &[Value] {
+    let start = items.iter().rposition(from_the_model).map_or(0, |i| i + 1);
+    &items[start..]
+}
+
 /// `body[key]` is a non-empty list (how every API offers tools).
 pub(crate) fn non_empty(body: &Value, key: &str) -> bool {
     body[key].as_array().is_some_and(|list| !list.is_empty())

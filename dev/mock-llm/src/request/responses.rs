@@ -7,7 +7,10 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::{ModelRequest, Turn, content_texts, estimate_keys, non_empty};
+use super::{
+    ModelRequest, Turn, after_last, body_model, body_stream, content_texts, estimate_keys,
+    non_empty,
+};
 
 /// A parsed `POST /v1/responses` body.
 pub struct ResponsesRequest<'a> {
@@ -44,11 +47,11 @@ fn from_the_model(item: &Value) -> bool {
 
 impl ModelRequest for ResponsesRequest<'_> {
     fn model(&self) -> &str {
-        self.body["model"].as_str().unwrap_or("")
+        body_model(self.body)
     }
 
     fn stream(&self) -> bool {
-        self.body["stream"].as_bool().unwrap_or(false)
+        body_stream(self.body)
     }
 
     fn has_tools(&self) -> bool {
@@ -65,8 +68,7 @@ impl ModelRequest for ResponsesRequest<'_> {
             Value::Array(items) => items,
             _ => return turn,
         };
-        let start = items.iter().rposition(from_the_model).map_or(0, |i| i + 1);
-        for item in &items[start..] {
+        for item in after_last(items, from_the_model) {
             let kind = item["type"].as_str().unwrap_or("message");
             if kind == "message" && item["role"] == "user" {
                 turn.texts.extend(
