@@ -124,12 +124,14 @@ pub(crate) fn id_suffix(id: &str) -> &str {
     id.split_once('_').map_or(id, |(_, rest)| rest)
 }
 
-/// A reply with everything the script leaves to the mock decided: ids, model, tokens.
+/// A reply with everything the script leaves to the mock decided: ids, model, tokens. It
+/// is shaped as Anthropic's message (the mock's first API); the other renderers read its
+/// blocks back (`Part`) and derive their ids from its (`toolu_X` → `call_X`).
 #[derive(Debug, Clone)]
 pub struct Rendered {
     pub id: String,
     pub model: String,
-    /// Content blocks as the API returns them (tool_use with its id).
+    /// Content blocks as the Messages API returns them (tool_use with its id).
     pub content: Vec<Value>,
     pub stop_reason: String,
     pub input_tokens: u64,
