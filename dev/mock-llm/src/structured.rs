@@ -34,8 +34,9 @@ pub fn as_json(reply: Reply, schema: &Value) -> Reply {
 }
 
 /// The smallest value `schema` (JSON Schema, or Gemini's upper-case dialect) allows: the
-/// first of an `enum`, every property of an object filled in, empty lists, `"mock"`,
-/// the minimum or zero, `false`. A schema that says nothing gets `{}`.
+/// first of an `enum`, every property of an object filled in, empty lists (or
+/// `minItems` of them), `"mock"` (within `minLength`/`maxLength`), the minimum or zero,
+/// `false`. A schema that says nothing gets `{}`.
 pub fn placeholder(schema: &Value) -> Value {
     if let Some(first) = schema["enum"].as_array().and_then(|values| values.first()) {
         return first.clone();
@@ -80,8 +81,22 @@ pub fn placeholder(schema: &Value) -> Value {
             .unwrap_or(json!(0)),
         "boolean" => json!(false),
         "null" => Value::Null,
-        _ => json!("mock"),
+        _ => json!(sized_string(schema)),
     }
+}
+
+/// `"mock"`, stretched to `minLength` or cut to `maxLength` (Codex's title allows 1–36).
+fn sized_string(schema: &Value) -> String {
+    let min = schema["minLength"].as_u64().unwrap_or(0) as usize;
+    let max = schema["maxLength"]
+        .as_u64()
+        .map_or(usize::MAX, |max| max as usize);
+    let mut text = "mock".to_string();
+    while text.len() < min {
+        text.push('k');
+    }
+    text.truncate(max.max(min));
+    text
 }
 
 #[cfg(test)]
@@ -111,6 +126,14 @@ mod tests {
             json!({"n": 3, "list": [false, false], "either": null, "maybe": 0})
         );
         assert_eq!(placeholder(&json!({})), json!({}));
+        assert_eq!(
+            placeholder(&json!({"type": "string", "minLength": 6})),
+            json!("mockkk")
+        );
+        assert_eq!(
+            placeholder(&json!({"type": "string", "maxLength": 2})),
+            json!("mo")
+        );
     }
 
     #[test]
