@@ -77,15 +77,11 @@ impl Route {
                     Api::OpenaiResponses
                 } else if path.starts_with("/chat/") || path.starts_with("/completions") {
                     Api::OpenaiChat
-                } else if headers.contains_key("x-goog-api-key") {
-                    Api::Gemini
                 } else {
                     shared_api(headers)
                 };
                 let endpoint = match path.strip_prefix("/models/") {
-                    Some(id) if get && api != Api::Gemini && !id.contains('/') => {
-                        Endpoint::Model(id.to_string())
-                    }
+                    Some(id) if get && !id.contains('/') => Endpoint::Model(id.to_string()),
                     _ => Endpoint::NotFound,
                 };
                 route(api, endpoint)
@@ -124,10 +120,13 @@ fn gemini(post: bool, get: bool, rest: &str) -> Endpoint {
     }
 }
 
-/// Anthropic's SDKs send `anthropic-version` (and usually `x-api-key`); OpenAI's send
-/// neither, only `authorization: Bearer`. Anything else is taken for Anthropic, the
-/// mock's first API.
+/// Google's SDK sends `x-goog-api-key`; Anthropic's send `anthropic-version` (and
+/// usually `x-api-key`); OpenAI's none of these, only `authorization: Bearer`. Anything
+/// else is taken for Anthropic, the mock's first API.
 fn shared_api(headers: &HeaderMap) -> Api {
+    if headers.contains_key("x-goog-api-key") {
+        return Api::Gemini;
+    }
     let anthropic = headers.contains_key("anthropic-version") || headers.contains_key("x-api-key");
     if !anthropic && headers.contains_key("authorization") {
         Api::OpenaiChat
@@ -213,6 +212,18 @@ mod tests {
         assert_eq!(
             of(Method::GET, "/v1/models/gpt-5", &openai).endpoint,
             Endpoint::Model("gpt-5".into())
+        );
+        let google = [("x-goog-api-key", "k")];
+        assert_eq!(
+            of(Method::GET, "/v1/models", &google),
+            Route {
+                api: Api::Gemini,
+                endpoint: Endpoint::Models
+            }
+        );
+        assert_eq!(
+            of(Method::GET, "/v1/models/gemini-2.5-pro", &google).endpoint,
+            Endpoint::Model("gemini-2.5-pro".into())
         );
         assert_eq!(
             of(Method::GET, "/v1beta/models", &[]),

@@ -87,8 +87,10 @@ impl ModelRequest for GeminiRequest<'_> {
         turn
     }
 
+    /// `:countTokens` may wrap the request as `{"generateContentRequest": {…}}`.
     fn estimate_input_tokens(&self) -> u64 {
-        estimate_keys(self.body, &["systemInstruction", "contents", "tools"])
+        let request = self.body.get("generateContentRequest").unwrap_or(self.body);
+        estimate_keys(request, &["systemInstruction", "contents", "tools"])
     }
 
     /// `generationConfig`: `responseJsonSchema` or `responseSchema` (Gemini CLI's
@@ -158,6 +160,11 @@ mod tests {
             }
         );
         assert_eq!(request.output_schema(), None);
+        let wrapped = json!({"generateContentRequest": body});
+        assert_eq!(
+            GeminiRequest::new(&wrapped, "m", false).estimate_input_tokens(),
+            request.estimate_input_tokens()
+        );
     }
 
     #[test]
