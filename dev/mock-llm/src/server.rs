@@ -33,6 +33,9 @@ use crate::structured;
 /// Claude Code's requests carry its whole system prompt and tool schemas, and grow with
 /// the conversation; axum's 2 MB default would cut long sessions off.
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
+/// The least pause before a frame that must reach the client in a read of its own
+/// ([`crate::render::Frame::alone`]).
+const ALONE_PAUSE: Duration = Duration::from_millis(50);
 /// How long [`MockLlm::shutdown`] lets open responses finish before cutting them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
@@ -388,6 +391,11 @@ async fn model_call(
     let pause = Duration::from_millis(reply.chunk_delay_ms);
     let frames = futures::stream::iter(answer.frames().into_iter().enumerate()).then(
         move |(i, frame)| async move {
+            let pause = if frame.alone() {
+                pause.max(ALONE_PAUSE)
+            } else {
+                pause
+            };
             if i > 0 && !pause.is_zero() {
                 tokio::time::sleep(pause).await;
             }

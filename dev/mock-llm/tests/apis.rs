@@ -453,13 +453,30 @@ async fn gemini_errors_carry_its_status_names_and_overloads_are_503() {
         error,
         json!({"error": {"code": 503, "message": "The model is overloaded.", "status": "UNAVAILABLE"}})
     );
-    let (chunks, _) = data_events(post(&mock, path, &body).await).await;
+    // Mid-stream the error is its JSON alone, not a `data:` line: Google's SDK only
+    // catches an error in a network read that is one JSON object.
+    let response = post(&mock, path, &body).await;
+    assert_eq!(response.status(), 200);
+    let mut reads = Vec::new();
+    let mut stream = response.bytes_stream();
+    while let Some(read) = stream.next().await {
+        reads.push(String::from_utf8(read.unwrap().to_vec()).unwrap());
+    }
+    let last: Value = serde_json::from_str(reads.last().unwrap()).unwrap();
     assert_eq!(
-        chunks.last().unwrap(),
-        &json!({"error": {"code": 429, "message": "Quota exceeded", "status": "RESOURCE_EXHAUSTED"}})
+        last,
+        json!({"error": {"code": 429, "message": "Quota exceeded", "status": "RESOURCE_EXHAUSTED"}})
     );
+    let before = reads[..reads.len() - 1].concat();
+    let chunk: Value = serde_json::from_str(
+        before
+            .strip_prefix("data: ")
+            .and_then(|rest| rest.strip_suffix("\n\n"))
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(
-        chunks[0]["candidates"][0]["content"]["parts"][0]["text"],
+        chunk["candidates"][0]["content"]["parts"][0]["text"],
         "partial"
     );
 }

@@ -1,7 +1,8 @@
 //! A reply as Gemini's API sends it: one `GenerateContentResponse`, or a stream of them
 //! as bare `data:` lines (no event names, no end marker: the body just ends). Text arrives
 //! in pieces; a function call is one whole part; the last chunk carries the
-//! `finishReason`, and every chunk `usageMetadata`, final counts on the last.
+//! `finishReason`, and every chunk `usageMetadata`, final counts on the last. An error
+//! mid-stream is the error's JSON alone, not a `data:` line ([`Frame::Bare`]).
 
 use serde_json::{Value, json};
 
@@ -78,7 +79,7 @@ impl Answer for Generation<'_> {
                 .into_iter()
                 .map(|part| Frame::Data(self.response(vec![part], false)))
                 .collect();
-            frames.push(Frame::Data(http_error(error).body));
+            frames.push(Frame::Bare(http_error(error).body));
             return frames;
         }
         if parts.is_empty() {
@@ -235,11 +236,14 @@ mod tests {
             ..Reply::text("partial")
         };
         let rendered = render(&reply);
-        let chunks = data(&Generation(&rendered).frames());
+        let mut frames = Generation(&rendered).frames();
+        let error = frames.pop().unwrap();
+        assert!(error.alone());
         assert_eq!(
-            chunks.last().unwrap(),
-            &json!({"error": {"code": 503, "message": "busy", "status": "UNAVAILABLE"}})
+            error.encode(),
+            "{\"error\":{\"code\":503,\"message\":\"busy\",\"status\":\"UNAVAILABLE\"}}\n"
         );
+        let chunks = data(&frames);
         assert!(chunks[0]["candidates"][0].get("finishReason").is_none());
     }
 }

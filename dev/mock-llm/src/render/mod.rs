@@ -49,6 +49,10 @@ pub enum Frame {
     Data(Value),
     /// `data: [DONE]`, how a Chat Completions stream ends.
     Done,
+    /// JSON with no `data:` before it, in a network read of its own: how Gemini's API
+    /// reports an error mid-stream. Google's SDK looks for an error only in a read that is
+    /// one JSON object, and skips an error sent as a `data:` line.
+    Bare(Value),
 }
 
 impl Frame {
@@ -57,7 +61,14 @@ impl Frame {
             Frame::Event(event) => event.encode(),
             Frame::Data(data) => format!("data: {data}\n\n"),
             Frame::Done => "data: [DONE]\n\n".to_string(),
+            Frame::Bare(data) => format!("{data}\n"),
         }
+    }
+
+    /// The frame must reach the client apart from those before it, so the sender pauses
+    /// before it rather than let them share a network read.
+    pub fn alone(&self) -> bool {
+        matches!(self, Frame::Bare(_))
     }
 }
 
