@@ -149,7 +149,7 @@ impl Answer for Completion<'_> {
 mod tests {
     use super::*;
     use crate::render::testing::{self, data};
-    use crate::script::{Block, ErrorReply, Reply, Usage};
+    use crate::script::{Block, ErrorReply, Reply};
 
     fn render(reply: &Reply) -> Rendered {
         testing::rendered(reply, "gpt-test")
@@ -157,13 +157,7 @@ mod tests {
 
     #[test]
     fn a_text_reply_streams_chunks_then_usage_then_done_with_exact_json() {
-        let reply = Reply {
-            usage: Usage {
-                input_tokens: Some(10),
-                output_tokens: Some(3),
-            },
-            ..Reply::text("Hello")
-        };
+        let reply = testing::counted("Hello");
         let rendered = render(&reply);
         let request = json!({"stream": true, "stream_options": {"include_usage": true}});
         let frames = Completion::new(&rendered, &request, 1700000000).frames();

@@ -126,7 +126,7 @@ pub fn http_error(error: &ErrorReply) -> HttpError {
 mod tests {
     use super::*;
     use crate::render::testing::{self, data};
-    use crate::script::{Block, Reply, Usage};
+    use crate::script::{Block, Reply};
 
     fn render(reply: &Reply) -> Rendered {
         testing::rendered(reply, "gemini-test")
@@ -134,13 +134,7 @@ mod tests {
 
     #[test]
     fn text_streams_in_pieces_and_the_last_chunk_finishes_with_exact_json() {
-        let reply = Reply {
-            usage: Usage {
-                input_tokens: Some(10),
-                output_tokens: Some(3),
-            },
-            ..Reply::text("Hello there, this is the mock speaking")
-        };
+        let reply = testing::counted("Hello there, this is the mock speaking");
         let rendered = render(&reply);
         let generation = Generation(&rendered);
         let frames = generation.frames();

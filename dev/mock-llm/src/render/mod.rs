@@ -246,8 +246,19 @@ fn chunks(text: &str, size: usize) -> Vec<String> {
 #[cfg(test)]
 pub(crate) mod testing {
     use super::{Frame, Rendered};
-    use crate::script::Reply;
+    use crate::script::{Reply, Usage};
     use serde_json::Value;
+
+    /// A text reply whose usage is scripted: 10 tokens in, 3 out.
+    pub fn counted(text: &str) -> Reply {
+        Reply {
+            usage: Usage {
+                input_tokens: Some(10),
+                output_tokens: Some(3),
+            },
+            ..Reply::text(text)
+        }
+    }
 
     pub fn rendered(reply: &Reply, model: &str) -> Rendered {
         let mut n = 0;

@@ -259,7 +259,7 @@ impl Answer for Response<'_> {
 mod tests {
     use super::*;
     use crate::render::testing::{self, events};
-    use crate::script::{Block, ErrorReply, Reply, Usage};
+    use crate::script::{Block, ErrorReply, Reply};
 
     fn render(reply: &Reply) -> Rendered {
         testing::rendered(reply, "gpt-test")
@@ -267,13 +267,7 @@ mod tests {
 
     #[test]
     fn a_text_reply_streams_the_event_sequence_with_exact_json() {
-        let reply = Reply {
-            usage: Usage {
-                input_tokens: Some(10),
-                output_tokens: Some(3),
-            },
-            ..Reply::text("Hello")
-        };
+        let reply = testing::counted("Hello");
         let rendered = render(&reply);
         let answer = Response::new(&rendered, &json!({"input": "hi"}), 1700000000);
         let response = |status: &str, output: Value, usage: Value| {
