@@ -89,6 +89,7 @@ fn describe(served: Served) -> String {
         Served::Scripted(i) => format!("reply {}", i + 1),
         Served::Default => "default reply".to_string(),
         Served::CountTokens => "token count".to_string(),
+        Served::Models => "model list".to_string(),
         Served::NotFound => "404".to_string(),
         Served::BadRequest => "400 (body not JSON)".to_string(),
     }

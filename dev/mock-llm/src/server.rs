@@ -1,12 +1,15 @@
-//! The HTTP side: `POST /v1/messages` (JSON or SSE), `POST /v1/messages/count_tokens`, a
-//! 404 error for anything else, and a record of every request for tests to check.
+//! The HTTP side: every API's model call answered from the one script (JSON or SSE),
+//! token counts, model lists, a 404 in the API's shape for anything else, and a record of
+//! every request for tests to check. Which API a request speaks is [`Route::of`]'s call;
+//! what it asks, its [`crate::request`] view's; how the answer looks, its
+//! [`crate::render`] renderer's.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -20,13 +23,19 @@ use serde_json::{Value, json};
 use tokio::sync::{broadcast, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::reply::{Rendered, error_body};
-use crate::request::MessagesRequest;
+use crate::api::{Api, Endpoint, Route};
+use crate::models;
+use crate::render::{self, Rendered};
+use crate::request::{self, ModelRequest};
 use crate::script::{ErrorReply, Reply, Script};
+use crate::structured;
 
 /// Claude Code's requests carry its whole system prompt and tool schemas, and grow with
 /// the conversation; axum's 2 MB default would cut long sessions off.
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
+/// The least pause before a frame that must reach the client in a read of its own
+/// ([`crate::render::Frame::alone`]).
+const ALONE_PAUSE: Duration = Duration::from_millis(50);
 /// How long [`MockLlm::shutdown`] lets open responses finish before cutting them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
@@ -39,6 +48,8 @@ pub enum Served {
     /// The script's default reply.
     Default,
     CountTokens,
+    /// A model list, or one model.
+    Models,
     /// Not a route of the mock: a 404 error.
     NotFound,
     /// A body that is not JSON: a 400 error.
@@ -55,6 +66,8 @@ pub struct RecordedRequest {
     pub headers: BTreeMap<String, String>,
     /// The body parsed as JSON (`null` when empty or not JSON).
     pub body: Value,
+    /// The API it was answered in.
+    pub api: Api,
     pub served: Served,
 }
 
@@ -65,17 +78,21 @@ impl RecordedRequest {
             .map(String::as_str)
     }
 
-    /// The request is a Messages call (not count_tokens, not a stray route).
+    /// The request is a model call, of any API (not a token count, a model list or a
+    /// stray route).
     pub fn is_messages(&self) -> bool {
         matches!(self.served, Served::Scripted(_) | Served::Default)
     }
 
-    /// Every tool_result's text in the request's last user message.
+    /// Every tool result's text in the request's last user turn: Anthropic's
+    /// `tool_result` blocks, OpenAI's `tool` messages and `*_call_output` items, Gemini's
+    /// `functionResponse`s.
     pub fn tool_results(&self) -> Vec<String> {
-        MessagesRequest::new(&self.body)
-            .last_tool_results()
+        request::view(self.api, &self.body, None, false)
+            .last_turn()
+            .tool_results
             .into_iter()
-            .map(str::to_string)
+            .map(|text| text.into_owned())
             .collect()
     }
 }
@@ -241,56 +258,93 @@ async fn handle(
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| uri.path().to_string());
+    let Route { api, endpoint } = Route::of(&method, uri.path(), &headers);
     let parsed: Option<Value> = serde_json::from_slice(&body).ok();
     let mut recorded = RecordedRequest {
         method: method.to_string(),
         path: path.clone(),
         headers: header_map(&headers),
         body: parsed.clone().unwrap_or(Value::Null),
+        api,
         served: Served::NotFound,
     };
     let request_id = shared.next_id("req");
-    let route = (method == Method::POST).then_some(uri.path());
-    let response = match (route, parsed) {
-        (Some("/v1/messages" | "/v1/messages/count_tokens"), None) => {
+    let response = match (endpoint, parsed) {
+        (Endpoint::Generate { .. } | Endpoint::CountTokens, None) => {
             recorded.served = Served::BadRequest;
             shared.record(recorded);
-            return error_response(
-                &ErrorReply::new(
-                    "invalid_request_error",
-                    "mock-llm: the request body is not JSON",
-                ),
-                &request_id,
+            let error = ErrorReply::new(
+                "invalid_request_error",
+                "mock-llm: the request body is not JSON",
             );
+            return error_response(api, &error, &request_id);
         }
-        (Some("/v1/messages"), Some(body)) => messages(&shared, recorded, &body, &request_id).await,
-        (Some("/v1/messages/count_tokens"), Some(body)) => {
+        (
+            Endpoint::Generate {
+                path_model,
+                path_stream,
+            },
+            Some(body),
+        ) => {
+            let request = request::view(api, &body, path_model.as_deref(), path_stream);
+            model_call(&shared, recorded, api, &*request, &body, &request_id).await
+        }
+        (Endpoint::CountTokens, Some(body)) => {
             recorded.served = Served::CountTokens;
             shared.record(recorded);
-            let tokens = MessagesRequest::new(&body).estimate_input_tokens();
-            axum::Json(json!({"input_tokens": tokens})).into_response()
+            let tokens = request::view(api, &body, None, false).estimate_input_tokens();
+            let count = match api {
+                Api::Gemini => json!({"totalTokens": tokens}),
+                _ => json!({"input_tokens": tokens}),
+            };
+            axum::Json(count).into_response()
         }
-        _ => {
+        (Endpoint::Models, _) => {
+            recorded.served = Served::Models;
+            shared.record(recorded);
+            let list = match api {
+                Api::Gemini => models::gemini_list(),
+                _ => models::list(),
+            };
+            axum::Json(list).into_response()
+        }
+        (Endpoint::Model(id), _) => {
+            recorded.served = Served::Models;
+            shared.record(recorded);
+            let model = match api {
+                Api::Gemini => models::gemini_model(id.trim_start_matches("models/")),
+                _ => models::model(&id),
+            };
+            axum::Json(model).into_response()
+        }
+        (Endpoint::NotFound, _) => {
             shared.record(recorded);
             let message = format!(
-                "mock-llm: no route for {method} {path}; it serves POST /v1/messages and \
-                 POST /v1/messages/count_tokens"
+                "mock-llm: no route for {method} {path}; it serves POST /v1/messages, \
+                 POST /v1/messages/count_tokens, POST /v1/chat/completions, \
+                 POST /v1/responses, POST /v1beta/models/MODEL:generateContent \
+                 (:streamGenerateContent, :countTokens), GET /v1/models and GET /v1beta/models"
             );
-            return error_response(&ErrorReply::new("not_found_error", message), &request_id);
+            return error_response(
+                api,
+                &ErrorReply::new("not_found_error", message),
+                &request_id,
+            );
         }
     };
     with_request_id(response, &request_id)
 }
 
 /// Picks the reply (the next scripted one if it matches, else the default), records the
-/// request, waits `delay_ms`, then answers as JSON or as a stream.
-async fn messages(
+/// request, waits `delay_ms`, then answers as JSON or as a stream, in `api`'s shape.
+async fn model_call(
     shared: &Arc<Shared>,
     mut recorded: RecordedRequest,
+    api: Api,
+    request: &dyn ModelRequest,
     body: &Value,
     request_id: &str,
 ) -> Response {
-    let request = MessagesRequest::new(body);
     let reply: Reply = {
         let mut progress = shared.progress.lock();
         let next = progress.next;
@@ -307,6 +361,10 @@ async fn messages(
             }
         }
     };
+    let reply = match request.output_schema() {
+        Some(schema) if recorded.served == Served::Default => structured::as_json(reply, &schema),
+        _ => reply,
+    };
     shared.record(recorded);
     if reply.delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(reply.delay_ms)).await;
@@ -315,41 +373,56 @@ async fn messages(
     if let Some(error) = reply.error.as_ref()
         && !(error.in_stream && streamed)
     {
-        return error_response(error, request_id);
+        return error_response(api, error, request_id);
     }
-    let rendered = Rendered::new(
+    let mut rendered = Rendered::new(
         &reply,
         request.model(),
         request.estimate_input_tokens(),
         |prefix| shared.next_id(prefix),
-    )
-    .judged(body);
+    );
+    if api == Api::Anthropic {
+        rendered = rendered.judged(body);
+    }
+    let answer = render::answer(api, &rendered, body, unix_now());
     if !streamed {
-        return axum::Json(rendered.message()).into_response();
+        return axum::Json(answer.body()).into_response();
     }
     let pause = Duration::from_millis(reply.chunk_delay_ms);
-    let events = futures::stream::iter(rendered.events().into_iter().enumerate()).then(
-        move |(i, event)| async move {
+    let frames = futures::stream::iter(answer.frames().into_iter().enumerate()).then(
+        move |(i, frame)| async move {
+            let pause = if frame.alone() {
+                pause.max(ALONE_PAUSE)
+            } else {
+                pause
+            };
             if i > 0 && !pause.is_zero() {
                 tokio::time::sleep(pause).await;
             }
-            Ok::<_, Infallible>(Bytes::from(event.encode()))
+            Ok::<_, Infallible>(Bytes::from(frame.encode()))
         },
     );
     Response::builder()
         .header(header::CONTENT_TYPE, "text/event-stream; charset=utf-8")
         .header(header::CACHE_CONTROL, "no-cache")
-        .body(Body::from_stream(events))
+        .body(Body::from_stream(frames))
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
-/// The API's error response: its status, `{"type":"error","error":{…},"request_id":…}`,
-/// and the retry headers the script asks for.
-fn error_response(error: &ErrorReply, request_id: &str) -> Response {
-    let status =
-        StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut body = error_body(error);
-    body["request_id"] = json!(request_id);
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The API's error response: its status and body (Anthropic's with the `request_id`), and
+/// the retry headers the script asks for (OpenAI's SDKs read `x-should-retry` too).
+fn error_response(api: Api, error: &ErrorReply, request_id: &str) -> Response {
+    let render::HttpError { status, mut body } = render::http_error(api, error);
+    if api == Api::Anthropic {
+        body["request_id"] = json!(request_id);
+    }
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (status, axum::Json(body)).into_response();
     let headers = response.headers_mut();
     if let Some(seconds) = error.retry_after {

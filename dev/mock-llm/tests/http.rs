@@ -222,7 +222,7 @@ async fn other_routes_and_bodies_that_are_not_json_get_clear_errors() {
     let mock = start(Script::default()).await;
     let client = reqwest::Client::new();
     for (method, path) in [
-        (reqwest::Method::GET, "/v1/models"),
+        (reqwest::Method::GET, "/v1/files"),
         (reqwest::Method::GET, "/v1/messages"),
         (reqwest::Method::HEAD, "/api/hello"),
     ] {

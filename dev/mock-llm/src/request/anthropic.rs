@@ -1,8 +1,11 @@
-//! What the mock reads from a Messages request: enough to match it against a script and
-//! to estimate its size in tokens.
+//! The Anthropic Messages request (`POST /v1/messages`): its last user message is the
+//! last message with role `user`, whose tool results are its `tool_result` blocks.
+
+use std::borrow::Cow;
 
 use serde_json::Value;
 
+use super::{ModelRequest, Turn, body_model, body_stream, content_texts, estimate_keys, non_empty};
 use crate::script::When;
 
 /// A parsed `POST /v1/messages` body, looked at through the fields matching needs.
@@ -16,15 +19,15 @@ impl<'a> MessagesRequest<'a> {
     }
 
     pub fn model(&self) -> &str {
-        self.body["model"].as_str().unwrap_or("")
+        body_model(self.body)
     }
 
     pub fn stream(&self) -> bool {
-        self.body["stream"].as_bool().unwrap_or(false)
+        body_stream(self.body)
     }
 
     pub fn has_tools(&self) -> bool {
-        self.body["tools"].as_array().is_some_and(|t| !t.is_empty())
+        non_empty(self.body, "tools")
     }
 
     fn last_user_content(&self) -> Option<&'a Value> {
@@ -45,7 +48,7 @@ impl<'a> MessagesRequest<'a> {
                 for block in blocks {
                     match block["type"].as_str() {
                         Some("text") => texts.extend(block["text"].as_str()),
-                        Some("tool_result") => collect_texts(&block["content"], &mut texts),
+                        Some("tool_result") => texts.extend(content_texts(&block["content"])),
                         _ => {}
                     }
                 }
@@ -60,76 +63,56 @@ impl<'a> MessagesRequest<'a> {
         let mut texts = Vec::new();
         if let Some(Value::Array(blocks)) = self.last_user_content() {
             for block in blocks.iter().filter(|b| b["type"] == "tool_result") {
-                collect_texts(&block["content"], &mut texts);
+                texts.extend(content_texts(&block["content"]));
             }
         }
         texts
     }
 
     pub fn matches(&self, when: &When) -> bool {
-        if let Some(tools) = when.tools
-            && tools != self.has_tools()
-        {
-            return false;
-        }
-        if let Some(model) = &when.model
-            && !self.model().contains(model.as_str())
-        {
-            return false;
-        }
-        if let Some(needle) = &when.contains
-            && !self
-                .last_user_texts()
-                .iter()
-                .any(|t| t.contains(needle.as_str()))
-        {
-            return false;
-        }
-        if let Some(needle) = &when.tool_result
-            && !self
-                .last_tool_results()
-                .iter()
-                .any(|t| t.contains(needle.as_str()))
-        {
-            return false;
-        }
-        true
+        ModelRequest::matches(self, when)
     }
 
     /// A plausible input token count: about four bytes of prompt per token, the rule of
     /// thumb for English and code. Only the prompt's parts count, not the JSON around them.
     pub fn estimate_input_tokens(&self) -> u64 {
-        let mut bytes = 0;
-        for key in ["system", "messages", "tools"] {
-            bytes += text_bytes(&self.body[key]);
+        estimate_keys(self.body, &["system", "messages", "tools"])
+    }
+}
+
+impl ModelRequest for MessagesRequest<'_> {
+    fn model(&self) -> &str {
+        MessagesRequest::model(self)
+    }
+
+    fn stream(&self) -> bool {
+        MessagesRequest::stream(self)
+    }
+
+    fn has_tools(&self) -> bool {
+        MessagesRequest::has_tools(self)
+    }
+
+    fn last_turn(&self) -> Turn<'_> {
+        let mut turn = Turn::default();
+        if let Some(Value::String(text)) = self.last_user_content() {
+            turn.texts.push(Cow::Borrowed(text));
         }
-        estimate_tokens(bytes)
+        if let Some(Value::Array(blocks)) = self.last_user_content() {
+            for block in blocks.iter().filter(|b| b["type"] == "text") {
+                turn.texts.extend(block["text"].as_str().map(Cow::Borrowed));
+            }
+        }
+        turn.tool_results = self
+            .last_tool_results()
+            .into_iter()
+            .map(Cow::Borrowed)
+            .collect();
+        turn
     }
-}
 
-/// Tokens for this many bytes of text (at least one).
-pub fn estimate_tokens(bytes: usize) -> u64 {
-    (bytes as u64).div_ceil(4).max(1)
-}
-
-/// The bytes of every string in `value`, object keys included (tool schemas are mostly
-/// keys).
-fn text_bytes(value: &Value) -> usize {
-    match value {
-        Value::String(s) => s.len(),
-        Value::Array(items) => items.iter().map(text_bytes).sum(),
-        Value::Object(map) => map.iter().map(|(k, v)| k.len() + text_bytes(v)).sum(),
-        Value::Number(n) => n.to_string().len(),
-        _ => 0,
-    }
-}
-
-/// A tool_result's content is a string or a list of blocks, of which text ones count.
-fn collect_texts<'a>(content: &'a Value, out: &mut Vec<&'a str>) {
-    match content {
-        Value::String(text) => out.push(text),
-        Value::Array(blocks) => out.extend(blocks.iter().filter_map(|b| b["text"].as_str())),
-        _ => {}
+    fn estimate_input_tokens(&self) -> u64 {
+        MessagesRequest::estimate_input_tokens(self)
     }
 }
 

@@ -1,115 +1,26 @@
-//! A scripted reply turned into what the Messages API sends: one JSON message, or the SSE
-//! events of a stream (message_start, ping, per block content_block_start / _delta... /
-//! _stop, message_delta, message_stop), shaped as the API shapes them.
+//! A reply as the Anthropic Messages API sends it: one JSON message, or the SSE events
+//! of a stream (message_start, ping, per block content_block_start / _delta... / _stop,
+//! message_delta, message_stop), shaped as the API shapes them.
 
 use serde_json::{Value, json};
 
-use crate::request::estimate_tokens;
-use crate::safeguards::{self, Judged};
-use crate::script::{Block, ErrorReply, Reply};
+use super::{Answer, Frame, JSON_CHUNK_CHARS, Rendered, SseEvent, TEXT_CHUNK_CHARS, chunks};
+use crate::script::ErrorReply;
 
-/// Text is streamed in deltas of at most this many characters, as the API streams a few
-/// tokens at a time.
-pub const TEXT_CHUNK_CHARS: usize = 24;
-/// Tool input JSON is streamed in pieces of at most this many characters.
-pub const JSON_CHUNK_CHARS: usize = 16;
+/// A reply as a Messages API answer.
+pub struct Messages<'a>(pub &'a Rendered);
 
-/// One server-sent event: its name and its JSON data (whose `type` is the name).
-#[derive(Debug, Clone, PartialEq)]
-pub struct SseEvent {
-    pub name: &'static str,
-    pub data: Value,
-}
-
-impl SseEvent {
-    fn new(name: &'static str, data: Value) -> Self {
-        SseEvent { name, data }
+impl Answer for Messages<'_> {
+    fn body(&self) -> Value {
+        self.0.message()
     }
 
-    /// The bytes on the wire: `event: NAME`, `data: JSON`, a blank line.
-    pub fn encode(&self) -> String {
-        format!("event: {}\ndata: {}\n\n", self.name, self.data)
+    fn frames(&self) -> Vec<Frame> {
+        self.0.events().into_iter().map(Frame::Event).collect()
     }
-}
-
-/// A reply with everything the script leaves to the mock decided: ids, model, tokens.
-#[derive(Debug, Clone)]
-pub struct Rendered {
-    pub id: String,
-    pub model: String,
-    /// Content blocks as the API returns them (tool_use with its id).
-    pub content: Vec<Value>,
-    pub stop_reason: String,
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-    pub error: Option<ErrorReply>,
-    /// What the script says the API's check makes of each tool call: (its id, flagged why).
-    pub flags: Vec<(String, Option<String>)>,
-    /// The API's verdicts on the tool calls, when the request asked for them
-    /// ([`Rendered::judged`]).
-    pub safeguard_results: Option<Value>,
 }
 
 impl Rendered {
-    /// `next_id` makes ids unique across the server's life (`msg_…`, `toolu_…`).
-    pub fn new(
-        reply: &Reply,
-        model: &str,
-        estimated_input: u64,
-        mut next_id: impl FnMut(&str) -> String,
-    ) -> Self {
-        let mut output_bytes = 0;
-        let mut flags = Vec::new();
-        let content = reply
-            .content
-            .iter()
-            .map(|block| match block {
-                Block::Text { text } => {
-                    output_bytes += text.len();
-                    json!({"type": "text", "text": text})
-                }
-                Block::ToolUse {
-                    name,
-                    input,
-                    flagged,
-                } => {
-                    output_bytes += name.len() + input.to_string().len();
-                    let id = next_id("toolu");
-                    flags.push((id.clone(), flagged.clone()));
-                    json!({"type": "tool_use", "id": id, "name": name, "input": input})
-                }
-            })
-            .collect();
-        Rendered {
-            id: next_id("msg"),
-            model: model.to_string(),
-            content,
-            stop_reason: reply.effective_stop_reason(),
-            input_tokens: reply.usage.input_tokens.unwrap_or(estimated_input),
-            output_tokens: reply
-                .usage
-                .output_tokens
-                .unwrap_or_else(|| estimate_tokens(output_bytes)),
-            error: reply.error.clone(),
-            flags,
-            safeguard_results: None,
-        }
-    }
-
-    /// With the API's verdicts on its tool calls when `request` asks for `safeguards`.
-    pub fn judged(mut self, request: &Value) -> Self {
-        let calls: Vec<Judged<'_>> = self
-            .flags
-            .iter()
-            .map(|(id, flagged)| Judged {
-                tool_use_id: id,
-                flagged: flagged.as_deref(),
-            })
-            .collect();
-        self.safeguard_results = safeguards::results(request, &calls);
-        self
-    }
-
     fn usage(&self, output_tokens: u64) -> Value {
         json!({
             "input_tokens": self.input_tokens,
@@ -159,7 +70,7 @@ impl Rendered {
         for (index, block) in self.content.iter().enumerate() {
             block_events(index, block, &mut events);
         }
-        if let Some(error) = self.error.as_ref().filter(|e| e.in_stream) {
+        if let Some(error) = self.stream_error() {
             events.push(SseEvent::new("error", error_body(error)));
             return events;
         }
@@ -219,12 +130,6 @@ fn block_events(index: usize, block: &Value, events: &mut Vec<SseEvent>) {
     ));
 }
 
-/// `text` cut into pieces of at most `size` characters (never inside a character).
-fn chunks(text: &str, size: usize) -> Vec<String> {
-    let chars: Vec<char> = text.chars().collect();
-    chars.chunks(size).map(|c| c.iter().collect()).collect()
-}
-
 /// `{"type":"error","error":{"type":…,"message":…}}`, the body of the API's errors and
 /// the data of its `error` event.
 pub fn error_body(error: &ErrorReply) -> Value {
@@ -234,14 +139,11 @@ pub fn error_body(error: &ErrorReply) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::script::Usage;
+    use crate::render::testing;
+    use crate::script::{Block, Reply, Usage};
 
     fn render(reply: &Reply) -> Rendered {
-        let mut n = 0;
-        Rendered::new(reply, "claude-test", 42, |prefix| {
-            n += 1;
-            format!("{prefix}_{n}")
-        })
+        testing::rendered(reply, "claude-test")
     }
 
     #[test]
