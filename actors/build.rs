@@ -9,7 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// The adapters plinth ships, by the name of their component file.
-const BUILTINS: [&str; 2] = ["scripted", "claude-code"];
+const BUILTINS: [&str; 4] = ["scripted", "claude-code", "gemini", "codex"];
 
 fn main() {
     println!("cargo:rerun-if-env-changed=PLINTH_ADAPTERS_DIR");

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds plinth's guest adapters (the cargo workspace in actors/adapters) into WebAssembly
 # components, relative to the repository root:
-#   target/adapters/scripted.wasm, target/adapters/claude-code.wasm   built-ins, embedded in plinth
+#   target/adapters/{scripted,claude-code,gemini,codex}.wasm          built-ins, embedded in plinth
 #   target/adapters/test/{probe,minimal,foreign}.wasm                 for the host's tests
 #
 # The route is in scripts/lib/wasm-guest.sh (explained under "Offline route" in
@@ -24,7 +24,7 @@ guest_target="$workspace/target/guest"
 # a relative one is taken from the repository root, there as here.
 out="${PLINTH_ADAPTERS_DIR:-$root/target/adapters}"
 [[ "$out" == /* ]] || out="$root/$out"
-builtins=(scripted claude-code)
+builtins=(scripted claude-code gemini codex)
 test_only=(probe minimal foreign)
 
 say() { printf 'build-adapters: %s\n' "$*" >&2; }

@@ -37,7 +37,7 @@ fn list_shows_the_built_in_adapters_without_a_server() {
     assert!(adapter_component("scripted").exists());
     let home = Home::new();
     let list = json(&home.run(&["agents", "list", "--json"]));
-    assert_eq!(names(&list), ["claude-code", "scripted"]);
+    assert_eq!(names(&list), ["claude-code", "codex", "gemini", "scripted"]);
     for agent in list.as_array().unwrap() {
         assert_eq!(agent["builtin"], true);
         assert!(!agent["version"].as_str().unwrap().is_empty());
@@ -77,7 +77,10 @@ fn an_added_component_is_listed_with_its_grants_until_removed() {
     assert_eq!(added["grants"], serde_json::json!(["log"]));
 
     let list = json(&home.run(&["agents", "list", "--json"]));
-    assert_eq!(names(&list), ["claude-code", "scripted", "tiny"]);
+    assert_eq!(
+        names(&list),
+        ["claude-code", "codex", "gemini", "scripted", "tiny"]
+    );
     let shown = stdout(&home.run(&["agents", "inspect", "tiny"]));
     assert!(shown.contains("loads") && shown.contains("yes"), "{shown}");
 
@@ -99,7 +102,7 @@ fn an_added_component_is_listed_with_its_grants_until_removed() {
     let removed = home.run(&["agents", "remove", "tiny"]);
     assert!(removed.status.success(), "{}", stderr(&removed));
     let list = json(&home.run(&["agents", "list", "--json"]));
-    assert_eq!(names(&list), ["claude-code", "scripted"]);
+    assert_eq!(names(&list), ["claude-code", "codex", "gemini", "scripted"]);
     let gone = home.run(&["agents", "inspect", "tiny"]);
     assert_eq!(gone.status.code(), Some(2));
     assert!(
@@ -189,7 +192,7 @@ fn bad_components_are_refused_with_a_clear_error_and_nothing_is_stored() {
         assert_eq!(err.lines().count(), 1, "one line: {err}");
     }
     let list = json(&home.run(&["agents", "list", "--json"]));
-    assert_eq!(names(&list), ["claude-code", "scripted"]);
+    assert_eq!(names(&list), ["claude-code", "codex", "gemini", "scripted"]);
 }
 
 #[test]
@@ -199,7 +202,7 @@ fn adding_without_yes_and_without_a_terminal_asks_for_yes() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("--yes"), "{}", stderr(&out));
     let list = json(&home.run(&["agents", "list", "--json"]));
-    assert_eq!(names(&list).len(), 2);
+    assert_eq!(names(&list).len(), 4);
 }
 
 #[test]
@@ -244,7 +247,7 @@ async fn the_server_lists_the_agents_a_task_can_name_with_one_added_while_it_run
     let home = Home::new();
     let server = home.serve();
     let list: Value = server.get_json("/api/agents").await;
-    assert_eq!(names(&list), ["claude-code", "scripted"]);
+    assert_eq!(names(&list), ["claude-code", "codex", "gemini", "scripted"]);
     for agent in list.as_array().unwrap() {
         assert_eq!(
             (&agent["builtin"], &agent["loads"]),
@@ -267,7 +270,10 @@ async fn the_server_lists_the_agents_a_task_can_name_with_one_added_while_it_run
     ]);
     assert!(added.status.success(), "{}", stderr(&added));
     let list: Value = server.get_json("/api/agents").await;
-    assert_eq!(names(&list), ["claude-code", "scripted", "tiny"]);
+    assert_eq!(
+        names(&list),
+        ["claude-code", "codex", "gemini", "scripted", "tiny"]
+    );
     let tiny = &list[2];
     assert_eq!(
         (&tiny["builtin"], &tiny["loads"]),

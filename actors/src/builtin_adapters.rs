@@ -1,5 +1,5 @@
 //! The adapters plinth ships, embedded in the binary at build time (see `actors/build.rs`):
-//! `scripted` and `claude-code`, built from `actors/adapters/` by `scripts/build-adapters.sh`.
+//! `scripted`, `claude-code`, `gemini` and `codex`, built from `actors/adapters/` by `scripts/build-adapters.sh`.
 //! One not built when plinth was is listed by [`missing_builtins`] instead.
 
 /// A built-in adapter's component.
@@ -57,7 +57,7 @@ mod tests {
         let mut names: Vec<&str> = builtin_adapters().iter().map(|a| a.name).collect();
         names.extend(missing_builtins());
         names.sort_unstable();
-        assert_eq!(names, ["claude-code", "scripted"]);
+        assert_eq!(names, ["claude-code", "codex", "gemini", "scripted"]);
     }
 
     #[test]

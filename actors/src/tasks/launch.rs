@@ -132,6 +132,11 @@ async fn agent_env(
             deps.permission_mode.to_string(),
         ));
     }
+    // Exec-policy rules the Codex adapter writes for its CLI, from plinth's own
+    // environment: how a test makes Codex ask before a command (docs/adapters.md, "Codex").
+    if let Ok(rules) = std::env::var("PLINTH_CODEX_RULES") {
+        env.push(("PLINTH_CODEX_RULES".into(), rules));
+    }
     Ok(env)
 }
 

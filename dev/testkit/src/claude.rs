@@ -46,9 +46,19 @@ pub const SKIP_PERMISSIONS: &[(&str, &str)] = &[("PLINTH_SKIP_PERMISSIONS", "tru
 
 /// Starts a Claude Code task in Docker on `repo`; its id.
 pub async fn create_task(server: &Server, repo: &std::path::Path, prompt: &str) -> String {
+    create_agent_task(server, repo, prompt, "claude-code").await
+}
+
+/// Starts a task of `agent` (a built-in: `gemini`, `codex`, ...) in Docker on `repo`; its id.
+pub async fn create_agent_task(
+    server: &Server,
+    repo: &std::path::Path,
+    prompt: &str,
+    agent: &str,
+) -> String {
     let res = server
         .post("/api/tasks")
-        .json(&json!({"prompt": prompt, "repo": repo, "agent": "claude-code", "sandbox": "docker"}))
+        .json(&json!({"prompt": prompt, "repo": repo, "agent": agent, "sandbox": "docker"}))
         .send()
         .await
         .unwrap();
@@ -177,4 +187,49 @@ pub fn sessions(mock: &MockLlm) -> std::collections::BTreeSet<String> {
         .iter()
         .filter_map(|r| r.header("x-claude-code-session-id").map(str::to_string))
         .collect()
+}
+
+/// Asserts that no file and no process environment in `container` holds [`REAL_KEY`].
+pub fn assert_key_not_in_container(container: &str) {
+    let leaks = std::process::Command::new("docker")
+        .args([
+            "exec",
+            "-u",
+            "root",
+            container,
+            "sh",
+            "-c",
+            &format!(
+                "grep -rl --exclude-dir=proc --exclude-dir=sys -e '{REAL_KEY}' / 2>/dev/null; \
+                 cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -c -e '{REAL_KEY}'"
+            ),
+        ])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&leaks.stdout);
+    assert_eq!(out.trim(), "0", "the real key is in the container: {out}");
+}
+
+/// The text on the screen of the task's agent session, for a failure message.
+pub fn agent_screen(task: &str) -> String {
+    let Some(container) = crate::containers_of(task).into_iter().next() else {
+        return "(no container)".into();
+    };
+    let out = std::process::Command::new("docker")
+        .args([
+            "exec",
+            "-u",
+            "agent",
+            &container,
+            "tmux",
+            "-S",
+            "/tmp/plinth-tmux.sock",
+            "capture-pane",
+            "-p",
+            "-t",
+            &format!("{task}--agent"),
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

@@ -45,7 +45,7 @@ test("a task made in the form runs to its end live: status, transcript, diff and
     await page.locator("#repo").fill(repo.dir);
     // The agents the server has are offered; a name it has not is pointed out at once.
     await page.locator("#agents option", { hasText: "Follows a script" }).waitFor({ state: "attached" });
-    assert.deepEqual(await page.locator("#agents option").evaluateAll((os) => os.map((o) => o.value)), ["claude-code", "scripted"]);
+    assert.deepEqual(await page.locator("#agents option").evaluateAll((os) => os.map((o) => o.value)), ["claude-code", "codex", "gemini", "scripted"]);
     await page.locator("#agent").fill("scriptd");
     assert.match(await page.getByTestId("agent-problem").innerText(), /No agent is called scriptd: claude-code, scripted/);
     await page.locator("#agent").fill("scripted");

@@ -1,0 +1,331 @@
+//! The driver against the recording fake, with a toy profile.
+
+use guest_support::exports::plinth::agent::agent::{
+    HookEvent, LlmCall, LlmResult, ProcessExit, Signal,
+};
+use serde_json::{Value, json};
+
+use crate::driver::{Driver, TaskInput};
+use crate::fake::Fake;
+use crate::phase::Phase;
+use crate::profile::{Context, HookMeaning, Profile, ScreenState, Start};
+use crate::question::{Choice, ChoiceKind, Question};
+
+struct Toy;
+
+const READY: &str = "> type here";
+const BUSY: &str = "working… (esc to cancel)";
+const ASKING: &str = "Allow run?\n1. Yes\n2. No";
+
+fn question() -> Question {
+    Question {
+        text: "Allow run?".into(),
+        detail: String::new(),
+        choices: vec![
+            Choice::new("allow", "Yes", ChoiceKind::Allow, &["1"]),
+            Choice::new("deny", "No", ChoiceKind::Deny, &["Escape"]),
+        ],
+    }
+}
+
+impl Profile for Toy {
+    fn name(&self) -> &'static str {
+        "toy"
+    }
+    fn agent(&self) -> &'static str {
+        "Toy CLI"
+    }
+    fn config_files(&self, ctx: &Context) -> Vec<String> {
+        vec![format!("{}/.toy.json", ctx.home)]
+    }
+    fn config(&self, _path: &str, existing: Option<&str>, _ctx: &Context) -> String {
+        crate::config::merged_json(existing, json!({"ok": true}))
+    }
+    fn command(&self, _ctx: &Context, start: Start) -> Vec<String> {
+        match start {
+            Start::Fresh => vec!["toy".into()],
+            Start::Resume { session } => vec![
+                "toy".into(),
+                "--resume".into(),
+                session.unwrap_or("last").into(),
+            ],
+        }
+    }
+    fn proxy_vars(&self) -> &'static [&'static str] {
+        &["TOY_URL"]
+    }
+    fn screen(&self, text: &str) -> ScreenState {
+        match text {
+            READY => ScreenState::Ready,
+            BUSY => ScreenState::Busy,
+            ASKING => ScreenState::Asking(question()),
+            _ => ScreenState::Unknown,
+        }
+    }
+    fn hook(&self, name: &str, body: &str) -> HookMeaning {
+        let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+        match name {
+            "Start" => HookMeaning::SessionStarted {
+                session: v["id"].as_str().map(str::to_string),
+            },
+            "Ask" => HookMeaning::Asking(Question {
+                detail: "rm x".into(),
+                ..question()
+            }),
+            "Tool" => HookMeaning::ToolStarted {
+                tool: "run".into(),
+                input: json!({"command": "ls"}),
+            },
+            "Done" => HookMeaning::TurnEnded {
+                reply: v["reply"].as_str().map(str::to_string),
+            },
+            other => HookMeaning::Nothing(other.into()),
+        }
+    }
+}
+
+fn task() -> TaskInput {
+    TaskInput {
+        prompt: "do it".into(),
+        workdir: "/workspace".into(),
+        env: vec![
+            ("HOME".into(), "/home/agent".into()),
+            ("PLINTH_HOOK_URL".into(), "http://h".into()),
+        ],
+    }
+}
+
+fn hook(name: &str, body: &str) -> Signal {
+    Signal::Hook(HookEvent {
+        name: name.into(),
+        body: body.into(),
+    })
+}
+
+fn started(fake: &mut Fake) -> Driver {
+    Driver::start(Box::new(Toy), task(), None, fake).unwrap()
+}
+
+fn run(driver: &mut Driver, fake: &mut Fake, signal: Signal) -> Vec<String> {
+    let before = fake.calls.len();
+    driver.on_signal(&signal, fake);
+    fake.calls[before..]
+        .iter()
+        .filter(|c| !c.starts_with("save") && !c.starts_with("screen"))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn starts_with_config_and_types_the_prompt_when_ready_then_enter() {
+    let mut fake = Fake {
+        files: [(
+            "/home/agent/.toy.json".to_string(),
+            br#"{"mine":1}"#.to_vec(),
+        )]
+        .into(),
+        ..Fake::default()
+    };
+    let mut driver = started(&mut fake);
+    assert_eq!(
+        fake.calls_starting("status"),
+        ["status Starting: configuring Toy CLI"]
+    );
+    assert_eq!(fake.calls_starting("create"), ["create agent toy"]);
+    assert_eq!(
+        fake.calls_starting("transcript"),
+        ["transcript user: do it"]
+    );
+    let config: Value = serde_json::from_slice(&fake.files["/home/agent/.toy.json"]).unwrap();
+    assert_eq!(config, json!({"mine": 1, "ok": true}));
+    fake.screen = BUSY.into();
+    assert!(run(&mut driver, &mut fake, Signal::Tick(1)).is_empty());
+    fake.screen = READY.into();
+    assert_eq!(
+        run(&mut driver, &mut fake, Signal::Tick(2)),
+        ["paste agent do it"]
+    );
+    assert_eq!(
+        run(&mut driver, &mut fake, Signal::Tick(3)),
+        ["keys agent Enter"]
+    );
+    let started = Signal::LlmCallStarted(LlmCall {
+        id: "c1".into(),
+        model: "m".into(),
+    });
+    assert_eq!(
+        run(&mut driver, &mut fake, started),
+        ["status Working: thinking"]
+    );
+    let done = hook("Done", r#"{"reply":"all done"}"#);
+    let finished = Signal::LlmCallFinished(LlmResult {
+        id: "c1".into(),
+        model: "m".into(),
+        stop_reason: Some("stop".into()),
+        input_tokens: 1,
+        output_tokens: 1,
+        error: None,
+    });
+    // The turn's end can come before its last call's: idle once both are in.
+    assert_eq!(
+        run(&mut driver, &mut fake, done),
+        ["transcript agent: all done"]
+    );
+    assert_eq!(
+        run(&mut driver, &mut fake, finished),
+        ["status Idle: turn finished"]
+    );
+}
+
+#[test]
+fn a_question_waits_for_the_user_once_and_a_yes_picks_allow() {
+    let mut fake = Fake {
+        screen: READY.into(),
+        ..Fake::default()
+    };
+    let mut driver = started(&mut fake);
+    run(&mut driver, &mut fake, Signal::Tick(1));
+    run(&mut driver, &mut fake, Signal::Tick(2));
+    run(&mut driver, &mut fake, hook("Tool", "{}"));
+    assert_eq!(
+        run(&mut driver, &mut fake, hook("Ask", "{}")),
+        [
+            "status WaitingForUser: Allow run? — rm x",
+            "notify Urgency::NeedsAttention Toy CLI asks: Allow run?: Allow run? — rm x"
+        ]
+    );
+    fake.screen = ASKING.into();
+    // The screen shows the same question: nothing new is said.
+    assert!(run(&mut driver, &mut fake, Signal::Tick(3)).is_empty());
+    assert_eq!(
+        run(&mut driver, &mut fake, Signal::UserMessage("yes".into())),
+        ["transcript user: yes", "keys agent 1"]
+    );
+    fake.screen = BUSY.into();
+    for t in 0..2 {
+        assert!(run(&mut driver, &mut fake, Signal::Tick(10 + t)).is_empty());
+    }
+    assert_eq!(
+        run(&mut driver, &mut fake, Signal::Tick(13)),
+        ["status Working: thinking"]
+    );
+    assert_eq!(driver.saved().question, None);
+}
+
+#[test]
+fn an_instruction_denies_and_becomes_the_next_prompt() {
+    let mut fake = Fake {
+        screen: ASKING.into(),
+        ..Fake::default()
+    };
+    let mut driver = started(&mut fake);
+    let calls = run(&mut driver, &mut fake, Signal::Tick(1));
+    assert_eq!(calls[0], "status WaitingForUser: Allow run?");
+    assert_eq!(
+        run(
+            &mut driver,
+            &mut fake,
+            Signal::UserMessage("use ls instead".into())
+        ),
+        ["transcript user: use ls instead", "keys agent Escape"]
+    );
+    fake.screen = READY.into();
+    let mut typed = Vec::new();
+    for t in 0..5 {
+        typed.extend(run(&mut driver, &mut fake, Signal::Tick(2 + t)));
+    }
+    assert!(
+        typed.contains(&"status Idle: at its prompt".to_string()),
+        "{typed:?}"
+    );
+    assert!(
+        typed
+            .iter()
+            .any(|c| c.starts_with("paste agent use ls instead") || c == "paste agent do it"),
+        "{typed:?}"
+    );
+}
+
+#[test]
+fn an_exit_fails_the_task_unless_it_was_asked_to_stop() {
+    let mut fake = Fake::default();
+    let mut driver = started(&mut fake);
+    let exit = |code| {
+        Signal::ProcessExited(ProcessExit {
+            session: "agent".into(),
+            exit_code: Some(code),
+        })
+    };
+    assert_eq!(
+        run(&mut driver, &mut fake, exit(137)),
+        ["status Failed: Toy CLI exited with 137"]
+    );
+    let mut fake = Fake::default();
+    let mut driver = started(&mut fake);
+    driver.stop(&mut fake);
+    assert_eq!(
+        run(&mut driver, &mut fake, exit(1)),
+        ["status Finished: Toy CLI exited"]
+    );
+}
+
+#[test]
+fn a_restart_keeps_a_running_session_and_relaunches_a_dead_one_resuming() {
+    let mut fake = Fake {
+        screen: READY.into(),
+        ..Fake::default()
+    };
+    let mut driver = started(&mut fake);
+    run(&mut driver, &mut fake, Signal::Tick(1));
+    run(&mut driver, &mut fake, Signal::Tick(2));
+    run(&mut driver, &mut fake, hook("Start", r#"{"id":"s-1"}"#));
+    let blob = fake.saved.clone().unwrap();
+
+    let mut alive = Fake {
+        alive: true,
+        ..Fake::default()
+    };
+    let driver = Driver::start(Box::new(Toy), task(), Some(&blob), &mut alive).unwrap();
+    assert!(alive.calls_starting("create").is_empty());
+    assert_eq!(driver.saved().session.as_deref(), Some("s-1"));
+
+    let mut dead = Fake::default();
+    Driver::start(Box::new(Toy), task(), Some(&blob), &mut dead).unwrap();
+    assert_eq!(
+        dead.calls_starting("create"),
+        ["create agent toy --resume s-1"]
+    );
+    assert!(
+        dead.calls_starting("transcript").is_empty(),
+        "the prompt is not queued again"
+    );
+}
+
+#[test]
+fn a_refused_key_waits_for_the_user_until_a_call_goes_through() {
+    let mut fake = Fake::default();
+    let mut driver = started(&mut fake);
+    let failed = Signal::LlmCallFinished(LlmResult {
+        id: "c1".into(),
+        model: "m".into(),
+        stop_reason: None,
+        input_tokens: 0,
+        output_tokens: 0,
+        error: Some("401 UNAUTHENTICATED: bad key".into()),
+    });
+    let calls = run(&mut driver, &mut fake, failed);
+    assert!(
+        calls.contains(
+            &"status WaitingForUser: the model API refused the key (401): UNAUTHENTICATED: bad key"
+                .to_string()
+        ),
+        "{calls:?}"
+    );
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.starts_with("notify Urgency::NeedsAttention Toy CLI needs you")),
+        "{calls:?}"
+    );
+    assert_eq!(driver.saved().phase, Phase::WaitingForUser);
+}
