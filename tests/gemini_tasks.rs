@@ -8,12 +8,12 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use plinth_mock_llm::{MockLlm, Script};
+use plinth_mock_llm::Script;
 use serde_json::{Value, json};
 use support::claude::{
-    REAL_KEY, SKIP_PERMISSIONS, agent_screen, assert_key_not_in_container, create_agent_task,
-    events, expect_notifications, git_out, send_message, serve, start_mock, statuses, story,
-    wait_for_synced,
+    REAL_KEY, SKIP_PERMISSIONS, assert_key_not_in_container, create_agent_task, events,
+    expect_notifications, git_out, send_message, serve, start_mock, statuses, story,
+    wait_for_synced, wait_showing_screen,
 };
 use support::{Containers, Home, Server, repository};
 
@@ -44,35 +44,6 @@ async fn create(server: &Server, repo: &std::path::Path, prompt: &str) -> String
     create_agent_task(server, repo, prompt, "gemini").await
 }
 
-/// Waits as [`wait_for`] does, with the agent's screen in the failure message.
-async fn wait_until<F, Fut>(
-    server: &Server,
-    id: &str,
-    mock: &MockLlm,
-    limit: Duration,
-    what: &str,
-    done: F,
-) where
-    F: Fn(Value) -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        let shown: Value = server.get_json(&format!("/api/tasks/{id}")).await;
-        if done(shown.clone()).await {
-            return;
-        }
-        if Instant::now() > deadline || shown["lifecycle"] == "failed" {
-            panic!(
-                "never {what}: {shown:#}\n{}\nscreen:\n{}",
-                story(server, id, mock).await,
-                agent_screen(id)
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gemini_writes_and_commits_a_file_and_its_branch_comes_back() {
     let mock = start_mock(script(vec![
@@ -89,7 +60,7 @@ async fn gemini_writes_and_commits_a_file_and_its_branch_comes_back() {
     let _containers = Containers(id.clone());
 
     let branch_file = format!("plinth/{id}:hello.txt");
-    wait_until(
+    wait_showing_screen(
         &server,
         &id,
         &mock,
@@ -191,7 +162,7 @@ async fn gemini_waits_for_approval_and_goes_on_after_yes() {
     let id = create(&server, repo.path(), "Create first.txt.").await;
     let _containers = Containers(id.clone());
 
-    wait_until(
+    wait_showing_screen(
         &server,
         &id,
         &mock,
@@ -235,7 +206,7 @@ async fn gemini_waits_for_approval_and_goes_on_after_yes() {
     );
 
     send_message(&server, &id, "yes").await;
-    wait_until(
+    wait_showing_screen(
         &server,
         &id,
         &mock,
@@ -276,7 +247,7 @@ async fn gemini_resumes_after_plinth_is_killed_mid_turn() {
     let id = create(&server, repo.path(), "Create hello.txt and commit it.").await;
     let _containers = Containers(id.clone());
 
-    wait_until(
+    wait_showing_screen(
         &server,
         &id,
         &mock,
@@ -301,7 +272,7 @@ async fn gemini_resumes_after_plinth_is_killed_mid_turn() {
 
     let restarted = Instant::now();
     let server = serve(&home, &mock, SKIP_PERMISSIONS);
-    wait_until(
+    wait_showing_screen(
         &server,
         &id,
         &mock,

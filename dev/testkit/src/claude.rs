@@ -233,3 +233,33 @@ pub fn agent_screen(task: &str) -> String {
         .unwrap();
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Polls the task until `done` says so; fails after `limit` or when the task failed, with
+/// the task's story and its agent's screen.
+pub async fn wait_showing_screen<F, Fut>(
+    server: &Server,
+    id: &str,
+    mock: &MockLlm,
+    limit: Duration,
+    what: &str,
+    done: F,
+) where
+    F: Fn(Value) -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + limit;
+    loop {
+        let shown: Value = server.get_json(&format!("/api/tasks/{id}")).await;
+        if done(shown.clone()).await {
+            return;
+        }
+        if Instant::now() > deadline || shown["lifecycle"] == "failed" {
+            panic!(
+                "never {what}: {shown:#}\n{}\nscreen:\n{}",
+                story(server, id, mock).await,
+                agent_screen(id)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
