@@ -154,7 +154,13 @@ async fn list_and_inspect_json_say_whether_it_loads_as_the_api_does() {
         .collect();
     assert_eq!(
         loads,
-        [&json!(true), &json!(true), &json!(false)],
+        [
+            &json!(true),
+            &json!(true),
+            &json!(true),
+            &json!(true),
+            &json!(false)
+        ],
         "{listed}"
     );
 
@@ -274,7 +280,7 @@ async fn the_server_lists_the_agents_a_task_can_name_with_one_added_while_it_run
         names(&list),
         ["claude-code", "codex", "gemini", "scripted", "tiny"]
     );
-    let tiny = &list[2];
+    let tiny = &list[4];
     assert_eq!(
         (&tiny["builtin"], &tiny["loads"]),
         (&json!(false), &json!(true))
