@@ -76,8 +76,10 @@ async fn codex_writes_and_commits_a_file_and_its_branch_comes_back() {
     .await;
     let hooks = events(&server, &id, "task.hook").await;
     println!(
-        "task created → idle with its branch: {:?}",
-        created.elapsed()
+        "task created → idle with its branch: {:?}; → {} up (its SessionStart hook): {:?} s",
+        created.elapsed(),
+        "codex",
+        support::seconds_to_hook(&server, &id, "SessionStart").await
     );
 
     let statuses = statuses(&server, &id).await;
