@@ -1,309 +1,50 @@
 //! The real Gemini CLI (plinth's Gemini layer of the agent image) on a task in a real
 //! container, talking to the scripted mock through plinth's proxy (Gemini's API), its
-//! hooks posted to plinth: the statuses, the branch that comes back, that the user's key
-//! never reaches the container, an approval that waits for its user until a `yes`, and a
-//! kill -9 of plinth mid-turn after which the task goes on.
+//! hooks posted to plinth: the scenarios of `support::agent_tasks`.
 
 mod support;
 
-use std::time::{Duration, Instant};
-
-use plinth_mock_llm::Script;
 use serde_json::{Value, json};
-use support::claude::{
-    REAL_KEY, SKIP_PERMISSIONS, assert_key_not_in_container, create_agent_task, events,
-    expect_notifications, git_out, send_message, serve, start_mock, statuses, story,
-    wait_for_synced, wait_showing_screen,
-};
-use support::{Containers, Home, Server, repository};
+use support::agent_tasks::{self, AgentCase};
 
-const COMMIT: &str = "git add hello.txt && git commit -q -m 'Add hello.txt'";
-
-fn write_hello() -> Value {
-    json!({"content": [
-        {"type": "text", "text": "I'll write the file."},
-        {"type": "tool_use", "name": "write_file",
-         "input": {"file_path": "hello.txt", "content": "hello from gemini\n"}}]})
-}
-
-fn shell(command: &str) -> Value {
-    json!({"type": "tool_use", "name": "run_shell_command",
-           "input": {"command": command, "description": "Commit the file"}})
-}
-
-fn done() -> Value {
-    json!({"when": {"tool_result": ""},
-           "content": [{"type": "text", "text": "Done: hello.txt is committed."}]})
-}
-
-fn script(replies: Vec<Value>) -> Script {
-    serde_json::from_value(json!({ "replies": replies })).unwrap()
-}
-
-async fn create(server: &Server, repo: &std::path::Path, prompt: &str) -> String {
-    create_agent_task(server, repo, prompt, "gemini").await
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn gemini_writes_and_commits_a_file_and_its_branch_comes_back() {
-    let mock = start_mock(script(vec![
-        write_hello(),
-        json!({"when": {"tool_result": ""}, "content": [shell(COMMIT)]}),
-        done(),
-    ]))
-    .await;
-    let home = Home::new();
-    let server = serve(&home, &mock, SKIP_PERMISSIONS);
-    let repo = repository();
-    let created = Instant::now();
-    let id = create(&server, repo.path(), "Create hello.txt and commit it.").await;
-    let _containers = Containers(id.clone());
-
-    let branch_file = format!("plinth/{id}:hello.txt");
-    wait_showing_screen(
-        &server,
-        &id,
-        &mock,
-        Duration::from_secs(600),
-        "idle with its branch",
-        |shown| {
-            let synced = git_out(repo.path(), &["show", &branch_file]);
-            async move { shown["status"] == "idle" && !synced.is_empty() }
-        },
-    )
-    .await;
-    let hooks = events(&server, &id, "task.hook").await;
-    println!(
-        "task created → idle with its branch: {:?}; → {} up (its SessionStart hook): {:?} s",
-        created.elapsed(),
-        "gemini",
-        support::seconds_to_hook(&server, &id, "SessionStart").await
-    );
-
-    let statuses = statuses(&server, &id).await;
-    let first = |s: &str| statuses.iter().position(|x| x == s);
-    assert!(
-        first("starting") < first("working") && first("working") < first("idle"),
-        "starting → working → idle: {statuses:?}"
-    );
-    assert_eq!(
-        git_out(repo.path(), &["show", &branch_file]),
-        "hello from gemini\n"
-    );
-    assert_eq!(
-        git_out(
-            repo.path(),
-            &["log", "-1", "--format=%s", &format!("plinth/{id}")]
-        )
-        .trim(),
-        "Add hello.txt"
-    );
-    let names: Vec<&str> = hooks
-        .iter()
-        .filter_map(|h| h["data"]["name"].as_str())
-        .collect();
-    for hook in [
+const GEMINI: AgentCase = AgentCase {
+    agent: "gemini",
+    write_hello: || {
+        json!({"type": "tool_use", "name": "write_file",
+               "input": {"file_path": "hello.txt", "content": "hello from gemini\n"}})
+    },
+    shell,
+    hello: "hello from gemini\n",
+    hooks: [
         "SessionStart",
         "BeforeAgent",
         "BeforeTool",
         "AfterTool",
         "AfterAgent",
-    ] {
-        assert!(names.contains(&hook), "{hook} in {names:?}");
-    }
-    // The transcript has the prompt, the tool calls and the reply.
-    let transcript = events(&server, &id, "task.transcript").await;
-    let said = |role: &str, text: &str| {
-        transcript.iter().any(|e| {
-            e["data"]["role"] == role && e["data"]["text"].as_str().unwrap_or("").contains(text)
-        })
-    };
-    assert!(said("user", "Create hello.txt"), "{transcript:#?}");
-    assert!(said("tool", "write_file: hello.txt"), "{transcript:#?}");
-    assert!(
-        said("tool", "run_shell_command: git add"),
-        "{transcript:#?}"
-    );
-    assert!(
-        said("agent", "Done: hello.txt is committed."),
-        "{transcript:#?}"
-    );
+    ],
+    tool_entries: ["write_file: hello.txt", "run_shell_command: git add"],
+    is_turn: |r| r.path.contains(":streamGenerateContent"),
+    key_header: ("x-goog-api-key", ""),
+    // Gemini CLI's default approval mode asks before every command.
+    ask_before_touch: &[],
+};
 
-    // The real key went upstream, and only there.
-    let requests = mock.requests();
-    assert!(
-        requests
-            .iter()
-            .any(|r| r.path.contains(":streamGenerateContent")),
-        "{:?}",
-        requests.iter().map(|r| &r.path).collect::<Vec<_>>()
-    );
-    for request in &requests {
-        assert_eq!(
-            request.header("x-goog-api-key"),
-            Some(REAL_KEY),
-            "{}",
-            request.path
-        );
-    }
-    assert_key_not_in_container(&support::containers_of(&id).remove(0));
+fn shell(command: &str) -> Value {
+    json!({"type": "tool_use", "name": "run_shell_command",
+           "input": {"command": command, "description": "Run it"}})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gemini_writes_and_commits_a_file_and_its_branch_comes_back() {
+    agent_tasks::writes_and_commits(&GEMINI).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gemini_waits_for_approval_and_goes_on_after_yes() {
-    let mock = start_mock(script(vec![
-        json!({"content": [{"type": "tool_use", "name": "run_shell_command",
-                            "input": {"command": "touch first.txt", "description": "Create first.txt"}}]}),
-        json!({"when": {"tool_result": ""}, "content": [{"type": "text", "text": "first.txt is there."}]}),
-    ]))
-    .await;
-    let home = Home::new();
-    // No permission setting: Gemini CLI's default mode asks before a command.
-    let server = serve(&home, &mock, &[]);
-    let repo = repository();
-    let id = create(&server, repo.path(), "Create first.txt.").await;
-    let _containers = Containers(id.clone());
-
-    wait_showing_screen(
-        &server,
-        &id,
-        &mock,
-        Duration::from_secs(600),
-        "waiting for approval",
-        |shown| async move {
-            assert_ne!(
-                shown["status"], "idle",
-                "the turn ended without asking: {shown:#}"
-            );
-            shown["status"] == "waiting-for-user"
-        },
-    )
-    .await;
-    expect_notifications(&server, &id, &mock, 1).await;
-    let notes = events(&server, &id, "notification").await;
-    let note = notes[0]["data"].to_string();
-    assert!(
-        note.contains("touch first.txt"),
-        "the notification names the question: {note}"
-    );
-    let shown: Value = server.get_json(&format!("/api/tasks/{id}")).await;
-    assert!(
-        shown["detail"]
-            .as_str()
-            .unwrap_or("")
-            .contains("touch first.txt"),
-        "the status names the question: {shown:#}"
-    );
-    let exists = |path: &str| {
-        let container = support::containers_of(&id).remove(0);
-        std::process::Command::new("docker")
-            .args(["exec", &container, "test", "-e", path])
-            .status()
-            .unwrap()
-            .success()
-    };
-    assert!(
-        !exists("/workspace/first.txt"),
-        "nothing ran before the answer"
-    );
-
-    send_message(&server, &id, "yes").await;
-    wait_showing_screen(
-        &server,
-        &id,
-        &mock,
-        Duration::from_secs(60),
-        "idle after the answer",
-        |shown| {
-            let mock = &mock;
-            async move { shown["status"] == "idle" && mock.remaining() == 0 }
-        },
-    )
-    .await;
-    assert!(exists("/workspace/first.txt"), "the command ran");
-    let statuses = statuses(&server, &id).await;
-    let wait = statuses
-        .iter()
-        .position(|s| s == "waiting-for-user")
-        .unwrap();
-    assert!(
-        statuses[wait..].iter().any(|s| s == "working"),
-        "working after the answer: {statuses:?}"
-    );
-    expect_notifications(&server, &id, &mock, 1).await;
+    agent_tasks::waits_for_approval_and_goes_on_after_yes(&GEMINI).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gemini_resumes_after_plinth_is_killed_mid_turn() {
-    let mock = start_mock(script(vec![
-        write_hello(),
-        // The call the kill cuts: far slower than the test waits.
-        json!({"when": {"tool_result": ""}, "delay_ms": 30_000, "content": [shell(COMMIT)]}),
-        json!({"when": {"tool_result": ""}, "content": [shell(COMMIT)]}),
-        done(),
-    ]))
-    .await;
-    let home = Home::new();
-    let server = serve(&home, &mock, SKIP_PERMISSIONS);
-    let repo = repository();
-    let id = create(&server, repo.path(), "Create hello.txt and commit it.").await;
-    let _containers = Containers(id.clone());
-
-    wait_showing_screen(
-        &server,
-        &id,
-        &mock,
-        Duration::from_secs(600),
-        "on its second model call",
-        |shown| {
-            let mock = &mock;
-            async move {
-                shown["status"] == "working"
-                    && mock
-                        .requests()
-                        .iter()
-                        .filter(|r| r.path.contains(":streamGenerateContent"))
-                        .count()
-                        >= 2
-            }
-        },
-    )
-    .await;
-    server.kill9();
-    tokio::time::sleep(Duration::from_secs(1)).await;
-
-    let restarted = Instant::now();
-    let server = serve(&home, &mock, SKIP_PERMISSIONS);
-    wait_showing_screen(
-        &server,
-        &id,
-        &mock,
-        Duration::from_secs(180),
-        "idle after the restart",
-        |shown| async move { shown["status"] == "idle" },
-    )
-    .await;
-    println!(
-        "plinth killed mid-turn: idle {:.1} s after the restart",
-        restarted.elapsed().as_secs_f64()
-    );
-    let synced = wait_for_synced(&server, &id, &mock, repo.path(), "hello.txt").await;
-    assert_eq!(synced, "hello from gemini\n");
-    assert_eq!(
-        git_out(
-            repo.path(),
-            &["log", "-1", "--format=%s", &format!("plinth/{id}")]
-        )
-        .trim(),
-        "Add hello.txt"
-    );
-    let shown: Value = server.get_json(&format!("/api/tasks/{id}")).await;
-    assert_eq!(shown["lifecycle"], "running", "{shown:#}");
-    // One Gemini CLI session all along: started once, never relaunched.
-    let starts = events(&server, &id, "task.hook")
-        .await
-        .iter()
-        .filter(|h| h["data"]["name"] == "SessionStart")
-        .count();
-    assert_eq!(starts, 1, "{}", story(&server, &id, &mock).await);
+    agent_tasks::resumes_after_plinth_is_killed_mid_turn(&GEMINI).await;
 }

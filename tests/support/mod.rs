@@ -9,6 +9,8 @@ use plinth_actors::environments::docker::container;
 use plinth_actors::environments::docker::exec::block_on_docker;
 pub use plinth_testkit::*;
 
+pub mod agent_tasks;
+
 /// plinth's client of the machine's Docker daemon; panics with the fix if there is none.
 pub fn docker_client() -> DockerClient {
     block_on_docker(DockerClient::connect()).unwrap_or_else(|e| {

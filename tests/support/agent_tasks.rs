@@ -1,0 +1,313 @@
+//! The end-to-end scenarios every built-in terminal agent passes (Gemini CLI, Codex CLI):
+//! the real CLI on a task in a real container, the scripted mock behind plinth's proxy, its
+//! hooks posted to plinth. Each agent's test file gives its [`AgentCase`] and runs each
+//! scenario once.
+
+use std::time::{Duration, Instant};
+
+use plinth_mock_llm::{RecordedRequest as Request, Script};
+use serde_json::{Value, json};
+
+use super::claude::{
+    REAL_KEY, SKIP_PERMISSIONS, assert_key_not_in_container, create_agent_task, events,
+    expect_notifications, git_out, send_message, serve, start_mock, statuses, story,
+    wait_for_synced, wait_showing_screen,
+};
+use super::{Containers, Home, containers_of, repository, seconds_to_hook};
+
+/// What differs between agents in these scenarios.
+pub struct AgentCase {
+    /// The built-in adapter's name.
+    pub agent: &'static str,
+    /// A tool call that writes `hello.txt` with [`AgentCase::hello`], in the agent's tools.
+    pub write_hello: fn() -> Value,
+    /// A tool call that runs `command` in a shell.
+    pub shell: fn(&str) -> Value,
+    /// What `write_hello` writes.
+    pub hello: &'static str,
+    /// The hooks a turn with tools fires.
+    pub hooks: [&'static str; 5],
+    /// Words of the transcript's entries for the two tool calls.
+    pub tool_entries: [&'static str; 2],
+    /// Whether a request to the mock is one of the agent's turns.
+    pub is_turn: fn(&Request) -> bool,
+    /// The header the upstream key goes in, and the prefix before the key.
+    pub key_header: (&'static str, &'static str),
+    /// plinth's environment for a task whose `touch` asks for approval.
+    pub ask_before_touch: &'static [(&'static str, &'static str)],
+}
+
+const COMMIT: &str = "git add hello.txt && git commit -q -m 'Add hello.txt'";
+
+fn done() -> Value {
+    json!({"when": {"tool_result": ""},
+           "content": [{"type": "text", "text": "Done: hello.txt is committed."}]})
+}
+
+fn script(replies: Vec<Value>) -> Script {
+    serde_json::from_value(json!({ "replies": replies })).unwrap()
+}
+
+fn in_container(id: &str, path: &str) -> bool {
+    let container = containers_of(id).remove(0);
+    std::process::Command::new("docker")
+        .args(["exec", &container, "test", "-e", path])
+        .status()
+        .unwrap()
+        .success()
+}
+
+/// (a) and (b): the task writes a file and commits it, its status goes starting → working
+/// → idle, its branch comes back, and no file or variable in its container holds the key.
+pub async fn writes_and_commits(case: &AgentCase) {
+    let mock = start_mock(script(vec![
+        json!({"content": [{"type": "text", "text": "I'll write the file."}, (case.write_hello)()]}),
+        json!({"when": {"tool_result": ""}, "content": [(case.shell)(COMMIT)]}),
+        done(),
+    ]))
+    .await;
+    let home = Home::new();
+    let server = serve(&home, &mock, SKIP_PERMISSIONS);
+    let repo = repository();
+    let created = Instant::now();
+    let id = create_agent_task(
+        &server,
+        repo.path(),
+        "Create hello.txt and commit it.",
+        case.agent,
+    )
+    .await;
+    let _containers = Containers(id.clone());
+
+    let branch_file = format!("plinth/{id}:hello.txt");
+    wait_showing_screen(
+        &server,
+        &id,
+        &mock,
+        Duration::from_secs(600),
+        "idle with its branch",
+        |shown| {
+            let synced = git_out(repo.path(), &["show", &branch_file]);
+            async move { shown["status"] == "idle" && !synced.is_empty() }
+        },
+    )
+    .await;
+    println!(
+        "{}: task created → idle with its branch: {:?}; → its SessionStart hook: {:?} s",
+        case.agent,
+        created.elapsed(),
+        seconds_to_hook(&server, &id, "SessionStart").await
+    );
+
+    let statuses = statuses(&server, &id).await;
+    let first = |s: &str| statuses.iter().position(|x| x == s);
+    assert!(
+        first("starting") < first("working") && first("working") < first("idle"),
+        "starting → working → idle: {statuses:?}"
+    );
+    assert_eq!(git_out(repo.path(), &["show", &branch_file]), case.hello);
+    assert_eq!(
+        git_out(
+            repo.path(),
+            &["log", "-1", "--format=%s", &format!("plinth/{id}")]
+        )
+        .trim(),
+        "Add hello.txt"
+    );
+    let hooks = events(&server, &id, "task.hook").await;
+    let names: Vec<&str> = hooks
+        .iter()
+        .filter_map(|h| h["data"]["name"].as_str())
+        .collect();
+    for hook in case.hooks {
+        assert!(names.contains(&hook), "{hook} in {names:?}");
+    }
+    // The transcript has the prompt, the tool calls and the reply.
+    let transcript = events(&server, &id, "task.transcript").await;
+    let said = |role: &str, text: &str| {
+        transcript.iter().any(|e| {
+            e["data"]["role"] == role && e["data"]["text"].as_str().unwrap_or("").contains(text)
+        })
+    };
+    assert!(said("user", "Create hello.txt"), "{transcript:#?}");
+    for tool in case.tool_entries {
+        assert!(said("tool", tool), "{tool} in {transcript:#?}");
+    }
+    assert!(
+        said("agent", "Done: hello.txt is committed."),
+        "{transcript:#?}"
+    );
+
+    // The real key went upstream, and only there.
+    let requests = mock.requests();
+    assert!(
+        requests.iter().any(case.is_turn),
+        "{:?}",
+        requests.iter().map(|r| &r.path).collect::<Vec<_>>()
+    );
+    let (header, prefix) = case.key_header;
+    for request in &requests {
+        assert_eq!(
+            request.header(header),
+            Some(format!("{prefix}{REAL_KEY}").as_str()),
+            "{}",
+            request.path
+        );
+    }
+    assert_key_not_in_container(&containers_of(&id).remove(0));
+}
+
+/// (c): a command that needs approval puts the task in waiting-for-user, with the question
+/// in its detail and a notification; a `yes` message lets it run and the turn go on.
+pub async fn waits_for_approval_and_goes_on_after_yes(case: &AgentCase) {
+    let mock = start_mock(script(vec![
+        json!({"content": [(case.shell)("touch first.txt")]}),
+        json!({"when": {"tool_result": ""}, "content": [{"type": "text", "text": "first.txt is there."}]}),
+    ]))
+    .await;
+    let home = Home::new();
+    let server = serve(&home, &mock, case.ask_before_touch);
+    let repo = repository();
+    let id = create_agent_task(&server, repo.path(), "Create first.txt.", case.agent).await;
+    let _containers = Containers(id.clone());
+
+    wait_showing_screen(
+        &server,
+        &id,
+        &mock,
+        Duration::from_secs(600),
+        "waiting for approval",
+        |shown| async move {
+            assert_ne!(
+                shown["status"], "idle",
+                "the turn ended without asking: {shown:#}"
+            );
+            shown["status"] == "waiting-for-user"
+        },
+    )
+    .await;
+    expect_notifications(&server, &id, &mock, 1).await;
+    let note = events(&server, &id, "notification").await[0]["data"].to_string();
+    assert!(
+        note.contains("touch first.txt"),
+        "the notification names the question: {note}"
+    );
+    let shown: Value = server.get_json(&format!("/api/tasks/{id}")).await;
+    assert!(
+        shown["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("touch first.txt"),
+        "the status names the question: {shown:#}"
+    );
+    assert!(
+        !in_container(&id, "/workspace/first.txt"),
+        "nothing ran before the answer"
+    );
+
+    send_message(&server, &id, "yes").await;
+    wait_showing_screen(
+        &server,
+        &id,
+        &mock,
+        Duration::from_secs(60),
+        "idle after the answer",
+        |shown| {
+            let mock = &mock;
+            async move { shown["status"] == "idle" && mock.remaining() == 0 }
+        },
+    )
+    .await;
+    assert!(in_container(&id, "/workspace/first.txt"), "the command ran");
+    let statuses = statuses(&server, &id).await;
+    let wait = statuses
+        .iter()
+        .position(|s| s == "waiting-for-user")
+        .unwrap();
+    assert!(
+        statuses[wait..].iter().any(|s| s == "working"),
+        "working after the answer: {statuses:?}"
+    );
+    expect_notifications(&server, &id, &mock, 1).await;
+}
+
+/// (d): plinth is killed -9 while the agent waits on a model call; started again on the
+/// same home, the task goes on in the same session and ends its turn idle.
+pub async fn resumes_after_plinth_is_killed_mid_turn(case: &AgentCase) {
+    let mock = start_mock(script(vec![
+        json!({"content": [(case.write_hello)()]}),
+        // The call the kill cuts: far slower than the test waits.
+        json!({"when": {"tool_result": ""}, "delay_ms": 30_000, "content": [(case.shell)(COMMIT)]}),
+        json!({"when": {"tool_result": ""}, "content": [(case.shell)(COMMIT)]}),
+        done(),
+    ]))
+    .await;
+    let home = Home::new();
+    let server = serve(&home, &mock, SKIP_PERMISSIONS);
+    let repo = repository();
+    let id = create_agent_task(
+        &server,
+        repo.path(),
+        "Create hello.txt and commit it.",
+        case.agent,
+    )
+    .await;
+    let _containers = Containers(id.clone());
+
+    wait_showing_screen(
+        &server,
+        &id,
+        &mock,
+        Duration::from_secs(600),
+        "on its second model call",
+        |shown| {
+            let mock = &mock;
+            async move {
+                shown["status"] == "working"
+                    && mock
+                        .requests()
+                        .iter()
+                        .any(|r| (case.is_turn)(r) && !r.tool_results().is_empty())
+            }
+        },
+    )
+    .await;
+    server.kill9();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    let restarted = Instant::now();
+    let server = serve(&home, &mock, SKIP_PERMISSIONS);
+    wait_showing_screen(
+        &server,
+        &id,
+        &mock,
+        Duration::from_secs(180),
+        "idle after the restart",
+        |shown| async move { shown["status"] == "idle" },
+    )
+    .await;
+    println!(
+        "{}: plinth killed mid-turn: idle {:.1} s after the restart",
+        case.agent,
+        restarted.elapsed().as_secs_f64()
+    );
+    let synced = wait_for_synced(&server, &id, &mock, repo.path(), "hello.txt").await;
+    assert_eq!(synced, case.hello);
+    assert_eq!(
+        git_out(
+            repo.path(),
+            &["log", "-1", "--format=%s", &format!("plinth/{id}")]
+        )
+        .trim(),
+        "Add hello.txt"
+    );
+    let shown: Value = server.get_json(&format!("/api/tasks/{id}")).await;
+    assert_eq!(shown["lifecycle"], "running", "{shown:#}");
+    // One session all along: started once, never relaunched.
+    let starts = events(&server, &id, "task.hook")
+        .await
+        .iter()
+        .filter(|h| h["data"]["name"] == "SessionStart")
+        .count();
+    assert_eq!(starts, 1, "{}", story(&server, &id, &mock).await);
+}
