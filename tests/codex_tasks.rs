@@ -51,3 +51,8 @@ async fn codex_waits_for_approval_and_goes_on_after_yes() {
 async fn codex_resumes_after_plinth_is_killed_mid_turn() {
     agent_tasks::resumes_after_plinth_is_killed_mid_turn(&CODEX).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn codex_refuses_when_told_otherwise_and_takes_the_instruction() {
+    agent_tasks::an_instruction_refuses_and_is_the_next_prompt(&CODEX).await;
+}

@@ -311,3 +311,53 @@ pub async fn resumes_after_plinth_is_killed_mid_turn(case: &AgentCase) {
         .count();
     assert_eq!(starts, 1, "{}", story(&server, &id, &mock).await);
 }
+
+/// A message that is no yes or no, sent to a question: the command is refused and the
+/// message is the agent's next prompt.
+pub async fn an_instruction_refuses_and_is_the_next_prompt(case: &AgentCase) {
+    let mock = start_mock(script(vec![
+        json!({"content": [(case.shell)("touch first.txt")]}),
+        json!({"when": {"contains": "Skip that file"},
+               "content": [{"type": "text", "text": "Skipped it."}]}),
+    ]))
+    .await;
+    let home = Home::new();
+    let server = serve(&home, &mock, case.ask_before_touch);
+    let repo = repository();
+    let id = create_agent_task(&server, repo.path(), "Create first.txt.", case.agent).await;
+    let _containers = Containers(id.clone());
+
+    wait_showing_screen(
+        &server,
+        &id,
+        &mock,
+        Duration::from_secs(600),
+        "waiting for approval",
+        |shown| async move { shown["status"] == "waiting-for-user" },
+    )
+    .await;
+    send_message(&server, &id, "Skip that file and say so.").await;
+    wait_showing_screen(
+        &server,
+        &id,
+        &mock,
+        Duration::from_secs(60),
+        "idle after the instruction",
+        |shown| {
+            let mock = &mock;
+            async move { shown["status"] == "idle" && mock.remaining() == 0 }
+        },
+    )
+    .await;
+    assert!(
+        !in_container(&id, "/workspace/first.txt"),
+        "the refused command did not run"
+    );
+    let transcript = events(&server, &id, "task.transcript").await;
+    assert!(
+        transcript
+            .iter()
+            .any(|e| e["data"]["role"] == "agent" && e["data"]["text"] == "Skipped it."),
+        "{transcript:#?}"
+    );
+}
