@@ -127,15 +127,7 @@ pub fn hooks_json(existing: Option<&str>, script: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use terminal_agent::launch::context;
-
-    fn ctx(pairs: &[(&str, &str)]) -> Context {
-        let env: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        context(&env, "/workspace")
-    }
+    use terminal_agent::fake::context as ctx;
 
     #[test]
     fn config_points_codex_at_the_proxy_and_skips_every_dialog() {

@@ -2,48 +2,30 @@
 //! (UserPromptSubmit), tool calls (PreToolUse, PostToolUse), an approval about to be asked
 //! (PermissionRequest) and the end of a turn with its last message (Stop).
 
-use serde_json::{Map, Value};
-use terminal_agent::profile::HookMeaning;
+use serde_json::Value;
+use terminal_agent::profile::{HookBody, HookMeaning};
 use terminal_agent::question::{Choice, ChoiceKind, Question};
 
 pub fn read(name: &str, body: &str) -> HookMeaning {
-    let fields = match serde_json::from_str::<Value>(body) {
-        Ok(Value::Object(fields)) => fields,
-        _ => Map::new(),
-    };
-    let text = |key: &str| {
-        fields
-            .get(key)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
-    let optional = |key: &str| {
-        fields
-            .get(key)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
-    let input = || fields.get("tool_input").cloned().unwrap_or(Value::Null);
+    let body = HookBody::parse(body);
     match name {
         "SessionStart" => HookMeaning::SessionStarted {
-            session: optional("session_id"),
+            session: body.optional("session_id"),
         },
         "UserPromptSubmit" => HookMeaning::PromptSubmitted {
-            prompt: text("prompt"),
+            prompt: body.text("prompt"),
         },
         "PreToolUse" => HookMeaning::ToolStarted {
-            tool: text("tool_name"),
-            input: input(),
+            tool: body.text("tool_name"),
+            input: body.value("tool_input"),
         },
         "PostToolUse" => HookMeaning::ToolFinished {
-            tool: text("tool_name"),
-            id: text("tool_use_id"),
-            response: fields.get("tool_response").cloned().unwrap_or(Value::Null),
+            tool: body.text("tool_name"),
+            id: body.text("tool_use_id"),
+            response: body.value("tool_response"),
         },
         "PermissionRequest" => {
-            let input = input();
+            let input = body.value("tool_input");
             let command = input.get("command").and_then(Value::as_str).unwrap_or("");
             HookMeaning::Asking(Question {
                 text: "Would you like to run the following command?".into(),
@@ -60,7 +42,7 @@ pub fn read(name: &str, body: &str) -> HookMeaning {
             })
         }
         "Stop" => HookMeaning::TurnEnded {
-            reply: optional("last_assistant_message"),
+            reply: body.optional("last_assistant_message"),
         },
         other => HookMeaning::Nothing(other.to_string()),
     }

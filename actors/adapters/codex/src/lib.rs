@@ -60,47 +60,16 @@ impl Profile for Codex {
     }
 }
 
-// Exported only in the component (see claude-code's lib.rs for why).
-#[cfg(target_arch = "wasm32")]
-mod component {
-    use guest_support::exports::plinth::agent::agent::{AdapterInfo, Guest, Signal, Task};
-    use terminal_agent::guest;
-
-    pub struct Adapter;
-
-    impl Guest for Adapter {
-        fn info() -> AdapterInfo {
-            guest::info(
-                "codex",
-                "Runs Codex CLI in tmux; status from its hooks, the model proxy and its screen",
-            )
-        }
-        fn start(task: Task, saved: Option<Vec<u8>>) -> Result<(), String> {
-            guest::start(Box::new(super::Codex), task, saved)
-        }
-        fn on_signal(signal: Signal) -> Result<(), String> {
-            guest::on_signal(signal)
-        }
-        fn stop() -> Result<(), String> {
-            guest::stop()
-        }
-    }
-
-    guest_support::export!(Adapter);
-}
+terminal_agent::export_agent!(
+    "codex",
+    "Runs Codex CLI in tmux; status from its hooks, the model proxy and its screen",
+    super::Codex
+);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use terminal_agent::launch::context;
-
-    fn ctx(pairs: &[(&str, &str)]) -> Context {
-        let env: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        context(&env, "/workspace")
-    }
+    use terminal_agent::fake::context as ctx;
 
     #[test]
     fn the_command_bypasses_hook_trust_and_resumes_the_last_session() {

@@ -3,54 +3,37 @@
 //! Notification (`ToolPermission`) an approval about to be asked, BeforeTool/AfterTool the
 //! tool calls, SessionEnd the exit.
 
-use serde_json::{Map, Value};
-use terminal_agent::profile::HookMeaning;
+use serde_json::Value;
+use terminal_agent::profile::{HookBody, HookMeaning};
 use terminal_agent::question::{Choice, ChoiceKind, Question};
 
 pub fn read(name: &str, body: &str) -> HookMeaning {
-    let fields = match serde_json::from_str::<Value>(body) {
-        Ok(Value::Object(fields)) => fields,
-        _ => Map::new(),
-    };
-    let text = |key: &str| {
-        fields
-            .get(key)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
-    let optional = |key: &str| {
-        fields
-            .get(key)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
+    let body = HookBody::parse(body);
     match name {
         "SessionStart" => HookMeaning::SessionStarted {
-            session: optional("session_id"),
+            session: body.optional("session_id"),
         },
         "BeforeAgent" => HookMeaning::PromptSubmitted {
-            prompt: text("prompt"),
+            prompt: body.text("prompt"),
         },
         "AfterAgent" => HookMeaning::TurnEnded {
-            reply: optional("prompt_response"),
+            reply: body.optional("prompt_response"),
         },
         "BeforeTool" => HookMeaning::ToolStarted {
-            tool: text("tool_name"),
-            input: fields.get("tool_input").cloned().unwrap_or(Value::Null),
+            tool: body.text("tool_name"),
+            input: body.value("tool_input"),
         },
         "AfterTool" => HookMeaning::ToolFinished {
-            tool: text("tool_name"),
-            id: text("tool_call_id"),
-            response: fields.get("tool_response").cloned().unwrap_or(Value::Null),
+            tool: body.text("tool_name"),
+            id: body.text("tool_call_id"),
+            response: body.value("tool_response"),
         },
-        "Notification" if text("notification_type") == "ToolPermission" => {
-            HookMeaning::Asking(permission(&fields))
+        "Notification" if body.text("notification_type") == "ToolPermission" => {
+            HookMeaning::Asking(permission(&body))
         }
         // `/clear` starts a new conversation in the same process: no end.
-        "SessionEnd" if text("reason") != "clear" => HookMeaning::SessionEnded {
-            reason: text("reason"),
+        "SessionEnd" if body.text("reason") != "clear" => HookMeaning::SessionEnded {
+            reason: body.text("reason"),
         },
         other => HookMeaning::Nothing(other.to_string()),
     }
@@ -58,8 +41,8 @@ pub fn read(name: &str, body: &str) -> HookMeaning {
 
 /// The approval a `ToolPermission` notification announces, with Gemini CLI's usual menu
 /// (the screen's reading replaces it once the dialog is drawn).
-fn permission(fields: &Map<String, Value>) -> Question {
-    let details = fields.get("details").cloned().unwrap_or(Value::Null);
+fn permission(body: &HookBody) -> Question {
+    let details = body.value("details");
     let field = |key: &str| {
         details
             .get(key)
@@ -73,10 +56,10 @@ fn permission(fields: &Map<String, Value>) -> Question {
         .map(|k| field(k))
         .find(|v| !v.is_empty())
         .unwrap_or_default();
-    let message = fields.get("message").and_then(Value::as_str).unwrap_or("");
+    let message = body.text("message");
     Question {
         text: if title.is_empty() {
-            message.to_string()
+            message
         } else {
             format!("{title}?")
         },

@@ -78,47 +78,16 @@ fn approval_mode(ctx: &Context) -> Option<&'static str> {
     }
 }
 
-// Exported only in the component (see claude-code's lib.rs for why).
-#[cfg(target_arch = "wasm32")]
-mod component {
-    use guest_support::exports::plinth::agent::agent::{AdapterInfo, Guest, Signal, Task};
-    use terminal_agent::guest;
-
-    pub struct Adapter;
-
-    impl Guest for Adapter {
-        fn info() -> AdapterInfo {
-            guest::info(
-                "gemini",
-                "Runs Gemini CLI in tmux; status from its hooks, the model proxy and its screen",
-            )
-        }
-        fn start(task: Task, saved: Option<Vec<u8>>) -> Result<(), String> {
-            guest::start(Box::new(super::Gemini), task, saved)
-        }
-        fn on_signal(signal: Signal) -> Result<(), String> {
-            guest::on_signal(signal)
-        }
-        fn stop() -> Result<(), String> {
-            guest::stop()
-        }
-    }
-
-    guest_support::export!(Adapter);
-}
+terminal_agent::export_agent!(
+    "gemini",
+    "Runs Gemini CLI in tmux; status from its hooks, the model proxy and its screen",
+    super::Gemini
+);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use terminal_agent::launch::context;
-
-    fn ctx(pairs: &[(&str, &str)]) -> Context {
-        let env: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        context(&env, "/workspace")
-    }
+    use terminal_agent::fake::context as ctx;
 
     #[test]
     fn the_command_names_the_model_the_approval_mode_and_the_session_to_resume() {

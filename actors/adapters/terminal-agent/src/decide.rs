@@ -399,7 +399,8 @@ pub fn set_phase(saved: &mut Saved, phase: Phase, detail: &str, out: &mut Vec<Ef
     true
 }
 
-fn said(role: Role, text: &str) -> Effect {
+/// An entry of `role` saying `text`.
+pub fn said(role: Role, text: &str) -> Effect {
     Effect::Transcript {
         role,
         text: text.to_string(),

@@ -8,7 +8,7 @@ use guest_support::plinth::agent::log::Level;
 use guest_support::plinth::agent::types::{CapError, Status};
 
 use crate::caps::Caps;
-use crate::decide::{self, Effect};
+use crate::decide::{self, Effect, said};
 use crate::delivery::{self, Delivery};
 use crate::launch::{self, SESSION};
 use crate::phase::Phase;
@@ -368,14 +368,5 @@ impl Driver {
                 caps.log(Level::Warn, &message);
             }
         }
-    }
-}
-
-fn said(role: Role, text: &str) -> Effect {
-    Effect::Transcript {
-        role,
-        text: text.to_string(),
-        tool: None,
-        data: None,
     }
 }

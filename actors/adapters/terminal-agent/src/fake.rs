@@ -1,4 +1,5 @@
-//! A recording [`Caps`] for the unit tests: every call becomes a line in `calls`, in order.
+//! A recording [`Caps`] for the unit tests: every call becomes a line in `calls`, in order;
+//! and [`context`], a profile's context from a few variables.
 
 use std::collections::BTreeMap;
 
@@ -155,4 +156,13 @@ impl Caps for Fake {
     fn log(&mut self, level: Level, message: &str) {
         self.logs.push(format!("{level:?} {message}"));
     }
+}
+
+/// The context a profile gets for a task with these variables, in `/workspace`.
+pub fn context(pairs: &[(&str, &str)]) -> crate::profile::Context {
+    let env: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    crate::launch::context(&env, "/workspace")
 }

@@ -1,5 +1,5 @@
-//! The component's exports, shared: each agent's `Guest` hands its calls here with its
-//! profile, and the [`Driver`] lives between calls.
+//! The component's exports, shared: [`export_agent!`](crate::export_agent) makes an agent's
+//! `Guest`, which hands its calls here with its profile; the [`Driver`] lives between calls.
 
 use std::cell::RefCell;
 
@@ -74,4 +74,37 @@ pub fn stop() -> Result<(), String> {
         }
     });
     Ok(())
+}
+
+/// Exports a terminal agent's adapter: `export_agent!("gemini", "Runs …", Gemini);` with
+/// its name, its description and its [`Profile`]. Only in the component: the export names
+/// are not symbols a host linker takes, and host builds exist only for the unit tests.
+#[macro_export]
+macro_rules! export_agent {
+    ($name:literal, $description:literal, $profile:expr) => {
+        #[cfg(target_arch = "wasm32")]
+        mod component {
+            use guest_support::exports::plinth::agent::agent::{AdapterInfo, Guest, Signal, Task};
+            use $crate::guest;
+
+            pub struct Adapter;
+
+            impl Guest for Adapter {
+                fn info() -> AdapterInfo {
+                    guest::info($name, $description)
+                }
+                fn start(task: Task, saved: Option<Vec<u8>>) -> Result<(), String> {
+                    guest::start(Box::new($profile), task, saved)
+                }
+                fn on_signal(signal: Signal) -> Result<(), String> {
+                    guest::on_signal(signal)
+                }
+                fn stop() -> Result<(), String> {
+                    guest::stop()
+                }
+            }
+
+            guest_support::export!(Adapter);
+        }
+    };
 }

@@ -1,7 +1,7 @@
 //! What differs between terminal agents, supplied by each agent's adapter: its config
 //! files, its command, how to read its screen and its hooks, and its name for people.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::question::Question;
 
@@ -111,5 +111,41 @@ pub trait Profile {
     fn hook(&self, name: &str, body: &str) -> HookMeaning;
     fn typing(&self) -> Typing {
         Typing::PasteThenEnter
+    }
+}
+
+/// A hook's JSON body, read leniently: a body that is no JSON object reads as empty, and a
+/// missing or mistyped field as empty (agents add and change fields between versions).
+pub struct HookBody(pub Map<String, Value>);
+
+impl HookBody {
+    pub fn parse(body: &str) -> HookBody {
+        match serde_json::from_str::<Value>(body) {
+            Ok(Value::Object(fields)) => HookBody(fields),
+            _ => HookBody(Map::new()),
+        }
+    }
+
+    /// A string field, or "".
+    pub fn text(&self, key: &str) -> String {
+        self.0
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    }
+
+    /// A string field that is there and not empty.
+    pub fn optional(&self, key: &str) -> Option<String> {
+        self.0
+            .get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    }
+
+    /// Any field, or null.
+    pub fn value(&self, key: &str) -> Value {
+        self.0.get(key).cloned().unwrap_or(Value::Null)
     }
 }
