@@ -5,15 +5,15 @@
 
 use std::time::{Duration, Instant};
 
-use plinth_mock_llm::{RecordedRequest as Request, Script};
+use plinth_mock_llm::{MockLlm, RecordedRequest as Request, Script};
 use serde_json::{Value, json};
 
 use super::claude::{
     REAL_KEY, SKIP_PERMISSIONS, assert_key_not_in_container, create_agent_task, events,
-    expect_notifications, git_out, send_message, serve, start_mock, statuses, story,
-    wait_for_synced, wait_showing_screen,
+    expect_notifications, git_out, send_message, serve, start_mock, statuses, story, wait_for,
+    wait_for_synced,
 };
-use super::{Containers, Home, containers_of, repository, seconds_to_hook};
+use super::{Containers, Home, Server, containers_of, repository, seconds_to_hook};
 
 /// What differs between agents in these scenarios.
 pub struct AgentCase {
@@ -48,6 +48,40 @@ fn script(replies: Vec<Value>) -> Script {
     serde_json::from_value(json!({ "replies": replies })).unwrap()
 }
 
+/// A task of `case`'s agent on a fresh repository, with plinth serving on a fresh home
+/// with `env`, the mock answering from `replies`; its containers go when it is dropped.
+struct Run {
+    mock: MockLlm,
+    home: Home,
+    server: Server,
+    repo: tempfile::TempDir,
+    id: String,
+    _containers: Containers,
+}
+
+impl Run {
+    async fn start(
+        case: &AgentCase,
+        replies: Vec<Value>,
+        env: &[(&str, &str)],
+        prompt: &str,
+    ) -> Run {
+        let mock = start_mock(script(replies)).await;
+        let home = Home::new();
+        let server = serve(&home, &mock, env);
+        let repo = repository();
+        let id = create_agent_task(&server, repo.path(), prompt, case.agent).await;
+        Run {
+            _containers: Containers(id.clone()),
+            mock,
+            home,
+            server,
+            repo,
+            id,
+        }
+    }
+}
+
 fn in_container(id: &str, path: &str) -> bool {
     let container = containers_of(id).remove(0);
     std::process::Command::new("docker")
@@ -60,27 +94,21 @@ fn in_container(id: &str, path: &str) -> bool {
 /// (a) and (b): the task writes a file and commits it, its status goes starting → working
 /// → idle, its branch comes back, and no file or variable in its container holds the key.
 pub async fn writes_and_commits(case: &AgentCase) {
-    let mock = start_mock(script(vec![
+    let created = Instant::now();
+    let Run { mock, home: _home, server, repo, id, _containers } = Run::start(
+        case,
+        vec![
         json!({"content": [{"type": "text", "text": "I'll write the file."}, (case.write_hello)()]}),
         json!({"when": {"tool_result": ""}, "content": [(case.shell)(COMMIT)]}),
         done(),
-    ]))
-    .await;
-    let home = Home::new();
-    let server = serve(&home, &mock, SKIP_PERMISSIONS);
-    let repo = repository();
-    let created = Instant::now();
-    let id = create_agent_task(
-        &server,
-        repo.path(),
+            ],
+        SKIP_PERMISSIONS,
         "Create hello.txt and commit it.",
-        case.agent,
     )
     .await;
-    let _containers = Containers(id.clone());
 
     let branch_file = format!("plinth/{id}:hello.txt");
-    wait_showing_screen(
+    wait_for(
         &server,
         &id,
         &mock,
@@ -160,18 +188,18 @@ pub async fn writes_and_commits(case: &AgentCase) {
 /// (c): a command that needs approval puts the task in waiting-for-user, with the question
 /// in its detail and a notification; a `yes` message lets it run and the turn go on.
 pub async fn waits_for_approval_and_goes_on_after_yes(case: &AgentCase) {
-    let mock = start_mock(script(vec![
+    let Run { mock, home: _home, server, repo: _repo, id, _containers } = Run::start(
+        case,
+        vec![
         json!({"content": [(case.shell)("touch first.txt")]}),
         json!({"when": {"tool_result": ""}, "content": [{"type": "text", "text": "first.txt is there."}]}),
-    ]))
+            ],
+        case.ask_before_touch,
+        "Create first.txt.",
+    )
     .await;
-    let home = Home::new();
-    let server = serve(&home, &mock, case.ask_before_touch);
-    let repo = repository();
-    let id = create_agent_task(&server, repo.path(), "Create first.txt.", case.agent).await;
-    let _containers = Containers(id.clone());
 
-    wait_showing_screen(
+    wait_for(
         &server,
         &id,
         &mock,
@@ -206,7 +234,7 @@ pub async fn waits_for_approval_and_goes_on_after_yes(case: &AgentCase) {
     );
 
     send_message(&server, &id, "yes").await;
-    wait_showing_screen(
+    wait_for(
         &server,
         &id,
         &mock,
@@ -234,27 +262,21 @@ pub async fn waits_for_approval_and_goes_on_after_yes(case: &AgentCase) {
 /// (d): plinth is killed -9 while the agent waits on a model call; started again on the
 /// same home, the task goes on in the same session and ends its turn idle.
 pub async fn resumes_after_plinth_is_killed_mid_turn(case: &AgentCase) {
-    let mock = start_mock(script(vec![
+    let Run { mock, home, server, repo, id, _containers } = Run::start(
+        case,
+        vec![
         json!({"content": [(case.write_hello)()]}),
         // The call the kill cuts: far slower than the test waits.
         json!({"when": {"tool_result": ""}, "delay_ms": 30_000, "content": [(case.shell)(COMMIT)]}),
         json!({"when": {"tool_result": ""}, "content": [(case.shell)(COMMIT)]}),
         done(),
-    ]))
-    .await;
-    let home = Home::new();
-    let server = serve(&home, &mock, SKIP_PERMISSIONS);
-    let repo = repository();
-    let id = create_agent_task(
-        &server,
-        repo.path(),
+            ],
+        SKIP_PERMISSIONS,
         "Create hello.txt and commit it.",
-        case.agent,
     )
     .await;
-    let _containers = Containers(id.clone());
 
-    wait_showing_screen(
+    wait_for(
         &server,
         &id,
         &mock,
@@ -277,7 +299,7 @@ pub async fn resumes_after_plinth_is_killed_mid_turn(case: &AgentCase) {
 
     let restarted = Instant::now();
     let server = serve(&home, &mock, SKIP_PERMISSIONS);
-    wait_showing_screen(
+    wait_for(
         &server,
         &id,
         &mock,
@@ -315,19 +337,26 @@ pub async fn resumes_after_plinth_is_killed_mid_turn(case: &AgentCase) {
 /// A message that is no yes or no, sent to a question: the command is refused and the
 /// message is the agent's next prompt.
 pub async fn an_instruction_refuses_and_is_the_next_prompt(case: &AgentCase) {
-    let mock = start_mock(script(vec![
-        json!({"content": [(case.shell)("touch first.txt")]}),
-        json!({"when": {"contains": "Skip that file"},
+    let Run {
+        mock,
+        home: _home,
+        server,
+        repo: _repo,
+        id,
+        _containers,
+    } = Run::start(
+        case,
+        vec![
+            json!({"content": [(case.shell)("touch first.txt")]}),
+            json!({"when": {"contains": "Skip that file"},
                "content": [{"type": "text", "text": "Skipped it."}]}),
-    ]))
+        ],
+        case.ask_before_touch,
+        "Create first.txt.",
+    )
     .await;
-    let home = Home::new();
-    let server = serve(&home, &mock, case.ask_before_touch);
-    let repo = repository();
-    let id = create_agent_task(&server, repo.path(), "Create first.txt.", case.agent).await;
-    let _containers = Containers(id.clone());
 
-    wait_showing_screen(
+    wait_for(
         &server,
         &id,
         &mock,
@@ -337,7 +366,7 @@ pub async fn an_instruction_refuses_and_is_the_next_prompt(case: &AgentCase) {
     )
     .await;
     send_message(&server, &id, "Skip that file and say so.").await;
-    wait_showing_screen(
+    wait_for(
         &server,
         &id,
         &mock,

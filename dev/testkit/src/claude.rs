@@ -97,7 +97,8 @@ pub async fn story(server: &Server, id: &str, mock: &MockLlm) -> String {
     format!("events:\n{events}\nrequests: {requests:?}")
 }
 
-/// Polls the task until `done` says so; fails at once if the task failed, or after `limit`.
+/// Polls the task until `done` says so; fails at once if the task failed, or after `limit`,
+/// with the task's story and the end of its agent's screen.
 pub async fn wait_for<F, Fut>(
     server: &Server,
     id: &str,
@@ -114,16 +115,18 @@ pub async fn wait_for<F, Fut>(
         let shown: Value = server.get_json(&format!("/api/tasks/{id}")).await;
         assert!(
             shown["lifecycle"] != "failed",
-            "the task failed: {shown:#}\n{}",
-            story(server, id, mock).await
+            "the task failed: {shown:#}\n{}\nscreen:\n{}",
+            story(server, id, mock).await,
+            agent_screen(id)
         );
         if done(shown.clone()).await {
             return;
         }
         assert!(
             Instant::now() < deadline,
-            "never {what}: {shown:#}\n{}",
-            story(server, id, mock).await
+            "never {what}: {shown:#}\n{}\nscreen:\n{}",
+            story(server, id, mock).await,
+            agent_screen(id)
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
@@ -232,34 +235,4 @@ pub fn agent_screen(task: &str) -> String {
         .output()
         .unwrap();
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Polls the task until `done` says so; fails after `limit` or when the task failed, with
-/// the task's story and its agent's screen.
-pub async fn wait_showing_screen<F, Fut>(
-    server: &Server,
-    id: &str,
-    mock: &MockLlm,
-    limit: Duration,
-    what: &str,
-    done: F,
-) where
-    F: Fn(Value) -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        let shown: Value = server.get_json(&format!("/api/tasks/{id}")).await;
-        if done(shown.clone()).await {
-            return;
-        }
-        if Instant::now() > deadline || shown["lifecycle"] == "failed" {
-            panic!(
-                "never {what}: {shown:#}\n{}\nscreen:\n{}",
-                story(server, id, mock).await,
-                agent_screen(id)
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
 }
