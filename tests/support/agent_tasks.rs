@@ -13,7 +13,7 @@ use super::claude::{
     expect_notifications, git_out, send_message, serve, start_mock, statuses, story, wait_for,
     wait_for_synced,
 };
-use super::{Containers, Home, Server, containers_of, repository, seconds_to_hook};
+use super::{Containers, Home, Server, containers_of, repository, seconds_to};
 
 /// What differs between agents in these scenarios.
 pub struct AgentCase {
@@ -120,11 +120,24 @@ pub async fn writes_and_commits(case: &AgentCase) {
         },
     )
     .await;
+    // The adapter logs `<agent>: started `<command>`` once its session is created.
+    let launched = seconds_to(&server, &id, |e| {
+        e["kind"] == "task.log"
+            && e["data"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains(": started `")
+    })
+    .await;
+    let hooked = seconds_to(&server, &id, |e| {
+        e["kind"] == "task.hook" && e["data"]["name"] == "SessionStart"
+    })
+    .await;
     println!(
-        "{}: task created → idle with its branch: {:?}; → its SessionStart hook: {:?} s",
+        "{}: task created → agent process started {launched:?} s → its SessionStart hook \
+         {hooked:?} s → idle with its branch {:?}",
         case.agent,
-        created.elapsed(),
-        seconds_to_hook(&server, &id, "SessionStart").await
+        created.elapsed()
     );
 
     let statuses = statuses(&server, &id).await;

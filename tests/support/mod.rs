@@ -65,15 +65,16 @@ pub fn test_component(name: &str) -> PathBuf {
     component(adapters_dir().join("test").join(format!("{name}.wasm")))
 }
 
-/// Seconds from the task's first event (its creation) to the first `hook` its agent posted
-/// (e.g. `SessionStart`: the agent's process is up in its sandbox), by the events' times.
-pub async fn seconds_to_hook(server: &Server, id: &str, hook: &str) -> Option<f64> {
+/// Seconds from the task's first event (its creation) to its first event that `is`, by the
+/// events' times.
+pub async fn seconds_to(
+    server: &Server,
+    id: &str,
+    is: impl Fn(&serde_json::Value) -> bool,
+) -> Option<f64> {
     let events = server.events_after(&format!("task={id}"), 0).await;
     let at = |e: &serde_json::Value| chrono::DateTime::parse_from_rfc3339(e["at"].as_str()?).ok();
     let first = at(events.first()?)?;
-    let hooked = events
-        .iter()
-        .find(|e| e["kind"] == "task.hook" && e["data"]["name"] == hook)
-        .and_then(at)?;
-    Some((hooked - first).num_milliseconds() as f64 / 1000.0)
+    let then = events.iter().find(|e| is(e)).and_then(at)?;
+    Some((then - first).num_milliseconds() as f64 / 1000.0)
 }
