@@ -176,6 +176,19 @@ impl Driver {
     }
 
     fn write_config(&mut self, caps: &mut impl Caps) -> Result<(), String> {
+        let missing: Vec<&str> = (self.profile.proxy_vars().iter())
+            .filter(|key| self.ctx.var(key).is_none())
+            .copied()
+            .collect();
+        if !missing.is_empty() {
+            let message = format!(
+                "{}: no {} in the task's env: the model proxy is not reachable from the sandbox \
+                 (`plinth doctor` says why); the agent's model calls will fail",
+                self.profile.name(),
+                missing.join(" or ")
+            );
+            caps.log(Level::Warn, &message);
+        }
         if !self.ctx.hooks {
             let message = format!(
                 "{}: no PLINTH_HOOK_URL in the task's env; status comes from the proxy and the screen only",

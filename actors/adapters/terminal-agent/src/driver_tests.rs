@@ -329,3 +329,114 @@ fn a_refused_key_waits_for_the_user_until_a_call_goes_through() {
     );
     assert_eq!(driver.saved().phase, Phase::WaitingForUser);
 }
+
+fn ticks(driver: &mut Driver, fake: &mut Fake, n: u64) -> Vec<String> {
+    (0..n)
+        .flat_map(|t| run(driver, fake, Signal::Tick(100 + t)))
+        .collect()
+}
+
+#[test]
+fn a_question_answered_in_the_terminal_ends_the_wait_from_the_screen() {
+    let mut fake = Fake {
+        screen: READY.into(),
+        ..Fake::default()
+    };
+    let mut driver = started(&mut fake);
+    ticks(&mut driver, &mut fake, 2);
+    run(&mut driver, &mut fake, hook("Tool", "{}"));
+    fake.screen = ASKING.into();
+    run(&mut driver, &mut fake, Signal::Tick(1));
+    assert_eq!(driver.saved().phase, Phase::WaitingForUser);
+    fake.screen = READY.into();
+    assert_eq!(
+        ticks(&mut driver, &mut fake, 2),
+        Vec::<String>::new(),
+        "a redraw is no answer"
+    );
+    let calls = ticks(&mut driver, &mut fake, 1);
+    assert_eq!(calls, ["status Idle: at its prompt"]);
+    assert_eq!(driver.saved().question, None);
+}
+
+#[test]
+fn a_ready_screen_mid_turn_is_idle_only_after_a_long_while() {
+    let mut fake = Fake {
+        screen: READY.into(),
+        ..Fake::default()
+    };
+    let mut driver = started(&mut fake);
+    ticks(&mut driver, &mut fake, 2);
+    run(&mut driver, &mut fake, hook("Tool", "{}"));
+    assert_eq!(driver.saved().phase, Phase::Working);
+    let quiet = ticks(
+        &mut driver,
+        &mut fake,
+        u64::from(crate::decide::TURN_SETTLE_TICKS) - 1,
+    );
+    assert!(quiet.is_empty(), "{quiet:?}");
+    assert_eq!(
+        ticks(&mut driver, &mut fake, 1),
+        ["status Idle: at its prompt"]
+    );
+}
+
+#[test]
+fn a_screen_that_only_the_user_can_fix_waits_for_the_user_once() {
+    struct Stuck;
+    impl Profile for Stuck {
+        fn name(&self) -> &'static str {
+            "stuck"
+        }
+        fn agent(&self) -> &'static str {
+            "Stuck CLI"
+        }
+        fn config_files(&self, _: &Context) -> Vec<String> {
+            Vec::new()
+        }
+        fn config(&self, _: &str, _: Option<&str>, _: &Context) -> String {
+            String::new()
+        }
+        fn command(&self, _: &Context, _: Start) -> Vec<String> {
+            vec!["stuck".into()]
+        }
+        fn proxy_vars(&self) -> &'static [&'static str] {
+            &["STUCK_URL"]
+        }
+        fn screen(&self, _: &str) -> ScreenState {
+            ScreenState::Trouble("log in first".into())
+        }
+        fn hook(&self, name: &str, _: &str) -> HookMeaning {
+            HookMeaning::Nothing(name.into())
+        }
+    }
+    let mut fake = Fake::default();
+    let mut driver = Driver::start(Box::new(Stuck), task(), None, &mut fake).unwrap();
+    assert!(
+        fake.logs
+            .iter()
+            .any(|l| l.contains("no STUCK_URL in the task's env")),
+        "{:?}",
+        fake.logs
+    );
+    let calls = run(
+        &mut driver,
+        &mut fake,
+        Signal::ScreenChanged("agent".into()),
+    );
+    assert_eq!(
+        calls,
+        [
+            "status WaitingForUser: log in first",
+            "notify Urgency::NeedsAttention Stuck CLI needs you: log in first"
+        ]
+    );
+    assert!(
+        run(
+            &mut driver,
+            &mut fake,
+            Signal::ScreenChanged("agent".into())
+        )
+        .is_empty()
+    );
+}
