@@ -22,6 +22,8 @@ pub const SETTLE_TICKS: u16 = 3;
 /// under way, none said it ended) before the status says idle: some agents show no
 /// "working" line while a tool runs.
 pub const TURN_SETTLE_TICKS: u16 = 40;
+/// Failed model calls in a row after which the task waits for its user, whatever the error.
+pub const FAILED_CALLS: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -72,11 +74,21 @@ pub fn on_signal(saved: &mut Saved, signal: &Signal, profile: &dyn Profile) -> V
                             result.id, result.model
                         ),
                     ));
-                    if let Some(reason) = trouble::from_model_error(error) {
+                    saved.failed_calls += 1;
+                    let reason = trouble::from_model_error(error).or_else(|| {
+                        (saved.failed_calls >= FAILED_CALLS).then(|| {
+                            format!(
+                                "the model API keeps failing (the last call: {error}); {} retries by itself",
+                                profile.agent()
+                            )
+                        })
+                    });
+                    if let Some(reason) = reason {
                         in_trouble(saved, reason, profile, &mut out);
                     }
                 }
                 None => {
+                    saved.failed_calls = 0;
                     if saved.trouble.take().is_some() {
                         set_phase(saved, Phase::Working, "thinking", &mut out);
                     }

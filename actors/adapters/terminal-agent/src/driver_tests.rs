@@ -440,3 +440,46 @@ fn a_screen_that_only_the_user_can_fix_waits_for_the_user_once() {
         .is_empty()
     );
 }
+
+#[test]
+fn calls_that_keep_failing_wait_for_the_user_until_one_goes_through() {
+    let mut fake = Fake::default();
+    let mut driver = started(&mut fake);
+    let finished = |n: u32, error: Option<&str>| {
+        Signal::LlmCallFinished(LlmResult {
+            id: format!("c{n}"),
+            model: "m".into(),
+            stop_reason: None,
+            input_tokens: 0,
+            output_tokens: 0,
+            error: error.map(str::to_string),
+        })
+    };
+    for n in 0..2 {
+        let calls = run(
+            &mut driver,
+            &mut fake,
+            finished(n, Some("500 INTERNAL: oops")),
+        );
+        assert!(!calls.iter().any(|c| c.starts_with("status")), "{calls:?}");
+    }
+    let calls = run(
+        &mut driver,
+        &mut fake,
+        finished(2, Some("500 INTERNAL: oops")),
+    );
+    assert_eq!(
+        calls[0],
+        "status WaitingForUser: the model API keeps failing (the last call: 500 INTERNAL: oops); Toy CLI retries by itself"
+    );
+    assert!(
+        calls[1].starts_with("notify Urgency::NeedsAttention"),
+        "{calls:?}"
+    );
+    let calls = run(&mut driver, &mut fake, finished(3, None));
+    assert_eq!(
+        calls,
+        ["status Working: thinking", "status Idle: turn finished"]
+    );
+    assert_eq!(driver.saved().failed_calls, 0);
+}

@@ -45,6 +45,9 @@ pub struct Saved {
     /// What keeps the agent from working that only the user can fix; the task waits for
     /// its user until a model call goes through.
     pub trouble: Option<String>,
+    /// Model calls in a row that failed: an agent that retries a failing API by itself
+    /// (Gemini CLI for half an hour) would otherwise look busy all along.
+    pub failed_calls: u32,
     /// Ticks in a row the screen disagreed with the status; a restart looks afresh.
     #[serde(skip)]
     pub idle_ticks: u16,
