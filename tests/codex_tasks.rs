@@ -27,6 +27,10 @@ const CODEX: AgentCase = AgentCase {
     key_header: ("authorization", "Bearer "),
     // With full access Codex asks for nothing by itself: an exec-policy rule makes it ask
     // before `touch` (docs/adapters.md, "Codex CLI").
+    // Codex retries a failed call (4 times, as plinth configures it), its turn's and its
+    // title request's: enough refusals for every try; the user's retry is another turn,
+    // which they do not match.
+    refusals: 12,
     ask_before_touch: &[(
         "PLINTH_CODEX_RULES",
         r#"prefix_rule(pattern = ["touch"], decision = "prompt", justification = "plinth test: touch needs approval")"#,
@@ -55,4 +59,9 @@ async fn codex_resumes_after_plinth_is_killed_mid_turn() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn codex_refuses_when_told_otherwise_and_takes_the_instruction() {
     agent_tasks::an_instruction_refuses_and_is_the_next_prompt(&CODEX).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn codex_waits_for_the_user_when_the_key_is_refused() {
+    agent_tasks::a_refused_key_waits_for_the_user_until_a_call_goes_through(&CODEX).await;
 }

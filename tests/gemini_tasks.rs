@@ -26,6 +26,8 @@ const GEMINI: AgentCase = AgentCase {
     is_turn: |r| r.path.contains(":streamGenerateContent"),
     key_header: ("x-goog-api-key", ""),
     // Gemini CLI's default approval mode asks before every command.
+    // Gemini CLI does not retry a 401.
+    refusals: 1,
     ask_before_touch: &[],
 };
 
@@ -52,4 +54,9 @@ async fn gemini_resumes_after_plinth_is_killed_mid_turn() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gemini_refuses_when_told_otherwise_and_takes_the_instruction() {
     agent_tasks::an_instruction_refuses_and_is_the_next_prompt(&GEMINI).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gemini_waits_for_the_user_when_the_key_is_refused() {
+    agent_tasks::a_refused_key_waits_for_the_user_until_a_call_goes_through(&GEMINI).await;
 }

@@ -33,6 +33,8 @@ pub struct AgentCase {
     pub is_turn: fn(&Request) -> bool,
     /// The header the upstream key goes in, and the prefix before the key.
     pub key_header: (&'static str, &'static str),
+    /// The model calls a turn makes on a refused key before the agent gives up on it.
+    pub refusals: usize,
     /// plinth's environment for a task whose `touch` asks for approval.
     pub ask_before_touch: &'static [(&'static str, &'static str)],
 }
@@ -49,7 +51,7 @@ fn script(replies: Vec<Value>) -> Script {
 }
 
 /// A task of `case`'s agent on a fresh repository, with plinth serving on a fresh home
-/// with `env`, the mock answering from `replies`; its containers go when it is dropped.
+/// with `env`, the mock answering from `script`; its containers go when it is dropped.
 struct Run {
     mock: MockLlm,
     home: Home,
@@ -60,13 +62,8 @@ struct Run {
 }
 
 impl Run {
-    async fn start(
-        case: &AgentCase,
-        replies: Vec<Value>,
-        env: &[(&str, &str)],
-        prompt: &str,
-    ) -> Run {
-        let mock = start_mock(script(replies)).await;
+    async fn start(case: &AgentCase, script: Script, env: &[(&str, &str)], prompt: &str) -> Run {
+        let mock = start_mock(script).await;
         let home = Home::new();
         let server = serve(&home, &mock, env);
         let repo = repository();
@@ -97,11 +94,11 @@ pub async fn writes_and_commits(case: &AgentCase) {
     let created = Instant::now();
     let Run { mock, home: _home, server, repo, id, _containers } = Run::start(
         case,
-        vec![
+        script(vec![
         json!({"content": [{"type": "text", "text": "I'll write the file."}, (case.write_hello)()]}),
         json!({"when": {"tool_result": ""}, "content": [(case.shell)(COMMIT)]}),
         done(),
-            ],
+            ]),
         SKIP_PERMISSIONS,
         "Create hello.txt and commit it.",
     )
@@ -203,10 +200,10 @@ pub async fn writes_and_commits(case: &AgentCase) {
 pub async fn waits_for_approval_and_goes_on_after_yes(case: &AgentCase) {
     let Run { mock, home: _home, server, repo: _repo, id, _containers } = Run::start(
         case,
-        vec![
+        script(vec![
         json!({"content": [(case.shell)("touch first.txt")]}),
         json!({"when": {"tool_result": ""}, "content": [{"type": "text", "text": "first.txt is there."}]}),
-            ],
+            ]),
         case.ask_before_touch,
         "Create first.txt.",
     )
@@ -277,13 +274,13 @@ pub async fn waits_for_approval_and_goes_on_after_yes(case: &AgentCase) {
 pub async fn resumes_after_plinth_is_killed_mid_turn(case: &AgentCase) {
     let Run { mock, home, server, repo, id, _containers } = Run::start(
         case,
-        vec![
+        script(vec![
         json!({"content": [(case.write_hello)()]}),
         // The call the kill cuts: far slower than the test waits.
         json!({"when": {"tool_result": ""}, "delay_ms": 30_000, "content": [(case.shell)(COMMIT)]}),
         json!({"when": {"tool_result": ""}, "content": [(case.shell)(COMMIT)]}),
         done(),
-            ],
+            ]),
         SKIP_PERMISSIONS,
         "Create hello.txt and commit it.",
     )
@@ -359,11 +356,11 @@ pub async fn an_instruction_refuses_and_is_the_next_prompt(case: &AgentCase) {
         _containers,
     } = Run::start(
         case,
-        vec![
+        script(vec![
             json!({"content": [(case.shell)("touch first.txt")]}),
             json!({"when": {"contains": "Skip that file"},
                "content": [{"type": "text", "text": "Skipped it."}]}),
-        ],
+        ]),
         case.ask_before_touch,
         "Create first.txt.",
     )
@@ -386,8 +383,15 @@ pub async fn an_instruction_refuses_and_is_the_next_prompt(case: &AgentCase) {
         Duration::from_secs(60),
         "idle after the instruction",
         |shown| {
-            let mock = &mock;
-            async move { shown["status"] == "idle" && mock.remaining() == 0 }
+            let (mock, server, id) = (&mock, &server, &id);
+            async move {
+                let transcript = events(server, id, "task.transcript").await;
+                shown["status"] == "idle"
+                    && mock.remaining() == 0
+                    && transcript
+                        .iter()
+                        .any(|e| e["data"]["text"] == "Skipped it.")
+            }
         },
     )
     .await;
@@ -402,4 +406,66 @@ pub async fn an_instruction_refuses_and_is_the_next_prompt(case: &AgentCase) {
             .any(|e| e["data"]["role"] == "agent" && e["data"]["text"] == "Skipped it."),
         "{transcript:#?}"
     );
+}
+
+/// The model API refuses the key: the task waits for its user with a notification, and a
+/// message (the user fixed it) is the next prompt, whose call goes through.
+pub async fn a_refused_key_waits_for_the_user_until_a_call_goes_through(case: &AgentCase) {
+    // Every call of the first turn is refused, side requests (a title) too, as a refused
+    // key would be.
+    let refused = json!({"when": {"contains": "Say hello", "tools": null},
+                         "error": {"type": "authentication_error", "message": "invalid key"}});
+    let script: Script = serde_json::from_value(json!({
+        "replies": vec![refused; case.refusals],
+        "default": {"content": [{"type": "text", "text": "Back at work."}]},
+    }))
+    .unwrap();
+    let Run {
+        mock,
+        home: _home,
+        server,
+        repo: _repo,
+        id,
+        _containers,
+    } = Run::start(case, script, SKIP_PERMISSIONS, "Say hello.").await;
+
+    wait_for(
+        &server,
+        &id,
+        &mock,
+        Duration::from_secs(600),
+        "waiting for the user",
+        |shown| async move { shown["status"] == "waiting-for-user" },
+    )
+    .await;
+    let shown: Value = server.get_json(&format!("/api/tasks/{id}")).await;
+    assert!(
+        shown["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("refused the key (401)"),
+        "{shown:#}"
+    );
+    expect_notifications(&server, &id, &mock, 1).await;
+
+    send_message(&server, &id, "Try again.").await;
+    wait_for(
+        &server,
+        &id,
+        &mock,
+        Duration::from_secs(120),
+        "idle after the retry",
+        |shown| {
+            let server = &server;
+            let id = &id;
+            async move {
+                let transcript = events(server, id, "task.transcript").await;
+                shown["status"] == "idle"
+                    && transcript.iter().any(|e| {
+                        e["data"]["role"] == "agent" && e["data"]["text"] == "Back at work."
+                    })
+            }
+        },
+    )
+    .await;
 }

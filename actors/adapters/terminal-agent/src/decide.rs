@@ -287,10 +287,9 @@ pub fn on_screen(saved: &mut Saved, state: &ScreenState) -> Vec<Effect> {
         return out;
     }
     if saved.phase == Phase::WaitingForUser {
-        if saved.trouble.is_some() {
-            return out;
-        }
-        // The question is gone: answered (here or in the terminal), or cancelled.
+        // The question is gone: answered (here or in the terminal), or cancelled; or the
+        // agent gave up on the trouble it is in (which holds the wait, but its turn is over
+        // and a message may be typed).
         saved.idle_ticks += 1;
         if saved.idle_ticks >= SETTLE_TICKS {
             match state {

@@ -252,6 +252,12 @@ impl Driver {
         }
         match delivery::next(&mut self.saved, state.as_ref()) {
             Some(Delivery::Enter) => {
+                // A turn begins: its end is the agent's end-of-turn hook, not the first model
+                // call to finish (the prompt's hook can arrive after it). Without hooks the
+                // screen ends it.
+                if self.ctx.hooks {
+                    self.saved.turn_active = true;
+                }
                 self.persist(caps);
                 if let Err(error) = caps.send_keys(SESSION, &["Enter".to_string()]) {
                     caps.log(
