@@ -77,6 +77,32 @@ impl Run {
             id,
         }
     }
+
+    /// A task told to create first.txt, whose `touch` asks for approval, and `then` the
+    /// reply after it; once the task waits for its user.
+    async fn asking_to_touch(case: &AgentCase, then: Value) -> Run {
+        let script = script(vec![
+            json!({"content": [(case.shell)("touch first.txt")]}),
+            then,
+        ]);
+        let run = Run::start(case, script, case.ask_before_touch, "Create first.txt.").await;
+        wait_for(
+            &run.server,
+            &run.id,
+            &run.mock,
+            Duration::from_secs(600),
+            "waiting for approval",
+            |shown| async move {
+                assert_ne!(
+                    shown["status"], "idle",
+                    "the turn ended without asking: {shown:#}"
+                );
+                shown["status"] == "waiting-for-user"
+            },
+        )
+        .await;
+        run
+    }
 }
 
 fn in_container(id: &str, path: &str) -> bool {
@@ -198,32 +224,15 @@ pub async fn writes_and_commits(case: &AgentCase) {
 /// (c): a command that needs approval puts the task in waiting-for-user, with the question
 /// in its detail and a notification; a `yes` message lets it run and the turn go on.
 pub async fn waits_for_approval_and_goes_on_after_yes(case: &AgentCase) {
-    let Run { mock, home: _home, server, repo: _repo, id, _containers } = Run::start(
-        case,
-        script(vec![
-        json!({"content": [(case.shell)("touch first.txt")]}),
-        json!({"when": {"tool_result": ""}, "content": [{"type": "text", "text": "first.txt is there."}]}),
-            ]),
-        case.ask_before_touch,
-        "Create first.txt.",
-    )
-    .await;
-
-    wait_for(
-        &server,
-        &id,
-        &mock,
-        Duration::from_secs(600),
-        "waiting for approval",
-        |shown| async move {
-            assert_ne!(
-                shown["status"], "idle",
-                "the turn ended without asking: {shown:#}"
-            );
-            shown["status"] == "waiting-for-user"
-        },
-    )
-    .await;
+    let then = json!({"when": {"tool_result": ""}, "content": [{"type": "text", "text": "first.txt is there."}]});
+    let Run {
+        mock,
+        home: _home,
+        server,
+        repo: _repo,
+        id,
+        _containers,
+    } = Run::asking_to_touch(case, then).await;
     expect_notifications(&server, &id, &mock, 1).await;
     let note = events(&server, &id, "notification").await[0]["data"].to_string();
     assert!(
@@ -347,6 +356,7 @@ pub async fn resumes_after_plinth_is_killed_mid_turn(case: &AgentCase) {
 /// A message that is no yes or no, sent to a question: the command is refused and the
 /// message is the agent's next prompt.
 pub async fn an_instruction_refuses_and_is_the_next_prompt(case: &AgentCase) {
+    let then = json!({"when": {"contains": "Skip that file"}, "content": [{"type": "text", "text": "Skipped it."}]});
     let Run {
         mock,
         home: _home,
@@ -354,27 +364,7 @@ pub async fn an_instruction_refuses_and_is_the_next_prompt(case: &AgentCase) {
         repo: _repo,
         id,
         _containers,
-    } = Run::start(
-        case,
-        script(vec![
-            json!({"content": [(case.shell)("touch first.txt")]}),
-            json!({"when": {"contains": "Skip that file"},
-               "content": [{"type": "text", "text": "Skipped it."}]}),
-        ]),
-        case.ask_before_touch,
-        "Create first.txt.",
-    )
-    .await;
-
-    wait_for(
-        &server,
-        &id,
-        &mock,
-        Duration::from_secs(600),
-        "waiting for approval",
-        |shown| async move { shown["status"] == "waiting-for-user" },
-    )
-    .await;
+    } = Run::asking_to_touch(case, then).await;
     send_message(&server, &id, "Skip that file and say so.").await;
     wait_for(
         &server,

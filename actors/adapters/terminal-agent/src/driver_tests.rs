@@ -102,6 +102,17 @@ fn hook(name: &str, body: &str) -> Signal {
     })
 }
 
+fn call_finished(id: &str, error: Option<&str>) -> Signal {
+    Signal::LlmCallFinished(LlmResult {
+        id: id.into(),
+        model: "m".into(),
+        stop_reason: error.is_none().then(|| "stop".into()),
+        input_tokens: 1,
+        output_tokens: 1,
+        error: error.map(str::to_string),
+    })
+}
+
 fn started(fake: &mut Fake) -> Driver {
     Driver::start(Box::new(Toy), task(), None, fake).unwrap()
 }
@@ -158,14 +169,7 @@ fn starts_with_config_and_types_the_prompt_when_ready_then_enter() {
         ["status Working: thinking"]
     );
     let done = hook("Done", r#"{"reply":"all done"}"#);
-    let finished = Signal::LlmCallFinished(LlmResult {
-        id: "c1".into(),
-        model: "m".into(),
-        stop_reason: Some("stop".into()),
-        input_tokens: 1,
-        output_tokens: 1,
-        error: None,
-    });
+    let finished = call_finished("c1", None);
     // The turn's end can come before its last call's: idle once both are in.
     assert_eq!(
         run(&mut driver, &mut fake, done),
@@ -305,14 +309,7 @@ fn a_restart_keeps_a_running_session_and_relaunches_a_dead_one_resuming() {
 fn a_refused_key_waits_for_the_user_until_a_call_goes_through() {
     let mut fake = Fake::default();
     let mut driver = started(&mut fake);
-    let failed = Signal::LlmCallFinished(LlmResult {
-        id: "c1".into(),
-        model: "m".into(),
-        stop_reason: None,
-        input_tokens: 0,
-        output_tokens: 0,
-        error: Some("401 UNAUTHENTICATED: bad key".into()),
-    });
+    let failed = call_finished("c1", Some("401 UNAUTHENTICATED: bad key"));
     let calls = run(&mut driver, &mut fake, failed);
     assert!(
         calls.contains(
@@ -445,16 +442,7 @@ fn a_screen_that_only_the_user_can_fix_waits_for_the_user_once() {
 fn calls_that_keep_failing_wait_for_the_user_until_one_goes_through() {
     let mut fake = Fake::default();
     let mut driver = started(&mut fake);
-    let finished = |n: u32, error: Option<&str>| {
-        Signal::LlmCallFinished(LlmResult {
-            id: format!("c{n}"),
-            model: "m".into(),
-            stop_reason: None,
-            input_tokens: 0,
-            output_tokens: 0,
-            error: error.map(str::to_string),
-        })
-    };
+    let finished = |n: u32, error: Option<&str>| call_finished(&format!("c{n}"), error);
     for n in 0..2 {
         let calls = run(
             &mut driver,
