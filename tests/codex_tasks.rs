@@ -65,3 +65,8 @@ async fn codex_refuses_when_told_otherwise_and_takes_the_instruction() {
 async fn codex_waits_for_the_user_when_the_key_is_refused() {
     agent_tasks::a_refused_key_waits_for_the_user_until_a_call_goes_through(&CODEX).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn codex_resumes_its_conversation_when_its_session_died_while_plinth_was_down() {
+    agent_tasks::resumes_its_conversation_when_its_session_died_while_plinth_was_down(&CODEX).await;
+}

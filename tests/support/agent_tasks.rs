@@ -459,3 +459,113 @@ pub async fn a_refused_key_waits_for_the_user_until_a_call_goes_through(case: &A
     )
     .await;
 }
+
+/// The agent's session dies while plinth is down (its container restarted, say): plinth,
+/// started again, starts the agent again resuming its conversation, idle at its prompt,
+/// and the next message goes on from where it was.
+pub async fn resumes_its_conversation_when_its_session_died_while_plinth_was_down(
+    case: &AgentCase,
+) {
+    let script = script(vec![
+        json!({"content": [(case.write_hello)()]}),
+        json!({"when": {"tool_result": ""}, "content": [{"type": "text", "text": "hello.txt is written."}]}),
+        json!({"when": {"contains": "Commit it"}, "content": [(case.shell)(COMMIT)]}),
+        done(),
+    ]);
+    let Run {
+        mock,
+        home,
+        server,
+        repo,
+        id,
+        _containers,
+    } = Run::start(case, script, SKIP_PERMISSIONS, "Create hello.txt.").await;
+    wait_for(
+        &server,
+        &id,
+        &mock,
+        Duration::from_secs(600),
+        "idle after its first turn",
+        |shown| {
+            let mock = &mock;
+            async move { shown["status"] == "idle" && mock.remaining() == 2 }
+        },
+    )
+    .await;
+
+    server.kill9();
+    let container = containers_of(&id).remove(0);
+    // Killed as a container's stop kills it: no time for its exit hooks. The pane's
+    // program is the agent (its children too: Codex's launcher runs the native binary).
+    let script = format!(
+        "pane=$(tmux -S /tmp/plinth-tmux.sock display -p -t '{id}--agent' '#{{pane_pid}}') \
+         && kill -9 $(cat /proc/$pane/task/*/children) $pane"
+    );
+    let killed = std::process::Command::new("docker")
+        .args(["exec", "-u", "agent", &container, "sh", "-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        killed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&killed.stderr)
+    );
+
+    let server = serve(&home, &mock, SKIP_PERMISSIONS);
+    let launches = |events: &[Value]| {
+        events
+            .iter()
+            .filter(|e| {
+                e["kind"] == "task.log"
+                    && e["data"]["message"]
+                        .as_str()
+                        .unwrap_or("")
+                        .contains(": started `")
+            })
+            .count()
+    };
+    wait_for(
+        &server,
+        &id,
+        &mock,
+        Duration::from_secs(120),
+        "started again, idle",
+        |shown| {
+            let (server, id) = (&server, &id);
+            async move {
+                let events = server.events_after(&format!("task={id}"), 0).await;
+                shown["status"] == "idle" && launches(&events) == 2
+            }
+        },
+    )
+    .await;
+    let shown: Value = server.get_json(&format!("/api/tasks/{id}")).await;
+    assert_eq!(shown["detail"], "resumed; at its prompt", "{shown:#}");
+
+    send_message(&server, &id, "Commit it.").await;
+    wait_for(
+        &server,
+        &id,
+        &mock,
+        Duration::from_secs(120),
+        "idle after the commit",
+        |shown| {
+            let mock = &mock;
+            async move { shown["status"] == "idle" && mock.remaining() == 0 }
+        },
+    )
+    .await;
+    let synced = wait_for_synced(&server, &id, &mock, repo.path(), "hello.txt").await;
+    assert_eq!(synced, case.hello);
+    // The resumed conversation: the call after the restart carries the first turn.
+    let commit_call = mock
+        .requests()
+        .into_iter()
+        .find(|r| (case.is_turn)(r) && r.body.to_string().contains("Commit it"))
+        .expect("a call for the commit");
+    assert!(
+        commit_call.body.to_string().contains("Create hello.txt"),
+        "the first turn is in the resumed conversation: {}",
+        commit_call.body
+    );
+}

@@ -163,6 +163,7 @@ fn on_hook(saved: &mut Saved, hook: HookMeaning, profile: &dyn Profile, out: &mu
                     session.as_deref().unwrap_or("?")
                 ),
             ));
+            saved.session_ended = false;
             if session.is_some() {
                 saved.session = session;
             }
@@ -209,6 +210,9 @@ fn on_hook(saved: &mut Saved, hook: HookMeaning, profile: &dyn Profile, out: &mu
                 out.push(said(Role::Agent, &tool_use::clip_reply(&text)));
             }
         }
+        // Not the end yet: the process's exit is (finished, not failed, after this). A
+        // session ended while plinth was down can be told only after a new one started
+        // to resume it, whose SessionStart then clears this.
         HookMeaning::SessionEnded { reason } => {
             saved.turn_active = false;
             saved.session_ended = true;
@@ -217,12 +221,10 @@ fn on_hook(saved: &mut Saved, hook: HookMeaning, profile: &dyn Profile, out: &mu
             } else {
                 &reason
             };
-            set_phase(
-                saved,
-                Phase::Finished,
-                &format!("{} ended its session ({why})", profile.agent()),
-                out,
-            );
+            out.push(Effect::Log(
+                Level::Info,
+                format!("{name}: its session ended ({why})"),
+            ));
         }
         HookMeaning::Nothing(hook) => {
             out.push(Effect::Log(Level::Debug, format!("{name}: hook {hook}")))
@@ -282,8 +284,17 @@ pub fn on_screen(saved: &mut Saved, state: &ScreenState) -> Vec<Effect> {
         return out;
     }
     // Before its first turn only a question counts: the ready prompt is the driver's cue
-    // to type, not an idle agent.
+    // to type, not an idle agent. A session started again to resume its conversation,
+    // with nothing to type, is idle at its prompt.
     if saved.phase == Phase::Starting {
+        if saved.resumed && saved.pending.is_empty() && *state == ScreenState::Ready {
+            saved.idle_ticks += 1;
+            if saved.idle_ticks >= SETTLE_TICKS {
+                saved.idle_ticks = 0;
+                saved.turn_active = false;
+                set_phase(saved, Phase::Idle, "resumed; at its prompt", &mut out);
+            }
+        }
         return out;
     }
     if saved.phase == Phase::WaitingForUser {
@@ -401,6 +412,8 @@ pub fn set_phase(saved: &mut Saved, phase: Phase, detail: &str, out: &mut Vec<Ef
     if phase != Phase::WaitingForUser {
         saved.question = None;
     }
+    saved.idle_ticks = 0;
+    saved.resumed = false;
     saved.phase = phase;
     saved.detail = detail.to_string();
     out.push(Effect::Status {

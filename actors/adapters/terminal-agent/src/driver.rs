@@ -165,6 +165,8 @@ impl Driver {
         match caps.create_session(&spec) {
             Ok(()) => {
                 self.saved.launched = true;
+                self.saved.session_ended = false;
+                self.saved.resumed = start != Start::Fresh;
                 self.saved.awaiting_enter = false;
                 caps.log(
                     Level::Info,

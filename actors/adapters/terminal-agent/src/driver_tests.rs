@@ -76,6 +76,9 @@ impl Profile for Toy {
                 tool: "run".into(),
                 input: json!({"command": "ls"}),
             },
+            "End" => HookMeaning::SessionEnded {
+                reason: "exit".into(),
+            },
             "Done" => HookMeaning::TurnEnded {
                 reply: v["reply"].as_str().map(str::to_string),
             },
@@ -470,4 +473,50 @@ fn calls_that_keep_failing_wait_for_the_user_until_one_goes_through() {
         ["status Working: thinking", "status Idle: turn finished"]
     );
     assert_eq!(driver.saved().failed_calls, 0);
+}
+
+#[test]
+fn a_session_started_again_with_nothing_to_type_is_idle_at_its_prompt() {
+    let mut fake = Fake {
+        screen: READY.into(),
+        ..Fake::default()
+    };
+    let mut driver = started(&mut fake);
+    ticks(&mut driver, &mut fake, 2);
+    let blob = fake.saved.clone().unwrap();
+    let mut dead = Fake {
+        screen: READY.into(),
+        ..Fake::default()
+    };
+    let mut driver = Driver::start(Box::new(Toy), task(), Some(&blob), &mut dead).unwrap();
+    assert_eq!(
+        dead.calls_starting("create"),
+        ["create agent toy --resume last"]
+    );
+    let calls = ticks(
+        &mut driver,
+        &mut dead,
+        u64::from(crate::decide::SETTLE_TICKS),
+    );
+    assert_eq!(calls, ["status Idle: resumed; at its prompt"]);
+}
+
+#[test]
+fn a_session_end_makes_the_exit_a_finish_until_a_new_session_starts() {
+    let mut fake = Fake::default();
+    let mut driver = started(&mut fake);
+    let exit = |code| {
+        Signal::ProcessExited(ProcessExit {
+            session: "agent".into(),
+            exit_code: Some(code),
+        })
+    };
+    assert!(run(&mut driver, &mut fake, hook("End", "{}")).is_empty());
+    run(&mut driver, &mut fake, hook("Start", r#"{"id":"s-2"}"#));
+    assert!(!driver.saved().session_ended, "a new session began");
+    run(&mut driver, &mut fake, hook("End", "{}"));
+    assert_eq!(
+        run(&mut driver, &mut fake, exit(130)),
+        ["status Finished: Toy CLI exited"]
+    );
 }

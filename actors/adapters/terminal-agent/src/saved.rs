@@ -22,6 +22,9 @@ pub struct Saved {
     pub launched: bool,
     /// A message reached the agent at least once: a relaunch resumes its conversation.
     pub delivered_any: bool,
+    /// The session was started again to resume its conversation and has not moved since:
+    /// at its prompt with nothing to type, it is idle.
+    pub resumed: bool,
     /// The agent's id for its session (from its SessionStart hook), to resume it by.
     pub session: Option<String>,
     /// Messages waiting for the agent's input prompt, oldest first.
@@ -38,7 +41,8 @@ pub struct Saved {
     pub llm_in_flight: Vec<String>,
     /// Between a prompt and the end of its turn.
     pub turn_active: bool,
-    /// The agent said its session ended: its exit is not a crash.
+    /// The agent said its session ended: its exit is not a crash. Cleared by a launch or
+    /// a SessionStart.
     pub session_ended: bool,
     /// `stop` was called: the exit that follows is not a failure.
     pub stop_requested: bool,
