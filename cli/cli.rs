@@ -102,8 +102,9 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum DevCommand {
-    /// Serve a scripted stand-in for the Anthropic Messages API until Ctrl-C or SIGTERM (point
-    /// ANTHROPIC_BASE_URL at the URL it prints); the script format is in docs/mock-llm.md.
+    /// Serve a scripted stand-in for the Anthropic, OpenAI and Gemini APIs until Ctrl-C or
+    /// SIGTERM (point the agent's base URL at the URL it prints); the script format is in
+    /// docs/mock-llm.md.
     MockLlm(MockLlmArgs),
 }
 
