@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use plinth_wasm::wit::{CapError, Signal, Status, Task, TranscriptEntry, Urgency};
+use plinth_wasm::wit::{CapError, Question, Signal, Status, Task, TranscriptEntry, Urgency};
 use plinth_wasm::{
     Capabilities, Capability, EventsCap, GuestError, HostConfig, InspectError, LoadError,
     LoadedAdapter, WasmHost,
@@ -95,6 +95,9 @@ impl EventsCap for Transcript {
         Ok(())
     }
     fn notify(&self, _: &str, _: &str, _: Urgency) -> Result<(), CapError> {
+        Ok(())
+    }
+    fn ask(&self, _: Question) -> Result<(), CapError> {
         Ok(())
     }
 }

@@ -36,15 +36,16 @@ macro_rules! capabilities {
                 }
             }
 
-            /// Defines its interface in `linker`, answered from the instance's
-            /// [`Capabilities`].
+            /// Defines its interface, of `version`, in `linker`, answered from the
+            /// instance's [`Capabilities`].
             pub(crate) fn link<T: 'static>(
                 self,
                 linker: &mut wasmtime::component::Linker<T>,
                 view: view::GetView<T>,
+                version: crate::wit::WitVersion,
             ) -> wasmtime::Result<()> {
                 match self {
-                    $(Capability::$variant => $module::link(linker, view),)*
+                    $(Capability::$variant => $module::link(linker, view, version),)*
                 }
             }
         }

@@ -7,8 +7,10 @@ use wasmtime::component::Linker;
 use super::Capability;
 use super::view::{CapsData, CapsView, GetView};
 use crate::limits::EXEC_TIMEOUT_CAP;
-use crate::wit::bindings::plinth::agent::environment as wit;
-use crate::wit::{CapError, ExecOutput, ExecRequest};
+use crate::wit::convert::down;
+use crate::wit::latest::plinth::agent::environment as wit;
+use crate::wit::v1::plinth::agent::{environment as v1, types as types1};
+use crate::wit::{CapError, ExecOutput, ExecRequest, WitVersion};
 
 /// `exec` receives a request whose `timeout_ms` the host has already capped at
 /// [`EXEC_TIMEOUT_CAP`].
@@ -18,8 +20,15 @@ pub trait EnvironmentCap: Send + Sync {
     fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), CapError>;
 }
 
-pub(super) fn link<T: 'static>(linker: &mut Linker<T>, view: GetView<T>) -> wasmtime::Result<()> {
-    wit::add_to_linker::<_, CapsData>(linker, view)
+pub(super) fn link<T: 'static>(
+    linker: &mut Linker<T>,
+    view: GetView<T>,
+    version: WitVersion,
+) -> wasmtime::Result<()> {
+    match version {
+        WitVersion::V0_2 => wit::add_to_linker::<_, CapsData>(linker, view),
+        WitVersion::V0_1 => v1::add_to_linker::<_, CapsData>(linker, view),
+    }
 }
 
 /// The timeout the embedder is asked to enforce: the guest's, within the host's cap (0,
@@ -67,6 +76,20 @@ impl wit::Host for CapsView<'_> {
 
     fn write_file(&mut self, path: String, contents: Vec<u8>) -> Result<(), CapError> {
         self.environment(|e| e.write_file(&path, &contents))
+    }
+}
+
+impl v1::Host for CapsView<'_> {
+    fn exec(&mut self, request: v1::ExecRequest) -> Result<v1::ExecOutput, types1::CapError> {
+        down(wit::Host::exec(self, request.into()))
+    }
+
+    fn read_file(&mut self, path: String) -> Result<Vec<u8>, types1::CapError> {
+        down(wit::Host::read_file(self, path))
+    }
+
+    fn write_file(&mut self, path: String, contents: Vec<u8>) -> Result<(), types1::CapError> {
+        down(wit::Host::write_file(self, path, contents))
     }
 }
 

@@ -28,7 +28,6 @@ pub use environment::EnvironmentCap;
 pub use events::EventsCap;
 pub use log::LogCap;
 pub use name::UnknownCapability;
-pub(crate) use name::{PACKAGE, VERSION};
 pub use state::StateCap;
 pub use tmux::TmuxCap;
 pub(crate) use view::CapsView;

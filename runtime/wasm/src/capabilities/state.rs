@@ -5,8 +5,10 @@ use wasmtime::component::Linker;
 use super::Capability;
 use super::view::{CapsData, CapsView, GetView};
 use crate::limits::STATE_BLOB_LIMIT;
-use crate::wit::CapError;
-use crate::wit::bindings::plinth::agent::state as wit;
+use crate::wit::convert::down;
+use crate::wit::latest::plinth::agent::state as wit;
+use crate::wit::v1::plinth::agent::{state as v1, types as types1};
+use crate::wit::{CapError, WitVersion};
 
 /// `save` is only called with blobs within [`STATE_BLOB_LIMIT`].
 pub trait StateCap: Send + Sync {
@@ -14,8 +16,15 @@ pub trait StateCap: Send + Sync {
     fn load(&self) -> Option<Vec<u8>>;
 }
 
-pub(super) fn link<T: 'static>(linker: &mut Linker<T>, view: GetView<T>) -> wasmtime::Result<()> {
-    wit::add_to_linker::<_, CapsData>(linker, view)
+pub(super) fn link<T: 'static>(
+    linker: &mut Linker<T>,
+    view: GetView<T>,
+    version: WitVersion,
+) -> wasmtime::Result<()> {
+    match version {
+        WitVersion::V0_2 => wit::add_to_linker::<_, CapsData>(linker, view),
+        WitVersion::V0_1 => v1::add_to_linker::<_, CapsData>(linker, view),
+    }
 }
 
 impl wit::Host for CapsView<'_> {
@@ -33,5 +42,15 @@ impl wit::Host for CapsView<'_> {
         self.cap_call(Capability::State, |c| c.state.as_ref(), |s| Ok(s.load()))
             .ok()
             .flatten()
+    }
+}
+
+impl v1::Host for CapsView<'_> {
+    fn save(&mut self, blob: Vec<u8>) -> Result<(), types1::CapError> {
+        down(wit::Host::save(self, blob))
+    }
+
+    fn load(&mut self) -> Option<Vec<u8>> {
+        wit::Host::load(self)
     }
 }
