@@ -2,8 +2,8 @@
 //! a real container, talking to a scripted mock of the model through plinth's proxy, its
 //! hooks posted to plinth. Checks the statuses, the branch that comes back into the user's
 //! repository (whose own dirty work is untouched), that the real key never reaches the
-//! container, and that a permission dialog makes the task wait for its user until it is
-//! answered by a message or a key in the web terminal.
+//! container, and that a permission dialog makes the task wait for its user, asking its
+//! question, until it is answered by a message or a key in the web terminal.
 
 mod support;
 
@@ -353,6 +353,21 @@ async fn claude_code_waits_for_permission_and_goes_on_when_answered_by_message_o
     assert!(
         !exists_in_container(&id, FIRST),
         "nothing ran before the answer"
+    );
+    // The dialog is asked as a question: the tool, its command, and the dialog's choices.
+    let shown: Value = server.get_json(&format!("/api/tasks/{id}")).await;
+    let question = &shown["question"];
+    assert_eq!(question["text"], "Allow Bash?", "{shown:#}");
+    assert_eq!(question["detail"], "Bash: touch first.txt", "{shown:#}");
+    let kinds: Vec<(&str, &str)> = question["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap(), c["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [("yes", "allow"), ("always", "allow-always"), ("no", "deny")]
     );
 
     // Answered by a message: the command runs, and the second call asks again.
