@@ -427,6 +427,68 @@ async fn claude_code_waits_for_permission_and_goes_on_when_answered_by_message_o
     support::remove_containers_of(&id);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claude_codes_permission_question_is_answered_through_the_api() {
+    let script: Script = serde_json::from_value(json!({
+        "replies": [
+            {"content": [{"type": "tool_use", "name": "Bash",
+                          "input": {"command": "touch first.txt", "description": "Create first.txt"}}]},
+            {"when": {"tool_result": ""},
+             "content": [{"type": "text", "text": "first.txt is there."}]}
+        ]
+    }))
+    .unwrap();
+    let mock = start_mock(script).await;
+    let home = Home::new();
+    let server = serve(&home, &mock, &[("PLINTH_PERMISSION_MODE", "manual")]);
+    let repo = repository();
+    let id = create_task(&server, repo.path(), "Create first.txt.").await;
+    wait_for(
+        &server,
+        &id,
+        &mock,
+        Duration::from_secs(600),
+        "asking about the command",
+        |shown| async move { shown["question"]["text"] == "Allow Bash?" },
+    )
+    .await;
+
+    // Its yes-and-don't-ask-again, by the choice's id.
+    let res = server
+        .post(&format!("/api/tasks/{id}/answer"))
+        .json(&json!({ "choice": "always" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    wait_for(
+        &server,
+        &id,
+        &mock,
+        Duration::from_secs(60),
+        "idle after the answer",
+        |shown| {
+            let mock = &mock;
+            async move { shown["status"] == "idle" && mock.remaining() == 0 }
+        },
+    )
+    .await;
+    assert!(exists_in_container(&id, FIRST));
+    let shown: Value = server.get_json(&format!("/api/tasks/{id}")).await;
+    assert!(shown["question"].is_null(), "{shown:#}");
+
+    // Nothing asked any more: an answer is refused.
+    let res = server
+        .post(&format!("/api/tasks/{id}/answer"))
+        .json(&json!({ "choice": "yes" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::CONFLICT);
+
+    support::remove_containers_of(&id);
+}
+
 /// The agent's own process in the task's container: the child of the tmux pane's shell.
 fn kill_claude(id: &str) {
     let container = support::containers_of(id).remove(0);

@@ -9,7 +9,6 @@ use super::error::TaskError;
 use super::protocol::AnswerTask;
 use super::record::Task;
 use super::state::TaskService;
-use crate::agent_host::Deliver;
 
 impl Handle<AnswerTask> for TaskService {
     type Result = ResponseFuture<Result<Task, TaskError>>;
@@ -23,13 +22,9 @@ impl Handle<AnswerTask> for TaskService {
             Ok(choice) => choice,
             Err(err) => return Box::pin(async move { Err(err) }),
         };
-        let target = self.route_signal(&task.id, Signal::Answer(choice));
+        let handed = self.signal_agent(&task.id, Signal::Answer(choice));
         Box::pin(async move {
-            if let Some((host, signal)) = target {
-                host.send(Deliver(signal))
-                    .await
-                    .map_err(|e| TaskError::Actor(e.to_string()))?;
-            }
+            handed.await?;
             Ok(task)
         })
     }

@@ -210,7 +210,7 @@ fn on_hook(saved: &mut Saved, hook: Hook, out: &mut Vec<Effect>) {
                 } else {
                     message
                 };
-                ask_user(saved, &detail, out);
+                ask_user(saved, &detail, None, out);
             }
             Ask::Idle => {
                 if saved.llm_in_flight.is_empty() {
@@ -301,9 +301,14 @@ pub fn on_screen(saved: &mut Saved, text: &str) -> Vec<Effect> {
     }
     if screen::dialog_open(text) {
         saved.idle_ticks = 0;
-        if saved.phase != Phase::WaitingForUser {
-            ask_user(saved, "a dialog is waiting for an answer", &mut out);
-        }
+        // Asked again only when the screen tells more than the wait says (a notification
+        // that came before the tool's hook): an unchanged question sets nothing.
+        let said = if saved.phase == Phase::WaitingForUser {
+            saved.detail.clone()
+        } else {
+            "a dialog is waiting for an answer".to_string()
+        };
+        ask_user(saved, &said, screen::dialog_subject(text), &mut out);
         return out;
     }
     if saved.phase == Phase::WaitingForUser {
@@ -359,11 +364,16 @@ fn wait_for_user(saved: &mut Saved, detail: &str, out: &mut Vec<Effect>) {
 }
 
 /// Blocked on a dialog: asked as a question, "Allow Bash?" about the tool Claude Code said
-/// it would run (its command or path the detail), or `said` (what the notification or the
-/// screen told) when no tool is known. Notified once, as [`wait_for_user`] does.
-fn ask_user(saved: &mut Saved, said: &str, out: &mut Vec<Effect>) {
-    let (text, detail) = match &saved.last_tool {
-        Some((tool, summary)) => (format!("Allow {tool}?"), Some(summary.clone())),
+/// it would run (its command or path the detail), else about the tool call `seen` drawn
+/// above the dialog, else `said` (what the notification or the screen told). Notified
+/// once, as [`wait_for_user`] does.
+fn ask_user(saved: &mut Saved, said: &str, seen: Option<(String, String)>, out: &mut Vec<Effect>) {
+    let seen = seen.map(|(tool, argument)| {
+        let summary = format!("{tool}: {argument}");
+        (tool, summary)
+    });
+    let (text, detail) = match saved.last_tool.clone().or(seen) {
+        Some((tool, summary)) => (format!("Allow {tool}?"), Some(summary)),
         None => (said.to_string(), None),
     };
     let was_waiting = saved.phase == Phase::WaitingForUser;

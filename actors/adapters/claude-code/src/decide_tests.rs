@@ -700,6 +700,16 @@ fn a_finished_tool_is_not_what_the_next_dialog_asks_about() {
     on_signal(&mut saved, &hook("PostToolUse", post));
     let screen = "● Bash(rm -rf build)\n Do you want to proceed?\n ❯ 1. Yes\n   2. No";
     let effects = on_screen(&mut saved, screen);
+    // The dialog is about the call the screen draws above it, not the finished one.
+    assert_eq!(
+        effects[0],
+        Effect::Ask {
+            text: "Allow Bash?".into(),
+            detail: Some("Bash: rm -rf build".into()),
+        }
+    );
+    let mut bare = at(Phase::Working);
+    let effects = on_screen(&mut bare, " Do you want to proceed?\n ❯ 1. Yes\n   2. No");
     assert_eq!(
         effects[0],
         Effect::Ask {
@@ -707,4 +717,21 @@ fn a_finished_tool_is_not_what_the_next_dialog_asks_about() {
             detail: None,
         }
     );
+}
+
+#[test]
+fn a_notification_before_its_tools_hook_is_asked_again_about_the_tool_on_the_screen() {
+    let mut saved = at(Phase::Working);
+    let body = r#"{"message":"Claude needs your permission to use Bash","notification_type":"permission_prompt"}"#;
+    on_signal(&mut saved, &hook("Notification", body));
+    let effects = on_screen(&mut saved, crate::screens::NUMBERED);
+    assert_eq!(
+        effects,
+        [Effect::Ask {
+            text: "Allow Bash?".into(),
+            detail: Some("Bash: touch first.txt".into()),
+        }],
+        "no second notification for the same wait"
+    );
+    assert!(on_screen(&mut saved, crate::screens::NUMBERED).is_empty());
 }

@@ -5,8 +5,8 @@
 //! and the list disagree).
 
 /// Each entry: `Variant = "wit-interface-name" in module: Trait;`, where `module` is the
-/// capability's file beside this one (it provides `link`) and names its field in
-/// `Capabilities`.
+/// capability's file beside this one (its host glue), names its field in `Capabilities`,
+/// and is the WIT interface's module in each version's bindings (which link it).
 macro_rules! capabilities {
     ($(
         $(#[doc = $doc:literal])*
@@ -44,8 +44,17 @@ macro_rules! capabilities {
                 view: view::GetView<T>,
                 version: crate::wit::WitVersion,
             ) -> wasmtime::Result<()> {
-                match self {
-                    $(Capability::$variant => $module::link(linker, view, version),)*
+                use crate::wit::{WitVersion, latest, v1};
+                use view::CapsData;
+                match (self, version) {
+                    $(
+                        (Capability::$variant, WitVersion::V0_2) => {
+                            latest::plinth::agent::$module::add_to_linker::<_, CapsData>(linker, view)
+                        }
+                        (Capability::$variant, WitVersion::V0_1) => {
+                            v1::plinth::agent::$module::add_to_linker::<_, CapsData>(linker, view)
+                        }
+                    )*
                 }
             }
         }

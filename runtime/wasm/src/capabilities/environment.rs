@@ -2,15 +2,13 @@
 
 use std::time::Duration;
 
-use wasmtime::component::Linker;
-
 use super::Capability;
-use super::view::{CapsData, CapsView, GetView};
+use super::view::CapsView;
 use crate::limits::EXEC_TIMEOUT_CAP;
 use crate::wit::convert::down;
 use crate::wit::latest::plinth::agent::environment as wit;
 use crate::wit::v1::plinth::agent::{environment as v1, types as types1};
-use crate::wit::{CapError, ExecOutput, ExecRequest, WitVersion};
+use crate::wit::{CapError, ExecOutput, ExecRequest};
 
 /// `exec` receives a request whose `timeout_ms` the host has already capped at
 /// [`EXEC_TIMEOUT_CAP`].
@@ -18,17 +16,6 @@ pub trait EnvironmentCap: Send + Sync {
     fn exec(&self, request: ExecRequest) -> Result<ExecOutput, CapError>;
     fn read_file(&self, path: &str) -> Result<Vec<u8>, CapError>;
     fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), CapError>;
-}
-
-pub(super) fn link<T: 'static>(
-    linker: &mut Linker<T>,
-    view: GetView<T>,
-    version: WitVersion,
-) -> wasmtime::Result<()> {
-    match version {
-        WitVersion::V0_2 => wit::add_to_linker::<_, CapsData>(linker, view),
-        WitVersion::V0_1 => v1::add_to_linker::<_, CapsData>(linker, view),
-    }
 }
 
 /// The timeout the embedder is asked to enforce: the guest's, within the host's cap (0,

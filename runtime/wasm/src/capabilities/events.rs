@@ -1,13 +1,11 @@
 //! `plinth:agent/events`: what the user sees of the task.
 
-use wasmtime::component::Linker;
-
 use super::Capability;
-use super::view::{CapsData, CapsView, GetView};
+use super::view::CapsView;
 use crate::wit::convert::down;
 use crate::wit::latest::plinth::agent::events as wit;
 use crate::wit::v1::plinth::agent::{events as v1, types as types1};
-use crate::wit::{CapError, Question, Status, TranscriptEntry, Urgency, WitVersion};
+use crate::wit::{CapError, Question, Status, TranscriptEntry, Urgency};
 
 pub trait EventsCap: Send + Sync {
     fn append_transcript(&self, entry: TranscriptEntry) -> Result<u64, CapError>;
@@ -16,17 +14,6 @@ pub trait EventsCap: Send + Sync {
     /// The status becomes `waiting-for-user` on `question` (its text the detail) until the
     /// next `set_status` or `ask`.
     fn ask(&self, question: Question) -> Result<(), CapError>;
-}
-
-pub(super) fn link<T: 'static>(
-    linker: &mut Linker<T>,
-    view: GetView<T>,
-    version: WitVersion,
-) -> wasmtime::Result<()> {
-    match version {
-        WitVersion::V0_2 => wit::add_to_linker::<_, CapsData>(linker, view),
-        WitVersion::V0_1 => v1::add_to_linker::<_, CapsData>(linker, view),
-    }
 }
 
 impl CapsView<'_> {

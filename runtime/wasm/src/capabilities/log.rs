@@ -1,28 +1,15 @@
 //! `plinth:agent/log`: the task's operator log.
 
-use wasmtime::component::Linker;
-
 use super::Capability;
-use super::view::{CapsData, CapsView, GetView};
+use super::view::CapsView;
+use crate::wit::Level;
 use crate::wit::latest::plinth::agent::log as wit;
 use crate::wit::v1::plinth::agent::log as v1;
-use crate::wit::{Level, WitVersion};
 
 /// Also receives the guest's WASI stdout (as `info`) and stderr (as `warn`), a line at a
 /// time.
 pub trait LogCap: Send + Sync {
     fn log(&self, level: Level, message: &str);
-}
-
-pub(super) fn link<T: 'static>(
-    linker: &mut Linker<T>,
-    view: GetView<T>,
-    version: WitVersion,
-) -> wasmtime::Result<()> {
-    match version {
-        WitVersion::V0_2 => wit::add_to_linker::<_, CapsData>(linker, view),
-        WitVersion::V0_1 => v1::add_to_linker::<_, CapsData>(linker, view),
-    }
 }
 
 impl wit::Host for CapsView<'_> {

@@ -1,30 +1,17 @@
 //! `plinth:agent/state`: a small blob the host keeps for the adapter across restarts.
 
-use wasmtime::component::Linker;
-
 use super::Capability;
-use super::view::{CapsData, CapsView, GetView};
+use super::view::CapsView;
 use crate::limits::STATE_BLOB_LIMIT;
+use crate::wit::CapError;
 use crate::wit::convert::down;
 use crate::wit::latest::plinth::agent::state as wit;
 use crate::wit::v1::plinth::agent::{state as v1, types as types1};
-use crate::wit::{CapError, WitVersion};
 
 /// `save` is only called with blobs within [`STATE_BLOB_LIMIT`].
 pub trait StateCap: Send + Sync {
     fn save(&self, blob: &[u8]) -> Result<(), CapError>;
     fn load(&self) -> Option<Vec<u8>>;
-}
-
-pub(super) fn link<T: 'static>(
-    linker: &mut Linker<T>,
-    view: GetView<T>,
-    version: WitVersion,
-) -> wasmtime::Result<()> {
-    match version {
-        WitVersion::V0_2 => wit::add_to_linker::<_, CapsData>(linker, view),
-        WitVersion::V0_1 => v1::add_to_linker::<_, CapsData>(linker, view),
-    }
 }
 
 impl wit::Host for CapsView<'_> {

@@ -1,13 +1,11 @@
 //! `plinth:agent/tmux`: terminal sessions in the task's sandbox.
 
-use wasmtime::component::Linker;
-
 use super::Capability;
-use super::view::{CapsData, CapsView, GetView};
+use super::view::CapsView;
 use crate::wit::convert::down;
 use crate::wit::latest::plinth::agent::tmux as wit;
 use crate::wit::v1::plinth::agent::{tmux as v1, types as types1};
-use crate::wit::{CapError, Screen, SessionSpec, WitVersion};
+use crate::wit::{CapError, Screen, SessionSpec};
 
 pub trait TmuxCap: Send + Sync {
     fn create(&self, spec: SessionSpec) -> Result<(), CapError>;
@@ -18,17 +16,6 @@ pub trait TmuxCap: Send + Sync {
     fn foreground_command(&self, session: &str) -> Result<String, CapError>;
     fn is_alive(&self, session: &str) -> Result<bool, CapError>;
     fn kill(&self, session: &str) -> Result<(), CapError>;
-}
-
-pub(super) fn link<T: 'static>(
-    linker: &mut Linker<T>,
-    view: GetView<T>,
-    version: WitVersion,
-) -> wasmtime::Result<()> {
-    match version {
-        WitVersion::V0_2 => wit::add_to_linker::<_, CapsData>(linker, view),
-        WitVersion::V0_1 => v1::add_to_linker::<_, CapsData>(linker, view),
-    }
 }
 
 impl CapsView<'_> {
