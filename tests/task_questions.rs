@@ -5,7 +5,7 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -22,18 +22,9 @@ async fn show(server: &Server, id: &str) -> Value {
 }
 
 async fn wait_for(server: &Server, id: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let task = show(server, id).await;
-        if done(&task) {
-            return task;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "gave up waiting; the task is {task:#}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    server
+        .wait_for_task(id, Duration::from_secs(30), done)
+        .await
 }
 
 fn asking(text: &'static str) -> impl Fn(&Value) -> bool {
@@ -64,17 +55,7 @@ async fn said_by_agent(server: &Server, id: &str) -> Vec<String> {
 #[tokio::test]
 async fn a_question_shows_with_its_choices_and_is_answered_through_the_api_and_the_cli() {
     let (home, server, repo) = served();
-    let res = server
-        .post("/api/tasks")
-        .json(&json!({"prompt": SCRIPT, "repo": repo.path(), "agent": "scripted", "sandbox": "local"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let id = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = server.create_scripted(repo.path(), SCRIPT, "local").await;
 
     let task = wait_for(&server, &id, asking("Allow rm -rf build?")).await;
     assert_eq!(task["detail"], "Allow rm -rf build?", "{task:#}");
