@@ -181,6 +181,14 @@ pub enum TaskCommand {
         #[command(flatten)]
         json: Json,
     },
+    /// Answer the question the task's agent waits on (`task show` lists its choices):
+    /// CHOICE is a choice's id or label, or yes (approve), always, or no (deny).
+    Answer {
+        id: String,
+        choice: String,
+        #[command(flatten)]
+        json: Json,
+    },
     /// Start a stopped task again, where it was left.
     Resume {
         id: String,
