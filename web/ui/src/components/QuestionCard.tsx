@@ -6,10 +6,11 @@ import { describe } from "../api";
 import { answer, approveDeny } from "../question";
 import type { Choice, Question } from "../types";
 
-function ChoiceButton({ task, choice, busy, error }: {
+function ChoiceButton({ task, choice, busy, sent, error }: {
   task: string;
   choice: Choice;
   busy: { value: string | null };
+  sent: { value: string | null };
   error: { value: string | null };
 }) {
   return (
@@ -25,6 +26,8 @@ function ChoiceButton({ task, choice, busy, error }: {
         error.value = null;
         try {
           await answer(task, choice.id);
+          // The question stays on the task until its agent moves on.
+          sent.value = choice.label;
         } catch (err) {
           error.value = describe(err);
         } finally {
@@ -37,12 +40,15 @@ function ChoiceButton({ task, choice, busy, error }: {
   );
 }
 
-export function QuestionCard({ task, question, compact = false }: {
-  task: string;
-  question: Question;
-  compact?: boolean;
-}) {
+export function QuestionCard(props: { task: string; question: Question; compact?: boolean }) {
+  // A new question is a new card: what was sent for the last one does not carry over.
+  const key = `${props.question.text}\u0000${props.question.choices.map((c) => c.id).join("\u0000")}`;
+  return <Card key={key} {...props} />;
+}
+
+function Card({ task, question, compact = false }: { task: string; question: Question; compact?: boolean }) {
   const busy = useSignal<string | null>(null);
+  const sent = useSignal<string | null>(null);
   const error = useSignal<string | null>(null);
   const shown = compact
     ? Object.values(approveDeny(question)).filter((c): c is Choice => !!c)
@@ -52,11 +58,17 @@ export function QuestionCard({ task, question, compact = false }: {
       <span class="question-text">{question.text}</span>
       {!compact && question.detail && <pre class="question-detail">{question.detail}</pre>}
       {compact && question.detail && <code class="question-detail">{question.detail}</code>}
-      <span class="choices">
-        {shown.map((choice) => (
-          <ChoiceButton key={choice.id} task={task} choice={choice} busy={busy} error={error} />
-        ))}
-      </span>
+      {sent.value ? (
+        <span class="muted sent" role="status">
+          answered: {sent.value}
+        </span>
+      ) : (
+        <span class="choices">
+          {shown.map((choice) => (
+            <ChoiceButton key={choice.id} task={task} choice={choice} busy={busy} sent={sent} error={error} />
+          ))}
+        </span>
+      )}
       {error.value && (
         <span class="error" role="alert">
           {error.value}
