@@ -56,19 +56,19 @@ test("a question shows with its choices as buttons, a click answers it, and an a
     ]);
     await screenshot(page, "question-page");
     await card.getByRole("button", { name: "Yes, and don't ask again" }).click();
-    await page.getByTestId("transcript").getByText("answered: Yes, and don't ask again").waitFor();
+    await page.getByTestId("transcript").getByText("answered: Yes, and don't ask again", { exact: true }).waitFor();
 
     // The next question comes; No answers it.
     await card.getByText("Delete the build directory?").waitFor();
     await card.getByRole("button", { name: "No" }).click();
-    await page.getByTestId("transcript").getByText("answered: No").waitFor();
+    await page.getByTestId("transcript").getByText("answered: No", { exact: true }).waitFor();
 
     // Answered elsewhere (a message, as an answer typed in the terminal would be): the
     // buttons go without a click or a reload.
     await card.getByText("Push to origin?").waitFor();
     await api(server, "POST", `/api/tasks/${task.id}/messages`, { text: "yes" });
-    await page.getByTestId("transcript").getByText("answered: yes").waitFor();
-    await page.locator(`.task-head[class*="task-head"] .question`).waitFor({ state: "detached" });
+    await page.getByTestId("transcript").getByText("answered: yes", { exact: true }).waitFor();
+    await page.locator(".task-head .question").waitFor({ state: "detached" });
     await item.locator(".question").waitFor({ state: "detached" });
     await waitForTask(server, task.id, ["finished"]);
     assert.deepEqual(page.errors, []);
