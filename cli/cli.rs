@@ -102,8 +102,9 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum DevCommand {
-    /// Serve a scripted stand-in for the Anthropic Messages API until Ctrl-C or SIGTERM (point
-    /// ANTHROPIC_BASE_URL at the URL it prints); the script format is in docs/mock-llm.md.
+    /// Serve a scripted stand-in for the Anthropic, OpenAI and Gemini APIs until Ctrl-C or
+    /// SIGTERM (point the agent's base URL at the URL it prints); the script format is in
+    /// docs/mock-llm.md.
     MockLlm(MockLlmArgs),
 }
 
@@ -177,6 +178,14 @@ pub enum TaskCommand {
     Send {
         id: String,
         message: String,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Answer the question the task's agent waits on (`task show` lists its choices):
+    /// CHOICE is a choice's id or label, or yes (approve), always, or no (deny).
+    Answer {
+        id: String,
+        choice: String,
         #[command(flatten)]
         json: Json,
     },

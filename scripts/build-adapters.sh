@@ -2,7 +2,7 @@
 # Builds plinth's guest adapters (the cargo workspace in actors/adapters) into WebAssembly
 # components, relative to the repository root:
 #   target/adapters/{scripted,claude-code,gemini,codex}.wasm          built-ins, embedded in plinth
-#   target/adapters/test/{probe,minimal,foreign}.wasm                 for the host's tests
+#   target/adapters/test/{probe,minimal,foreign,legacy}.wasm          for the host's tests
 #
 # The route is in scripts/lib/wasm-guest.sh (explained under "Offline route" in
 # docs/adapters.md).
@@ -25,7 +25,7 @@ guest_target="$workspace/target/guest"
 out="${PLINTH_ADAPTERS_DIR:-$root/target/adapters}"
 [[ "$out" == /* ]] || out="$root/$out"
 builtins=(scripted claude-code gemini codex)
-test_only=(probe minimal foreign)
+test_only=(probe minimal foreign legacy)
 
 say() { printf 'build-adapters: %s\n' "$*" >&2; }
 die() {

@@ -9,7 +9,9 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use plinth_wasm::wit::{CapError, Level, Role, Signal, Status, Task, TranscriptEntry, Urgency};
+use plinth_wasm::wit::{
+    CapError, Level, Question, Role, Signal, Status, Task, TranscriptEntry, Urgency,
+};
 use plinth_wasm::{
     AdapterInstance, Capabilities, Capability, ComponentSummary, EventsCap, GuestError, HostConfig,
     LoadedAdapter, LogCap, StateCap, WasmHost,
@@ -91,6 +93,10 @@ impl EventsCap for Recorder {
             .unwrap()
             .push(Call::Notify(title.to_string()));
         Ok(())
+    }
+
+    fn ask(&self, question: Question) -> Result<(), CapError> {
+        self.set_status(Status::WaitingForUser, &question.text)
     }
 }
 

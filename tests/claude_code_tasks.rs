@@ -2,8 +2,8 @@
 //! a real container, talking to a scripted mock of the model through plinth's proxy, its
 //! hooks posted to plinth. Checks the statuses, the branch that comes back into the user's
 //! repository (whose own dirty work is untouched), that the real key never reaches the
-//! container, and that a permission dialog makes the task wait for its user until it is
-//! answered by a message or a key in the web terminal.
+//! container, and that a permission dialog makes the task wait for its user, asking its
+//! question, until it is answered by a message or a key in the web terminal.
 
 mod support;
 
@@ -354,6 +354,21 @@ async fn claude_code_waits_for_permission_and_goes_on_when_answered_by_message_o
         !exists_in_container(&id, FIRST),
         "nothing ran before the answer"
     );
+    // The dialog is asked as a question: the tool, its command, and the dialog's choices.
+    let shown: Value = server.get_json(&format!("/api/tasks/{id}")).await;
+    let question = &shown["question"];
+    assert_eq!(question["text"], "Allow Bash?", "{shown:#}");
+    assert_eq!(question["detail"], "Bash: touch first.txt", "{shown:#}");
+    let kinds: Vec<(&str, &str)> = question["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap(), c["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [("yes", "allow"), ("always", "allow-always"), ("no", "deny")]
+    );
 
     // Answered by a message: the command runs, and the second call asks again.
     send_message(&server, &id, "yes").await;
@@ -408,6 +423,68 @@ async fn claude_code_waits_for_permission_and_goes_on_when_answered_by_message_o
         .collect();
     assert_eq!(results.len(), 3, "{results:?}");
     expect_notifications(&server, &id, &mock, 3).await;
+
+    support::remove_containers_of(&id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claude_codes_permission_question_is_answered_through_the_api() {
+    let script: Script = serde_json::from_value(json!({
+        "replies": [
+            {"content": [{"type": "tool_use", "name": "Bash",
+                          "input": {"command": "touch first.txt", "description": "Create first.txt"}}]},
+            {"when": {"tool_result": ""},
+             "content": [{"type": "text", "text": "first.txt is there."}]}
+        ]
+    }))
+    .unwrap();
+    let mock = start_mock(script).await;
+    let home = Home::new();
+    let server = serve(&home, &mock, &[("PLINTH_PERMISSION_MODE", "manual")]);
+    let repo = repository();
+    let id = create_task(&server, repo.path(), "Create first.txt.").await;
+    wait_for(
+        &server,
+        &id,
+        &mock,
+        Duration::from_secs(600),
+        "asking about the command",
+        |shown| async move { shown["question"]["text"] == "Allow Bash?" },
+    )
+    .await;
+
+    // Its yes-and-don't-ask-again, by the choice's id.
+    let res = server
+        .post(&format!("/api/tasks/{id}/answer"))
+        .json(&json!({ "choice": "always" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    wait_for(
+        &server,
+        &id,
+        &mock,
+        Duration::from_secs(60),
+        "idle after the answer",
+        |shown| {
+            let mock = &mock;
+            async move { shown["status"] == "idle" && mock.remaining() == 0 }
+        },
+    )
+    .await;
+    assert!(exists_in_container(&id, FIRST));
+    let shown: Value = server.get_json(&format!("/api/tasks/{id}")).await;
+    assert!(shown["question"].is_null(), "{shown:#}");
+
+    // Nothing asked any more: an answer is refused.
+    let res = server
+        .post(&format!("/api/tasks/{id}/answer"))
+        .json(&json!({ "choice": "yes" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::CONFLICT);
 
     support::remove_containers_of(&id);
 }

@@ -66,18 +66,7 @@ async fn wait_for(
     limit: Duration,
     done: impl Fn(&Value) -> bool,
 ) -> Value {
-    let deadline = Instant::now() + limit;
-    loop {
-        let task = show(server, id).await;
-        if done(&task) {
-            return task;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "gave up waiting; the task is {task:#}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    server.wait_for_task(id, limit, done).await
 }
 
 #[tokio::test]

@@ -136,7 +136,18 @@ fn task_records_keep_their_stored_shape() {
     let mut v2 = v1.clone();
     v2["version"] = json!("2");
     v2["status_since"] = json!("2026-11-26T10:03:00Z");
-    check_frozen::<TaskRecord>(&frozen_dir(), &[(1, v1), (2, v2)])
+    let mut v3 = v2.clone();
+    v3["version"] = json!("3");
+    v3["agent_question"] = json!({
+        "text": "Allow Bash?",
+        "detail": "Bash: cargo test",
+        "choices": [
+            {"id": "1", "label": "Yes", "kind": "allow"},
+            {"id": "2", "label": "Yes, and don't ask again", "kind": "allow-always"},
+            {"id": "3", "label": "No", "kind": "deny"}
+        ]
+    });
+    check_frozen::<TaskRecord>(&frozen_dir(), &[(1, v1), (2, v2), (3, v3)])
         .unwrap_or_else(|e| panic!("{e}"));
 }
 

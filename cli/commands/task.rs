@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use chrono::Utc;
-use plinth_actors::tasks::{DiffReport, SyncReport, TaskView};
+use plinth_actors::tasks::{DiffReport, Question, SyncReport, TaskView};
 use serde_json::json;
 
 use plinth_server::Home;
@@ -101,6 +101,17 @@ pub async fn run(client: &Client, home: &Home, command: TaskCommand) -> Result<i
                 print_json(&task);
             } else {
                 println!("sent to {} ({})", task.id, task.status);
+            }
+            Ok(0)
+        }
+        TaskCommand::Answer { id, choice, json } => {
+            let task: TaskView = client
+                .post(&task_path(&id, "/answer"), &json!({ "choice": choice }))
+                .await?;
+            if json.json {
+                print_json(&task);
+            } else {
+                println!("answered {} ({})", task.id, task.status);
             }
             Ok(0)
         }
@@ -245,6 +256,9 @@ fn show(task: &TaskView, json: bool) {
     if let Some(detail) = &task.detail {
         rows.push(vec!["detail".into(), detail.clone()]);
     }
+    if let Some(question) = &task.question {
+        rows.extend(question_rows(question, &task.id));
+    }
     if let Some(failure) = &task.failure {
         rows.push(vec!["failure".into(), failure.clone()]);
     }
@@ -256,6 +270,22 @@ fn show(task: &TaskView, json: bool) {
     }
     print!("{}", table(&rows));
     println!("prompt:\n{}", indent(&task.prompt));
+}
+
+/// The question the agent waits on, its choices, and how to answer.
+fn question_rows(question: &Question, id: &str) -> Vec<Vec<String>> {
+    let mut rows = vec![vec!["question".into(), question.text.clone()]];
+    if let Some(detail) = &question.detail {
+        rows.push(vec!["about".into(), detail.clone()]);
+    }
+    for (n, choice) in question.choices.iter().enumerate() {
+        let head = if n == 0 { "choices" } else { "" };
+        rows.push(vec![
+            head.into(),
+            format!("{} (plinth task answer {id} {})", choice.label, choice.id),
+        ]);
+    }
+    rows
 }
 
 fn indent(text: &str) -> String {

@@ -1,12 +1,15 @@
 //! Step 4's figure: a prompt submitted → the agent running in its sandbox, with the image
-//! cached. `cargo bench --bench tasks` (needs Docker and the agent image, as the tests do).
-//! Prints each figure with its target. `-- scripted` or `-- claude` runs one of the two.
+//! cached, for each built-in agent. `cargo bench --bench tasks` (needs Docker and the
+//! agent image, as the tests do). Prints each figure with its target. `-- scripted`,
+//! `-- claude`, `-- codex`, `-- gemini`, `-- opencode` or `-- aider` runs one of them.
 //!
 //! The clock starts just before `POST /api/tasks` and stops at the event that shows the
 //! agent running: for the scripted agent its first status (its adapter started, in a
-//! sandbox whose container is up and holds the repository); for Claude Code the `claude`
+//! sandbox whose container is up and holds the repository); for the others the agent's
 //! process started in its tmux session in the container (the adapter's log says so), and
-//! separately its `SessionStart` hook (Claude Code initialised and running its hooks).
+//! for Claude Code separately its `SessionStart` hook (Claude Code initialised and running
+//! its hooks). The mock model answers every provider's API, so the agents start as they
+//! would against the real one.
 //! Both times come from one machine's wall clock: the client's before the request, the
 //! server's stamp on the event.
 
@@ -16,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use bench_server::{Server, repository, serve};
 use chrono::{DateTime, Utc};
+use plinth_actors::builtin_adapters;
 use serde_json::{Value, json};
 
 /// Measured runs under `cargo bench`; `cargo test` (which runs benches too, without
@@ -129,6 +133,33 @@ fn main() {
                 "#!scripted\nwait-message",
                 "task.status",
                 |_| true,
+            )
+            .await;
+        }
+        // The other built-in agents: the process running in its container, said by the
+        // adapter's log line `<agent>: started `<command> …``.
+        for (agent, command) in [
+            ("codex", "codex"),
+            ("gemini", "gemini"),
+            ("opencode", "opencode"),
+            ("aider", "aider"),
+        ] {
+            if !wants(agent) || builtin_adapters::builtin_adapter(agent).is_none() {
+                continue;
+            }
+            let what = format!("the {command} process running in its container");
+            let started = format!("{agent}: started `{command}");
+            measure(
+                runs,
+                &what,
+                agent,
+                "Say hello.",
+                "task.log",
+                |data: &Value| {
+                    data["message"]
+                        .as_str()
+                        .is_some_and(|m| m.starts_with(started.as_str()))
+                },
             )
             .await;
         }

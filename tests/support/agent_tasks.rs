@@ -239,13 +239,20 @@ pub async fn waits_for_approval_and_goes_on_after_yes(case: &AgentCase) {
         note.contains("touch first.txt"),
         "the notification names the question: {note}"
     );
+    // The question, with its choices, is the task's.
     let shown: Value = server.get_json(&format!("/api/tasks/{id}")).await;
+    let question = &shown["question"];
     assert!(
-        shown["detail"]
-            .as_str()
-            .unwrap_or("")
-            .contains("touch first.txt"),
-        "the status names the question: {shown:#}"
+        question.to_string().contains("touch first.txt"),
+        "the question names the command: {shown:#}"
+    );
+    let kinds: Vec<&str> = question["choices"]
+        .as_array()
+        .map(|c| c.iter().filter_map(|c| c["kind"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        kinds.contains(&"allow") && kinds.contains(&"deny"),
+        "{shown:#}"
     );
     assert!(
         !in_container(&id, "/workspace/first.txt"),

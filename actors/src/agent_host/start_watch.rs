@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use crate::limits::START_SCREEN_LINES;
 use plinth_wasm::EventsCap;
-use plinth_wasm::wit::{CapError, Signal, Status, TranscriptEntry, Urgency};
+use plinth_wasm::wit::{CapError, Question, Signal, Status, TranscriptEntry, Urgency};
 
 #[derive(Debug)]
 pub struct StartWatch {
@@ -122,6 +122,11 @@ impl<E: EventsCap> EventsCap for Watched<E> {
 
     fn notify(&self, title: &str, body: &str, urgency: Urgency) -> Result<(), CapError> {
         self.inner.notify(title, body, urgency)
+    }
+
+    fn ask(&self, question: Question) -> Result<(), CapError> {
+        self.watch.status_set(Status::WaitingForUser);
+        self.inner.ask(question)
     }
 }
 

@@ -95,6 +95,7 @@ impl TaskService {
             created_at: now,
             updated_at: now,
             status_since: now,
+            agent_question: None,
         })
     }
 }

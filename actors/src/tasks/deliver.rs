@@ -35,13 +35,9 @@ impl Handle<SendMessage> for TaskService {
         }
         // While its agent host is being started (a new task, a restart of plinth) the
         // message is held for it.
-        let target = self.route_signal(&task.id, Signal::UserMessage(msg.text));
+        let handed = self.signal_agent(&task.id, Signal::UserMessage(msg.text));
         Box::pin(async move {
-            if let Some((host, signal)) = target {
-                host.send(Deliver(signal))
-                    .await
-                    .map_err(|e| TaskError::Actor(e.to_string()))?;
-            }
+            handed.await?;
             Ok(task)
         })
     }
@@ -61,7 +57,7 @@ impl Handle<DeliverHook> for TaskService {
             name: msg.name.clone(),
             body: msg.body.clone(),
         });
-        let target = self.route_signal(&task.id, signal);
+        let handed = self.signal_agent(&task.id, signal);
         let store = self.deps.store.clone();
         Box::pin(async move {
             let body: serde_json::Value = serde_json::from_str(&msg.body)
@@ -75,12 +71,7 @@ impl Handle<DeliverHook> for TaskService {
                     .for_task(&task.id),
                 )
                 .await?;
-            if let Some((host, signal)) = target {
-                host.send(Deliver(signal))
-                    .await
-                    .map_err(|e| TaskError::Actor(e.to_string()))?;
-            }
-            Ok(())
+            handed.await
         })
     }
 }

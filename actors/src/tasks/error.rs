@@ -35,6 +35,13 @@ pub enum TaskError {
         action: &'static str,
         needs: &'static str,
     },
+    #[error("task {id}'s agent offers no choice {given:?}: answer one of {choices}")]
+    UnknownChoice {
+        id: String,
+        given: String,
+        /// The choices offered, as a person reads them.
+        choices: String,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]

@@ -8,7 +8,8 @@
 //! - Its handlers, one concern each: `startup` (what each incarnation does as it starts),
 //!   `create` (make a task, and record how its launch went), `status` (the agents'
 //!   statuses into the records), `environment_lost` (a task whose environment failed
-//!   under it fails), `deliver` (messages, hooks and signals to a task's agent), `stop`
+//!   under it fails), `deliver` (messages, hooks and signals to a task's agent), `answer`
+//!   (a choice for the question its agent waits on), `stop`
 //!   (stop, resume, archive), `query` (list, get, wake an ended task's environment for a
 //!   reader), `work` (sync now, diff).
 //! - What the handlers share, in one direction (handlers use these, never each other):
@@ -18,7 +19,8 @@
 //!   `work_environment` finds or wakes.
 //!
 //! Beneath them, knowing nothing of the service's state:
-//! - [`record`]: what is stored of a task and where it is in its life.
+//! - [`record`]: what is stored of a task and where it is in its life; [`question`]: the
+//!   question its agent waits on, and which choice a person's words pick.
 //! - [`keys`] and [`endpoints`]: the token and the URLs a task's sandbox reaches plinth by;
 //!   [`reach`]: a Docker task starts only once its container is seen to reach them.
 //! - [`notify`]: notifications, and the command run for each.
@@ -34,6 +36,7 @@
 //!   (stored): the pieces of a sync and a diff.
 
 pub mod agent_hosts;
+mod answer;
 mod create;
 mod deliver;
 mod diff;
@@ -49,6 +52,7 @@ mod launch;
 pub mod notify;
 pub mod protocol;
 mod query;
+pub mod question;
 pub mod reach;
 pub mod record;
 pub mod restart_budget;
@@ -68,10 +72,11 @@ pub use endpoints::{GatewayListener, SandboxEndpoints};
 pub use error::{SyncError, TaskError};
 pub use keys::TaskKeys;
 pub use protocol::{
-    ArchiveTask, CreateTask, DeliverHook, DiffReport, DiffSource, GetTask, ListTasks, ResumeTask,
-    SendMessage, SignalAgent, StopTask, SyncOutcome, SyncReport, SyncTask, TaskDiff,
+    AnswerTask, ArchiveTask, CreateTask, DeliverHook, DiffReport, DiffSource, GetTask, ListTasks,
+    ResumeTask, SendMessage, SignalAgent, StopTask, SyncOutcome, SyncReport, SyncTask, TaskDiff,
     WakeEnvironment,
 };
+pub use question::{Choice, ChoiceKind, Question};
 pub use record::{Lifecycle, Task, TaskRecord};
 pub use state::{TaskService, TaskServiceDeps};
 pub use view::TaskView;

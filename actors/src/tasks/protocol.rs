@@ -7,6 +7,7 @@
 //! | [`ListTasks`], [`GetTask`] | the tasks, one task | `query.rs` |
 //! | [`SendMessage`] | the task, once the text is handed to its agent (or held for it) | `deliver.rs` |
 //! | [`DeliverHook`], [`SignalAgent`] | nothing, once handed over (or held) | `deliver.rs` |
+//! | [`AnswerTask`] | the task, once the choice is handed to its agent (or held for it) | `answer.rs` |
 //! | [`StopTask`], [`ResumeTask`], [`ArchiveTask`] | the task as it is now | `stop.rs` |
 //! | [`SyncTask`] | a [`SyncReport`] | `work.rs` (the sync: `sync.rs`) |
 //! | [`TaskDiff`] | a [`DiffReport`] | `work.rs` (the diff: `diff.rs`) |
@@ -24,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{SyncError, TaskError};
 use super::git_sync::DiffSummary;
+use super::question::Question;
 use super::record::Task;
 use super::wake::Lease;
 use crate::environments::Environment;
@@ -64,6 +66,16 @@ pub struct GetTask {
 pub struct SendMessage {
     pub id: String,
     pub text: String,
+}
+
+/// Answers the question the task's agent waits on (`Task::agent_question`): `choice` is a
+/// choice's id, its label (in any case), or a word for its kind (`yes`, `approve`, `allow`,
+/// `always`, `no`, `deny`). The agent gets the `answer` signal with the choice's id.
+#[derive(Message)]
+#[rtype(result = "Result<Task, TaskError>")]
+pub struct AnswerTask {
+    pub id: String,
+    pub choice: String,
 }
 
 /// A hook the task's agent posted (Claude Code's SessionStart, PreToolUse, Stop, ...):
@@ -220,6 +232,8 @@ pub(super) struct StatusSeen {
     pub task: String,
     pub status: String,
     pub detail: String,
+    /// The question it asks, for a status set by `events.ask`.
+    pub question: Option<Question>,
 }
 
 /// The status follower's stream failed; the service fails, and its next incarnation

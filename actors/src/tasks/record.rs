@@ -7,6 +7,7 @@ use plinth_store::Versioned;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::question::Question;
 use crate::task_inputs::TaskInputsV1;
 
 /// Store keys of task records: `task/<id>`.
@@ -16,10 +17,10 @@ pub fn key(task: &str) -> String {
     format!("{KEY_PREFIX}{task}")
 }
 
-pub type Task = TaskV2;
+pub type Task = TaskV3;
 
 /// Where a task is in its life. The agent's own finer status (working, waiting for the
-/// user, ...) is [`TaskV2::agent_status`]; this is plinth's.
+/// user, ...) is [`TaskV3::agent_status`]; this is plinth's.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "state", rename_all = "kebab-case")]
 pub enum Lifecycle {
@@ -81,6 +82,7 @@ pub struct TaskV1 {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Version 2, frozen: records written before `agent_question` existed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TaskV2 {
     pub id: String,
@@ -106,7 +108,35 @@ pub struct TaskV2 {
     pub status_since: DateTime<Utc>,
 }
 
-impl TaskV2 {
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TaskV3 {
+    pub id: String,
+    pub inputs: TaskInputsV1,
+    /// The repository's root when the task was made.
+    pub project_path: std::path::PathBuf,
+    /// The base branch, resolved (the repository's current branch when none was asked).
+    pub base_branch: String,
+    /// `plinth/<id>`: where the agent's work comes back.
+    pub branch: String,
+    pub lifecycle: Lifecycle,
+    /// The adapter's last status (`starting`, `working`, `waiting-for-user`, `idle`,
+    /// `finished`, `failed`), with its detail.
+    pub agent_status: Option<String>,
+    pub agent_detail: Option<String>,
+    /// Hidden from the default listing; its record and events stay.
+    pub archived: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// When [`TaskV3::status`] last changed: what "waiting for 3 minutes" counts from.
+    /// `updated_at` moves on any change (a new detail, the status said again after a
+    /// restart, archiving), so it cannot say this.
+    pub status_since: DateTime<Utc>,
+    /// The question the agent waits on, when its last status asked one (`events.ask`);
+    /// any later status clears it.
+    pub agent_question: Option<Question>,
+}
+
+impl TaskV3 {
     /// One word for where the task is, as people want it: while it runs, its agent's own
     /// status (`working`, `waiting-for-user`, `idle`, ...), else plinth's (`starting`,
     /// `stopped`, `finished`, `failed`).
@@ -119,7 +149,7 @@ impl TaskV2 {
 
     /// Sets `status_since` to `updated_at` when the status differs from `before`'s (or there
     /// is no `before`: a new task).
-    pub fn stamp_status_change(&mut self, before: Option<&TaskV2>) {
+    pub fn stamp_status_change(&mut self, before: Option<&TaskV3>) {
         if before.is_none_or(|before| before.status() != self.status()) {
             self.status_since = self.updated_at;
         }
@@ -142,27 +172,31 @@ pub enum TaskRecord {
     V1(TaskV1),
     #[serde(rename = "2")]
     V2(TaskV2),
+    #[serde(rename = "3")]
+    V3(TaskV3),
 }
 
 impl Versioned for TaskRecord {
     const KIND: &'static str = "task";
-    type Latest = TaskV2;
+    type Latest = TaskV3;
 
-    fn into_latest(self) -> TaskV2 {
+    fn into_latest(self) -> TaskV3 {
         match self {
-            TaskRecord::V1(t) => t.into(),
-            TaskRecord::V2(t) => t,
+            TaskRecord::V1(t) => TaskV2::from(t).into(),
+            TaskRecord::V2(t) => t.into(),
+            TaskRecord::V3(t) => t,
         }
     }
 
-    fn from_latest(latest: TaskV2) -> Self {
-        TaskRecord::V2(latest)
+    fn from_latest(latest: TaskV3) -> Self {
+        TaskRecord::V3(latest)
     }
 
     fn version(&self) -> u32 {
         match self {
             TaskRecord::V1(_) => 1,
             TaskRecord::V2(_) => 2,
+            TaskRecord::V3(_) => 3,
         }
     }
 
@@ -170,7 +204,29 @@ impl Versioned for TaskRecord {
         vec![
             (1, schemars::schema_for!(TaskV1)),
             (2, schemars::schema_for!(TaskV2)),
+            (3, schemars::schema_for!(TaskV3)),
         ]
+    }
+}
+
+impl From<TaskV2> for TaskV3 {
+    /// A version-2 record was written before agents could ask: it waits on no question.
+    fn from(v2: TaskV2) -> Self {
+        TaskV3 {
+            agent_question: None,
+            id: v2.id,
+            inputs: v2.inputs,
+            project_path: v2.project_path,
+            base_branch: v2.base_branch,
+            branch: v2.branch,
+            lifecycle: v2.lifecycle,
+            agent_status: v2.agent_status,
+            agent_detail: v2.agent_detail,
+            archived: v2.archived,
+            created_at: v2.created_at,
+            updated_at: v2.updated_at,
+            status_since: v2.status_since,
+        }
     }
 }
 
@@ -206,8 +262,8 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 11, 26, 10, 0, second).unwrap()
     }
 
-    fn running(agent_status: &str, updated: u32) -> TaskV2 {
-        TaskV2 {
+    fn running(agent_status: &str, updated: u32) -> TaskV3 {
+        TaskV3 {
             id: "t".into(),
             inputs: TaskInputsV1 {
                 prompt: "p".into(),
@@ -227,6 +283,7 @@ mod tests {
             created_at: at(0),
             updated_at: at(updated),
             status_since: at(0),
+            agent_question: None,
         }
     }
 
@@ -270,5 +327,15 @@ mod tests {
         });
         let record: TaskRecord = serde_json::from_value(v1).unwrap();
         assert_eq!(record.into_latest().status_since, at(4));
+    }
+
+    #[test]
+    fn a_version_2_record_waits_on_no_question() {
+        let v3 = running("waiting-for-user", 4);
+        let mut v2 = serde_json::to_value(&v3).unwrap();
+        v2.as_object_mut().unwrap().remove("agent_question");
+        v2["version"] = "2".into();
+        let record: TaskRecord = serde_json::from_value(v2).unwrap();
+        assert_eq!(record.into_latest(), v3);
     }
 }

@@ -20,7 +20,7 @@ use super::keys::TaskKeys;
 use super::record::{self, Lifecycle, Task, TaskRecord};
 use super::restart_budget;
 use super::wake::Wakes;
-use crate::agent_host::AgentHost;
+use crate::agent_host::{AgentHost, Deliver};
 use crate::agents::AgentCatalog;
 use crate::config::{Config, PermissionMode};
 use crate::environments::EnvironmentManager;
@@ -160,6 +160,23 @@ impl TaskService {
             .get(id)
             .is_some_and(|task| task.lifecycle.is_active());
         self.deps.running.route(id, signal, active)
+    }
+
+    /// Routes `signal` now (see [`Self::route_signal`]); the future hands it to the host.
+    pub(super) fn signal_agent(
+        &self,
+        id: &str,
+        signal: Signal,
+    ) -> impl Future<Output = Result<(), TaskError>> + 'static {
+        let target = self.route_signal(id, signal);
+        async move {
+            if let Some((host, signal)) = target {
+                host.send(Deliver(signal))
+                    .await
+                    .map_err(|e| TaskError::Actor(e.to_string()))?;
+            }
+            Ok(())
+        }
     }
 
     pub(super) fn get(&self, id: &str) -> Result<Task, TaskError> {

@@ -2,7 +2,8 @@
 //! `task.status` events; the service follows them from a named cursor, so none is lost to a
 //! restart. A status may end the task (`finished`, `failed`): it is then announced, its
 //! work brought back and what it holds freed (`super::ending`). A status that waits for the
-//! user brings the work back too.
+//! user brings the work back too. A status that asks a question keeps it on the record
+//! until the next status.
 
 use actix::AsyncContext;
 use chrono::Utc;
@@ -48,11 +49,16 @@ impl TaskService {
                     continue;
                 };
                 let text = |k: &str| event.data[k].as_str().unwrap_or_default().to_string();
+                // Only `events.ask` writes a question; a malformed one is no question.
+                let question = serde_json::from_value(event.data["question"].clone())
+                    .ok()
+                    .flatten();
                 addr.do_send(StatusSeen {
                     seq: event.seq,
                     task,
                     status: text("status"),
                     detail: text("detail"),
+                    question,
                 });
             }
         }));
@@ -81,6 +87,8 @@ impl Handle<StatusSeen> for TaskService {
         };
         task.agent_status = Some(msg.status.clone());
         task.agent_detail = Some(msg.detail.clone()).filter(|d| !d.is_empty());
+        // Any status replaces the question: the agent asks again if it still waits.
+        task.agent_question = msg.question.clone();
         let mut kind = "task.updated";
         if task.lifecycle.is_active() {
             match msg.status.as_str() {

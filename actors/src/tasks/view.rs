@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::question::Question;
 use super::record::{Lifecycle, Task};
 use crate::spend::SpendView;
 use crate::task_inputs::Sandbox;
@@ -34,6 +35,10 @@ pub struct TaskView {
     pub updated_at: DateTime<Utc>,
     /// When `status` last changed.
     pub status_since: DateTime<Utc>,
+    /// The question its agent waits on, with the choices it offers; `None` unless the task
+    /// is `waiting-for-user` on one.
+    #[serde(default)]
+    pub question: Option<Question>,
     /// What its model calls have used and cost, and its budget.
     #[serde(default)]
     pub spend: Option<SpendView>,
@@ -61,7 +66,10 @@ impl TaskView {
 impl From<Task> for TaskView {
     fn from(task: Task) -> Self {
         let sandbox = task.inputs.sandbox;
+        let running = task.lifecycle == Lifecycle::Running;
+        let question = task.agent_question.clone().filter(|_| running);
         TaskView {
+            question,
             status: task.status().to_string(),
             lifecycle: task.lifecycle.name().to_string(),
             failure: task.failure().map(str::to_string),

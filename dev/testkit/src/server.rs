@@ -102,6 +102,28 @@ impl Server {
         .await
     }
 
+    /// Polls task `id` (`GET /api/tasks/{id}`) until `done` holds for it, at most `limit`;
+    /// the task as it then is.
+    pub async fn wait_for_task(
+        &self,
+        id: &str,
+        limit: Duration,
+        done: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        let deadline = Instant::now() + limit;
+        loop {
+            let task: serde_json::Value = self.get_json(&format!("/api/tasks/{id}")).await;
+            if done(&task) {
+                return task;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "gave up waiting; the task is {task:#}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub fn signal(&self, signal: i32) {
         // SAFETY: signalling our own child process.
         unsafe {

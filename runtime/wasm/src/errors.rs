@@ -39,12 +39,12 @@ pub enum InspectError {
     #[error("this WebAssembly component is invalid: {0}")]
     Invalid(String),
     #[error(
-        "this component is not a plinth adapter: it must export `plinth:agent/agent@0.1.0` with `info`, `start`, `on-signal` and `stop` (it exports: {}); build it against the `adapter` world of wit/agent.wit",
+        "this component is not a plinth adapter: it must export `plinth:agent/agent@0.2.0` (or `plinth:agent/agent@0.1.0`, the previous version) with `info`, `start`, `on-signal` and `stop` (it exports: {}); build it against the `adapter` world of wit/agent.wit",
         list(exports)
     )]
     NotAnAdapter { exports: Vec<String> },
     #[error(
-        "this adapter imports interfaces plinth does not provide: {}; an adapter may import only plinth:agent@0.1.0 interfaces ({}) and wasi:*",
+        "this adapter imports interfaces plinth does not provide: {}; an adapter may import only plinth:agent@0.2.0 (or, for a 0.1.0 adapter, @0.1.0) interfaces ({}) and wasi:*",
         .0.join(", "),
         Capability::names()
     )]

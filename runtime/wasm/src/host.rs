@@ -12,11 +12,17 @@ use crate::capabilities::{Capabilities, Capability};
 use crate::engine::HostConfig;
 use crate::errors::{GuestError, HostError, InspectError, LoadError};
 use crate::inspect::ComponentSummary;
-use crate::instance::{AdapterInstance, arm, classify};
+use crate::instance::{AdapterInstance, Bindings, arm, classify};
 use crate::limiter::{CallClock, Limiter};
 use crate::shared::HostInner;
 use crate::state::HostState;
-use crate::wit::bindings::AdapterPre;
+use crate::wit::{WitVersion, latest, v1};
+
+/// A linked component, ready to instantiate, in the version it is built against.
+enum Pre {
+    Latest(latest::AdapterPre<HostState>),
+    V1(v1::AdapterPre<HostState>),
+}
 
 /// Runs adapter components. Cheap to clone; one per process. The epoch ticker thread stops
 /// once every clone, and every adapter and instance made from it, is dropped.
@@ -81,19 +87,21 @@ impl WasmHost {
 
     /// Only what the component imports is linked (all of it granted, as checked above), so
     /// an adapter can reach nothing it was not granted.
-    fn link(
-        &self,
-        component: &Component,
-        summary: &ComponentSummary,
-    ) -> Result<AdapterPre<HostState>, LoadError> {
-        let linker = self
-            .inner
-            .linkers
-            .get(&summary.capabilities, summary.imports_wasi())?;
+    fn link(&self, component: &Component, summary: &ComponentSummary) -> Result<Pre, LoadError> {
+        // `inspect` has made sure it is an adapter, and so has a version.
+        let version = summary.wit_version.unwrap_or(WitVersion::LATEST);
+        let linker =
+            self.inner
+                .linkers
+                .get(version, &summary.capabilities, summary.imports_wasi())?;
         let pre = linker
             .instantiate_pre(component)
             .map_err(|e| LoadError::Link(format!("{e:#}")))?;
-        AdapterPre::new(pre).map_err(|e| LoadError::Link(format!("{e:#}")))
+        let link = |e: wasmtime::Error| LoadError::Link(format!("{e:#}"));
+        Ok(match version {
+            WitVersion::V0_2 => Pre::Latest(latest::AdapterPre::new(pre).map_err(link)?),
+            WitVersion::V0_1 => Pre::V1(v1::AdapterPre::new(pre).map_err(link)?),
+        })
     }
 
     pub fn cache_stats(&self) -> CacheStats {
@@ -122,7 +130,7 @@ pub struct LoadedAdapter {
 struct LoadedInner {
     host: Arc<HostInner>,
     summary: ComponentSummary,
-    pre: AdapterPre<HostState>,
+    pre: Pre,
 }
 
 impl LoadedAdapter {
@@ -145,7 +153,10 @@ impl LoadedAdapter {
         store.epoch_deadline_callback(|mut cx| cx.data_mut().clock.on_deadline());
         // Instantiation can run guest code (start functions), under the same limits.
         arm(&mut store, config.fuel);
-        let adapter = self.inner.pre.instantiate(&mut store);
+        let adapter = match &self.inner.pre {
+            Pre::Latest(pre) => pre.instantiate(&mut store).map(Bindings::Latest),
+            Pre::V1(pre) => pre.instantiate(&mut store).map(Bindings::V1),
+        };
         store.data_mut().clock.end();
         match adapter {
             Ok(adapter) => Ok(AdapterInstance::new(store, adapter, host.clone())),

@@ -9,11 +9,12 @@ use wasmparser::{
 };
 
 use crate::Capability;
-use crate::capabilities::{PACKAGE, VERSION};
 use crate::errors::InspectError;
+use crate::wit::WitVersion;
 
-/// The export every adapter must provide, and its functions with their parameter counts.
-pub(crate) const AGENT_EXPORT: &str = "plinth:agent/agent@0.1.0";
+/// The export every adapter must provide (`plinth:agent/agent@` a version), and its
+/// functions with their parameter counts.
+const AGENT_EXPORT: &str = "agent";
 const AGENT_FUNCS: [(&str, usize); 4] = [("info", 0), ("start", 2), ("on-signal", 1), ("stop", 0)];
 
 /// What a component imports and exports, and whether it is a plinth adapter.
@@ -29,8 +30,11 @@ pub struct ComponentSummary {
     pub other_imports: Vec<String>,
     /// Its top-level export names.
     pub exports: Vec<String>,
-    /// Whether it exports `plinth:agent/agent@0.1.0` with the adapter's functions.
+    /// Whether it exports `plinth:agent/agent` (0.1.0 or 0.2.0) with the adapter's
+    /// functions.
     pub is_adapter: bool,
+    /// The version of `plinth:agent` it is built against, when it is an adapter.
+    pub wit_version: Option<WitVersion>,
 }
 
 impl ComponentSummary {
@@ -54,12 +58,13 @@ impl ComponentSummary {
             .validate_all(bytes)
             .map_err(|e| InspectError::Invalid(e.to_string()))?;
         let (imports, exports) = top_level_names(bytes)?;
+        let wit_version = exported_agent(&types.as_ref());
 
         let mut capabilities = Vec::new();
         let mut wasi_imports = Vec::new();
         let mut other_imports = Vec::new();
         for name in imports {
-            match classify_import(&name) {
+            match classify_import(&name, wit_version) {
                 Import::Capability(c) => capabilities.push(c),
                 Import::TypesOnly => {}
                 Import::Wasi => wasi_imports.push(name),
@@ -69,14 +74,14 @@ impl ComponentSummary {
         capabilities.sort();
         capabilities.dedup();
 
-        let is_adapter = exports_agent(&types.as_ref());
         Ok(ComponentSummary {
             hash: sha256_hex(bytes),
             capabilities,
             wasi_imports,
             other_imports,
             exports,
-            is_adapter,
+            is_adapter: wit_version.is_some(),
+            wit_version,
         })
     }
 
@@ -139,15 +144,15 @@ enum Import {
     Other,
 }
 
-fn classify_import(name: &str) -> Import {
+/// An interface of another version than the component's agent export is not one it will be
+/// given; a component that is no adapter is read in whichever version it names.
+fn classify_import(name: &str, version: Option<WitVersion>) -> Import {
     if name.starts_with("wasi:") {
         return Import::Wasi;
     }
-    let Some(rest) = name
-        .strip_prefix(PACKAGE)
-        .and_then(|r| r.strip_prefix('/'))
-        .and_then(|r| r.strip_suffix(VERSION))
-        .and_then(|r| r.strip_suffix('@'))
+    let Some(rest) = WitVersion::split(name)
+        .filter(|(_, v)| version.is_none_or(|version| *v == version))
+        .map(|(rest, _)| rest)
     else {
         return Import::Other;
     };
@@ -160,11 +165,18 @@ fn classify_import(name: &str) -> Import {
     }
 }
 
-/// Whether the root exports the agent instance with each function at its arity. The full
-/// signature check happens when the host links it; this is enough to tell an adapter from
-/// something else.
-fn exports_agent(types: &TypesRef<'_>) -> bool {
-    let Some(item) = types.component_item_for_export(AGENT_EXPORT) else {
+/// The version of the agent instance the root exports with each function at its arity,
+/// the latest first. The full signature check happens when the host links it; this is
+/// enough to tell an adapter (and its version) from something else.
+fn exported_agent(types: &TypesRef<'_>) -> Option<WitVersion> {
+    WitVersion::ALL
+        .into_iter()
+        .rev()
+        .find(|v| exports_agent(types, &v.interface(AGENT_EXPORT)))
+}
+
+fn exports_agent(types: &TypesRef<'_>, name: &str) -> bool {
+    let Some(item) = types.component_item_for_export(name) else {
         return false;
     };
     let ComponentEntityType::Instance(id) = item.ty else {
@@ -185,26 +197,35 @@ mod tests {
 
     #[test]
     fn imports_are_sorted_into_capabilities_wasi_and_others() {
+        let v1 = Some(WitVersion::V0_1);
         assert!(matches!(
-            classify_import("plinth:agent/tmux@0.1.0"),
+            classify_import("plinth:agent/tmux@0.1.0", v1),
             Import::Capability(Capability::Tmux)
         ));
         assert!(matches!(
-            classify_import("plinth:agent/types@0.1.0"),
+            classify_import("plinth:agent/events@0.2.0", None),
+            Import::Capability(Capability::Events)
+        ));
+        assert!(matches!(
+            classify_import("plinth:agent/types@0.1.0", v1),
             Import::TypesOnly
         ));
         assert!(matches!(
-            classify_import("wasi:cli/stdout@0.2.3"),
+            classify_import("wasi:cli/stdout@0.2.3", v1),
             Import::Wasi
         ));
         for other in [
             "plinth:agent/tmux@0.2.0",
+            "plinth:agent/tmux@0.3.0",
             "plinth:agent/terminal@0.1.0",
             "plinth:agent/agent@0.1.0",
             "acme:net/http@1.0.0",
             "host-fn",
         ] {
-            assert!(matches!(classify_import(other), Import::Other), "{other}");
+            assert!(
+                matches!(classify_import(other, v1), Import::Other),
+                "{other}"
+            );
         }
     }
 

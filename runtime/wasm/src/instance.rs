@@ -1,5 +1,6 @@
 //! One running adapter: its own `Store`, entered only from its owner's thread, never again
-//! after a trap.
+//! after a trap. Callers speak the latest WIT's shapes whatever version the component is
+//! built against; a 0.1.0 component's are converted (`wit::convert`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,9 +12,14 @@ use crate::errors::GuestError;
 use crate::limiter::DeadlineExceeded;
 use crate::shared::HostInner;
 use crate::state::HostState;
-use crate::wit::bindings::Adapter;
-use crate::wit::bindings::exports::plinth::agent::agent::Guest;
-use crate::wit::{AdapterInfo, Signal, Task};
+use crate::wit::convert::signal_to_v1;
+use crate::wit::{AdapterInfo, Signal, Task, WitVersion, latest, v1};
+
+/// The component's exports, in the version it is built against.
+pub(crate) enum Bindings {
+    Latest(latest::Adapter),
+    V1(v1::Adapter),
+}
 
 /// What an instance has used so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -30,7 +36,7 @@ pub struct Usage {
 
 pub struct AdapterInstance {
     store: Store<HostState>,
-    adapter: Adapter,
+    adapter: Bindings,
     poisoned: bool,
     fuel_consumed: u64,
     calls: u64,
@@ -39,7 +45,7 @@ pub struct AdapterInstance {
 }
 
 impl AdapterInstance {
-    pub(crate) fn new(store: Store<HostState>, adapter: Adapter, host: Arc<HostInner>) -> Self {
+    pub(crate) fn new(store: Store<HostState>, adapter: Bindings, host: Arc<HostInner>) -> Self {
         AdapterInstance {
             store,
             adapter,
@@ -50,24 +56,53 @@ impl AdapterInstance {
         }
     }
 
+    /// The version of `plinth:agent` the component is built against.
+    pub fn wit_version(&self) -> WitVersion {
+        match self.adapter {
+            Bindings::Latest(_) => WitVersion::V0_2,
+            Bindings::V1(_) => WitVersion::V0_1,
+        }
+    }
+
     pub fn info(&mut self) -> Result<AdapterInfo, GuestError> {
-        self.call(|guest, store| guest.call_info(store))
+        self.call(|adapter, store| match adapter {
+            Bindings::Latest(a) => a.plinth_agent_agent().call_info(store),
+            Bindings::V1(a) => a.plinth_agent_agent().call_info(store).map(Into::into),
+        })
     }
 
     /// Starts or resumes the task, with the state the adapter last saved.
     pub fn start(&mut self, task: &Task, saved: Option<Vec<u8>>) -> Result<(), GuestError> {
-        self.call(|guest, store| guest.call_start(store, task, saved.as_deref()))?
-            .map_err(GuestError::Returned)
+        let saved = saved.as_deref();
+        self.call(|adapter, store| match adapter {
+            Bindings::Latest(a) => a.plinth_agent_agent().call_start(store, task, saved),
+            Bindings::V1(a) => {
+                let task = task.clone().into();
+                a.plinth_agent_agent().call_start(store, &task, saved)
+            }
+        })?
+        .map_err(GuestError::Returned)
     }
 
+    /// Hands the adapter a signal. A 0.1.0 adapter gets an `answer` as the user message of
+    /// the choice's label.
     pub fn on_signal(&mut self, signal: &Signal) -> Result<(), GuestError> {
-        self.call(|guest, store| guest.call_on_signal(store, signal))?
-            .map_err(GuestError::Returned)
+        self.call(|adapter, store| match adapter {
+            Bindings::Latest(a) => a.plinth_agent_agent().call_on_signal(store, signal),
+            Bindings::V1(a) => {
+                let signal = signal_to_v1(signal.clone(), store.data().asked.as_ref());
+                a.plinth_agent_agent().call_on_signal(store, &signal)
+            }
+        })?
+        .map_err(GuestError::Returned)
     }
 
     pub fn stop(&mut self) -> Result<(), GuestError> {
-        self.call(|guest, store| guest.call_stop(store))?
-            .map_err(GuestError::Returned)
+        self.call(|adapter, store| match adapter {
+            Bindings::Latest(a) => a.plinth_agent_agent().call_stop(store),
+            Bindings::V1(a) => a.plinth_agent_agent().call_stop(store),
+        })?
+        .map_err(GuestError::Returned)
     }
 
     pub fn usage(&self) -> Usage {
@@ -87,14 +122,14 @@ impl AdapterInstance {
 
     fn call<R>(
         &mut self,
-        f: impl FnOnce(&Guest, &mut Store<HostState>) -> wasmtime::Result<R>,
+        f: impl FnOnce(&Bindings, &mut Store<HostState>) -> wasmtime::Result<R>,
     ) -> Result<R, GuestError> {
         if self.poisoned {
             return Err(GuestError::Poisoned);
         }
         let fuel = self.host.config.fuel;
         arm(&mut self.store, fuel);
-        let result = f(self.adapter.plinth_agent_agent(), &mut self.store);
+        let result = f(&self.adapter, &mut self.store);
         self.store.data_mut().clock.end();
         self.calls += 1;
         if let Some(fuel) = fuel {

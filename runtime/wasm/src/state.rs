@@ -7,11 +7,14 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use crate::capabilities::{Capabilities, CapsView};
 use crate::limiter::{CallClock, Limiter};
 use crate::wasi;
+use crate::wit::Question;
 
 pub(crate) struct HostState {
     pub(crate) caps: Capabilities,
     pub(crate) limiter: Limiter,
     pub(crate) clock: CallClock,
+    /// The question the guest last asked, while it stands.
+    pub(crate) asked: Option<Question>,
     wasi: Option<WasiParts>,
 }
 
@@ -26,6 +29,7 @@ impl HostState {
             caps,
             limiter,
             clock,
+            asked: None,
             wasi: None,
         };
         if wasi {
@@ -39,6 +43,7 @@ impl HostState {
         CapsView {
             caps: &self.caps,
             clock: &mut self.clock,
+            asked: &mut self.asked,
         }
     }
 

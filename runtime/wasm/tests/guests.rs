@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use plinth_wasm::wit::{CapError, Signal, Status, Task, TranscriptEntry, Urgency};
+use plinth_wasm::wit::{
+    CapError, Question, Signal, Status, Task, TranscriptEntry, Urgency, WitCapability, WitVersion,
+};
 use plinth_wasm::{
     Capabilities, Capability, EventsCap, GuestError, HostConfig, InspectError, LoadError,
     LoadedAdapter, WasmHost,
@@ -67,11 +69,14 @@ fn say(text: &str) -> Signal {
     Signal::UserMessage(text.into())
 }
 
-/// The transcript, which is where the probe reports.
+/// The transcript, which is where the probe reports, and the statuses set.
 #[derive(Default)]
-struct Transcript(Mutex<Vec<TranscriptEntry>>);
+struct Transcript(Mutex<Vec<TranscriptEntry>>, Mutex<Vec<(Status, String)>>);
 
 impl Transcript {
+    fn statuses(&self) -> Vec<(Status, String)> {
+        self.1.lock().unwrap().clone()
+    }
     fn texts(&self) -> Vec<String> {
         self.0
             .lock()
@@ -91,10 +96,14 @@ impl EventsCap for Transcript {
         entries.push(entry);
         Ok(entries.len() as u64)
     }
-    fn set_status(&self, _: Status, _: &str) -> Result<(), CapError> {
+    fn set_status(&self, status: Status, detail: &str) -> Result<(), CapError> {
+        self.1.lock().unwrap().push((status, detail.to_string()));
         Ok(())
     }
     fn notify(&self, _: &str, _: &str, _: Urgency) -> Result<(), CapError> {
+        Ok(())
+    }
+    fn ask(&self, _: Question) -> Result<(), CapError> {
         Ok(())
     }
 }
@@ -288,6 +297,49 @@ fn the_minimal_adapter_runs() {
     instance.info().unwrap();
     instance.start(&task("hello"), None).unwrap();
     instance.on_signal(&Signal::Tick(1)).unwrap();
+    instance.stop().unwrap();
+}
+
+#[test]
+fn the_built_in_guests_are_built_against_the_latest_wit() {
+    for guest_file in ["scripted.wasm", "claude-code.wasm", "test/minimal.wasm"] {
+        let summary = WasmHost::inspect(&guest(guest_file)).unwrap();
+        assert_eq!(
+            summary.wit_version,
+            Some(WitVersion::LATEST),
+            "{guest_file}"
+        );
+    }
+}
+
+/// Built against the frozen 0.1.0 WIT: it loads, runs, and gets an answer as the user
+/// message it can understand.
+#[test]
+fn an_adapter_of_the_previous_wit_still_loads_and_runs() {
+    let bytes = guest("test/legacy.wasm");
+    let summary = WasmHost::inspect(&bytes).unwrap();
+    assert_eq!(summary.wit_version, Some(WitVersion::V0_1));
+    assert_eq!(summary.capabilities, vec![Capability::Events]);
+    let host = WasmHost::new(config()).unwrap();
+    let adapter = host.load(&bytes, &summary.capabilities).unwrap();
+    let transcript = Arc::new(Transcript::default());
+    let mut instance = adapter.instantiate(with_transcript(&transcript)).unwrap();
+    assert_eq!(instance.wit_version(), WitVersion::V0_1);
+    assert_eq!(
+        instance.info().unwrap().capabilities,
+        vec![WitCapability::Events]
+    );
+    instance.start(&task("hello"), None).unwrap();
+    assert_eq!(
+        transcript.statuses(),
+        [(Status::Idle, "legacy: ready for t1".to_string())]
+    );
+
+    instance.on_signal(&say("hi")).unwrap();
+    assert_eq!(transcript.last(), "legacy heard: hi");
+    // It asked nothing (0.1.0 cannot), so the answer's label is not known: its id comes.
+    instance.on_signal(&Signal::Answer("yes".into())).unwrap();
+    assert_eq!(transcript.last(), "legacy heard: yes");
     instance.stop().unwrap();
 }
 

@@ -3,7 +3,7 @@ import "./style.css";
 import { App } from "./components/App";
 import { signIn } from "./signin";
 import { startTasks, onEvent } from "./tasks";
-import { loadNotes, receive } from "./notifications";
+import { loadNotes, receive, registerWorker } from "./notifications";
 import { navigate } from "./router";
 import { startClock } from "./time";
 import { watchHealth } from "./health";
@@ -34,6 +34,7 @@ async function boot(): Promise<void> {
     if (event.kind === "notification") receive(event, (id) => navigate({ page: "task", id, tab: "transcript" }));
   });
   render(<App />, root);
+  void registerWorker();
   watchHealth();
   // The notifications up to the stream's cursor; the stream brings the ones after it.
   const cursor = await startTasks();

@@ -3,7 +3,8 @@
 // allowed them.
 import { signal } from "@preact/signals";
 import { describe, get } from "./api";
-import type { PlinthEvent } from "./types";
+import { approveDeny, questionBody } from "./question";
+import type { PlinthEvent, Question, Task } from "./types";
 
 export interface Note {
   seq: number;
@@ -74,16 +75,74 @@ export function receive(event: PlinthEvent, open: (task: string) => void): void 
   toasts.value = [...toasts.value, note].slice(-4);
   setTimeout(() => (toasts.value = toasts.value.filter((t) => t.seq !== note.seq)), 8000);
   if (typeof Notification !== "undefined" && wantsBrowserNotification(document.hidden, Notification.permission)) {
+    void showBrowserNotification(note, open);
+  }
+}
+
+/** What a browser notification of `note` says and offers: the task's question, if it
+ * waits on one, with Approve and Deny as actions (answered by the service worker). */
+export function browserNotification(note: Note, question: Question | null | undefined): {
+  title: string;
+  body: string;
+  actions: { action: string; title: string }[];
+  choices: Record<string, string>;
+} {
+  if (!question) return { title: note.title, body: note.body, actions: [], choices: {} };
+  const { approve, deny } = approveDeny(question);
+  const actions: { action: string; title: string }[] = [];
+  const choices: Record<string, string> = {};
+  if (approve) {
+    actions.push({ action: "approve", title: "Approve" });
+    choices.approve = approve.id;
+  }
+  if (deny) {
+    actions.push({ action: "deny", title: "Deny" });
+    choices.deny = deny.id;
+  }
+  return { title: note.title, body: questionBody(question), actions, choices };
+}
+
+async function showBrowserNotification(note: Note, open: (task: string) => void): Promise<void> {
+  // The question comes with the task, read fresh: the status that brought it may still be
+  // on its way to the list.
+  let question: Question | null | undefined = null;
+  if (note.task && note.urgent) {
     try {
-      const n = new Notification(note.title, { body: note.body, tag: `plinth-${note.seq}` });
-      n.onclick = () => {
-        window.focus();
-        if (note.task) open(note.task);
-        n.close();
-      };
+      question = (await get<Task>(`/api/tasks/${encodeURIComponent(note.task)}`)).question;
     } catch {
-      /* some browsers only allow notifications from a service worker */
+      /* shown without it */
     }
+  }
+  const shown = browserNotification(note, question);
+  const options = { body: shown.body, tag: `plinth-${note.seq}`, data: { task: note.task, choices: shown.choices } };
+  const worker = "serviceWorker" in navigator ? await navigator.serviceWorker.getRegistration() : undefined;
+  if (worker && shown.actions.length) {
+    try {
+      await worker.showNotification(shown.title, { ...options, actions: shown.actions } as NotificationOptions);
+      return;
+    } catch {
+      /* no actions here: a plain one below */
+    }
+  }
+  try {
+    const n = new Notification(shown.title, options);
+    n.onclick = () => {
+      window.focus();
+      if (note.task) open(note.task);
+      n.close();
+    };
+  } catch {
+    /* some browsers only allow notifications from a service worker */
+  }
+}
+
+/** Registers the service worker that answers a notification's actions. */
+export async function registerWorker(): Promise<void> {
+  if (!("serviceWorker" in navigator)) return;
+  try {
+    await navigator.serviceWorker.register("/sw.js");
+  } catch {
+    /* notifications still show, without actions */
   }
 }
 

@@ -39,6 +39,24 @@ export interface Task {
   status_since: string;
   /** What its model calls have used and cost, and its budget. */
   spend?: Spend | null;
+  /** The question its agent waits on, with the answers it offers; null when none. */
+  question?: Question | null;
+}
+
+export type ChoiceKind = "allow" | "allow-always" | "deny" | "other";
+
+export interface Choice {
+  /** The adapter's id for it: what `POST /api/tasks/{id}/answer` takes. */
+  id: string;
+  label: string;
+  kind: ChoiceKind;
+}
+
+export interface Question {
+  text: string;
+  /** What it is about: the tool and its command, the file. */
+  detail: string | null;
+  choices: Choice[];
 }
 
 export interface Spend {

@@ -1,13 +1,45 @@
 //! A message sent while a dialog waits for the user is the user's answer to it: "yes"
-//! picks the dialog's plain yes, "no" cancels it, and anything else cancels it and goes to
-//! Claude Code as the next prompt ("No, and tell Claude what to do differently").
+//! picks the dialog's plain yes, "always" its yes-and-don't-ask-again, "no" cancels it, and
+//! anything else cancels it and goes to Claude Code as the next prompt ("No, and tell
+//! Claude what to do differently"). The dialog is also asked as a question ([`CHOICES`]),
+//! whose `answer` is read the same way.
 
+use crate::plinth::agent::types::{Choice, ChoiceKind, Question};
 use crate::screen;
+
+/// The choices a dialog is offered with, by id: each id is also a message [`read`] takes.
+pub const CHOICES: [(&str, &str, ChoiceKind); 3] = [
+    ("yes", "Yes", ChoiceKind::Allow),
+    (
+        "always",
+        "Yes, and don't ask again",
+        ChoiceKind::AllowAlways,
+    ),
+    ("no", "No", ChoiceKind::Deny),
+];
+
+/// A dialog as a question: `text` in a line, `detail` what it is about.
+pub fn question(text: &str, detail: Option<&str>) -> Question {
+    Question {
+        text: text.to_string(),
+        detail: detail.map(str::to_string),
+        choices: CHOICES
+            .iter()
+            .map(|(id, label, kind)| Choice {
+                id: id.to_string(),
+                label: label.to_string(),
+                kind: *kind,
+            })
+            .collect(),
+    }
+}
 
 /// What a message says to a dialog.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
     Yes,
+    /// Yes, and don't ask again for the like.
+    Always,
     No,
     /// Cancel, then tell Claude this instead.
     Instead(String),
@@ -17,6 +49,7 @@ const YES: [&str; 8] = [
     "y", "yes", "1", "ok", "allow", "approve", "go on", "continue",
 ];
 const NO: [&str; 5] = ["n", "no", "deny", "reject", "cancel"];
+const ALWAYS: [&str; 4] = ["always", "yes, always", "yes always", "don't ask again"];
 
 pub fn read(message: &str) -> Answer {
     let word = message.trim().trim_end_matches(['.', '!']).to_lowercase();
@@ -24,6 +57,8 @@ pub fn read(message: &str) -> Answer {
         Answer::Yes
     } else if NO.contains(&word.as_str()) {
         Answer::No
+    } else if ALWAYS.contains(&word.as_str()) {
+        Answer::Always
     } else {
         Answer::Instead(message.to_string())
     }
@@ -37,6 +72,10 @@ pub fn keys(answer: &Answer, screen_text: &str) -> Vec<String> {
         Answer::No | Answer::Instead(_) => vec!["Escape".into()],
         Answer::Yes => match Menu::read(screen_text) {
             Some(menu) => menu.pick_yes(),
+            None => vec!["Enter".into()],
+        },
+        Answer::Always => match Menu::read(screen_text) {
+            Some(menu) => menu.pick_always(),
             None => vec!["Enter".into()],
         },
     }
@@ -96,6 +135,24 @@ impl Menu {
         }) else {
             return vec!["Enter".into()];
         };
+        self.pick(yes)
+    }
+
+    /// The yes that stops Claude Code asking again ("Yes, and don't ask again for ...",
+    /// "Yes, and always allow ..."); the plain yes when the menu has none.
+    fn pick_always(&self) -> Vec<String> {
+        let always = self.choices.iter().position(|c| {
+            let lower = c.to_lowercase();
+            lower.starts_with("yes, and")
+                && (lower.contains("always") || lower.contains("ask again"))
+        });
+        match always {
+            Some(always) => self.pick(always),
+            None => self.pick_yes(),
+        }
+    }
+
+    fn pick(&self, yes: usize) -> Vec<String> {
         if self.numbered {
             return vec![(yes + 1).to_string()];
         }
@@ -143,6 +200,22 @@ mod tests {
     #[test]
     fn yes_confirms_a_dialog_without_a_menu() {
         assert_eq!(keys_for("yes", NOTICE), ["Enter"]);
+    }
+
+    #[test]
+    fn always_picks_the_yes_that_stops_the_asking() {
+        assert_eq!(read("always"), Answer::Always);
+        assert_eq!(keys_for("always", NUMBERED), ["2"]);
+        assert_eq!(keys_for("always", UNNUMBERED), ["Down", "Enter"]);
+    }
+
+    #[test]
+    fn every_choice_id_reads_as_its_answer() {
+        let answers: Vec<Answer> = CHOICES.iter().map(|(id, _, _)| read(id)).collect();
+        assert_eq!(answers, [Answer::Yes, Answer::Always, Answer::No]);
+        let q = question("Allow Bash?", Some("Bash: ls"));
+        assert_eq!(q.choices.len(), 3);
+        assert_eq!(q.detail.as_deref(), Some("Bash: ls"));
     }
 
     #[test]

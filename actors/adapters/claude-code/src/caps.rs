@@ -4,7 +4,7 @@
 use crate::plinth::agent::events::{TranscriptEntry, Urgency};
 use crate::plinth::agent::log::Level;
 use crate::plinth::agent::tmux::SessionSpec;
-use crate::plinth::agent::types::{CapError, Status};
+use crate::plinth::agent::types::{CapError, Question, Status};
 
 pub trait Caps {
     fn create_session(&mut self, spec: &SessionSpec) -> Result<(), CapError>;
@@ -17,6 +17,7 @@ pub trait Caps {
     fn write_file(&mut self, path: &str, contents: &[u8]) -> Result<(), CapError>;
     fn transcript(&mut self, entry: &TranscriptEntry) -> Result<(), CapError>;
     fn set_status(&mut self, status: Status, detail: &str) -> Result<(), CapError>;
+    fn ask(&mut self, question: &Question) -> Result<(), CapError>;
     fn notify(&mut self, title: &str, body: &str, urgency: Urgency) -> Result<(), CapError>;
     fn save(&mut self, blob: &[u8]) -> Result<(), CapError>;
     fn log(&mut self, level: Level, message: &str);

@@ -35,6 +35,12 @@ pub enum Effect {
         tool: Option<String>,
         data: Option<String>,
     },
+    /// Wait for the user on a dialog, asked as a question (`events.ask`): the status is
+    /// `waiting-for-user` with `text` its detail.
+    Ask {
+        text: String,
+        detail: Option<String>,
+    },
     /// Record the last reply found in Claude Code's transcript file at this path.
     ReadLastReply {
         path: String,
@@ -43,7 +49,7 @@ pub enum Effect {
 }
 
 impl Effect {
-    fn said(role: Role, text: impl Into<String>) -> Effect {
+    pub(crate) fn said(role: Role, text: impl Into<String>) -> Effect {
         Effect::Transcript {
             role,
             text: text.into(),
@@ -86,6 +92,25 @@ pub fn on_signal(saved: &mut Saved, signal: &Signal) -> Vec<Effect> {
             if saved.llm_in_flight.is_empty() && !saved.turn_active && saved.phase == Phase::Working
             {
                 set_phase(saved, Phase::Idle, "turn finished", &mut out);
+            }
+        }
+        // A choice of the dialog's question: its id is the message that answers it.
+        Signal::Answer(id) => {
+            let label = crate::answer::CHOICES
+                .iter()
+                .find(|(choice, _, _)| choice == id)
+                .map_or(id.as_str(), |(_, label, _)| label);
+            out.push(Effect::said(Role::User, label));
+            if saved.phase == Phase::WaitingForUser
+                && saved.answer.is_none()
+                && saved.trouble.is_none()
+            {
+                saved.answer = Some(id.clone());
+            } else {
+                out.push(Effect::Log(
+                    Level::Info,
+                    format!("claude-code: an answer ({id}) while no dialog waits"),
+                ));
             }
         }
         Signal::UserMessage(text) => {
@@ -141,6 +166,7 @@ fn on_hook(saved: &mut Saved, hook: Hook, out: &mut Vec<Effect>) {
         )),
         Hook::UserPromptSubmit { prompt } => {
             saved.turn_active = true;
+            saved.last_tool = None;
             // A prompt this adapter pasted is already in the transcript (recorded when the
             // user sent it); one typed in the terminal is not.
             if !prompt.trim().is_empty() && !saved.take_echo(&prompt) {
@@ -155,6 +181,7 @@ fn on_hook(saved: &mut Saved, hook: Hook, out: &mut Vec<Effect>) {
         }
         Hook::PreToolUse { tool, input } => {
             saved.turn_active = true;
+            saved.last_tool = Some((tool.clone(), tool_use::summary(&tool, &input)));
             out.push(Effect::Transcript {
                 role: Role::Tool,
                 text: tool_use::summary(&tool, &input),
@@ -164,6 +191,8 @@ fn on_hook(saved: &mut Saved, hook: Hook, out: &mut Vec<Effect>) {
             working_unless_waiting(saved, &format!("running {tool}"), out);
         }
         Hook::PostToolUse { tool, id, response } => {
+            // Done with: a dialog from now on is about another tool.
+            saved.last_tool = None;
             // The result, for the UI to fold under its call (matched by the call's id).
             out.push(Effect::Transcript {
                 role: Role::Tool,
@@ -181,7 +210,7 @@ fn on_hook(saved: &mut Saved, hook: Hook, out: &mut Vec<Effect>) {
                 } else {
                     message
                 };
-                wait_for_user(saved, &detail, out);
+                ask_user(saved, &detail, None, out);
             }
             Ask::Idle => {
                 if saved.llm_in_flight.is_empty() {
@@ -272,9 +301,14 @@ pub fn on_screen(saved: &mut Saved, text: &str) -> Vec<Effect> {
     }
     if screen::dialog_open(text) {
         saved.idle_ticks = 0;
-        if saved.phase != Phase::WaitingForUser {
-            wait_for_user(saved, "a dialog is waiting for an answer", &mut out);
-        }
+        // Asked again only when the screen tells more than the wait says (a notification
+        // that came before the tool's hook): an unchanged question sets nothing.
+        let said = if saved.phase == Phase::WaitingForUser {
+            saved.detail.clone()
+        } else {
+            "a dialog is waiting for an answer".to_string()
+        };
+        ask_user(saved, &said, screen::dialog_subject(text), &mut out);
         return out;
     }
     if saved.phase == Phase::WaitingForUser {
@@ -324,6 +358,41 @@ fn wait_for_user(saved: &mut Saved, detail: &str, out: &mut Vec<Effect>) {
         out.push(Effect::Notify {
             title: "Claude Code needs you".into(),
             body: detail.to_string(),
+            urgency: Urgency::NeedsAttention,
+        });
+    }
+}
+
+/// Blocked on a dialog: asked as a question, "Allow Bash?" about the tool Claude Code said
+/// it would run (its command or path the detail), else about the tool call `seen` drawn
+/// above the dialog, else `said` (what the notification or the screen told). Notified
+/// once, as [`wait_for_user`] does.
+fn ask_user(saved: &mut Saved, said: &str, seen: Option<(String, String)>, out: &mut Vec<Effect>) {
+    let seen = seen.map(|(tool, argument)| {
+        let summary = format!("{tool}: {argument}");
+        (tool, summary)
+    });
+    let (text, detail) = match saved.last_tool.clone().or(seen) {
+        Some((tool, summary)) => (format!("Allow {tool}?"), Some(summary)),
+        None => (said.to_string(), None),
+    };
+    let was_waiting = saved.phase == Phase::WaitingForUser;
+    if !set_phase(saved, Phase::WaitingForUser, &text, out) {
+        return;
+    }
+    // The question carries the status.
+    out.pop();
+    out.push(Effect::Ask {
+        text: text.clone(),
+        detail: detail.clone(),
+    });
+    if !was_waiting {
+        out.push(Effect::Notify {
+            title: "Claude Code needs you".into(),
+            body: match detail {
+                Some(detail) => format!("{text} {detail}"),
+                None => text,
+            },
             urgency: Urgency::NeedsAttention,
         });
     }

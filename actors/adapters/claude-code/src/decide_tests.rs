@@ -39,6 +39,8 @@ fn statuses(effects: &[Effect]) -> Vec<(Phase, String)> {
         .iter()
         .filter_map(|e| match e {
             Effect::Status { phase, detail } => Some((*phase, detail.clone())),
+            // A dialog's wait is asked as a question, whose text is the status's detail.
+            Effect::Ask { text, .. } => Some((Phase::WaitingForUser, text.clone())),
             _ => None,
         })
         .collect()
@@ -116,9 +118,9 @@ fn a_permission_notification_waits_for_the_user_and_notifies_once() {
     assert_eq!(
         effects,
         [
-            Effect::Status {
-                phase: Phase::WaitingForUser,
-                detail: "Claude needs your permission to use Bash".into()
+            Effect::Ask {
+                text: "Claude needs your permission to use Bash".into(),
+                detail: None,
             },
             Effect::Notify {
                 title: "Claude Code needs you".into(),
@@ -645,4 +647,91 @@ fn trouble_survives_a_restart_of_the_adapter() {
     let back = Saved::decode(&saved.encode()).unwrap();
     assert_eq!(back.trouble, saved.trouble);
     assert!(back.trouble.is_some());
+}
+
+#[test]
+fn a_permission_dialog_asks_about_the_tool_it_is_for_and_its_answer_is_kept() {
+    let mut saved = at(Phase::Working);
+    on_signal(
+        &mut saved,
+        &hook(
+            "PreToolUse",
+            r#"{"tool_name":"Bash","tool_input":{"command":"rm -rf build"}}"#,
+        ),
+    );
+    let body = r#"{"message":"Claude needs your permission to use Bash","notification_type":"permission_prompt"}"#;
+    let effects = on_signal(&mut saved, &hook("Notification", body));
+    assert_eq!(
+        effects[0],
+        Effect::Ask {
+            text: "Allow Bash?".into(),
+            detail: Some("Bash: rm -rf build".into()),
+        }
+    );
+    assert!(
+        matches!(&effects[1], Effect::Notify { body, .. } if body == "Allow Bash? Bash: rm -rf build")
+    );
+    // The screen showing the same dialog asks nothing more.
+    let screen = "● Bash(rm -rf build)\n Do you want to proceed?\n ❯ 1. Yes\n   2. No";
+    assert!(on_screen(&mut saved, screen).is_empty());
+
+    let effects = on_signal(&mut saved, &Signal::Answer("always".into()));
+    assert_eq!(
+        effects,
+        [Effect::said(Role::User, "Yes, and don't ask again")]
+    );
+    assert_eq!(saved.answer.as_deref(), Some("always"));
+}
+
+#[test]
+fn an_answer_with_no_dialog_waiting_is_only_logged() {
+    let mut saved = at(Phase::Working);
+    let effects = on_signal(&mut saved, &Signal::Answer("yes".into()));
+    assert!(matches!(effects.last(), Some(Effect::Log(..))));
+    assert_eq!(saved.answer, None);
+}
+
+#[test]
+fn a_finished_tool_is_not_what_the_next_dialog_asks_about() {
+    let mut saved = at(Phase::Working);
+    let pre = r#"{"tool_name":"Bash","tool_input":{"command":"ls"}}"#;
+    on_signal(&mut saved, &hook("PreToolUse", pre));
+    let post = r#"{"tool_name":"Bash","tool_use_id":"t1","tool_response":{"stdout":""}}"#;
+    on_signal(&mut saved, &hook("PostToolUse", post));
+    let screen = "● Bash(rm -rf build)\n Do you want to proceed?\n ❯ 1. Yes\n   2. No";
+    let effects = on_screen(&mut saved, screen);
+    // The dialog is about the call the screen draws above it, not the finished one.
+    assert_eq!(
+        effects[0],
+        Effect::Ask {
+            text: "Allow Bash?".into(),
+            detail: Some("Bash: rm -rf build".into()),
+        }
+    );
+    let mut bare = at(Phase::Working);
+    let effects = on_screen(&mut bare, " Do you want to proceed?\n ❯ 1. Yes\n   2. No");
+    assert_eq!(
+        effects[0],
+        Effect::Ask {
+            text: "a dialog is waiting for an answer".into(),
+            detail: None,
+        }
+    );
+}
+
+#[test]
+fn a_notification_before_its_tools_hook_is_asked_again_about_the_tool_on_the_screen() {
+    let mut saved = at(Phase::Working);
+    let body = r#"{"message":"Claude needs your permission to use Bash","notification_type":"permission_prompt"}"#;
+    on_signal(&mut saved, &hook("Notification", body));
+    let effects = on_screen(&mut saved, crate::screens::NUMBERED);
+    assert_eq!(
+        effects,
+        [Effect::Ask {
+            text: "Allow Bash?".into(),
+            detail: Some("Bash: touch first.txt".into()),
+        }],
+        "no second notification for the same wait"
+    );
+    assert!(on_screen(&mut saved, crate::screens::NUMBERED).is_empty());
 }

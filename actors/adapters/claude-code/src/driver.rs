@@ -288,6 +288,9 @@ impl Driver {
         for effect in effects {
             let result = match effect {
                 Effect::Status { phase, detail } => caps.set_status(phase.into(), &detail),
+                Effect::Ask { text, detail } => {
+                    caps.ask(&crate::answer::question(&text, detail.as_deref()))
+                }
                 Effect::Notify {
                     title,
                     body,

@@ -6,7 +6,7 @@ use crate::caps::Caps;
 use crate::plinth::agent::events::{Role, TranscriptEntry, Urgency};
 use crate::plinth::agent::log::Level;
 use crate::plinth::agent::tmux::SessionSpec;
-use crate::plinth::agent::types::{CapError, Status};
+use crate::plinth::agent::types::{CapError, Question, Status};
 
 #[derive(Default)]
 pub struct Fake {
@@ -137,6 +137,21 @@ impl Caps for Fake {
     fn set_status(&mut self, status: Status, detail: &str) -> Result<(), CapError> {
         self.calls
             .push(format!("status {}: {detail}", status_word(status)));
+        Ok(())
+    }
+
+    fn ask(&mut self, question: &Question) -> Result<(), CapError> {
+        let choices: Vec<String> = question
+            .choices
+            .iter()
+            .map(|c| format!("{}={}", c.id, c.label))
+            .collect();
+        self.calls.push(format!(
+            "ask {} ({}) [{}]",
+            question.text,
+            question.detail.as_deref().unwrap_or(""),
+            choices.join(", ")
+        ));
         Ok(())
     }
 

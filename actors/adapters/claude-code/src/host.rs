@@ -4,7 +4,7 @@ use crate::caps::Caps;
 use crate::plinth::agent::events::{self, TranscriptEntry, Urgency};
 use crate::plinth::agent::log::{self, Level};
 use crate::plinth::agent::tmux::{self, SessionSpec};
-use crate::plinth::agent::types::{CapError, Status};
+use crate::plinth::agent::types::{CapError, Question, Status};
 use crate::plinth::agent::{environment, state};
 
 pub struct Host;
@@ -48,6 +48,10 @@ impl Caps for Host {
 
     fn set_status(&mut self, status: Status, detail: &str) -> Result<(), CapError> {
         events::set_status(status, detail)
+    }
+
+    fn ask(&mut self, question: &Question) -> Result<(), CapError> {
+        events::ask(question)
     }
 
     fn notify(&mut self, title: &str, body: &str, urgency: Urgency) -> Result<(), CapError> {

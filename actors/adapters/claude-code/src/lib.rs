@@ -1,10 +1,13 @@
 //! plinth's Claude Code adapter: runs the Claude Code CLI in a tmux session of the task's
 //! sandbox, types the user's messages into it, and turns its hooks, the model proxy's calls
-//! and its screen into a status and a transcript.
+//! and its screen into a status and a transcript. A permission dialog is asked as a
+//! question (`events.ask`: "Allow Bash?", the command, Yes / Yes, and don't ask again / No);
+//! its `answer`, or a message saying yes or no, picks the dialog's choice.
 //!
 //! - [`driver`]: start/resume, signals and stop, through the capabilities.
 //! - [`decide`]: signal + state → new state and effects (pure).
-//! - [`delivery`]: when and how a queued message is typed in (pure).
+//! - [`delivery`]: when and how a queued message is typed in (pure); [`answer`]: a dialog's
+//!   choices, and the keys an answer types.
 //! - [`saved`] and [`phase`]: what survives a restart.
 //! - [`config`] and [`launch`]: Claude Code's config files, command and environment.
 //! - [`hooks`], [`screen`], [`reply`], [`tool_use`]: reading what Claude Code shows.
@@ -39,7 +42,7 @@ mod fake;
 #[cfg(test)]
 mod screens;
 
-// Exported only in the component: the export names (`plinth:agent/agent@0.1.0#start`)
+// Exported only in the component: the export names (`plinth:agent/agent@0.2.0#start`)
 // are not symbols a host linker takes, and host builds exist only for the unit tests.
 #[cfg(target_arch = "wasm32")]
 use guest::ClaudeCode;

@@ -45,6 +45,9 @@ pub struct Saved {
     /// login, ...; see `trouble`). While set the task waits for its user, whatever the
     /// screen or the hooks say, until a model call goes through.
     pub trouble: Option<String>,
+    /// The tool Claude Code said it would run (`PreToolUse`) and has not finished, and what
+    /// it runs it on (its summary): what a permission dialog asks about.
+    pub last_tool: Option<(String, String)>,
     /// Ticks in a row the screen looked idle while the status said working; not saved,
     /// since a restart should look again anyway.
     #[serde(skip)]

@@ -42,6 +42,25 @@ pub fn dialog_open(screen: &str) -> bool {
     tail.iter().any(|l| l.contains("Do you want to")) && tail.iter().any(|l| is_menu_choice(l))
 }
 
+/// What an open dialog asks about, as the screen shows its tool call above it
+/// (`● Bash(touch first.txt)`): the tool and its argument, the last such line on the
+/// screen. `None` when no tool call is shown.
+pub fn dialog_subject(screen: &str) -> Option<(String, String)> {
+    screen.lines().rev().find_map(|line| {
+        let call = line
+            .trim_start()
+            .strip_prefix(['●', '⏺'])?
+            .trim_start()
+            .strip_suffix(')')?;
+        let (tool, argument) = call.split_once('(')?;
+        let tool_like = !tool.is_empty()
+            && tool
+                .chars()
+                .all(|c| c.is_alphanumeric() || "_-:.".contains(c));
+        tool_like.then(|| (tool.to_string(), argument.to_string()))
+    })
+}
+
 /// The last few non-empty lines: the input box, its hints and the status line.
 pub fn bottom(screen: &str) -> Vec<&str> {
     let lines: Vec<&str> = screen.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -73,6 +92,29 @@ pub fn is_menu_choice(line: &str) -> bool {
 pub fn starts_numbered(text: &str) -> bool {
     let digits = text.chars().take_while(char::is_ascii_digit).count();
     digits > 0 && text[digits..].starts_with('.')
+}
+
+#[cfg(test)]
+mod subject_tests {
+    use super::*;
+    use crate::screens::{NUMBERED, UNNUMBERED};
+
+    #[test]
+    fn a_dialog_is_about_the_tool_call_drawn_above_it() {
+        assert_eq!(
+            dialog_subject(NUMBERED),
+            Some(("Bash".into(), "touch first.txt".into()))
+        );
+        assert_eq!(
+            dialog_subject(UNNUMBERED),
+            Some(("Write".into(), ".git/info/plinth-first".into()))
+        );
+        assert_eq!(
+            dialog_subject("● I'll write the file (now).\n Do you want to"),
+            None
+        );
+        assert_eq!(dialog_subject("❯ 1. Yes"), None);
+    }
 }
 
 #[cfg(test)]

@@ -36,6 +36,7 @@ impl Guest for Minimal {
             Signal::ScreenChanged(_) => "screen-changed",
             Signal::UserMessage(_) => "user-message",
             Signal::ProcessExited(_) => "process-exited",
+            Signal::Answer(_) => "answer",
             Signal::Tick(_) => "tick",
         };
         log(Level::Debug, &format!("minimal: signal {name}"));

@@ -8,7 +8,7 @@ use crate::plinth::agent::environment::{ExecOutput, ExecRequest};
 use crate::plinth::agent::events::Role;
 use crate::plinth::agent::log::Level;
 use crate::plinth::agent::tmux::SessionSpec;
-use crate::plinth::agent::types::{CapError, Status};
+use crate::plinth::agent::types::{CapError, Question, Status};
 
 #[derive(Default)]
 pub struct Fake {
@@ -96,6 +96,17 @@ impl Caps for Fake {
     fn set_status(&mut self, status: Status, detail: &str) -> Result<(), CapError> {
         self.calls
             .push(format!("status {}: {detail}", status_word(status)));
+        Ok(())
+    }
+
+    fn ask(&mut self, question: &Question) -> Result<(), CapError> {
+        let choices: Vec<String> = question
+            .choices
+            .iter()
+            .map(|c| format!("{}={}", c.id, c.label))
+            .collect();
+        self.calls
+            .push(format!("ask {} [{}]", question.text, choices.join(", ")));
         Ok(())
     }
 

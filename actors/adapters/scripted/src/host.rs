@@ -6,7 +6,7 @@ use crate::plinth::agent::events::{self, Role, TranscriptEntry};
 use crate::plinth::agent::log::{self, Level};
 use crate::plinth::agent::state;
 use crate::plinth::agent::tmux::{self, SessionSpec};
-use crate::plinth::agent::types::{CapError, Status};
+use crate::plinth::agent::types::{CapError, Question, Status};
 
 pub struct Host;
 
@@ -31,6 +31,10 @@ impl Caps for Host {
 
     fn set_status(&mut self, status: Status, detail: &str) -> Result<(), CapError> {
         events::set_status(status, detail)
+    }
+
+    fn ask(&mut self, question: &Question) -> Result<(), CapError> {
+        events::ask(question)
     }
 
     fn create_session(&mut self, spec: &SessionSpec) -> Result<(), CapError> {

@@ -1,5 +1,7 @@
 //! plinth's scripted agent: the task's prompt is a script (`#!scripted`, then one step a
-//! line) that it follows through the capability imports. It stands in for a real agent in
+//! line; the steps are listed in actors/adapters/README.md) that it follows through the
+//! capability imports. `ask TEXT | CHOICE | CHOICE ...` asks a question (`events.ask`) and
+//! waits for its answer, so tests can drive a wait a person answers at a glance. It stands in for a real agent in
 //! plinth's tests, so it can also misbehave on purpose: trap, spin, grow without end.
 //!
 //! - [`script`]: the prompt parsed into steps.
@@ -24,7 +26,7 @@ mod fake;
 #[cfg(test)]
 mod runner_tests;
 
-// Exported only in the component: the export names (`plinth:agent/agent@0.1.0#start`)
+// Exported only in the component: the export names (`plinth:agent/agent@0.2.0#start`)
 // are not symbols a host linker takes, and host builds exist only for the unit tests.
 #[cfg(target_arch = "wasm32")]
 use guest::Scripted;

@@ -15,6 +15,8 @@ pub enum Wait {
     Sleep { deadline: Option<u64> },
     /// `expect`: for the text on the `agent` session's screen.
     Screen,
+    /// `ask`: for the answer (or a message).
+    Answer,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,6 +38,7 @@ impl Progress {
             None => "none".to_string(),
             Some(Wait::Message) => "message".to_string(),
             Some(Wait::Screen) => "screen".to_string(),
+            Some(Wait::Answer) => "answer".to_string(),
             Some(Wait::Sleep { deadline: None }) => "sleep".to_string(),
             Some(Wait::Sleep { deadline: Some(at) }) => format!("sleep@{at}"),
         };
@@ -69,6 +72,7 @@ impl Progress {
                         "none" => None,
                         "message" => Some(Wait::Message),
                         "screen" => Some(Wait::Screen),
+                        "answer" => Some(Wait::Answer),
                         "sleep" => Some(Wait::Sleep { deadline: None }),
                         _ => {
                             let at = value.strip_prefix("sleep@").ok_or_else(bad)?;

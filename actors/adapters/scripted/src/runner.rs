@@ -15,7 +15,7 @@ use crate::plinth::agent::environment::ExecRequest;
 use crate::plinth::agent::events::Role;
 use crate::plinth::agent::log::Level;
 use crate::plinth::agent::tmux::SessionSpec;
-use crate::plinth::agent::types::{CapError, Status};
+use crate::plinth::agent::types::{CapError, Choice, ChoiceKind, Question, Status};
 use crate::progress::{Progress, Wait};
 use crate::script::{Action, Step, parse};
 
@@ -106,6 +106,18 @@ impl Runner {
     pub fn on_signal(&mut self, signal: &Signal, caps: &mut impl Caps) -> Option<Halt> {
         match signal {
             Signal::Tick(now) => self.advance(Some(*now), caps),
+            Signal::Answer(id) => {
+                let said = self.choice_label(id).unwrap_or_else(|| id.clone());
+                self.answered(&said, caps)
+            }
+            Signal::UserMessage(text) if self.progress.wait == Some(Wait::Answer) => {
+                if let Err(error) = caps.transcript(Role::User, text) {
+                    let message =
+                        format!("scripted: recording a user message: {}", describe(&error));
+                    caps.log(Level::Warn, &message);
+                }
+                self.answered(text, caps)
+            }
             Signal::UserMessage(text) => {
                 if !self.progress.done {
                     self.progress.unread += 1;
@@ -154,6 +166,40 @@ impl Runner {
         &self.progress
     }
 
+    /// The label of choice `id` of the `ask` being waited on.
+    fn choice_label(&self, id: &str) -> Option<String> {
+        let step = self.steps.get(self.progress.next)?;
+        match &step.action {
+            Action::Ask { choices, .. } => {
+                let index = id.parse::<usize>().ok()?.checked_sub(1)?;
+                choices.get(index).cloned()
+            }
+            _ => None,
+        }
+    }
+
+    /// An answer (or a message) for the `ask` being waited on: said, and the script goes
+    /// on. One that comes when no `ask` waits is only logged.
+    fn answered(&mut self, said: &str, caps: &mut impl Caps) -> Option<Halt> {
+        if self.progress.done || self.progress.wait != Some(Wait::Answer) {
+            caps.log(
+                Level::Info,
+                &format!("scripted: an answer ({said}) while no question waits"),
+            );
+            return None;
+        }
+        self.progress.wait = None;
+        self.progress.next += 1;
+        self.save(caps);
+        if let Err(error) = caps.transcript(Role::Agent, &format!("answered: {said}")) {
+            caps.log(
+                Level::Warn,
+                &format!("scripted: saying the answer: {}", describe(&error)),
+            );
+        }
+        self.advance(None, caps)
+    }
+
     fn advance(&mut self, now: Option<u64>, caps: &mut impl Caps) -> Option<Halt> {
         loop {
             if self.progress.done {
@@ -186,6 +232,7 @@ impl Runner {
             if step.action.blocks() {
                 self.progress.wait = Some(match step.action {
                     Action::WaitMessage => Wait::Message,
+                    Action::Ask { .. } => Wait::Answer,
                     Action::Sleep(_) => Wait::Sleep { deadline: None },
                     _ => Wait::Screen,
                 });
@@ -226,6 +273,19 @@ impl Runner {
                 }
                 let detail = format!("waiting for a message (line {line})");
                 self.set_status(Status::WaitingForUser, &detail, caps);
+                WaitOutcome::Pending
+            }
+            (Wait::Answer, Action::Ask { text, choices }) => {
+                // Asked once per instance (again after a restart, as the host forgets it).
+                if self.status != Some(Status::WaitingForUser) {
+                    self.status = Some(Status::WaitingForUser);
+                    if let Err(error) = caps.ask(&question(text, choices)) {
+                        caps.log(
+                            Level::Warn,
+                            &format!("scripted: asking: {}", describe(&error)),
+                        );
+                    }
+                }
                 WaitOutcome::Pending
             }
             (Wait::Sleep { deadline }, Action::Sleep(ms)) => {
@@ -327,7 +387,7 @@ impl Runner {
             Action::Trap => return Ok(Some(Halt::Trap)),
             Action::Spin => return Ok(Some(Halt::Spin)),
             Action::Grow => return Ok(Some(Halt::Grow)),
-            Action::WaitMessage | Action::Sleep(_) | Action::Expect(_) => {
+            Action::WaitMessage | Action::Sleep(_) | Action::Expect(_) | Action::Ask { .. } => {
                 unreachable!("blocking steps are waits, not performed")
             }
         }
@@ -423,6 +483,39 @@ impl Runner {
     }
 }
 
+/// An `ask` step's question: choice `n` (from 1) has id `n`, and a kind read from its
+/// label, so that plinth can offer Approve and Deny.
+fn question(text: &str, choices: &[String]) -> Question {
+    let kind = |label: &str| {
+        let label = label.to_ascii_lowercase();
+        if label.contains("always") || label.contains("don't ask") {
+            ChoiceKind::AllowAlways
+        } else if ["yes", "allow", "approve"]
+            .iter()
+            .any(|w| label.starts_with(w))
+        {
+            ChoiceKind::Allow
+        } else if ["no", "deny"].iter().any(|w| label.starts_with(w)) {
+            ChoiceKind::Deny
+        } else {
+            ChoiceKind::Other
+        }
+    };
+    Question {
+        text: text.to_string(),
+        detail: None,
+        choices: choices
+            .iter()
+            .enumerate()
+            .map(|(n, label)| Choice {
+                id: (n + 1).to_string(),
+                label: label.clone(),
+                kind: kind(label),
+            })
+            .collect(),
+    }
+}
+
 fn shell(command: &str) -> Vec<String> {
     vec!["sh".to_string(), "-c".to_string(), command.to_string()]
 }
@@ -446,6 +539,7 @@ fn summary(action: &Action) -> String {
         Action::Commit(message) => format!("commit {message}"),
         Action::Say(text) => format!("say {text}"),
         Action::WaitMessage => "wait-message".to_string(),
+        Action::Ask { text, choices } => format!("ask {text} | {}", choices.join(" | ")),
         Action::Sleep(ms) => format!("sleep {ms}"),
         Action::Term(command) => format!("term {command}"),
         Action::Expect(text) => format!("expect {text}"),

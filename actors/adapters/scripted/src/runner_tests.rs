@@ -454,3 +454,67 @@ fn stop_kills_the_session_only_if_the_script_has_one() {
     runner.stop(&mut fake);
     assert_eq!(fake.calls.last().unwrap(), "kill agent");
 }
+
+#[test]
+fn ask_asks_then_says_the_answer_and_goes_on() {
+    let mut fake = Fake::default();
+    let script = "#!scripted\nask Allow rm? | Yes | Yes, always | No\nsay done";
+    let (mut runner, _) = start(script, &mut fake);
+    assert_eq!(
+        fake.effects().last().unwrap(),
+        "ask Allow rm? [1=Yes, 2=Yes, always, 3=No]"
+    );
+    assert_eq!(runner.progress().wait, Some(Wait::Answer));
+    runner.on_signal(&Signal::Tick(5), &mut fake);
+    assert_eq!(
+        fake.calls.iter().filter(|c| c.starts_with("ask ")).count(),
+        1
+    );
+
+    runner.on_signal(&Signal::Answer("3".into()), &mut fake);
+    let effects = fake.effects();
+    assert_eq!(
+        &effects[effects.len() - 4..],
+        [
+            "transcript agent: answered: No",
+            "status working: running the script",
+            "transcript agent: done",
+            "status finished: the script ran to its end",
+        ]
+    );
+}
+
+#[test]
+fn a_message_answers_an_ask_and_a_stray_answer_is_ignored() {
+    let mut fake = Fake::default();
+    let (mut runner, _) = start(
+        "#!scripted\nask Go? | Yes | No\nwait-message\nsay end",
+        &mut fake,
+    );
+    runner.on_signal(&Signal::UserMessage("maybe later".into()), &mut fake);
+    assert!(
+        fake.effects()
+            .contains(&"transcript agent: answered: maybe later".to_string())
+    );
+    assert_eq!(runner.progress().wait, Some(Wait::Message));
+    runner.on_signal(&Signal::Answer("1".into()), &mut fake);
+    assert_eq!(runner.progress().wait, Some(Wait::Message));
+    assert!(!fake.calls.iter().any(|c| c.contains("end")));
+}
+
+#[test]
+fn a_restart_while_asking_asks_again() {
+    let mut fake = Fake::default();
+    let script = "#!scripted\nask Go? | Yes | No\nsay end";
+    let (_runner, _) = start(script, &mut fake);
+    let blob = fake.saved.clone().unwrap();
+    let mut again = Fake::default();
+    let (mut runner, _) = resume(script, &blob, &mut again);
+    assert_eq!(again.effects().last().unwrap(), "ask Go? [1=Yes, 2=No]");
+    runner.on_signal(&Signal::Answer("1".into()), &mut again);
+    assert!(
+        again
+            .effects()
+            .contains(&"transcript agent: answered: Yes".to_string())
+    );
+}

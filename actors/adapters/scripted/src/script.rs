@@ -16,10 +16,19 @@ pub struct Step {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     Run(String),
-    Write { path: String, text: String },
+    Write {
+        path: String,
+        text: String,
+    },
     Commit(String),
     Say(String),
     WaitMessage,
+    /// `ask TEXT | CHOICE | CHOICE ...`: asks the user (`events.ask`) and waits for the
+    /// answer (or a message), then says which came.
+    Ask {
+        text: String,
+        choices: Vec<String>,
+    },
     Sleep(u64),
     Term(String),
     Expect(String),
@@ -35,7 +44,7 @@ impl Action {
     pub fn blocks(&self) -> bool {
         matches!(
             self,
-            Action::WaitMessage | Action::Sleep(_) | Action::Expect(_)
+            Action::WaitMessage | Action::Sleep(_) | Action::Expect(_) | Action::Ask { .. }
         )
     }
 }
@@ -114,6 +123,18 @@ fn parse_action(text: &str) -> Result<Action, String> {
         "commit" => needs("a message").map(Action::Commit),
         "say" => needs("a text").map(Action::Say),
         "wait-message" => bare(Action::WaitMessage),
+        "ask" => {
+            let rest = needs("a question and its choices: ask TEXT | CHOICE | CHOICE")?;
+            let mut parts = rest.split('|').map(str::trim);
+            let text = parts.next().unwrap_or_default().to_string();
+            let choices: Vec<String> = parts.map(str::to_string).collect();
+            if text.is_empty() || choices.is_empty() || choices.iter().any(String::is_empty) {
+                return Err(
+                    "`ask` needs a question and its choices: ask TEXT | CHOICE | CHOICE".into(),
+                );
+            }
+            Ok(Action::Ask { text, choices })
+        }
         "sleep" => rest
             .parse::<u64>()
             .map(Action::Sleep)
@@ -242,6 +263,27 @@ mod tests {
     }
 
     #[test]
+    fn ask_takes_a_question_and_its_choices() {
+        assert_eq!(
+            one("ask Allow rm? | Yes | Yes, always |No"),
+            Ok(Action::Ask {
+                text: "Allow rm?".into(),
+                choices: vec!["Yes".into(), "Yes, always".into(), "No".into()],
+            })
+        );
+        assert!(one("ask Allow rm?").is_err());
+        assert!(one("ask | Yes").is_err());
+        assert!(one("ask Allow? | Yes | ").is_err());
+        assert!(
+            Action::Ask {
+                text: "q".into(),
+                choices: vec!["y".into()]
+            }
+            .blocks()
+        );
+    }
+
+    #[test]
     fn write_without_text_writes_an_empty_file() {
         assert_eq!(
             one("write empty.txt"),
@@ -258,7 +300,7 @@ mod tests {
     }
 
     #[test]
-    fn blocking_steps_are_the_three_waits() {
+    fn blocking_steps_are_the_waits() {
         assert!(Action::WaitMessage.blocks());
         assert!(Action::Sleep(1).blocks());
         assert!(Action::Expect("x".into()).blocks());

@@ -31,8 +31,12 @@ pub enum Effect {
         phase: Phase,
         detail: String,
     },
-    /// The agent asks its user this (the status is already waiting-for-user).
-    Ask(Question),
+    /// The agent asks its user this; `notify`: the wait begins with it (a question that
+    /// replaces another in the same wait is asked without a new notification).
+    Ask {
+        question: Question,
+        notify: bool,
+    },
     Notify {
         title: String,
         body: String,
@@ -100,6 +104,7 @@ pub fn on_signal(saved: &mut Saved, signal: &Signal, profile: &dyn Profile) -> V
             }
         }
         Signal::UserMessage(text) => on_message(saved, text, name, &mut out),
+        Signal::Answer(id) => on_answer(saved, id, name, &mut out),
         Signal::ProcessExited(exit) if exit.session != SESSION => {}
         Signal::ProcessExited(exit) => {
             let agent = profile.agent();
@@ -150,6 +155,29 @@ fn on_message(saved: &mut Saved, text: &str, name: &str, out: &mut Vec<Effect>) 
         return;
     }
     saved.pending.push_back(text.to_string());
+}
+
+/// The user picked choice `id` of the question asked: the one place an answer by choice
+/// id is taken (a message read as an answer ends here too). It is typed when the question
+/// is on the screen (see `delivery`).
+fn on_answer(saved: &mut Saved, id: &str, name: &str, out: &mut Vec<Effect>) {
+    let label = saved
+        .question
+        .as_ref()
+        .and_then(|q| q.choice(id))
+        .map(|c| c.label.clone());
+    out.push(said(Role::User, label.as_deref().unwrap_or(id)));
+    if saved.phase == Phase::WaitingForUser && saved.answer.is_none() && label.is_some() {
+        saved.answer = Some(crate::saved::Answer {
+            choice: id.to_string(),
+            then: None,
+        });
+    } else {
+        out.push(Effect::Log(
+            Level::Info,
+            format!("{name}: an answer ({id}) while no question of its waits"),
+        ));
+    }
 }
 
 fn on_hook(saved: &mut Saved, hook: HookMeaning, profile: &dyn Profile, out: &mut Vec<Effect>) {
@@ -373,14 +401,10 @@ pub fn ask(saved: &mut Saved, question: Question, out: &mut Vec<Effect>) {
     saved.detail = question.summary();
     saved.idle_ticks = 0;
     saved.question = Some(question.clone());
-    if !was_waiting {
-        out.push(Effect::Ask(question));
-    } else {
-        out.push(Effect::Status {
-            phase: Phase::WaitingForUser,
-            detail: saved.detail.clone(),
-        });
-    }
+    out.push(Effect::Ask {
+        question,
+        notify: !was_waiting,
+    });
 }
 
 /// Blocked on the user for a reason that is no question: the status says why, and a

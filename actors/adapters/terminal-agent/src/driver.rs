@@ -5,7 +5,7 @@ use guest_support::describe;
 use guest_support::exports::plinth::agent::agent::Signal;
 use guest_support::plinth::agent::events::{Role, TranscriptEntry, Urgency};
 use guest_support::plinth::agent::log::Level;
-use guest_support::plinth::agent::types::{CapError, Status};
+use guest_support::plinth::agent::types::CapError;
 
 use crate::caps::Caps;
 use crate::decide::{self, Effect, said};
@@ -324,7 +324,7 @@ impl Driver {
         for effect in effects {
             let result = match effect {
                 Effect::Status { phase, detail } => caps.set_status(phase.into(), &detail),
-                Effect::Ask(question) => self.ask(&question, caps),
+                Effect::Ask { question, notify } => self.ask(&question, notify, caps),
                 Effect::Notify {
                     title,
                     body,
@@ -355,13 +355,15 @@ impl Driver {
         }
     }
 
-    /// The one place a question reaches the host: today a waiting status whose detail
-    /// names it, and a notification that names it.
-    fn ask(&self, question: &Question, caps: &mut impl Caps) -> Result<(), CapError> {
-        let summary = question.summary();
-        caps.set_status(Status::WaitingForUser, &summary)?;
+    /// The one place a question reaches the host: `ask` (the status waits on it, its
+    /// choices offered to the user) and a notification that names it.
+    fn ask(&self, question: &Question, notify: bool, caps: &mut impl Caps) -> Result<(), CapError> {
+        caps.ask(&question.to_wit())?;
+        if !notify {
+            return Ok(());
+        }
         let title = format!("{} asks: {}", self.profile.agent(), question.text);
-        caps.notify(&title, &summary, Urgency::NeedsAttention)
+        caps.notify(&title, &question.summary(), Urgency::NeedsAttention)
     }
 
     fn fail(&mut self, detail: &str, caps: &mut impl Caps) {

@@ -197,7 +197,7 @@ fn a_question_waits_for_the_user_once_and_a_yes_picks_allow() {
     assert_eq!(
         run(&mut driver, &mut fake, hook("Ask", "{}")),
         [
-            "status WaitingForUser: Allow run? — rm x",
+            "ask Allow run? (rm x) [allow=Yes, deny=No]",
             "notify Urgency::NeedsAttention Toy CLI asks: Allow run?: Allow run? — rm x"
         ]
     );
@@ -227,7 +227,7 @@ fn an_instruction_denies_and_becomes_the_next_prompt() {
     };
     let mut driver = started(&mut fake);
     let calls = run(&mut driver, &mut fake, Signal::Tick(1));
-    assert_eq!(calls[0], "status WaitingForUser: Allow run?");
+    assert_eq!(calls[0], "ask Allow run? () [allow=Yes, deny=No]");
     assert_eq!(
         run(
             &mut driver,
@@ -518,5 +518,28 @@ fn a_session_end_makes_the_exit_a_finish_until_a_new_session_starts() {
     assert_eq!(
         run(&mut driver, &mut fake, exit(130)),
         ["status Finished: Toy CLI exited"]
+    );
+}
+
+#[test]
+fn an_answer_by_choice_id_is_typed_when_the_question_is_on_the_screen() {
+    let mut fake = Fake {
+        screen: READY.into(),
+        ..Fake::default()
+    };
+    let mut driver = started(&mut fake);
+    ticks(&mut driver, &mut fake, 2);
+    run(&mut driver, &mut fake, hook("Ask", "{}"));
+    fake.screen = ASKING.into();
+    assert_eq!(
+        run(&mut driver, &mut fake, Signal::Answer("deny".into())),
+        ["transcript user: No", "keys agent Escape"]
+    );
+    // An answer with no question waiting is only logged.
+    let mut fake = Fake::default();
+    let mut driver = started(&mut fake);
+    assert_eq!(
+        run(&mut driver, &mut fake, Signal::Answer("allow".into())),
+        ["transcript user: allow"]
     );
 }

@@ -7,7 +7,7 @@ use crate::caps::Caps;
 use guest_support::plinth::agent::events::{Role, TranscriptEntry, Urgency};
 use guest_support::plinth::agent::log::Level;
 use guest_support::plinth::agent::tmux::SessionSpec;
-use guest_support::plinth::agent::types::{CapError, Status};
+use guest_support::plinth::agent::types::{CapError, Question, Status};
 
 #[derive(Default)]
 pub struct Fake {
@@ -138,6 +138,21 @@ impl Caps for Fake {
     fn set_status(&mut self, status: Status, detail: &str) -> Result<(), CapError> {
         self.calls
             .push(format!("status {}: {detail}", status_word(status)));
+        Ok(())
+    }
+
+    fn ask(&mut self, question: &Question) -> Result<(), CapError> {
+        let choices: Vec<String> = question
+            .choices
+            .iter()
+            .map(|c| format!("{}={}", c.id, c.label))
+            .collect();
+        self.calls.push(format!(
+            "ask {} ({}) [{}]",
+            question.text,
+            question.detail.as_deref().unwrap_or(""),
+            choices.join(", ")
+        ));
         Ok(())
     }
 

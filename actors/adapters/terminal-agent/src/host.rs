@@ -4,7 +4,7 @@ use crate::caps::Caps;
 use guest_support::plinth::agent::events::{self, TranscriptEntry, Urgency};
 use guest_support::plinth::agent::log::{self, Level};
 use guest_support::plinth::agent::tmux::{self, SessionSpec};
-use guest_support::plinth::agent::types::{CapError, Status};
+use guest_support::plinth::agent::types::{CapError, Question, Status};
 use guest_support::plinth::agent::{environment, state};
 
 pub struct Host;
@@ -48,6 +48,10 @@ impl Caps for Host {
 
     fn set_status(&mut self, status: Status, detail: &str) -> Result<(), CapError> {
         events::set_status(status, detail)
+    }
+
+    fn ask(&mut self, question: &Question) -> Result<(), CapError> {
+        events::ask(question)
     }
 
     fn notify(&mut self, title: &str, body: &str, urgency: Urgency) -> Result<(), CapError> {

@@ -1,10 +1,9 @@
 //! A question the agent puts to its user (an approval dialog, say), with the choices it
 //! offers and the keys that pick each; and how a user's message answers one.
 //!
-//! Today a question is reported as a `waiting-for-user` status whose detail is its text,
-//! with a notification (see `driver::Driver::ask`); an answer arrives as a message and is
-//! read here into a choice id. Both are one place each, so that structured questions and
-//! answers (an `ask` event, an `answer(choice-id)` signal) need only those two changed.
+//! A question is reported with the `ask` capability and a notification (see
+//! `driver::Driver::ask`); its answer arrives as the `answer` signal with a choice's id, or
+//! as a message, read here into a choice id.
 
 use serde::{Deserialize, Serialize};
 
@@ -53,6 +52,31 @@ impl Question {
 
     fn first(&self, kind: ChoiceKind) -> Option<&Choice> {
         self.choices.iter().find(|c| c.kind == kind)
+    }
+}
+
+impl Question {
+    /// The question in the WIT's words (the keys are this adapter's own business).
+    pub fn to_wit(&self) -> guest_support::plinth::agent::types::Question {
+        use guest_support::plinth::agent::types as wit;
+        wit::Question {
+            text: self.text.clone(),
+            detail: (!self.detail.is_empty()).then(|| self.detail.clone()),
+            choices: self
+                .choices
+                .iter()
+                .map(|c| wit::Choice {
+                    id: c.id.clone(),
+                    label: c.label.clone(),
+                    kind: match c.kind {
+                        ChoiceKind::Allow => wit::ChoiceKind::Allow,
+                        ChoiceKind::AllowAlways => wit::ChoiceKind::AllowAlways,
+                        ChoiceKind::Deny => wit::ChoiceKind::Deny,
+                        ChoiceKind::Other => wit::ChoiceKind::Other,
+                    },
+                })
+                .collect(),
+        }
     }
 }
 

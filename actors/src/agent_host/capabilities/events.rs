@@ -4,7 +4,7 @@
 
 use plinth_store::{NewEvent, Store};
 use plinth_wasm::EventsCap;
-use plinth_wasm::wit::{CapError, Role, Status, TranscriptEntry, Urgency};
+use plinth_wasm::wit::{CapError, ChoiceKind, Question, Role, Status, TranscriptEntry, Urgency};
 use serde_json::{Value, json};
 
 /// The event kinds an adapter writes.
@@ -73,6 +73,38 @@ impl EventsCap for TaskEvents {
             json!({ "title": title, "body": body, "urgency": urgency }),
         )
         .map(|_| ())
+    }
+
+    /// A status that waits on `question`: its text is the detail anyone reading statuses
+    /// shows; the task service keeps the question until the next status.
+    fn ask(&self, question: Question) -> Result<(), CapError> {
+        let choices: Vec<Value> = question
+            .choices
+            .iter()
+            .map(|c| json!({ "id": c.id, "label": c.label, "kind": choice_kind_name(c.kind) }))
+            .collect();
+        self.append(
+            kind::STATUS,
+            json!({
+                "status": status_name(Status::WaitingForUser),
+                "detail": question.text,
+                "question": {
+                    "text": question.text,
+                    "detail": question.detail,
+                    "choices": choices,
+                },
+            }),
+        )
+        .map(|_| ())
+    }
+}
+
+pub fn choice_kind_name(kind: ChoiceKind) -> &'static str {
+    match kind {
+        ChoiceKind::Allow => "allow",
+        ChoiceKind::AllowAlways => "allow-always",
+        ChoiceKind::Deny => "deny",
+        ChoiceKind::Other => "other",
     }
 }
 

@@ -5,8 +5,8 @@
 //! and the list disagree).
 
 /// Each entry: `Variant = "wit-interface-name" in module: Trait;`, where `module` is the
-/// capability's file beside this one (it provides `link`) and names its field in
-/// `Capabilities`.
+/// capability's file beside this one (its host glue), names its field in `Capabilities`,
+/// and is the WIT interface's module in each version's bindings (which link it).
 macro_rules! capabilities {
     ($(
         $(#[doc = $doc:literal])*
@@ -36,15 +36,25 @@ macro_rules! capabilities {
                 }
             }
 
-            /// Defines its interface in `linker`, answered from the instance's
-            /// [`Capabilities`].
+            /// Defines its interface, of `version`, in `linker`, answered from the
+            /// instance's [`Capabilities`].
             pub(crate) fn link<T: 'static>(
                 self,
                 linker: &mut wasmtime::component::Linker<T>,
                 view: view::GetView<T>,
+                version: crate::wit::WitVersion,
             ) -> wasmtime::Result<()> {
-                match self {
-                    $(Capability::$variant => $module::link(linker, view),)*
+                use crate::wit::{WitVersion, latest, v1};
+                use view::CapsData;
+                match (self, version) {
+                    $(
+                        (Capability::$variant, WitVersion::V0_2) => {
+                            latest::plinth::agent::$module::add_to_linker::<_, CapsData>(linker, view)
+                        }
+                        (Capability::$variant, WitVersion::V0_1) => {
+                            v1::plinth::agent::$module::add_to_linker::<_, CapsData>(linker, view)
+                        }
+                    )*
                 }
             }
         }

@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
-use wasmtime::component::Linker;
-
 use super::Capability;
-use super::view::{CapsData, CapsView, GetView};
+use super::view::CapsView;
 use crate::limits::EXEC_TIMEOUT_CAP;
-use crate::wit::bindings::plinth::agent::environment as wit;
+use crate::wit::convert::down;
+use crate::wit::latest::plinth::agent::environment as wit;
+use crate::wit::v1::plinth::agent::{environment as v1, types as types1};
 use crate::wit::{CapError, ExecOutput, ExecRequest};
 
 /// `exec` receives a request whose `timeout_ms` the host has already capped at
@@ -16,10 +16,6 @@ pub trait EnvironmentCap: Send + Sync {
     fn exec(&self, request: ExecRequest) -> Result<ExecOutput, CapError>;
     fn read_file(&self, path: &str) -> Result<Vec<u8>, CapError>;
     fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), CapError>;
-}
-
-pub(super) fn link<T: 'static>(linker: &mut Linker<T>, view: GetView<T>) -> wasmtime::Result<()> {
-    wit::add_to_linker::<_, CapsData>(linker, view)
 }
 
 /// The timeout the embedder is asked to enforce: the guest's, within the host's cap (0,
@@ -67,6 +63,20 @@ impl wit::Host for CapsView<'_> {
 
     fn write_file(&mut self, path: String, contents: Vec<u8>) -> Result<(), CapError> {
         self.environment(|e| e.write_file(&path, &contents))
+    }
+}
+
+impl v1::Host for CapsView<'_> {
+    fn exec(&mut self, request: v1::ExecRequest) -> Result<v1::ExecOutput, types1::CapError> {
+        down(wit::Host::exec(self, request.into()))
+    }
+
+    fn read_file(&mut self, path: String) -> Result<Vec<u8>, types1::CapError> {
+        down(wit::Host::read_file(self, path))
+    }
+
+    fn write_file(&mut self, path: String, contents: Vec<u8>) -> Result<(), types1::CapError> {
+        down(wit::Host::write_file(self, path, contents))
     }
 }
 

@@ -1,20 +1,15 @@
 //! `plinth:agent/log`: the task's operator log.
 
-use wasmtime::component::Linker;
-
 use super::Capability;
-use super::view::{CapsData, CapsView, GetView};
+use super::view::CapsView;
 use crate::wit::Level;
-use crate::wit::bindings::plinth::agent::log as wit;
+use crate::wit::latest::plinth::agent::log as wit;
+use crate::wit::v1::plinth::agent::log as v1;
 
 /// Also receives the guest's WASI stdout (as `info`) and stderr (as `warn`), a line at a
 /// time.
 pub trait LogCap: Send + Sync {
     fn log(&self, level: Level, message: &str);
-}
-
-pub(super) fn link<T: 'static>(linker: &mut Linker<T>, view: GetView<T>) -> wasmtime::Result<()> {
-    wit::add_to_linker::<_, CapsData>(linker, view)
 }
 
 impl wit::Host for CapsView<'_> {
@@ -39,5 +34,11 @@ impl wit::Host for CapsView<'_> {
                 Ok(())
             },
         );
+    }
+}
+
+impl v1::Host for CapsView<'_> {
+    fn log(&mut self, level: v1::Level, message: String) {
+        wit::Host::log(self, level.into(), message)
     }
 }

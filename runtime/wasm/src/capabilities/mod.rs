@@ -1,6 +1,6 @@
 //! The capabilities an adapter can import. Each is one WIT interface of `plinth:agent`, one
-//! file here (its trait, its linker line, its host glue over [`CapsView`]) and one grant
-//! name. The list below is the only place that names them all: the [`Capability`] enum,
+//! file here (its trait, and its host glue over [`CapsView`] for each WIT version: the
+//! latest's calls the trait, 0.1.0's converts and calls the latest's) and one grant name. The list below is the only place that names them all: the [`Capability`] enum,
 //! its names (for grants, and for the errors that say which exist), the [`Capabilities`]
 //! an embedder hands to an instance, and linking all derive from it.
 //!
@@ -28,7 +28,6 @@ pub use environment::EnvironmentCap;
 pub use events::EventsCap;
 pub use log::LogCap;
 pub use name::UnknownCapability;
-pub(crate) use name::{PACKAGE, VERSION};
 pub use state::StateCap;
 pub use tmux::TmuxCap;
 pub(crate) use view::CapsView;

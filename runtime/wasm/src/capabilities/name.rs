@@ -4,16 +4,12 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::Capability;
-
-/// The WIT package every plinth import and export belongs to, with the version this host
-/// implements.
-pub(crate) const PACKAGE: &str = "plinth:agent";
-pub(crate) const VERSION: &str = "0.1.0";
+use crate::wit::WitVersion;
 
 impl Capability {
-    /// The component import name, e.g. `plinth:agent/tmux@0.1.0`.
+    /// The component import name in the latest version, e.g. `plinth:agent/tmux@0.2.0`.
     pub fn interface_name(self) -> String {
-        format!("{PACKAGE}/{}@{VERSION}", self.as_str())
+        WitVersion::LATEST.interface(self.as_str())
     }
 
     /// Every name, in WIT order, as a list for a person to read: "tmux, environment, ...".
@@ -64,7 +60,7 @@ mod tests {
             assert_eq!(json, format!("\"{cap}\""));
             assert_eq!(serde_json::from_str::<Capability>(&json).unwrap(), cap);
         }
-        assert_eq!(Capability::Tmux.interface_name(), "plinth:agent/tmux@0.1.0");
+        assert_eq!(Capability::Tmux.interface_name(), "plinth:agent/tmux@0.2.0");
     }
 
     #[test]

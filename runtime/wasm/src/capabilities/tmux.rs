@@ -1,10 +1,10 @@
 //! `plinth:agent/tmux`: terminal sessions in the task's sandbox.
 
-use wasmtime::component::Linker;
-
 use super::Capability;
-use super::view::{CapsData, CapsView, GetView};
-use crate::wit::bindings::plinth::agent::tmux as wit;
+use super::view::CapsView;
+use crate::wit::convert::down;
+use crate::wit::latest::plinth::agent::tmux as wit;
+use crate::wit::v1::plinth::agent::{tmux as v1, types as types1};
 use crate::wit::{CapError, Screen, SessionSpec};
 
 pub trait TmuxCap: Send + Sync {
@@ -16,10 +16,6 @@ pub trait TmuxCap: Send + Sync {
     fn foreground_command(&self, session: &str) -> Result<String, CapError>;
     fn is_alive(&self, session: &str) -> Result<bool, CapError>;
     fn kill(&self, session: &str) -> Result<(), CapError>;
-}
-
-pub(super) fn link<T: 'static>(linker: &mut Linker<T>, view: GetView<T>) -> wasmtime::Result<()> {
-    wit::add_to_linker::<_, CapsData>(linker, view)
 }
 
 impl CapsView<'_> {
@@ -62,5 +58,43 @@ impl wit::Host for CapsView<'_> {
 
     fn kill(&mut self, session: String) -> Result<(), CapError> {
         self.tmux(|t| t.kill(&session))
+    }
+}
+
+impl v1::Host for CapsView<'_> {
+    fn create(&mut self, spec: v1::SessionSpec) -> Result<(), types1::CapError> {
+        down(wit::Host::create(self, spec.into()))
+    }
+
+    fn paste(&mut self, session: String, text: String) -> Result<(), types1::CapError> {
+        down(wit::Host::paste(self, session, text))
+    }
+
+    fn send_keys(&mut self, session: String, keys: Vec<String>) -> Result<(), types1::CapError> {
+        down(wit::Host::send_keys(self, session, keys))
+    }
+
+    fn capture_screen(&mut self, session: String) -> Result<v1::Screen, types1::CapError> {
+        down(wit::Host::capture_screen(self, session))
+    }
+
+    fn capture_history(
+        &mut self,
+        session: String,
+        max_lines: u32,
+    ) -> Result<String, types1::CapError> {
+        down(wit::Host::capture_history(self, session, max_lines))
+    }
+
+    fn foreground_command(&mut self, session: String) -> Result<String, types1::CapError> {
+        down(wit::Host::foreground_command(self, session))
+    }
+
+    fn is_alive(&mut self, session: String) -> Result<bool, types1::CapError> {
+        down(wit::Host::is_alive(self, session))
+    }
+
+    fn kill(&mut self, session: String) -> Result<(), types1::CapError> {
+        down(wit::Host::kill(self, session))
     }
 }

@@ -16,12 +16,15 @@ use wasmtime::component::HasData;
 
 use super::{Capabilities, Capability};
 use crate::limiter::CallClock;
-use crate::wit::CapError;
+use crate::wit::{CapError, Question};
 
 /// The part of a store's data that the capabilities' `Host` implementations work on.
 pub(crate) struct CapsView<'a> {
     pub(crate) caps: &'a Capabilities,
     pub(crate) clock: &'a mut CallClock,
+    /// The question the guest last asked, while it stands (`events.ask` sets it, the next
+    /// `set-status` clears it).
+    pub(crate) asked: &'a mut Option<Question>,
 }
 
 /// Names [`CapsView`] to the generated `add_to_linker` functions.

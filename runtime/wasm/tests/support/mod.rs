@@ -12,8 +12,9 @@ use plinth_wasm::{LogCap, StateCap, TmuxCap};
 use wit_component::{ComponentEncoder, StringEncoding};
 use wit_parser::Resolve;
 
+/// The frozen 0.1.0 WIT: these components are 0.1.0 adapters, which the host still runs.
 pub fn wit_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../wit")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../wit/v0.1")
 }
 
 /// Just enough of WASI 0.2 for the WASI test guest: the real names and shapes of the few

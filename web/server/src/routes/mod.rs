@@ -43,6 +43,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/tasks"),
     ("GET", "/api/tasks/t-1"),
     ("POST", "/api/tasks/t-1/messages"),
+    ("POST", "/api/tasks/t-1/answer"),
     ("POST", "/api/tasks/t-1/stop"),
     ("POST", "/api/tasks/t-1/resume"),
     ("POST", "/api/tasks/t-1/archive"),
@@ -74,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tasks", get(tasks::list).post(tasks::create))
         .route("/api/tasks/{id}", get(tasks::show))
         .route("/api/tasks/{id}/messages", post(tasks::message))
+        .route("/api/tasks/{id}/answer", post(tasks::answer))
         .route("/api/tasks/{id}/stop", post(tasks::stop))
         .route("/api/tasks/{id}/resume", post(tasks::resume))
         .route("/api/tasks/{id}/archive", post(tasks::archive))

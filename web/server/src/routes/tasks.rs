@@ -1,5 +1,5 @@
-//! Tasks: make one, list them, show one, send it a message, stop, resume and archive it,
-//! set its budget. Every answer is a [`TaskView`], the task as people see it, with its
+//! Tasks: make one, list them, show one, send it a message, answer its agent's question,
+//! stop, resume and archive it, set its budget. Every answer is a [`TaskView`], the task as people see it, with its
 //! spend.
 
 use std::path::PathBuf;
@@ -11,8 +11,8 @@ use axum::http::StatusCode;
 use plinth_actors::environments::base::BaseError;
 use plinth_actors::task_inputs::Sandbox;
 use plinth_actors::tasks::{
-    ArchiveTask, CreateTask, GetTask, ListTasks, ResumeTask, SendMessage, StopTask, Task,
-    TaskError, TaskView,
+    AnswerTask, ArchiveTask, CreateTask, GetTask, ListTasks, ResumeTask, SendMessage, StopTask,
+    Task, TaskError, TaskView,
 };
 use serde::Deserialize;
 
@@ -164,6 +164,35 @@ pub async fn message(
         .send(SendMessage {
             id,
             text: body.text,
+        })
+        .await?
+        .map_err(task_error)?;
+    Ok(Json(view(&state, task)))
+}
+
+#[derive(Deserialize)]
+pub struct AnswerBody {
+    choice: String,
+}
+
+/// Answers the question the task's agent waits on: 409 when it waits on none, 400 (listing
+/// them) when the choice is none of its choices.
+pub async fn answer(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<AnswerBody>, JsonRejection>,
+) -> Result<Json<TaskView>, ApiError> {
+    let Json(body) = body.map_err(|err| {
+        hint_unless_too_large(
+            err.into(),
+            "send {\"choice\": \"...\"}: a choice's id, its label, or yes / always / no",
+        )
+    })?;
+    let task = state
+        .tasks
+        .send(AnswerTask {
+            id,
+            choice: body.choice,
         })
         .await?
         .map_err(task_error)?;

@@ -33,15 +33,21 @@ export function SpendLine({ task }: { task: Task }) {
     }
   }
 
+  // Nothing spent and no budget: only the way to set one.
+  const used = spend.calls + spend.calls_in_flight > 0 || spend.budget !== null;
   return (
     <div class={`spend ${budgetReached(spend) ? "reached" : ""}`} data-cost={spend.cost}>
-      <span class="cost" title={`prices of ${spend.prices_as_of}`}>
-        {costLabel(spend)}
-      </span>{" "}
-      <span class="muted">
-        · {spend.calls} model call{spend.calls === 1 ? "" : "s"}
-        {spend.calls_in_flight > 0 && ` (${spend.calls_in_flight} under way)`} · {tokens}
-      </span>
+      {used && (
+        <>
+          <span class="cost" title={`prices of ${spend.prices_as_of}`}>
+            {costLabel(spend)}
+          </span>{" "}
+          <span class="muted">
+            · {spend.calls} model call{spend.calls === 1 ? "" : "s"}
+            {spend.calls_in_flight > 0 && ` (${spend.calls_in_flight} under way)`} · {tokens}
+          </span>
+        </>
+      )}
       {spend.unpriced_models.length > 0 && (
         <span class="muted"> · no price for {spend.unpriced_models.join(", ")}</span>
       )}{" "}

@@ -2,6 +2,7 @@ import { costLabel, money, totalCost } from "../spend";
 import { tasks, groupTasks, needsUser, tasksError, type TaskEntry } from "../tasks";
 import { route, navigate } from "../router";
 import { StatusBadge, Since } from "./Status";
+import { QuestionCard } from "./QuestionCard";
 import type { Task } from "../types";
 
 /** What a task is about, in one line: its prompt's first real line. */
@@ -79,6 +80,8 @@ function TaskRow({ entry: { task, since }, showProject }: { entry: TaskEntry; sh
           )}
         </span>
       </a>
+      {/* Beside the row's link, not in it: a button inside a link is no button. */}
+      {task.question && <QuestionCard task={task.id} question={task.question} compact />}
     </li>
   );
 }

@@ -11,6 +11,7 @@ import { DiffView } from "./DiffView";
 import { TaskNotes } from "./Notifications";
 import { title } from "./TaskList";
 import { SpendLine } from "./SpendLine";
+import { QuestionCard } from "./QuestionCard";
 import type { Task } from "../types";
 
 // xterm is big: it loads when a terminal is first opened, not with the page.
@@ -85,6 +86,7 @@ export function TaskPage({ id, tab }: { id: string; tab: TaskTab }) {
         <div class={`detail ${task.failure ? "error" : ""}`} title={task.failure ?? task.detail ?? ""}>
           {task.failure ?? task.detail ?? " "}
         </div>
+        {task.question && <QuestionCard task={task.id} question={task.question} />}
         <div class="actions">
           {running && (
             <button onClick={() => act("stop")} disabled={!!busy.value}>
