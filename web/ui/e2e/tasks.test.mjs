@@ -47,7 +47,7 @@ test("a task made in the form runs to its end live: status, transcript, diff and
     await page.locator("#agents option", { hasText: "Follows a script" }).waitFor({ state: "attached" });
     assert.deepEqual(await page.locator("#agents option").evaluateAll((os) => os.map((o) => o.value)), ["claude-code", "codex", "gemini", "scripted"]);
     await page.locator("#agent").fill("scriptd");
-    assert.match(await page.getByTestId("agent-problem").innerText(), /No agent is called scriptd: claude-code, scripted/);
+    assert.match(await page.getByTestId("agent-problem").innerText(), /No agent is called scriptd: claude-code, codex, gemini, scripted/);
     await page.locator("#agent").fill("scripted");
     await page.getByTestId("agent-problem").waitFor({ state: "detached" });
     await page.locator('input[name="sandbox"][value="local"]').check();
