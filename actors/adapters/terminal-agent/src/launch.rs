@@ -2,19 +2,12 @@
 
 use guest_support::plinth::agent::tmux::SessionSpec;
 
-use crate::profile::{Context, Profile, Start};
+use crate::profile::{Context, Profile, Start, lookup};
 
 pub const SESSION: &str = "agent";
 pub const DEFAULT_HOME: &str = "/home/agent";
 const WIDTH: u16 = 200;
 const HEIGHT: u16 = 50;
-
-pub fn lookup<'a>(env: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    env.iter()
-        .rev()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-}
 
 /// The context a profile is given, from the task's environment and workdir.
 pub fn context(env: &[(String, String)], workdir: &str) -> Context {

@@ -18,9 +18,17 @@ pub struct Context {
     pub hooks: bool,
 }
 
+/// The value of `key` in `env`, the last one set winning.
+pub fn lookup<'a>(env: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    env.iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
 impl Context {
     pub fn var(&self, key: &str) -> Option<&str> {
-        crate::launch::lookup(&self.env, key).filter(|v| !v.is_empty())
+        lookup(&self.env, key).filter(|v| !v.is_empty())
     }
 }
 
