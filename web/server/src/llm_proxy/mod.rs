@@ -15,7 +15,8 @@
 //! timeouts), `credentials`, `host` (what the server implements), `event` (what it is
 //! told), `forward` (the routes), `headers` (what crosses), `body` (the reply passing
 //! through), `sse` (reading a stream), `reply` (reading each API's replies), `call` (one
-//! call's start and end), `api_error` (errors in each API's shape). The design is in
+//! call's start and end), `api_error` (errors in each API's shape), `usage_asked` (the one
+//! change made to a request). The design is in
 //! docs/architecture.md ("LLM proxy").
 
 mod api;
@@ -31,6 +32,7 @@ mod host;
 mod reply;
 mod sse;
 mod upstream_error;
+mod usage_asked;
 
 use std::sync::Arc;
 
