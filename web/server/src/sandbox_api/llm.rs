@@ -190,12 +190,7 @@ fn account(
             cache_creation,
         } => {
             let model = models.get(id).map(String::as_str).unwrap_or("");
-            let tokens = Tokens {
-                input: *input_tokens,
-                output: *output_tokens,
-                cache_read: *cache_read,
-                cache_creation: *cache_creation,
-            };
+            let tokens = tokens(*input_tokens, *output_tokens, *cache_read, *cache_creation);
             Some((None, book.call_usage(task, id, model, tokens)))
         }
         ProxyEvent::CallFinished {
@@ -208,16 +203,21 @@ fn account(
             ..
         } => {
             models.remove(id);
-            let tokens = Tokens {
-                input: *input_tokens,
-                output: *output_tokens,
-                cache_read: *cache_read,
-                cache_creation: *cache_creation,
-            };
+            let tokens = tokens(*input_tokens, *output_tokens, *cache_read, *cache_creation);
             let (record, view) = book.call_finished(task, id, model, tokens);
             Some((Some(record), view))
         }
         ProxyEvent::TextDelta { .. } | ProxyEvent::ToolUse { .. } => None,
+    }
+}
+
+/// An event's four counts, as the spend book takes them.
+fn tokens(input: u64, output: u64, cache_read: u64, cache_creation: u64) -> Tokens {
+    Tokens {
+        input,
+        output,
+        cache_read,
+        cache_creation,
     }
 }
 
